@@ -1,0 +1,154 @@
+"""The Producer endpoints (/api/v1/producer/*): one song per request, its own poll shape."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+from simulator import music, render, text
+from simulator.intake import IntakeError, fetch_audio, uploaded_clip
+from simulator.responses import error, ok, read_json, sim_of
+from simulator.sonic import accepted, base_url, find_clip, launch
+from simulator.state import VENDOR_SECONDS, Clip, Simulator, Task
+from simulator.validation import check_webhook
+
+PRICES = {"create": 10, "lyrics_create": 1, "video_clip": 5, "upload": 2, "download": 2}
+STATUS = {"not_ready": "PENDING", "running": "RUNNING", "streaming": "RUNNING", "succeeded": "SUCCESS", "failed": "FAILED"}
+
+
+def clip_json(sim: Simulator, clip: Clip, base: str) -> dict[str, Any]:
+    done = clip.state == "succeeded"
+    return {
+        "clip_id": clip.clip_id,
+        "title": clip.title,
+        "sound": clip.extra.get("sound"),
+        "lyrics": clip.lyrics,
+        "image_url": f"{base}/files/{clip.clip_id}.png",
+        "audio_url": f"{base}/files/{clip.clip_id}.mp3" if done else "",
+        "wav_url": f"{base}/files/{clip.clip_id}.wav" if done else None,
+        "video_url": None,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clip.created_at)),
+        "mv": clip.mv,
+        "seed": clip.extra.get("seed"),
+        "duration": round(clip.duration, 2) if done else None,
+        "state": clip.state,
+    }
+
+
+async def create(request: web.Request) -> web.Response:
+    sim, body = sim_of(request), await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    if body.get("task_type") != "create_music":
+        return error(410, f"task_type {body.get('task_type')!r} has been retired. Use create_music.")
+    sound, lyrics = body.get("sound"), body.get("lyrics")
+    if not sound and not lyrics:
+        return error(400, "One of 'sound' or 'lyrics' is required.")
+    if len(str(body.get("title") or "")) > 80:
+        return error(400, "The title character length should be less than 80.")
+    seed = body.get("seed")
+    if seed is not None and not (isinstance(seed, str) and seed.isdigit()):
+        return error(400, "The 'seed' field must be a numeric string.")
+    if "make_instrumental" in body and not isinstance(body["make_instrumental"], bool):
+        return error(400, "The 'make_instrumental' field should be boolean.")
+    if problem := check_webhook(body):
+        return error(400, problem)
+    description = str(sound or lyrics)
+    instrumental = bool(body.get("make_instrumental")) or not lyrics
+    clip = sim.new_clip(
+        title=body.get("title") or text.title_for(description, seed),
+        tags=str(sound or ""),
+        lyrics=str(lyrics) if lyrics and not body.get("make_instrumental") else text.INSTRUMENTAL_LYRICS,
+        mv=str(body.get("mv") or "FUZZ-2.0"),
+        extra={"sound": sound, "seed": seed or str(music.seed_of(description))},
+    )
+
+    def build() -> None:
+        plan = music.plan_song(text=description, tags=str(sound or ""), duration=sim.knobs.song_seconds,
+                               instrumental=instrumental, salt=seed)
+        render.fresh(clip, plan)
+
+    return accepted(launch(sim, request, kind="create_music", body=body, cost=PRICES["create"],
+                           clips=[clip], build=build, product="producer"))
+
+
+async def lyrics_create(request: web.Request) -> web.Response:
+    sim, body = sim_of(request), await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    prompt = body.get("prompt")
+    if not prompt or not isinstance(prompt, str):
+        return error(400, "The 'prompt' field is required.")
+    result = [{"title": text.title_for(prompt), "lyrics": text.lyrics_for(prompt)}]
+    return accepted(launch(sim, request, kind="make_lyrics", body=body, cost=PRICES["lyrics_create"],
+                           clips=[], build=lambda: None, product="producer", result=result,
+                           vendor_seconds=VENDOR_SECONDS["prepare"]))
+
+
+async def video_clip(request: web.Request) -> web.Response:
+    """Accepted and charged like the vendor, then failed and refunded: the simulator cannot
+    render video offline, and says so in the task's message rather than faking a file."""
+    sim, body = sim_of(request), await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    source = find_clip(sim, body.get("clip_id"))
+    if isinstance(source, str):
+        return error(400, source)
+
+    def build() -> None:
+        raise RuntimeError("video rendering is not available in the simulator")
+
+    return accepted(launch(sim, request, kind="video_clip", body=body, cost=PRICES["video_clip"], clips=[],
+                           build=build, product="producer", result=[],
+                           vendor_seconds=VENDOR_SECONDS["prepare"]))
+
+
+async def upload(request: web.Request) -> web.Response:
+    sim, body = sim_of(request), await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    try:
+        data, samples = await fetch_audio(sim, str(body.get("url") or ""))
+    except IntakeError as exc:
+        return error(400, str(exc))
+    clip = uploaded_clip(sim, data, samples)
+    return accepted(launch(sim, request, kind="upload", body=body, cost=PRICES["upload"], clips=[],
+                           build=lambda: None, product="producer", result=[{"clip_id": clip.clip_id}],
+                           vendor_seconds=VENDOR_SECONDS["upload"]))
+
+
+async def download(request: web.Request) -> web.Response:
+    sim, body = sim_of(request), await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    source = find_clip(sim, body.get("clip_id"))
+    if isinstance(source, str):
+        return error(400, source)
+    fmt = body.get("format", "mp3")
+    if fmt not in ("mp3", "wav"):
+        return error(400, "The 'format' field should be 'mp3' or 'wav'.")
+    result = [{"clip_id": source.clip_id, "format": fmt,
+               "audio_url": f"{base_url(request)}/files/{source.clip_id}.{fmt}"}]
+    return accepted(launch(sim, request, kind="download", body=body, cost=PRICES["download"], clips=[],
+                           build=lambda: None, product="producer", result=result,
+                           vendor_seconds=VENDOR_SECONDS["prepare"]))
+
+
+def task_json(sim: Simulator, task: Task) -> dict[str, Any]:
+    status = STATUS[task.phase]
+    if task.result is not None:
+        data = [{**item, "task_type": task.kind} for item in task.result] if status == "SUCCESS" else []
+    else:
+        data = [{**clip_json(sim, clip, task.base_url), "task_type": task.kind} for clip in task.clips]
+    message = task.message if status == "FAILED" else "success"
+    return {"code": 200, "status": status, "message": message, "data": data}
+
+
+async def get_task(request: web.Request) -> web.Response:
+    sim = sim_of(request)
+    task = sim.tasks.get(request.match_info.get("task_id", ""))
+    if task is None or task.product != "producer":
+        return error(400, "task not found.")
+    return ok(task_json(sim, task))

@@ -1,0 +1,267 @@
+"""The simulator's world: knobs, credits, clips and tasks, and the task lifecycle over time.
+
+Each task runs as one coroutine that sleeps through the vendor's phases (scaled by
+``time_scale``), renders its audio in a worker thread, and fires webhooks as it goes. Polls only
+read the task's current phase, so a poll never does work and any number of clients can watch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from simulator import codecs, music
+
+# How long the real service takes, in its own seconds; the simulator multiplies by time_scale.
+VENDOR_SECONDS = {"generate": 120.0, "upload": 20.0, "stems": 60.0, "prepare": 10.0, "voice": 30.0}
+
+
+@dataclass
+class Knobs:
+    """Everything a test or the demo may turn; also settable at runtime via POST /_sim/config."""
+
+    time_scale: float = 1 / 12  # a song takes ~10 s of wall time
+    song_seconds: float = 30.0  # length of a song whose request names no duration
+    credits: int = 10_000
+    fail_429: float = 0.0
+    fail_500: float = 0.0
+    slow_rate: float = 0.0
+    slow_seconds: float = 2.0
+    task_fail: float = 0.0
+    malformed: float = 0.0
+    create_interval: float = 0.0  # vendor seconds between creates per key (the vendor says 3)
+    platform: str = "sonic"  # webhook "platform" value for Sonic tasks
+    mv_echo: str = "chirp"  # poll/webhook spelling of the model: "chirp" or "sonic"
+    not_ready_status: int = 200
+    default_webhook_secret: str = "simulator-default-secret"
+    seed: int = 0
+
+
+@dataclass
+class Clip:
+    """A clip as the vendor knows it, plus what the simulator needs to make its audio."""
+
+    clip_id: str
+    title: str
+    tags: str
+    lyrics: str
+    mv: str
+    created_at: float
+    origin: str = "generated"  # generated | uploaded | stem
+    state: str = "pending"
+    plan: music.Plan | None = None
+    notes: dict[str, list[music.Note]] | None = None
+    stems: dict[str, np.ndarray] | None = None
+    audio: np.ndarray | None = None
+    description: str | None = None
+    negative_tags: str | None = None
+    style_weight: float | None = None
+    weirdness_constraint: float | None = None
+    stem_type: str | None = None
+    error_message: str | None = None
+    purged: bool = False
+    source: tuple[str, float] | None = None  # (clip extended, continue_at): what concat joins
+    extra: dict[str, Any] = field(default_factory=dict)
+    _encoded: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        if self.audio is not None:
+            return len(self.audio) / music.SAMPLE_RATE
+        return self.plan.duration if self.plan else 0.0
+
+    def encoded(self, fmt: str) -> bytes:
+        """The clip's audio as MP3 or WAV, encoded once and cached."""
+        if fmt not in self._encoded:
+            assert self.audio is not None
+            self._encoded[fmt] = codecs.encode(self.audio, fmt)
+        return self._encoded[fmt]
+
+    def set_rendered(self, audio: np.ndarray, stems: dict[str, np.ndarray] | None) -> None:
+        self.audio, self.stems = audio, stems
+        self._encoded.clear()
+
+
+@dataclass
+class Task:
+    task_id: str
+    product: str  # sonic | producer
+    kind: str  # task_type or endpoint name, as the poll answer reports it
+    cost: int
+    base_url: str
+    build: Callable[[], None]  # renders audio into the task's clips; runs in a worker thread
+    clips: list[Clip] = field(default_factory=list)
+    phase: str = "not_ready"  # not_ready | running | streaming | succeeded | failed
+    vendor_seconds: float = VENDOR_SECONDS["generate"]
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    result: Any = None  # non-clip results (voice personas, producer lyrics, uploads, downloads)
+    message: str = "success"
+
+
+class Simulator:
+    """Shared state of one simulated vendor account."""
+
+    def __init__(self, api_key: str, knobs: Knobs | None = None) -> None:
+        self.api_key = api_key
+        self.knobs = knobs or Knobs()
+        self.credits = self.knobs.credits
+        self.clips: dict[str, Clip] = {}
+        self.tasks: dict[str, Task] = {}
+        self.personas: dict[str, dict[str, Any]] = {}
+        self.aligned: set[str] = set()  # clips whose lyrics timeline was already paid for
+        self.prepared: dict[str, float] = {}  # clip_id -> when its download files are ready
+        self.calls: Counter[str] = Counter()
+        self.fetched_urls: list[str] = []  # every URL the simulator fetched (tests audit these)
+        self.webhooks_sent: list[dict[str, Any]] = []
+        self.rng = random.Random(self.knobs.seed)
+        self.last_create = 0.0
+        self.background: set[asyncio.Task[None]] = set()
+        self.deliver_webhook: Callable[[Task, str], Any] | None = None
+        self.post_callback: Callable[[str, dict[str, Any]], Any] | None = None
+
+    # --- time -------------------------------------------------------------------------------
+    def scaled(self, kind: str) -> float:
+        return VENDOR_SECONDS[kind] * self.knobs.time_scale
+
+    def chance(self, rate: float) -> bool:
+        return rate > 0 and self.rng.random() < rate
+
+    # --- credits ----------------------------------------------------------------------------
+    def charge(self, amount: int) -> bool:
+        if amount > self.credits:
+            return False
+        self.credits -= amount
+        return True
+
+    def refund(self, amount: int) -> None:
+        self.credits += amount
+
+    # --- clips ------------------------------------------------------------------------------
+    def new_clip(self, **fields: Any) -> Clip:
+        clip = Clip(clip_id=str(uuid.uuid4()), created_at=time.time(), **fields)
+        self.clips[clip.clip_id] = clip
+        return clip
+
+    def mv_echo(self, mv: str) -> str:
+        prefix = "chirp-" if self.knobs.mv_echo == "chirp" else "sonic-"
+        for known in ("chirp-", "sonic-"):
+            if mv.startswith(known):
+                return prefix + mv.removeprefix(known)
+        return mv
+
+    def clip_json(self, clip: Clip, base_url: str) -> dict[str, Any]:
+        """A clip exactly as the vendor's poll answer shows it (duration as a decimal string)."""
+        audio_url = ""
+        if clip.state == "streaming":
+            audio_url = f"{base_url}/stream/{clip.clip_id}.mp3"
+        elif clip.state == "succeeded":
+            audio_url = f"{base_url}/files/{clip.clip_id}.mp3"
+        body: dict[str, Any] = {
+            "clip_id": clip.clip_id,
+            "state": clip.state,
+            "title": clip.title,
+            "tags": clip.tags,
+            "lyrics": clip.lyrics,
+            "image_url": f"{base_url}/files/{clip.clip_id}.png",
+            "audio_url": audio_url,
+            "video_url": None,
+            "created_at": datetime.fromtimestamp(clip.created_at, UTC).isoformat(
+                timespec="milliseconds"
+            ).replace("+00:00", "Z"),
+            "mv": self.mv_echo(clip.mv),
+            "gpt_description_prompt": clip.description,
+            "duration": f"{clip.duration:.2f}" if clip.state in ("streaming", "succeeded") else None,
+            "negative_tags": clip.negative_tags,
+            "style_weight": clip.style_weight,
+            "weirdness_constraint": clip.weirdness_constraint,
+        }
+        if clip.stem_type:
+            body["stem_type"] = clip.stem_type
+        if clip.error_message:
+            body["error_message"] = clip.error_message
+        body.update(clip.extra)
+        return body
+
+    # --- tasks ------------------------------------------------------------------------------
+    def start(self, task: Task) -> Task:
+        self.tasks[task.task_id] = task
+        job = asyncio.create_task(self._run(task))
+        self.background.add(job)
+        job.add_done_callback(self.background.discard)
+        return task
+
+    async def _run(self, task: Task) -> None:
+        total = task.vendor_seconds * self.knobs.time_scale
+        started = time.monotonic()
+
+        async def until(fraction: float) -> None:
+            await asyncio.sleep(max(0.0, started + total * fraction - time.monotonic()))
+
+        await until(0.25)
+        task.phase = "running"
+        for clip in task.clips:
+            clip.state = "running"
+        try:
+            await asyncio.to_thread(task.build)
+        except Exception as exc:  # a render bug must fail the task, not hang it
+            await self._fail(task, f"Generation failed: {exc}. Credits were refunded.")
+            return
+        await until(0.6)
+        if self.chance(self.knobs.task_fail):
+            await self._fail(task, "Generation failed. Credits were refunded.")
+            return
+        if task.product == "sonic" and task.clips:
+            task.phase = "streaming"
+            for clip in task.clips:
+                clip.state = "streaming"
+            await self._notify(task, "song.streaming")
+        await until(1.0)
+        for clip in task.clips:
+            clip.state = "succeeded"
+        task.phase = "succeeded"
+        await self._notify(task, "song.completed")
+
+    def start_upload_callback(self, task_id: str, url: str, callback_url: str) -> None:
+        """Async-mode upload: fetch in the background, then post the outcome to callback_url."""
+        job = asyncio.create_task(self._upload_and_call_back(task_id, url, callback_url))
+        self.background.add(job)
+        job.add_done_callback(self.background.discard)
+
+    async def _upload_and_call_back(self, task_id: str, url: str, callback_url: str) -> None:
+        from simulator.intake import IntakeError, fetch_audio, uploaded_clip
+
+        await asyncio.sleep(self.scaled("upload"))
+        try:
+            data, samples = await fetch_audio(self, url)
+            body: dict[str, Any] = {
+                "task_id": task_id,
+                "code": 200,
+                "message": "success",
+                "clip_id": uploaded_clip(self, data, samples).clip_id,
+            }
+        except IntakeError as exc:
+            self.refund(2)
+            body = {"task_id": task_id, "code": 400, "message": str(exc)}
+        if self.post_callback:
+            await self.post_callback(callback_url, body)
+
+    async def _fail(self, task: Task, message: str) -> None:
+        self.refund(task.cost)
+        task.phase, task.message = "failed", message
+        for clip in task.clips:
+            clip.state, clip.error_message = "failed", message
+        await self._notify(task, "song.failed")
+
+    async def _notify(self, task: Task, event: str) -> None:
+        if task.webhook_url and self.deliver_webhook:
+            await self.deliver_webhook(task, event)
