@@ -32,7 +32,12 @@ async def fetch_audio(sim: Simulator, url: str) -> tuple[bytes, np.ndarray]:
             async with session.get(url) as resp:
                 if resp.status >= 400:
                     raise IntakeError(NOT_ACCESSIBLE)
-                data = await resp.content.read(MAX_BYTES + 1)
+                buffer = bytearray()
+                async for chunk in resp.content.iter_chunked(1 << 16):
+                    buffer += chunk
+                    if len(buffer) > MAX_BYTES:
+                        break
+                data = bytes(buffer)
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise IntakeError(NOT_ACCESSIBLE) from exc
     if len(data) > MAX_BYTES:

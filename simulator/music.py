@@ -87,11 +87,11 @@ def plan_song(
     seed = seed_of(text, tags, duration, instrumental, vocal_gender, salt)
     rng = np.random.default_rng(seed)
     lowered = f"{tags} {text}".lower()
-    bpm, lead = 100.0, "lead"
-    for word, (genre_bpm, genre_lead) in _GENRES.items():
-        if word in lowered:
-            bpm, lead = genre_bpm, genre_lead
-            break
+    # The tags name the style; the description only decides when the tags do not.
+    bpm, lead = next(
+        (genre for source in (tags.lower(), text.lower()) for word, genre in _GENRES.items() if word in source),
+        (100.0, "lead"),
+    )
     bpm = float(round(bpm + rng.integers(-4, 5)))
     layers = ["drums", "bass", "keys"]
     if lead == "lead" or rng.random() < 0.5:

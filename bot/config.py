@@ -1,0 +1,64 @@
+"""Settings from the environment and ``.env``, validated once at start-up.
+
+A missing or malformed setting is reported as one line naming the variable (never a pydantic
+traceback, and never the value of a secret).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """Configuration is unusable; ``str()`` is the operator-facing explanation."""
+
+
+class Settings(BaseSettings):
+    """Every setting Chorus reads. Names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    aimusic_api_key: SecretStr | None = None
+    aimusic_base_url: AnyHttpUrl = AnyHttpUrl("https://api.aimusicapi.ai")
+    aimusic_timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
+    data_dir: Path = Path("data")
+    database_path: Path | None = None  # default: <data_dir>/chorus.db
+    public_base_url: AnyHttpUrl | None = None
+    webhook_secret: SecretStr | None = None
+    web_host: str = "127.0.0.1"
+    web_port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    log_level: str = "INFO"
+    default_model: str = "sonic-v5"
+    # ledger defaults for every scope; moderators override them per scope and per member
+    starting_credits: Annotated[int, Field(ge=0, le=1_000_000)] = 50
+    daily_allowance: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    daily_spend_cap: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    max_concurrent_jobs: Annotated[int, Field(ge=1, le=100)] = 2
+    cooldown_seconds: Annotated[int, Field(ge=0, le=86_400)] = 0
+    hold_ttl_seconds: Annotated[int, Field(ge=60, le=7 * 86_400)] = 3600
+
+    @property
+    def database_file(self) -> Path:
+        return self.database_path or self.data_dir / "chorus.db"
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"]).upper() or "SETTINGS"
+        secret = any(word in name for word in ("KEY", "TOKEN", "SECRET"))
+        shown = "" if secret or "input" not in problem else f" (got {problem['input']!r})"
+        lines.append(f"{name}: {problem['msg']}{shown}")
+    return "; ".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings or raise :class:`ConfigError` with one readable line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(f"invalid configuration: {_describe(exc)}") from None
