@@ -20,10 +20,18 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=SIM_DEFAULT_PORT)
     sim.add_argument("--api-key", default=SIM_DEFAULT_KEY)
-    sim.add_argument("--time-scale", type=float, default=1 / 12,
-                     help="wall seconds per vendor second (default: a song takes ~10 s)")
-    sim.add_argument("--song-seconds", type=float, default=30.0,
-                     help="length of songs whose request names no duration")
+    sim.add_argument(
+        "--time-scale",
+        type=float,
+        default=1 / 12,
+        help="wall seconds per vendor second (default: a song takes ~10 s)",
+    )
+    sim.add_argument(
+        "--song-seconds",
+        type=float,
+        default=30.0,
+        help="length of songs whose request names no duration",
+    )
     sim.add_argument("--credits", type=int, default=10_000)
     sim.add_argument("--fail-429", type=float, default=0.0, help="rate of injected 429s")
     sim.add_argument("--fail-500", type=float, default=0.0, help="rate of injected 500s")
@@ -38,11 +46,17 @@ async def _serve_sim(args: argparse.Namespace) -> None:
     from simulator import Knobs, running_simulator
 
     knobs = Knobs(
-        time_scale=args.time_scale, song_seconds=args.song_seconds, credits=args.credits,
-        fail_429=args.fail_429, fail_500=args.fail_500, slow_rate=args.slow_rate,
-        slow_seconds=args.slow_seconds, task_fail=args.task_fail, malformed=args.malformed,
+        time_scale=args.time_scale,
+        song_seconds=args.song_seconds,
+        credits=args.credits,
+        fail_429=args.fail_429,
+        fail_500=args.fail_500,
+        slow_rate=args.slow_rate,
+        slow_seconds=args.slow_seconds,
+        task_fail=args.task_fail,
+        malformed=args.malformed,
         seed=args.seed,
-    )  # fmt: skip
+    )
     async with running_simulator(args.api_key, knobs, args.host, args.port) as running:
         print(f"AI Music API simulator on {running.url} (API key: {args.api_key})", flush=True)
         await asyncio.Event().wait()
@@ -56,6 +70,7 @@ async def _round_trip(out_dir: Path) -> int:
     from bot.aimusic.models import SonicCreateRequest
     from simulator import Knobs, running_simulator
 
+    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
     async with (
         running_simulator(SIM_DEFAULT_KEY, Knobs(time_scale=1 / 24)) as running,
         AIMusicClient(SIM_DEFAULT_KEY, running.url) as client,
@@ -70,14 +85,13 @@ async def _round_trip(out_dir: Path) -> int:
         while not task.done:
             await asyncio.sleep(0.5)
             task = await client.sonic_task(accepted.task_id)
-        out_dir.mkdir(parents=True, exist_ok=True)
         for clip in task.clips:
             if clip.state != "succeeded" or not clip.audio_url:
                 print(f"clip {clip.clip_id} failed: {clip.error_message}")
                 continue
             audio = await files.get(clip.audio_url)
             path = out_dir / f"{clip.clip_id[:8]}.mp3"
-            path.write_bytes(audio.content)
+            await asyncio.to_thread(path.write_bytes, audio.content)
             print(f"saved '{clip.title}' ({clip.duration:.1f} s) to {path}")
     return 0
 

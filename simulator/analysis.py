@@ -11,14 +11,15 @@ from aiohttp import web
 
 from simulator import music, text
 from simulator.responses import error, ok, read_json, sim_of
-from simulator.sonic import PRICES, base_url, find_clip
+from simulator.sonic import NO_CREDITS, PRICES, base_url, find_clip
 from simulator.state import Clip, Simulator
 
-NO_CREDITS = "The remaining credits are not enough. You can buy more one-time credit packs or subscribe."
 DOWNLOAD_FORMATS = {"mp3", "wav", "m4a"}
 
 
-async def _clip_request(request: web.Request) -> tuple[Simulator, dict[str, Any], Clip] | web.Response:
+async def _clip_request(
+    request: web.Request,
+) -> tuple[Simulator, dict[str, Any], Clip] | web.Response:
     sim, body = sim_of(request), await read_json(request)
     if isinstance(body, web.Response):
         return body
@@ -45,7 +46,13 @@ async def bpm(request: web.Request) -> web.Response:
         values = [music.estimate_bpm(clip.audio[:half]), music.estimate_bpm(clip.audio[half:])]
     else:
         values = [clip.plan.bpm]
-    return _data({"avg_bpm": round(float(np.mean(values)), 1), "max_bpm": max(values), "min_bpm": min(values)})
+    return _data(
+        {
+            "avg_bpm": round(float(np.mean(values)), 1),
+            "max_bpm": max(values),
+            "min_bpm": min(values),
+        }
+    )
 
 
 async def vox(request: web.Request) -> web.Response:
@@ -54,9 +61,17 @@ async def vox(request: web.Request) -> web.Response:
         return found
     sim, body, clip = found
     start = body.get("vocal_start_s", 0)
-    end = body.get("vocal_end_s", min(clip.duration, start + 30 if isinstance(start, int | float) else 30))
-    if not (isinstance(start, int | float) and isinstance(end, int | float) and 0 <= start < end <= clip.duration):
-        return error(400, "The vocal range must satisfy 0 <= vocal_start_s < vocal_end_s <= clip duration.")
+    end = body.get(
+        "vocal_end_s", min(clip.duration, start + 30 if isinstance(start, int | float) else 30)
+    )
+    if not (
+        isinstance(start, int | float)
+        and isinstance(end, int | float)
+        and 0 <= start < end <= clip.duration
+    ):
+        return error(
+            400, "The vocal range must satisfy 0 <= vocal_start_s < vocal_end_s <= clip duration."
+        )
     if end - start > 30:
         return error(400, "The vocal range must be at most 30 seconds.")
     if not clip.stems or "vocals" not in clip.stems:
@@ -65,19 +80,27 @@ async def vox(request: web.Request) -> web.Response:
         return error(403, NO_CREDITS)
     a, b = int(start * music.SAMPLE_RATE), int(end * music.SAMPLE_RATE)
     segment = clip.stems["vocals"][a:b]
-    vox_clip = sim.new_clip(title=f"{clip.title} (vox)", tags=clip.tags, lyrics=clip.lyrics, mv=clip.mv, origin="stem")
+    vox_clip = sim.new_clip(
+        title=f"{clip.title} (vox)", tags=clip.tags, lyrics=clip.lyrics, mv=clip.mv, origin="stem"
+    )
     vox_clip.plan = clip.plan
     vox_clip.set_rendered(segment, None)
     vox_clip.state = "succeeded"
-    peaks = [round(float(np.max(np.abs(chunk))), 3) for chunk in np.array_split(segment, 32) if len(chunk)]
-    return _data({
-        "vox_audio_id": vox_clip.clip_id,
-        "status": "complete",
-        "source_clip_id": clip.clip_id,
-        "vocal_start_s": start,
-        "vocal_end_s": end,
-        "wave_response": {"peaks": peaks},
-    })
+    peaks = [
+        round(float(np.max(np.abs(chunk))), 3)
+        for chunk in np.array_split(segment, 32)
+        if len(chunk)
+    ]
+    return _data(
+        {
+            "vox_audio_id": vox_clip.clip_id,
+            "status": "complete",
+            "source_clip_id": clip.clip_id,
+            "vocal_start_s": start,
+            "vocal_end_s": end,
+            "wave_response": {"peaks": peaks},
+        }
+    )
 
 
 async def wav(request: web.Request) -> web.Response:
@@ -105,10 +128,14 @@ async def download(request: web.Request) -> web.Response:
         return error(400, "The simulator cannot encode m4a (AAC); ask for mp3 or wav.")
     ready_at = sim.prepared.setdefault(clip.clip_id, time.monotonic() + sim.scaled("prepare"))
     if time.monotonic() < ready_at:
-        return ok({"code": 202, "message": "Files are being prepared. Please retry shortly."}, status=202)
+        return ok(
+            {"code": 202, "message": "Files are being prepared. Please retry shortly."}, status=202
+        )
     if not sim.charge(PRICES["download"]):
         return error(403, NO_CREDITS)
-    files = [{"format": f, "file_url": f"{base_url(request)}/files/{clip.clip_id}.{f}"} for f in formats]
+    files = [
+        {"format": f, "file_url": f"{base_url(request)}/files/{clip.clip_id}.{f}"} for f in formats
+    ]
     return _data({"clip_id": clip.clip_id, "files": files})
 
 
@@ -125,13 +152,20 @@ async def midi(request: web.Request) -> web.Response:
         {
             "name": layer,
             "notes": [
-                {"pitch": n.pitch, "start": round(n.start, 4), "end": round(n.end, 4), "velocity": n.velocity}
+                {
+                    "pitch": n.pitch,
+                    "start": round(n.start, 4),
+                    "end": round(n.end, 4),
+                    "velocity": n.velocity,
+                }
                 for n in notes
             ],
         }
         for layer, notes in clip.notes.items()
     ]
-    return _data({"midi_url": f"{base_url(request)}/files/{clip.clip_id}.mid", "instruments": instruments})
+    return _data(
+        {"midi_url": f"{base_url(request)}/files/{clip.clip_id}.mid", "instruments": instruments}
+    )
 
 
 async def aligned_lyrics(request: web.Request) -> web.Response:
@@ -151,13 +185,15 @@ async def aligned_lyrics(request: web.Request) -> web.Response:
     alignment = []
     for index, word in enumerate(words):
         note = sung[index % len(sung)] if index < len(sung) else None
-        alignment.append({
-            "word": word,
-            "start_s": round(note.start, 3) if note else None,
-            "end_s": round(note.end, 3) if note else None,
-            "p_align": 0.9 if note else 0.0,
-            "success": note is not None,
-        })
+        alignment.append(
+            {
+                "word": word,
+                "start_s": round(note.start, 3) if note else None,
+                "end_s": round(note.end, 3) if note else None,
+                "p_align": 0.9 if note else 0.0,
+                "success": note is not None,
+            }
+        )
     return _data({"alignment": alignment})
 
 

@@ -41,7 +41,7 @@ def decode(data: bytes) -> np.ndarray:
     if rate != SAMPLE_RATE:  # linear resampling is plenty for analysis and mixing
         positions = np.arange(0, len(mono), rate / SAMPLE_RATE)
         mono = np.interp(positions, np.arange(len(mono)), mono).astype(np.float32)
-    return mono
+    return np.asarray(mono, dtype=np.float32)
 
 
 def cover_png(seed: int, size: int = 64) -> bytes:
@@ -54,7 +54,9 @@ def cover_png(seed: int, size: int = 64) -> bytes:
     raw = b"".join(b"\x00" + row.tobytes() for row in image)
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
     return (
@@ -91,7 +93,9 @@ def midi_file(notes: dict[str, list[Note]], bpm: float) -> bytes:
             tick = round(mido.second2tick(seconds, ticks, tempo))
             velocity = note.velocity if kind == "note_on" else 0
             track.append(
-                mido.Message(kind, note=note.pitch, velocity=velocity, channel=channel, time=tick - now)
+                mido.Message(
+                    kind, note=note.pitch, velocity=velocity, channel=channel, time=tick - now
+                )
             )
             now = tick
         song.tracks.append(track)

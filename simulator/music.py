@@ -89,7 +89,12 @@ def plan_song(
     lowered = f"{tags} {text}".lower()
     # The tags name the style; the description only decides when the tags do not.
     bpm, lead = next(
-        (genre for source in (tags.lower(), text.lower()) for word, genre in _GENRES.items() if word in source),
+        (
+            genre
+            for source in (tags.lower(), text.lower())
+            for word, genre in _GENRES.items()
+            if word in source
+        ),
         (100.0, "lead"),
     )
     bpm = float(round(bpm + rng.integers(-4, 5)))
@@ -111,6 +116,10 @@ def plan_song(
     )
 
 
+def scale_of(plan: Plan) -> tuple[int, ...]:
+    return _MINOR if plan.minor else _MAJOR
+
+
 def beat_seconds(plan: Plan) -> float:
     return 60.0 / plan.bpm
 
@@ -120,7 +129,7 @@ def compose(plan: Plan) -> dict[str, list[Note]]:
     rng = np.random.default_rng(plan.seed ^ 0x5EED)
     beat = beat_seconds(plan)
     bar = 4 * beat
-    scale = _MINOR if plan.minor else _MAJOR
+    scale = scale_of(plan)
     progression = _PROGRESSIONS[plan.seed % len(_PROGRESSIONS)]
     bars = max(1, int(np.ceil(plan.duration / bar)))
     melody = plan.melody or tuple(int(d) for d in rng.integers(0, 7, size=8))
@@ -183,14 +192,16 @@ def _tone(layer: str, note: Note, plan: Plan, rng: np.random.Generator) -> np.nd
         formant = 2 + 3 * plan.voice
         wave = np.sin(phase) + 0.5 * np.sin(formant * phase) + 0.25 * np.sin(2 * formant * phase)
         envelope = np.minimum(1, t * 20) * np.minimum(1, (t[-1] - t + 1e-3) * 20)
-        return (wave * envelope * gain * 0.35).astype(np.float32)
+        return np.asarray(wave * envelope * gain * 0.35, dtype=np.float32)
     phase = 2 * np.pi * f * t
     brightness = 0.2 + 0.6 * plan.timbre
-    wave = np.sin(phase) + brightness * np.sin(2 * phase) / 2 + brightness**2 * np.sin(3 * phase) / 3
+    wave = (
+        np.sin(phase) + brightness * np.sin(2 * phase) / 2 + brightness**2 * np.sin(3 * phase) / 3
+    )
     decay = {"bass": 3.0, "keys": 1.2, "lead": 2.5}[layer]
     envelope = np.exp(-t * decay) * np.minimum(1, t * 200)
     level = {"bass": 0.5, "keys": 0.18, "lead": 0.3}[layer]
-    return (wave * envelope * gain * level).astype(np.float32)
+    return np.asarray(wave * envelope * gain * level, dtype=np.float32)
 
 
 def render(plan: Plan, notes: dict[str, list[Note]]) -> dict[str, np.ndarray]:
@@ -208,15 +219,16 @@ def render(plan: Plan, notes: dict[str, list[Note]]) -> dict[str, np.ndarray]:
     return stems
 
 
-def mix(stems: dict[str, np.ndarray] | list[np.ndarray]) -> np.ndarray:
-    """Sum layers and keep the peak under full scale so the MP3 never clips."""
-    tracks = list(stems.values()) if isinstance(stems, dict) else stems
-    length = max(len(t) for t in tracks)
+def master(stems: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Sum the layers, keep the peak under full scale so the MP3 never clips, and scale the
+    stems by the same gain so that they still add up to the song."""
+    length = max(len(track) for track in stems.values())
     out = np.zeros(length, dtype=np.float32)
-    for track in tracks:
+    for track in stems.values():
         out[: len(track)] += track
     peak = float(np.max(np.abs(out))) if length else 0.0
-    return out * (0.89 / peak) if peak > 0.89 else out
+    gain = 0.89 / peak if peak > 0.89 else 1.0
+    return out * gain, {layer: track * gain for layer, track in stems.items()}
 
 
 def melody_from_audio(samples: np.ndarray, bpm: float, root: int) -> tuple[int, ...]:
@@ -261,4 +273,4 @@ def estimate_bpm(samples: np.ndarray) -> float:
     band = (lags >= fps * 60 / 180) & (lags <= fps * 60 / 60)
     if not band.any() or corr[band].max() <= 0:
         return 100.0
-    return float(round(60 * fps / lags[band][np.argmax(corr[band])], 1))
+    return float(round(60 * fps / float(lags[band][np.argmax(corr[band])]), 1))

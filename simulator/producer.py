@@ -15,7 +15,13 @@ from simulator.state import VENDOR_SECONDS, Clip, Simulator, Task
 from simulator.validation import check_webhook
 
 PRICES = {"create": 10, "lyrics_create": 1, "video_clip": 5, "upload": 2, "download": 2}
-STATUS = {"not_ready": "PENDING", "running": "RUNNING", "streaming": "RUNNING", "succeeded": "SUCCESS", "failed": "FAILED"}
+STATUS = {
+    "not_ready": "PENDING",
+    "running": "RUNNING",
+    "streaming": "RUNNING",
+    "succeeded": "SUCCESS",
+    "failed": "FAILED",
+}
 
 
 def clip_json(sim: Simulator, clip: Clip, base: str) -> dict[str, Any]:
@@ -42,7 +48,9 @@ async def create(request: web.Request) -> web.Response:
     if isinstance(body, web.Response):
         return body
     if body.get("task_type") != "create_music":
-        return error(410, f"task_type {body.get('task_type')!r} has been retired. Use create_music.")
+        return error(
+            410, f"task_type {body.get('task_type')!r} has been retired. Use create_music."
+        )
     sound, lyrics = body.get("sound"), body.get("lyrics")
     if not sound and not lyrics:
         return error(400, "One of 'sound' or 'lyrics' is required.")
@@ -60,18 +68,35 @@ async def create(request: web.Request) -> web.Response:
     clip = sim.new_clip(
         title=body.get("title") or text.title_for(description, seed),
         tags=str(sound or ""),
-        lyrics=str(lyrics) if lyrics and not body.get("make_instrumental") else text.INSTRUMENTAL_LYRICS,
+        lyrics=str(lyrics)
+        if lyrics and not body.get("make_instrumental")
+        else text.INSTRUMENTAL_LYRICS,
         mv=str(body.get("mv") or "FUZZ-2.0"),
         extra={"sound": sound, "seed": seed or str(music.seed_of(description))},
     )
 
     def build() -> None:
-        plan = music.plan_song(text=description, tags=str(sound or ""), duration=sim.knobs.song_seconds,
-                               instrumental=instrumental, salt=seed)
+        plan = music.plan_song(
+            text=description,
+            tags=str(sound or ""),
+            duration=sim.knobs.song_seconds,
+            instrumental=instrumental,
+            salt=seed,
+        )
         render.fresh(clip, plan)
 
-    return accepted(launch(sim, request, kind="create_music", body=body, cost=PRICES["create"],
-                           clips=[clip], build=build, product="producer"))
+    return accepted(
+        launch(
+            sim,
+            request,
+            kind="create_music",
+            body=body,
+            cost=PRICES["create"],
+            clips=[clip],
+            build=build,
+            product="producer",
+        )
+    )
 
 
 async def lyrics_create(request: web.Request) -> web.Response:
@@ -82,9 +107,20 @@ async def lyrics_create(request: web.Request) -> web.Response:
     if not prompt or not isinstance(prompt, str):
         return error(400, "The 'prompt' field is required.")
     result = [{"title": text.title_for(prompt), "lyrics": text.lyrics_for(prompt)}]
-    return accepted(launch(sim, request, kind="make_lyrics", body=body, cost=PRICES["lyrics_create"],
-                           clips=[], build=lambda: None, product="producer", result=result,
-                           vendor_seconds=VENDOR_SECONDS["prepare"]))
+    return accepted(
+        launch(
+            sim,
+            request,
+            kind="make_lyrics",
+            body=body,
+            cost=PRICES["lyrics_create"],
+            clips=[],
+            build=lambda: None,
+            product="producer",
+            result=result,
+            vendor_seconds=VENDOR_SECONDS["prepare"],
+        )
+    )
 
 
 async def video_clip(request: web.Request) -> web.Response:
@@ -100,9 +136,20 @@ async def video_clip(request: web.Request) -> web.Response:
     def build() -> None:
         raise RuntimeError("video rendering is not available in the simulator")
 
-    return accepted(launch(sim, request, kind="video_clip", body=body, cost=PRICES["video_clip"], clips=[],
-                           build=build, product="producer", result=[],
-                           vendor_seconds=VENDOR_SECONDS["prepare"]))
+    return accepted(
+        launch(
+            sim,
+            request,
+            kind="video_clip",
+            body=body,
+            cost=PRICES["video_clip"],
+            clips=[],
+            build=build,
+            product="producer",
+            result=[],
+            vendor_seconds=VENDOR_SECONDS["prepare"],
+        )
+    )
 
 
 async def upload(request: web.Request) -> web.Response:
@@ -114,9 +161,20 @@ async def upload(request: web.Request) -> web.Response:
     except IntakeError as exc:
         return error(400, str(exc))
     clip = uploaded_clip(sim, data, samples)
-    return accepted(launch(sim, request, kind="upload", body=body, cost=PRICES["upload"], clips=[],
-                           build=lambda: None, product="producer", result=[{"clip_id": clip.clip_id}],
-                           vendor_seconds=VENDOR_SECONDS["upload"]))
+    return accepted(
+        launch(
+            sim,
+            request,
+            kind="upload",
+            body=body,
+            cost=PRICES["upload"],
+            clips=[],
+            build=lambda: None,
+            product="producer",
+            result=[{"clip_id": clip.clip_id}],
+            vendor_seconds=VENDOR_SECONDS["upload"],
+        )
+    )
 
 
 async def download(request: web.Request) -> web.Response:
@@ -129,19 +187,41 @@ async def download(request: web.Request) -> web.Response:
     fmt = body.get("format", "mp3")
     if fmt not in ("mp3", "wav"):
         return error(400, "The 'format' field should be 'mp3' or 'wav'.")
-    result = [{"clip_id": source.clip_id, "format": fmt,
-               "audio_url": f"{base_url(request)}/files/{source.clip_id}.{fmt}"}]
-    return accepted(launch(sim, request, kind="download", body=body, cost=PRICES["download"], clips=[],
-                           build=lambda: None, product="producer", result=result,
-                           vendor_seconds=VENDOR_SECONDS["prepare"]))
+    result = [
+        {
+            "clip_id": source.clip_id,
+            "format": fmt,
+            "audio_url": f"{base_url(request)}/files/{source.clip_id}.{fmt}",
+        }
+    ]
+    return accepted(
+        launch(
+            sim,
+            request,
+            kind="download",
+            body=body,
+            cost=PRICES["download"],
+            clips=[],
+            build=lambda: None,
+            product="producer",
+            result=result,
+            vendor_seconds=VENDOR_SECONDS["prepare"],
+        )
+    )
 
 
 def task_json(sim: Simulator, task: Task) -> dict[str, Any]:
     status = STATUS[task.phase]
     if task.result is not None:
-        data = [{**item, "task_type": task.kind} for item in task.result] if status == "SUCCESS" else []
+        data = (
+            [{**item, "task_type": task.kind} for item in task.result]
+            if status == "SUCCESS"
+            else []
+        )
     else:
-        data = [{**clip_json(sim, clip, task.base_url), "task_type": task.kind} for clip in task.clips]
+        data = [
+            {**clip_json(sim, clip, task.base_url), "task_type": task.kind} for clip in task.clips
+        ]
     message = task.message if status == "FAILED" else "success"
     return {"code": 200, "status": status, "message": message, "data": data}
 

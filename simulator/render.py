@@ -19,9 +19,8 @@ _VARIATION = {"subtle": 0.05, "normal": 0.15, "high": 0.3}
 def fresh(clip: Clip, plan: music.Plan) -> None:
     """Compose and render a plan into a clip."""
     notes = music.compose(plan)
-    stems = music.render(plan, notes)
     clip.plan, clip.notes = plan, notes
-    clip.set_rendered(music.mix(stems), stems)
+    clip.set_rendered(*music.master(music.render(plan, notes)))
 
 
 def melody_of(source: Clip) -> tuple[int, ...]:
@@ -29,14 +28,21 @@ def melody_of(source: Clip) -> tuple[int, ...]:
     if source.plan.melody:
         return source.plan.melody
     lead = (source.notes or {}).get("vocals") or (source.notes or {}).get("lead") or []
-    scale = (0, 2, 4, 5, 7, 9, 11)
+    scale = music.scale_of(source.plan)
+    root = source.plan.root
     return tuple(
-        min(range(7), key=lambda d: abs(scale[d] - (n.pitch - source.plan.root) % 12))  # type: ignore[union-attr]
-        for n in lead[:16]
-    ) or (0, 2, 4, 2)
+        min(range(7), key=lambda d: abs(scale[d] - (n.pitch - root) % 12)) for n in lead[:16]
+    ) or (
+        0,
+        2,
+        4,
+        2,
+    )
 
 
-def extension(clip: Clip, source: Clip, styled: music.Plan, duration: float, continue_at: float) -> None:
+def extension(
+    clip: Clip, source: Clip, styled: music.Plan, duration: float, continue_at: float
+) -> None:
     """A continuation in the source's key, tempo and tune, starting where the source was cut."""
     assert source.plan is not None
     plan = replace(
@@ -71,13 +77,18 @@ def concat(clip: Clip, source: Clip, ext: Clip, continue_at: float) -> None:
     stems = None
     if source.stems and ext.stems:
         stems = {
-            layer: np.concatenate([source.stems.get(layer, np.zeros(len(source.audio), np.float32))[:cut], track])
+            layer: np.concatenate(
+                [source.stems.get(layer, np.zeros(len(source.audio), np.float32))[:cut], track]
+            )
             for layer, track in ext.stems.items()
         }
     if source.notes and ext.notes:
         clip.notes = {
             layer: [n for n in source.notes.get(layer, []) if n.start < continue_at]
-            + [music.Note(n.pitch, n.start + continue_at, n.end + continue_at, n.velocity) for n in notes]
+            + [
+                music.Note(n.pitch, n.start + continue_at, n.end + continue_at, n.velocity)
+                for n in notes
+            ]
             for layer, notes in ext.notes.items()
         }
     assert ext.plan is not None
@@ -90,11 +101,15 @@ def remaster(clip: Clip, source: Clip, variation: str, salt: int) -> None:
     shift = _VARIATION[variation] * (1 if salt == 0 else -1)
     plan = replace(source.plan, timbre=float(np.clip(source.plan.timbre + shift, 0, 1)))
     if variation == "high":
-        plan = replace(plan, seed=music.seed_of(plan.seed, "remaster", salt), melody=melody_of(source))
+        plan = replace(
+            plan, seed=music.seed_of(plan.seed, "remaster", salt), melody=melody_of(source)
+        )
     fresh(clip, plan)
 
 
-def overlay(clip: Clip, source: Clip, styled: music.Plan, layers: tuple[str, ...], source_as: str) -> None:
+def overlay(
+    clip: Clip, source: Clip, styled: music.Plan, layers: tuple[str, ...], source_as: str
+) -> None:
     """Add generated layers (vocals, or a backing band) on top of uploaded audio."""
     assert source.plan is not None and source.audio is not None
     plan = replace(
@@ -106,26 +121,31 @@ def overlay(clip: Clip, source: Clip, styled: music.Plan, layers: tuple[str, ...
         melody=source.plan.melody,
     )
     notes = music.compose(plan)
-    stems = {source_as: source.audio, **music.render(plan, notes)}
     clip.plan, clip.notes = plan, notes
-    clip.set_rendered(music.mix(stems), stems)
+    clip.set_rendered(*music.master({source_as: source.audio, **music.render(plan, notes)}))
 
 
 def stem(clip: Clip, source: Clip, layers: list[str]) -> None:
     assert source.stems is not None and source.audio is not None
     tracks = [source.stems[layer] for layer in layers if layer in source.stems]
-    audio = music.mix(tracks) if tracks else np.zeros(len(source.audio), np.float32)
+    audio = np.zeros(len(source.audio), np.float32)
+    for track in tracks:
+        audio += track
     clip.plan = source.plan
     clip.notes = {layer: (source.notes or {}).get(layer, []) for layer in layers}
     clip.set_rendered(audio, None)
 
 
-def replace_section(clip: Clip, source: Clip, start: float, end: float, salt: int, full: bool) -> None:
+def replace_section(
+    clip: Clip, source: Clip, start: float, end: float, salt: int, full: bool
+) -> None:
     """Re-generate one span of a song; with ``full`` the span is spliced back into the song."""
     assert source.plan is not None and source.audio is not None
-    plan = replace(source.plan, seed=music.seed_of(source.plan.seed, "infill", salt), duration=end - start)
+    plan = replace(
+        source.plan, seed=music.seed_of(source.plan.seed, "infill", salt), duration=end - start
+    )
     notes = music.compose(plan)
-    piece = music.mix(music.render(plan, notes))
+    piece, _ = music.master(music.render(plan, notes))
     clip.plan = plan
     if not full:
         clip.notes = notes

@@ -23,7 +23,10 @@ from simulator.state import Knobs, Simulator
 from simulator.webhooks import WebhookSender
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-RETIRED = "The Nuro API has been deprecated and is no longer available. Migrate to /api/v1/sonic/create or /api/v1/producer/create."
+RETIRED = (
+    "The Nuro API has been deprecated and is no longer available. "
+    "Migrate to /api/v1/sonic/create or /api/v1/producer/create."
+)
 
 
 @web.middleware
@@ -53,7 +56,11 @@ async def vendor_gate(request: web.Request, handler: Handler) -> web.StreamRespo
     if sim.chance(knobs.fail_500):
         return error(500, "Internal Server Error.")
     response = await handler(request)
-    if sim.chance(knobs.malformed) and isinstance(response, web.Response) and response.status == 200:
+    if (
+        sim.chance(knobs.malformed)
+        and isinstance(response, web.Response)
+        and response.status == 200
+    ):
         # The request took effect but its answer arrives garbled: a client must not resend a POST.
         return web.Response(status=200, text='{"message": "succ', content_type="application/json")
     return response
@@ -122,13 +129,15 @@ async def admin_clip(request: web.Request) -> web.Response:
 
 async def admin_stats(request: web.Request) -> web.Response:
     sim = sim_of(request)
-    return ok({
-        "credits": sim.credits,
-        "calls": dict(sim.calls),
-        "fetched_urls": sim.fetched_urls,
-        "webhooks_sent": sim.webhooks_sent,
-        "tasks": {task_id: task.phase for task_id, task in sim.tasks.items()},
-    })
+    return ok(
+        {
+            "credits": sim.credits,
+            "calls": dict(sim.calls),
+            "fetched_urls": sim.fetched_urls,
+            "webhooks_sent": sim.webhooks_sent,
+            "tasks": {task_id: task.phase for task_id, task in sim.tasks.items()},
+        }
+    )
 
 
 def create_app(api_key: str, knobs: Knobs | None = None) -> web.Application:
@@ -140,7 +149,9 @@ def create_app(api_key: str, knobs: Knobs | None = None) -> web.Application:
         timeout = aiohttp.ClientTimeout(total=10)
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session:
-                await session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json"})
+                await session.post(
+                    url, data=json.dumps(body), headers={"Content-Type": "application/json"}
+                )
         except (aiohttp.ClientError, TimeoutError):
             sim.webhooks_sent.append({"event": "upload.callback", "ok": False})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -25,13 +26,36 @@ from simulator.validation import (
 )
 
 DAY = 24 * 3600
+NO_CREDITS = (
+    "The remaining credits are not enough. You can buy more one-time credit packs or subscribe."
+)
 PRICES = {
-    "create_music": 14, "cover_music": 14, "cover_upload_music": 14, "persona_music": 10,
-    "extend_music": 10, "extend_upload_music": 10, "remaster": 10, "add_vocals": 10,
-    "add_instrumental": 10, "concat_music": 2, "upload": 2, "sample": 14, "mashup": 14,
-    "replace_section": 10, "stems_basic": 20, "stems_full": 50, "download": 2, "wav": 1,
-    "midi": 1, "bpm": 1, "vox": 1, "upsample_tags": 1, "aligned_lyrics": 1, "persona": 1,
-    "create_voice": 4, "lyrics": 0,
+    "create_music": 14,
+    "cover_music": 14,
+    "cover_upload_music": 14,
+    "persona_music": 10,
+    "extend_music": 10,
+    "extend_upload_music": 10,
+    "remaster": 10,
+    "add_vocals": 10,
+    "add_instrumental": 10,
+    "concat_music": 2,
+    "upload": 2,
+    "sample": 14,
+    "mashup": 14,
+    "replace_section": 10,
+    "stems_basic": 20,
+    "stems_full": 50,
+    "download": 2,
+    "wav": 1,
+    "midi": 1,
+    "bpm": 1,
+    "vox": 1,
+    "upsample_tags": 1,
+    "aligned_lyrics": 1,
+    "persona": 1,
+    "create_voice": 4,
+    "lyrics": 0,
 }
 
 
@@ -55,7 +79,9 @@ def find_clip(sim: Simulator, clip_id: object, field: str = "clip_id") -> Clip |
     return clip
 
 
-def styled_plan(sim: Simulator, body: dict[str, Any], salt: object, persona: dict[str, Any] | None = None) -> music.Plan:
+def styled_plan(
+    sim: Simulator, body: dict[str, Any], salt: object, persona: dict[str, Any] | None = None
+) -> music.Plan:
     text_in = str(body.get("prompt") or body.get("gpt_description_prompt") or "")
     plan = music.plan_song(
         text=text_in,
@@ -102,13 +128,16 @@ def launch(
     build: Callable[[], None],
     vendor_seconds: float = VENDOR_SECONDS["generate"],
     product: str = "sonic",
-    result: dict[str, Any] | None = None,
+    result: Any = None,
 ) -> web.Response | Task:
     """Charge, register and start a task; answers 403 when the account cannot pay."""
     if not sim.charge(cost):
         for clip in clips:
             sim.clips.pop(clip.clip_id, None)
-        return error(403, "The remaining credits are not enough. You can buy more one-time credit packs or subscribe.")
+        return error(
+            403,
+            NO_CREDITS,
+        )
     task = Task(
         task_id=str(uuid.uuid4()),
         product=product,
@@ -165,7 +194,9 @@ async def create(request: web.Request) -> web.Response:
     return await handler(sim, request, body, task_type)
 
 
-async def _new_song(sim: Simulator, request: web.Request, body: dict[str, Any], task_type: str) -> web.Response:
+async def _new_song(
+    sim: Simulator, request: web.Request, body: dict[str, Any], task_type: str
+) -> web.Response:
     persona = None
     if task_type == "persona_music":
         persona = sim.personas.get(str(body.get("persona_id") or ""))
@@ -176,8 +207,10 @@ async def _new_song(sim: Simulator, request: web.Request, body: dict[str, Any], 
     interval = sim.knobs.create_interval * sim.knobs.time_scale
     now = time.monotonic()
     if interval and now - sim.last_create < interval:
-        wait = interval - (now - sim.last_create)
-        return error(429, "Too many requests. Please slow down.", headers={"Retry-After": f"{wait:.3f}"})
+        wait = math.ceil((interval - (now - sim.last_create)) * 1000 + 1) / 1000
+        return error(
+            429, "Too many requests. Please slow down.", headers={"Retry-After": f"{wait:.3f}"}
+        )
     sim.last_create = now
     clips = new_clips(sim, body)
 
@@ -185,10 +218,22 @@ async def _new_song(sim: Simulator, request: web.Request, body: dict[str, Any], 
         for salt, clip in enumerate(clips):
             render.fresh(clip, styled_plan(sim, body, salt, persona))
 
-    return accepted(launch(sim, request, kind=task_type, body=body, cost=price(task_type, body), clips=clips, build=build))
+    return accepted(
+        launch(
+            sim,
+            request,
+            kind=task_type,
+            body=body,
+            cost=price(task_type, body),
+            clips=clips,
+            build=build,
+        )
+    )
 
 
-async def _from_source(sim: Simulator, request: web.Request, body: dict[str, Any], task_type: str) -> web.Response:
+async def _from_source(
+    sim: Simulator, request: web.Request, body: dict[str, Any], task_type: str
+) -> web.Response:
     source = find_clip(sim, body.get("continue_clip_id"), "continue_clip_id")
     if isinstance(source, str):
         return error(400, source)
@@ -196,16 +241,23 @@ async def _from_source(sim: Simulator, request: web.Request, body: dict[str, Any
     if task_type.endswith("_upload_music") and not uploaded:
         return error(400, f"task_type = {task_type} needs a clip uploaded through /sonic/upload.")
     if task_type in ("extend_music", "cover_music") and uploaded:
-        return error(400, f"Uploaded clips need task_type = {task_type.replace('_music', '_upload_music')}.")
+        return error(
+            400, f"Uploaded clips need task_type = {task_type.replace('_music', '_upload_music')}."
+        )
     if task_type in ("add_vocals", "add_instrumental", "remaster"):
         if task_type != "remaster" and not uploaded:
             return error(400, f"{task_type} only accepts clips uploaded through /sonic/upload.")
         if time.time() - source.created_at > DAY:
             return error(400, f"{task_type} only accepts clips created within the last 24 hours.")
     continue_at = body.get("continue_at")
-    if task_type.startswith("extend"):
-        if not isinstance(continue_at, int | float) or not 0 < continue_at < source.duration:
-            return error(400, f"The 'continue_at' field must be between 0 and the clip's duration ({source.duration:.2f}s).")
+    if task_type.startswith("extend") and not (
+        isinstance(continue_at, int | float) and 0 < continue_at < source.duration
+    ):
+        return error(
+            400,
+            f"The 'continue_at' field must be between 0 and the clip's duration "
+            f"({source.duration:.2f}s).",
+        )
     if task_type == "concat_music" and source.source is None:
         return error(400, "concat_music needs the clip_id of an extension.")
     duration = body.get("duration")
@@ -219,7 +271,13 @@ async def _from_source(sim: Simulator, request: web.Request, body: dict[str, Any
         for salt, clip in enumerate(clips):
             styled = styled_plan(sim, body, salt)
             if task_type.startswith("extend"):
-                render.extension(clip, source, styled, float(duration or sim.knobs.song_seconds), float(continue_at))
+                render.extension(
+                    clip,
+                    source,
+                    styled,
+                    float(duration or sim.knobs.song_seconds),
+                    float(continue_at or 0.0),
+                )
             elif task_type.startswith("cover"):
                 render.cover(clip, source, styled, duration)
             elif task_type == "concat_music":
@@ -232,9 +290,23 @@ async def _from_source(sim: Simulator, request: web.Request, body: dict[str, Any
             else:
                 render.overlay(clip, source, styled, ("drums", "bass", "keys"), "vocals")
 
-    if task_type == "remaster" and body.get("variation_category", "normal") not in ("subtle", "normal", "high"):
+    if task_type == "remaster" and body.get("variation_category", "normal") not in (
+        "subtle",
+        "normal",
+        "high",
+    ):
         return error(400, "The 'variation_category' field should be 'subtle', 'normal' or 'high'.")
-    return accepted(launch(sim, request, kind=task_type, body=body, cost=price(task_type, body), clips=clips, build=build))
+    return accepted(
+        launch(
+            sim,
+            request,
+            kind=task_type,
+            body=body,
+            cost=price(task_type, body),
+            clips=clips,
+            build=build,
+        )
+    )
 
 
 _CREATE = {
@@ -250,15 +322,25 @@ async def get_task(request: web.Request) -> web.Response:
     if task is None or task.product != "sonic":
         return error(400, "task not found.")
     if task.phase == "not_ready":
-        return ok({"type": "not_ready", "message": "Task is being processed, please try again later."},
-                  status=sim.knobs.not_ready_status)
+        return ok(
+            {"type": "not_ready", "message": "Task is being processed, please try again later."},
+            status=sim.knobs.not_ready_status,
+        )
     if task.result is not None and task.phase == "succeeded":
         return ok({"code": 200, "message": "success", "data": task.result})
     if task.result is not None and task.phase != "failed":
-        return ok({"type": "not_ready", "message": "Task is being processed, please try again later."},
-                  status=sim.knobs.not_ready_status)
+        return ok(
+            {"type": "not_ready", "message": "Task is being processed, please try again later."},
+            status=sim.knobs.not_ready_status,
+        )
     data = [sim.clip_json(clip, task.base_url) for clip in task.clips]
-    return ok({"code": 200, "message": "success" if task.phase != "failed" else task.message, "data": data})
+    return ok(
+        {
+            "code": 200,
+            "message": "success" if task.phase != "failed" else task.message,
+            "data": data,
+        }
+    )
 
 
 async def _upload_source(sim: Simulator, url: object) -> Clip | web.Response:
@@ -279,7 +361,10 @@ async def upload(request: web.Request) -> web.Response:
     if callback is not None and check_webhook({"webhook_url": callback}):
         return error(400, "The 'callback_url' must be an HTTPS URL of at most 1024 characters.")
     if not sim.charge(PRICES["upload"]):
-        return error(403, "The remaining credits are not enough. You can buy more one-time credit packs or subscribe.")
+        return error(
+            403,
+            NO_CREDITS,
+        )
     if callback is None:
         await asyncio.sleep(sim.scaled("upload"))
         clip = await _upload_source(sim, body["url"])
@@ -303,7 +388,10 @@ async def _upload_then(request: web.Request, task_type: str, step: str) -> web.R
     if problem := moderate(body):
         return error(403, problem)
     if sim.credits < PRICES["upload"] + price(task_type, body):
-        return error(403, "The remaining credits are not enough. You can buy more one-time credit packs or subscribe.")
+        return error(
+            403,
+            NO_CREDITS,
+        )
     source = await _upload_source(sim, body["url"])
     if isinstance(source, web.Response):
         return source
@@ -314,8 +402,13 @@ async def _upload_then(request: web.Request, task_type: str, step: str) -> web.R
         sim.refund(PRICES["upload"])
         return answer
     task_id = json.loads(answer.text or "{}")["task_id"]
-    return ok({"message": "success", "task_id": task_id,
-               "steps": {"upload": {"clip_id": source.clip_id}, step: {"task_id": task_id}}})
+    return ok(
+        {
+            "message": "success",
+            "task_id": task_id,
+            "steps": {"upload": {"clip_id": source.clip_id}, step: {"task_id": task_id}},
+        }
+    )
 
 
 async def upload_extend(request: web.Request) -> web.Response:
@@ -344,8 +437,16 @@ async def sample(request: web.Request) -> web.Response:
             return error(400, "Either 'url' or a valid 'sample_clip_id' is required.")
         source = found
     start, end = body.get("chop_sample_start_s", 0), body.get("chop_sample_end_s", source.duration)
-    if not (isinstance(start, int | float) and isinstance(end, int | float) and 0 <= start < end <= source.duration + 0.01):
-        return error(400, "The sample range must satisfy 0 <= chop_sample_start_s < chop_sample_end_s <= clip duration.")
+    if not (
+        isinstance(start, int | float)
+        and isinstance(end, int | float)
+        and 0 <= start < end <= source.duration + 0.01
+    ):
+        return error(
+            400,
+            "The sample range must satisfy "
+            "0 <= chop_sample_start_s < chop_sample_end_s <= clip duration.",
+        )
     clips = new_clips(sim, body)
 
     def build() -> None:
@@ -354,9 +455,16 @@ async def sample(request: web.Request) -> web.Response:
         bpm = music.estimate_bpm(piece) if source.origin == "uploaded" else source.plan.bpm
         for salt, clip in enumerate(clips):
             styled = styled_plan(sim, body, salt)
-            render.fresh(clip, replace(styled, bpm=bpm, melody=music.melody_from_audio(piece, bpm, styled.root)))
+            render.fresh(
+                clip,
+                replace(styled, bpm=bpm, melody=music.melody_from_audio(piece, bpm, styled.root)),
+            )
 
-    return accepted(launch(sim, request, kind="sample", body=body, cost=PRICES["sample"], clips=clips, build=build))
+    return accepted(
+        launch(
+            sim, request, kind="sample", body=body, cost=PRICES["sample"], clips=clips, build=build
+        )
+    )
 
 
 async def mashup(request: web.Request) -> web.Response:
@@ -372,7 +480,7 @@ async def mashup(request: web.Request) -> web.Response:
     for found in sources:
         if isinstance(found, str):
             return error(400, found)
-    a, b = sources  # type: ignore[misc]
+    a, b = sources
     clips = new_clips(sim, body)
 
     def build() -> None:
@@ -387,7 +495,11 @@ async def mashup(request: web.Request) -> web.Response:
             )
             render.fresh(clip, plan)
 
-    return accepted(launch(sim, request, kind="mashup", body=body, cost=PRICES["mashup"], clips=clips, build=build))
+    return accepted(
+        launch(
+            sim, request, kind="mashup", body=body, cost=PRICES["mashup"], clips=clips, build=build
+        )
+    )
 
 
 async def replace_section(request: web.Request) -> web.Response:
@@ -400,14 +512,22 @@ async def replace_section(request: web.Request) -> web.Response:
     if source.notes is None:
         return error(400, "replace-section needs a clip generated by the platform.")
     start, end = body.get("infill_start_s"), body.get("infill_end_s")
-    if not (isinstance(start, int | float) and isinstance(end, int | float) and 0 <= start < end <= source.duration):
-        return error(400, "The section must satisfy 0 <= infill_start_s < infill_end_s <= clip duration.")
+    if not (
+        isinstance(start, int | float)
+        and isinstance(end, int | float)
+        and 0 <= start < end <= source.duration
+    ):
+        return error(
+            400, "The section must satisfy 0 <= infill_start_s < infill_end_s <= clip duration."
+        )
     if not body.get("infill_lyrics"):
         return error(400, "The 'infill_lyrics' field is required.")
     if problem := check_generation({k: v for k, v in body.items() if k != "duration"}, "remaster"):
         return error(400, problem)
     full = bool(body.get("auto_concat"))
-    clips = new_clips(sim, {**body, "custom_mode": True, "prompt": body["infill_lyrics"]}, 2 if full else 1)
+    clips = new_clips(
+        sim, {**body, "custom_mode": True, "prompt": body["infill_lyrics"]}, 2 if full else 1
+    )
     clips[0].extra["segment"] = "replaced"
     if full:
         clips[1].extra["segment"] = "full"
@@ -417,7 +537,17 @@ async def replace_section(request: web.Request) -> web.Response:
         for index, clip in enumerate(clips):
             render.replace_section(clip, source, float(start), float(end), 0, full=index == 1)
 
-    return accepted(launch(sim, request, kind="replace_section", body=body, cost=PRICES["replace_section"], clips=clips, build=build))
+    return accepted(
+        launch(
+            sim,
+            request,
+            kind="replace_section",
+            body=body,
+            cost=PRICES["replace_section"],
+            clips=clips,
+            build=build,
+        )
+    )
 
 
 async def stems(request: web.Request) -> web.Response:
@@ -441,7 +571,13 @@ async def stems(request: web.Request) -> web.Response:
     for name, group in zip(names, groups, strict=True):
         if not group:
             continue
-        clip = sim.new_clip(title=f"{source.title} ({name})", tags=source.tags, lyrics="", mv=source.mv, origin="stem")
+        clip = sim.new_clip(
+            title=f"{source.title} ({name})",
+            tags=source.tags,
+            lyrics="",
+            mv=source.mv,
+            origin="stem",
+        )
         clip.stem_type = name
         clips.append((clip, group))
 
@@ -450,8 +586,18 @@ async def stems(request: web.Request) -> web.Response:
             render.stem(clip, source, group)
 
     kind = "stems_full" if full else "stems_basic"
-    return accepted(launch(sim, request, kind=kind, body=body, cost=PRICES[kind], clips=[c for c, _ in clips],
-                           build=build, vendor_seconds=VENDOR_SECONDS["stems"]))
+    return accepted(
+        launch(
+            sim,
+            request,
+            kind=kind,
+            body=body,
+            cost=PRICES[kind],
+            clips=[c for c, _ in clips],
+            build=build,
+            vendor_seconds=VENDOR_SECONDS["stems"],
+        )
+    )
 
 
 async def create_voice(request: web.Request) -> web.Response:
@@ -470,8 +616,19 @@ async def create_voice(request: web.Request) -> web.Response:
         assert source.plan is not None
         sim.personas[persona_id] = {"voice": (source.plan.seed % 100) / 100, "name": result["name"]}
 
-    return accepted(launch(sim, request, kind="create_voice", body=body, cost=PRICES["create_voice"], clips=[],
-                           build=build, vendor_seconds=VENDOR_SECONDS["voice"], result=result))
+    return accepted(
+        launch(
+            sim,
+            request,
+            kind="create_voice",
+            body=body,
+            cost=PRICES["create_voice"],
+            clips=[],
+            build=build,
+            vendor_seconds=VENDOR_SECONDS["voice"],
+            result=result,
+        )
+    )
 
 
 async def persona(request: web.Request) -> web.Response:
@@ -488,7 +645,10 @@ async def persona(request: web.Request) -> web.Response:
     if isinstance(source, str):
         return error(400, source)
     if not sim.charge(PRICES["persona"]):
-        return error(403, "The remaining credits are not enough. You can buy more one-time credit packs or subscribe.")
+        return error(
+            403,
+            NO_CREDITS,
+        )
     persona_id = str(uuid.uuid4())
     voice = source.plan.voice if source.plan else 0.5
     sim.personas[persona_id] = {"voice": voice, "name": body["name"]}
@@ -496,7 +656,7 @@ async def persona(request: web.Request) -> web.Response:
 
 
 async def lyrics(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
+    body = await read_json(request)
     if isinstance(body, web.Response):
         return body
     description = body.get("description")
@@ -505,11 +665,15 @@ async def lyrics(request: web.Request) -> web.Response:
     if len(description) > 120:
         return error(400, "The description character length should be less than 120.")
     if artist := text.artist_named(description):
-        return error(403, f"The song description contains artist names: '{artist}' which is not allowed.")
-    results = [{"title": text.title_for(description, s), "lyrics": text.lyrics_for(description, s)} for s in (0, 1)]
+        return error(
+            403, f"The song description contains artist names: '{artist}' which is not allowed."
+        )
+    results = [
+        {"title": text.title_for(description, s), "lyrics": text.lyrics_for(description, s)}
+        for s in (0, 1)
+    ]
     return ok({"code": 200, "results": results, "message": "success"})
 
 
 async def credits(request: web.Request) -> web.Response:
     return ok({"credits": sim_of(request).credits, "extra_credits": 0})
-

@@ -8,6 +8,7 @@ read the task's current phase, so a poll never does work and any number of clien
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import time
 import uuid
@@ -42,7 +43,7 @@ class Knobs:
     platform: str = "sonic"  # webhook "platform" value for Sonic tasks
     mv_echo: str = "chirp"  # poll/webhook spelling of the model: "chirp" or "sonic"
     not_ready_status: int = 200
-    default_webhook_secret: str = "simulator-default-secret"
+    default_webhook_secret: str = "simulator-default-secret"  # noqa: S105 - the vendor's own
     seed: int = 0
 
 
@@ -113,7 +114,7 @@ class Simulator:
 
     def __init__(self, api_key: str, knobs: Knobs | None = None) -> None:
         self.api_key = api_key
-        self.knobs = knobs or Knobs()
+        self.knobs = dataclasses.replace(knobs) if knobs else Knobs()  # a copy: tests turn knobs
         self.credits = self.knobs.credits
         self.clips: dict[str, Clip] = {}
         self.tasks: dict[str, Task] = {}
@@ -175,12 +176,14 @@ class Simulator:
             "image_url": f"{base_url}/files/{clip.clip_id}.png",
             "audio_url": audio_url,
             "video_url": None,
-            "created_at": datetime.fromtimestamp(clip.created_at, UTC).isoformat(
-                timespec="milliseconds"
-            ).replace("+00:00", "Z"),
+            "created_at": datetime.fromtimestamp(clip.created_at, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "mv": self.mv_echo(clip.mv),
             "gpt_description_prompt": clip.description,
-            "duration": f"{clip.duration:.2f}" if clip.state in ("streaming", "succeeded") else None,
+            "duration": f"{clip.duration:.2f}"
+            if clip.state in ("streaming", "succeeded")
+            else None,
             "negative_tags": clip.negative_tags,
             "style_weight": clip.style_weight,
             "weirdness_constraint": clip.weirdness_constraint,

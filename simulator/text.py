@@ -25,7 +25,9 @@ def _keywords(description: str) -> list[str]:
 def title_for(description: str, salt: object = "") -> str:
     rng = np.random.default_rng(seed_of("title", description, salt))
     words = _keywords(description)
-    return f"{words[int(rng.integers(len(words)))].title()} {_IMAGES[int(rng.integers(10))].title()}"
+    return (
+        f"{words[int(rng.integers(len(words)))].title()} {_IMAGES[int(rng.integers(10))].title()}"
+    )
 
 
 def lyrics_for(description: str, salt: object = "") -> str:
@@ -42,7 +44,8 @@ def lyrics_for(description: str, salt: object = "") -> str:
     verse = "\n".join(line() for _ in range(4))
     chorus = "\n".join(line() for _ in range(2))
     verse2 = "\n".join(line() for _ in range(4))
-    return f"[Verse]\n{verse}\n\n[Chorus]\n{chorus}\n{chorus}\n\n[Verse 2]\n{verse2}\n\n[Chorus]\n{chorus}"
+    sections = [f"[Verse]\n{verse}", f"[Chorus]\n{chorus}\n{chorus}", f"[Verse 2]\n{verse2}"]
+    return "\n\n".join([*sections, f"[Chorus]\n{chorus}"])
 
 
 INSTRUMENTAL_LYRICS = "[Instrumental]"

@@ -10,15 +10,22 @@ from typing import Any
 from urllib.parse import urlparse
 
 CREATE_MODELS = {
-    *(f"sonic-{v}" for v in ("v3-5", "v4", "v4-5", "v4-5-plus", "v5", "v5-5", "v6", "v6-wild", "v6-mini")),
+    *(
+        f"sonic-{v}"
+        for v in ("v3-5", "v4", "v4-5", "v4-5-plus", "v5", "v5-5", "v6", "v6-wild", "v6-mini")
+    ),
     *(f"chirp-{v}" for v in ("v3-5", "v4", "v4-5", "v4-5-plus", "v5")),
 }
 SAMPLE_MODELS = CREATE_MODELS | {"sonic-v4-5-all"}
 OLD_MODELS = {"sonic-v3-5", "sonic-v4", "chirp-v3-5", "chirp-v4"}
 GENDER_MODELS = {"v4-5", "v4-5-plus", "v5", "v5-5", "v6", "v6-wild", "v6-mini"}
 DURATION_TYPES = {
-    "create_music", "persona_music", "extend_music", "cover_music",
-    "extend_upload_music", "cover_upload_music",
+    "create_music",
+    "persona_music",
+    "extend_music",
+    "cover_music",
+    "extend_upload_music",
+    "cover_upload_music",
 }
 TASK_TYPES = DURATION_TYPES | {"concat_music", "remaster", "add_vocals", "add_instrumental"}
 GENERATIVE = DURATION_TYPES | {"add_vocals", "add_instrumental"}
@@ -39,12 +46,16 @@ def check_webhook(body: dict[str, Any]) -> str | None:
         return None
     parsed = urlparse(str(url))
     loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
-    if len(str(url)) > 1024 or not (parsed.scheme == "https" or (loopback and parsed.scheme == "http")):
+    if len(str(url)) > 1024 or not (
+        parsed.scheme == "https" or (loopback and parsed.scheme == "http")
+    ):
         return "The 'webhook_url' must be an HTTPS URL of at most 1024 characters."
     return None
 
 
-def check_generation(body: dict[str, Any], task_type: str, models: set[str] = CREATE_MODELS) -> str | None:
+def check_generation(
+    body: dict[str, Any], task_type: str, models: set[str] = CREATE_MODELS
+) -> str | None:
     """Field checks shared by create, upload-extend/cover, sample, mashup and replace-section."""
     for flag in ("custom_mode", "make_instrumental", "auto_lyrics", "use_suno_cdn"):
         if flag in body and not isinstance(body[flag], bool):

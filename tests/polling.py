@@ -15,7 +15,9 @@ async def finished(client: AIMusicClient, task_id: str, limit: float = 20.0) -> 
     return task
 
 
-async def producer_finished(client: AIMusicClient, task_id: str, limit: float = 20.0) -> ProducerTask:
+async def producer_finished(
+    client: AIMusicClient, task_id: str, limit: float = 20.0
+) -> ProducerTask:
     async with asyncio.timeout(limit):
         while not (task := await client.producer_task(task_id)).done:
             await asyncio.sleep(0.02)

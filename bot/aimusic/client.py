@@ -115,7 +115,7 @@ class AIMusicClient:
     # --- transport ---------------------------------------------------------------------------
     def _delay(self, attempt: int) -> float:
         """Exponential backoff with full jitter, capped at 8 s."""
-        return random.uniform(0, min(8.0, self.backoff * 2**attempt))  # noqa: S311
+        return random.uniform(0, min(8.0, self.backoff * 2**attempt))
 
     async def _call(
         self,
@@ -124,7 +124,7 @@ class AIMusicClient:
         body: dict[str, Any] | None = None,
         *,
         accept: tuple[int, ...] = (200,),
-        timeout: float | None = None,
+        read_timeout: float | None = None,
     ) -> tuple[int, Any]:
         """Send one request with bounded, safe retries; returns (status, parsed JSON)."""
         safe_to_resend = method == "GET"
@@ -137,7 +137,7 @@ class AIMusicClient:
                     path,
                     json=body,
                     headers=headers,
-                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                    timeout=read_timeout if read_timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 # The request never reached the server: resending is always safe.
@@ -188,7 +188,9 @@ class AIMusicClient:
         try:
             return model.model_validate(payload)
         except ValidationError:
-            raise UpstreamUnavailable("The music service sent an answer Chorus does not understand.") from None
+            raise UpstreamUnavailable(
+                "The music service sent an answer Chorus does not understand."
+            ) from None
 
     async def _post(self, path: str, request: m.Request, model: type[T], **kw: Any) -> T:
         _, payload = await self._call("POST", path, request.body(), **kw)
@@ -202,7 +204,7 @@ class AIMusicClient:
 
     # --- sonic -------------------------------------------------------------------------------
     async def sonic_create(self, request: m.SonicCreateRequest) -> m.TaskAccepted:
-        """Every task_type of /sonic/create: create, extend, cover, concat, persona, remaster, add_*."""
+        """Every task_type of /sonic/create (create, extend, cover, concat, remaster, add_*...)."""
         return await self._post("/api/v1/sonic/create", request, m.TaskAccepted)
 
     async def sonic_task(self, task_id: str) -> m.SonicTask:
@@ -211,20 +213,26 @@ class AIMusicClient:
             raise TaskNotFound("missing task id.")
         _, payload = await self._call("GET", f"/api/v1/sonic/task/{task_id}", accept=(200, 202))
         if not isinstance(payload, dict):
-            raise UpstreamUnavailable("The music service sent an answer Chorus does not understand.")
+            raise UpstreamUnavailable(
+                "The music service sent an answer Chorus does not understand."
+            )
         if payload.get("type") == "not_ready" or "data" not in payload:
             return m.SonicTask(task_id=task_id, ready=False, message=payload.get("message"))
         data = payload["data"]
         if isinstance(data, dict):
-            return m.SonicTask(task_id=task_id, ready=True, result=data, message=payload.get("message"))
+            return m.SonicTask(
+                task_id=task_id, ready=True, result=data, message=payload.get("message")
+            )
         clips = [self._parse(m.Clip, clip) for clip in data or []]
         return m.SonicTask(task_id=task_id, ready=True, clips=clips, message=payload.get("message"))
 
     async def upload(self, request: m.UploadRequest) -> m.UploadedClip:
-        """Synchronous upload (about 20 s upstream): the vendor fetches ``url`` and returns a clip id."""
+        """Synchronous upload (~20 s upstream): the vendor fetches ``url``, returns a clip id."""
         if request.callback_url:
             raise ValueError("use upload_async() with a callback_url")
-        return await self._post("/api/v1/sonic/upload", request, m.UploadedClip, timeout=self.upload_timeout)
+        return await self._post(
+            "/api/v1/sonic/upload", request, m.UploadedClip, read_timeout=self.upload_timeout
+        )
 
     async def upload_async(self, request: m.UploadRequest) -> m.TaskAccepted:
         """Asynchronous upload: returns a task id; the result is posted to ``callback_url``."""
@@ -233,7 +241,9 @@ class AIMusicClient:
         return await self._post("/api/v1/sonic/upload", request, m.TaskAccepted)
 
     async def _upload_and(self, path: str, request: m.Request) -> m.UploadAndGenerate:
-        _, payload = await self._call("POST", path, request.body(), timeout=self.upload_timeout)
+        _, payload = await self._call(
+            "POST", path, request.body(), read_timeout=self.upload_timeout
+        )
         task = self._parse(m.TaskAccepted, payload)
         steps = payload.get("steps") or {}
         clip_id = (steps.get("upload") or {}).get("clip_id") if isinstance(steps, dict) else None
@@ -246,7 +256,9 @@ class AIMusicClient:
         return await self._upload_and("/api/v1/sonic/upload-cover", request)
 
     async def sample(self, request: m.SampleRequest) -> m.TaskAccepted:
-        return await self._post("/api/v1/sonic/sample", request, m.TaskAccepted, timeout=self.upload_timeout)
+        return await self._post(
+            "/api/v1/sonic/sample", request, m.TaskAccepted, read_timeout=self.upload_timeout
+        )
 
     async def mashup(self, request: m.MashupRequest) -> m.TaskAccepted:
         return await self._post("/api/v1/sonic/mashup", request, m.TaskAccepted)
@@ -261,7 +273,9 @@ class AIMusicClient:
         return await self._post("/api/v1/sonic/stems/full", request, m.TaskAccepted)
 
     async def create_voice(self, request: m.CreateVoiceRequest) -> m.TaskAccepted:
-        return await self._post("/api/v1/sonic/create-voice", request, m.TaskAccepted, timeout=self.upload_timeout)
+        return await self._post(
+            "/api/v1/sonic/create-voice", request, m.TaskAccepted, read_timeout=self.upload_timeout
+        )
 
     async def create_persona(self, request: m.PersonaRequest) -> m.Persona:
         return await self._post("/api/v1/sonic/persona", request, m.Persona)
@@ -276,12 +290,16 @@ class AIMusicClient:
         return await self._post_data("/api/v1/sonic/wav", request, m.Wav)
 
     async def download(self, request: m.DownloadRequest) -> m.Download:
-        """200: files ready; 202: still preparing (``ready=False``, retry free); 404: SourceExpired."""
-        status, payload = await self._call("POST", "/api/v1/sonic/download", request.body(), accept=(200, 202))
+        """200: files ready; 202: preparing (``ready=False``, retry free); 404: SourceExpired."""
+        status, payload = await self._call(
+            "POST", "/api/v1/sonic/download", request.body(), accept=(200, 202)
+        )
         if status == 202:
             return m.Download(ready=False)
         data = payload.get("data") if isinstance(payload, dict) else None
-        return m.Download(ready=True, files=self._parse(m.Download, {"ready": True, **(data or {})}).files)
+        return m.Download(
+            ready=True, files=self._parse(m.Download, {"ready": True, **(data or {})}).files
+        )
 
     async def midi(self, request: m.ClipRequest) -> m.Midi:
         return await self._post_data("/api/v1/sonic/midi", request, m.Midi)
@@ -312,7 +330,9 @@ class AIMusicClient:
         return await self._post("/api/v1/producer/video-clip", request, m.TaskAccepted)
 
     async def producer_upload(self, request: m.ProducerUploadRequest) -> m.TaskAccepted:
-        return await self._post("/api/v1/producer/upload", request, m.TaskAccepted, timeout=self.upload_timeout)
+        return await self._post(
+            "/api/v1/producer/upload", request, m.TaskAccepted, read_timeout=self.upload_timeout
+        )
 
     async def producer_download(self, request: m.ProducerDownloadRequest) -> m.TaskAccepted:
         return await self._post("/api/v1/producer/download", request, m.TaskAccepted)

@@ -2,7 +2,8 @@
 
 Requests enforce the documented limits before anything is sent, so a bad request costs no round
 trip and no credit. Responses tolerate what the live service is known to do: ``duration`` as a
-decimal string, ``code`` present or absent, ``mv`` echoed as ``chirp-*`` or ``sonic-*``, extra fields.
+decimal string, ``code`` present or absent, ``mv`` echoed as ``chirp-*`` or ``sonic-*``, and
+extra fields.
 """
 
 from __future__ import annotations
@@ -20,25 +21,58 @@ from pydantic import (
 )
 
 SonicModel = Literal[
-    "sonic-v3-5", "sonic-v4", "sonic-v4-5", "sonic-v4-5-plus", "sonic-v5", "sonic-v5-5",
-    "sonic-v6", "sonic-v6-wild", "sonic-v6-mini",
-    "chirp-v3-5", "chirp-v4", "chirp-v4-5", "chirp-v4-5-plus", "chirp-v5",
-]  # fmt: skip
+    "sonic-v3-5",
+    "sonic-v4",
+    "sonic-v4-5",
+    "sonic-v4-5-plus",
+    "sonic-v5",
+    "sonic-v5-5",
+    "sonic-v6",
+    "sonic-v6-wild",
+    "sonic-v6-mini",
+    "chirp-v3-5",
+    "chirp-v4",
+    "chirp-v4-5",
+    "chirp-v4-5-plus",
+    "chirp-v5",
+]
 SampleModel = SonicModel | Literal["sonic-v4-5-all"]
 TaskType = Literal[
-    "create_music", "extend_music", "cover_music", "concat_music", "persona_music",
-    "extend_upload_music", "cover_upload_music", "remaster", "add_vocals", "add_instrumental",
-]  # fmt: skip
+    "create_music",
+    "extend_music",
+    "cover_music",
+    "concat_music",
+    "persona_music",
+    "extend_upload_music",
+    "cover_upload_music",
+    "remaster",
+    "add_vocals",
+    "add_instrumental",
+]
 OLD_MODELS = frozenset({"sonic-v3-5", "sonic-v4", "chirp-v3-5", "chirp-v4"})
 GENDER_MODELS = frozenset({"v4-5", "v4-5-plus", "v5", "v5-5", "v6", "v6-wild", "v6-mini"})
-DURATION_TYPES = frozenset({
-    "create_music", "persona_music", "extend_music", "cover_music",
-    "extend_upload_music", "cover_upload_music",
-})  # fmt: skip
-SOURCE_TYPES = frozenset({
-    "extend_music", "cover_music", "concat_music", "extend_upload_music",
-    "cover_upload_music", "remaster", "add_vocals", "add_instrumental",
-})  # fmt: skip
+DURATION_TYPES = frozenset(
+    {
+        "create_music",
+        "persona_music",
+        "extend_music",
+        "cover_music",
+        "extend_upload_music",
+        "cover_upload_music",
+    }
+)
+SOURCE_TYPES = frozenset(
+    {
+        "extend_music",
+        "cover_music",
+        "concat_music",
+        "extend_upload_music",
+        "cover_upload_music",
+        "remaster",
+        "add_vocals",
+        "add_instrumental",
+    }
+)
 GENERATIVE_TYPES = DURATION_TYPES | {"add_vocals", "add_instrumental"}
 
 Weight = Annotated[float, Field(ge=0, le=1)]

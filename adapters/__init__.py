@@ -1,0 +1,1 @@
+"""Thin platform adapters (Discord, Telegram, console) that translate into ``bot.service``."""

@@ -1,0 +1,59 @@
+"""Configuration errors are one readable line naming the variable, never a traceback or a secret."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def test_defaults_work_with_nothing_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert str(settings.aimusic_base_url) == "https://api.aimusicapi.ai/"
+    assert settings.database_file == Path("data/chorus.db")
+
+
+def test_a_malformed_setting_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AIMUSIC_BASE_URL", "not a url")
+    monkeypatch.setenv("WEB_PORT", "eighty")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "AIMUSIC_BASE_URL" in message and "'not a url'" in message and "WEB_PORT" in message
+    assert "\n" not in message
+
+
+def test_settings_come_from_dotenv_and_secrets_stay_hidden(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("AIMUSIC_API_KEY=sk-secret-value\nWEB_PORT=9000\n")
+    settings = load_settings()
+    assert settings.web_port == 9000
+    assert settings.aimusic_api_key is not None
+    assert settings.aimusic_api_key.get_secret_value() == "sk-secret-value"
+    assert "sk-secret-value" not in repr(settings)
+
+
+def test_the_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    env = {"PATH": "", "AIMUSIC_BASE_URL": "ftp://nope", "AIMUSIC_API_KEY": "x"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "doctor"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("chorus: invalid configuration: AIMUSIC_BASE_URL")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

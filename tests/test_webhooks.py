@@ -1,0 +1,98 @@
+"""Webhooks: the simulator signs real deliveries; the verifier accepts them and nothing forged."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from bot.aimusic import AIMusicClient
+from bot.aimusic import models as m
+from bot.aimusic.webhooks import WebhookEvent, WebhookRejected, signature, verify
+
+SECRET = "whsec-test"
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
+    """A loopback endpoint that records raw webhook requests."""
+    seen: list[tuple[dict[str, str], bytes]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        seen.append((dict(request.headers), await request.read()))
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hooks/aimusic", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}/hooks/aimusic", seen
+    await runner.cleanup()
+
+
+async def test_real_deliveries_verify_and_carry_the_song(
+    client: AIMusicClient, receiver: tuple[str, list[tuple[dict[str, str], bytes]]]
+) -> None:
+    url, seen = receiver
+    accepted = await client.sonic_create(
+        m.SonicCreateRequest(
+            custom_mode=False,
+            mv="sonic-v5",
+            gpt_description_prompt="techno",
+            webhook_url=url,
+            webhook_secret=SECRET,
+        )
+    )
+    async with asyncio.timeout(10):
+        while not any(h.get("X-Webhook-Event") == "song.completed" for h, _ in seen):
+            await asyncio.sleep(0.02)
+    events = [verify(SECRET, headers, body) for headers, body in seen]
+    assert [e.event for e in events] == ["song.streaming", "song.completed"]
+    done = events[-1]
+    assert done.task_id == accepted.task_id and done.payload["platform"] == "sonic"
+    assert [clip["state"] for clip in done.payload["data"]] == ["succeeded", "succeeded"]
+    assert len({e.event_id for e in events}) == 2
+
+
+def signed(
+    body: bytes, *, secret: str = SECRET, at: int | None = None, event_id: str = "evt-1"
+) -> dict[str, str]:
+    stamp = int(time.time()) if at is None else at
+    return {
+        "X-Webhook-Id": event_id,
+        "X-Webhook-Event": "song.completed",
+        "X-Webhook-Timestamp": str(stamp),
+        "X-Webhook-Signature": signature(secret, stamp, body),
+    }
+
+
+BODY = json.dumps({"task_id": "t1", "event": "song.completed", "data": []}).encode()
+
+
+def test_a_genuine_event_returns_its_id_for_deduplication() -> None:
+    event = verify(SECRET, signed(BODY), BODY)
+    assert event == WebhookEvent("evt-1", "song.completed", event.timestamp, "t1", json.loads(BODY))
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "why"),
+    [
+        (signed(BODY, secret="guessed"), BODY, "signature mismatch"),
+        (signed(BODY), BODY.replace(b"t1", b"t2"), "signature mismatch"),
+        (signed(BODY, at=int(time.time()) - 3600), BODY, "window"),
+        (signed(BODY, at=int(time.time()) + 3600), BODY, "window"),
+        ({k: v for k, v in signed(BODY).items() if k != "X-Webhook-Signature"}, BODY, "missing"),
+        ({**signed(BODY), "X-Webhook-Timestamp": "yesterday"}, BODY, "timestamp"),
+        (signed(b"not json"), b"not json", "JSON"),
+    ],
+)
+def test_forged_stale_or_broken_events_are_rejected(
+    headers: dict[str, str], body: bytes, why: str
+) -> None:
+    with pytest.raises(WebhookRejected, match=why):
+        verify(SECRET, headers, body)
