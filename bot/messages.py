@@ -1,0 +1,89 @@
+"""Every sentence a member or moderator reads, in one place (ready for translation).
+
+Functions, not constants, because most sentences carry numbers; each is plain, specific and
+says what to do next.
+"""
+
+from __future__ import annotations
+
+import math
+
+SONG_PRICE = 14  # the vendor's price of one song on current models (reference §5)
+
+
+def credits(n: int) -> str:
+    return f"{n} credit" if n == 1 else f"{n} credits"
+
+
+def duration(seconds: float) -> str:
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{math.ceil(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def songs_left(available: int, song_price: int) -> int:
+    return available // song_price if song_price > 0 else 0
+
+
+def balance(available: int, held: int, song_price: int) -> str:
+    songs = songs_left(available, song_price)
+    line = f"You have {credits(available)}: enough for {songs} song{'' if songs == 1 else 's'}."
+    if held:
+        line += f" ({credits(held)} are reserved for songs in progress.)"
+    return line
+
+
+def insufficient(available: int, needed: int) -> str:
+    return (
+        f"This costs {credits(needed)} but you have {credits(available)}. "
+        "Ask a moderator for more, or wait for your daily allowance."
+    )
+
+
+def banned(reason: str | None) -> str:
+    return "You can't use Chorus here" + (f": {reason}." if reason else ".")
+
+
+def cooling_down(wait: float) -> str:
+    return f"Slow down a little: you can start another song in {duration(wait)}."
+
+
+def too_many_jobs(limit: int) -> str:
+    songs = f"{limit} song{'s' if limit != 1 else ''}"
+    return f"You already have {songs} in progress; wait for one to finish."
+
+
+def daily_cap(cap: int, left: int, needed: int) -> str:
+    return (
+        f"That would pass your daily limit of {credits(cap)} ({credits(left)} left today, "
+        f"this costs {credits(needed)}). It resets at midnight UTC."
+    )
+
+
+def pool_exhausted(budget: int) -> str:
+    return (
+        f"This community has used its daily budget of {credits(budget)}. It resets at midnight UTC."
+    )
+
+
+def operation_disabled(op: str) -> str:
+    return f"The moderators have turned off /{op} here."
+
+
+def request_conflict() -> str:
+    return "That request was already used for something else; please run the command again."
+
+
+def not_moderator() -> str:
+    return "Only moderators can do that (Manage Server, a moderator role, or chat admin)."
+
+
+def unknown_member(who: str) -> str:
+    return f"{who} has never used Chorus here, so there is nothing to change."
+
+
+def revoke_too_much(who: str, available: int, asked: int) -> str:
+    return f"{who} has only {credits(available)} available; you cannot take {credits(asked)}."

@@ -1,0 +1,83 @@
+"""The append-only audit log of moderator changes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import Scope
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    actor: str
+    action: str
+    target: str | None
+    details: dict[str, Any]
+    reason: str
+    created_at: float
+
+
+async def record(
+    conn: aiosqlite.Connection,
+    scope: Scope,
+    *,
+    actor: str,
+    action: str,
+    target: str | None,
+    details: dict[str, Any],
+    reason: str,
+    now: float,
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (platform, scope, actor, action, target, details, reason,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            scope.platform,
+            scope.id,
+            actor,
+            action,
+            target,
+            json.dumps(details, sort_keys=True),
+            reason,
+            now,
+        ),
+    )
+
+
+async def page(
+    conn: aiosqlite.Connection,
+    scope: Scope,
+    *,
+    target: str | None,
+    before_id: int | None,
+    limit: int,
+) -> list[AuditRow]:
+    """Newest first; ``before_id`` is the cursor of the next page."""
+    query = "SELECT id, actor, action, target, details, reason, created_at FROM audit_log"
+    query += " WHERE platform = ? AND scope = ?"
+    params: list[Any] = [scope.platform, scope.id]
+    if target is not None:
+        query += " AND target = ?"
+        params.append(target)
+    if before_id is not None:
+        query += " AND id < ?"
+        params.append(before_id)
+    query += " ORDER BY id DESC LIMIT ?"
+    params.append(limit)
+    async with conn.execute(query, params) as cursor:
+        rows = await cursor.fetchall()
+    return [AuditRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
+
+
+async def count(conn: aiosqlite.Connection, scope: Scope) -> int:
+    async with conn.execute(
+        "SELECT count(*) FROM audit_log WHERE platform = ? AND scope = ?",
+        (scope.platform, scope.id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,154 @@
+"""The embedded SQLite store: one connection, WAL, numbered migrations, serialised writes.
+
+Every write runs inside ``BEGIN IMMEDIATE`` so that a check and the write it guards are one
+atomic step even across processes sharing the file (SQLite's write lock, waited on through the
+busy timeout). Within a process an asyncio lock keeps coroutines from interleaving statements
+on the shared connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(Exception):
+    """The store cannot be used as it is; ``str()`` tells the operator what to do."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, SQL) of every bundled migration, in order."""
+    found = []
+    for entry in resources.files("bot.store.migrations").iterdir():
+        match = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
+        if match:
+            found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+class Store:
+    """Owns the connection; the query modules take the connection a transaction hands out."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
+        """Open (creating if needed) and bring the schema up to date.
+
+        With ``migrate=False`` a store that is behind refuses to open instead; a store written by
+        a newer Chorus always refuses, since this code cannot know what that schema means.
+        """
+        path = Path(path)
+        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            store = cls(conn, path)
+            await store._check_and_migrate(migrate)
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def schema_version(self) -> int:
+        async with self.read() as conn:
+            return await _version(conn)
+
+    async def _check_and_migrate(self, migrate: bool) -> int:
+        async with self.write() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
+            current = await _version(conn)
+            newest = latest_version()
+            if current > newest:
+                raise StoreError(
+                    f"{self.path} was written by a newer Chorus (schema {current}; this one knows "
+                    f"up to {newest}). Upgrade Chorus, or point DATABASE_PATH elsewhere."
+                )
+            pending = [(v, n, sql) for v, n, sql in migrations() if v > current]
+            if pending and not migrate:
+                raise StoreError(
+                    f"{self.path} needs migrations {pending[0][0]}..{newest}; run `chorus migrate`."
+                )
+            for version, _, sql in pending:
+                for statement in _statements(sql):
+                    await conn.execute(statement)
+                await conn.execute("DELETE FROM schema_version")
+                await conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+            return len(pending)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on any error."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A consistent snapshot (a deferred transaction) that never sees another coroutine's
+        uncommitted writes, since it waits for the connection like a write does."""
+        async with self._lock:
+            await self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                await self._conn.execute("COMMIT")
+
+
+async def _version(conn: aiosqlite.Connection) -> int:
+    try:
+        async with conn.execute("SELECT version FROM schema_version") as cursor:
+            row = await cursor.fetchone()
+    except sqlite3.OperationalError:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements; trigger bodies keep their inner semicolons."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

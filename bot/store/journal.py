@@ -1,0 +1,241 @@
+"""Queries over accounts, the append-only journal and request keys.
+
+Every function takes the connection of a transaction opened by :class:`bot.store.Store`; none
+commits. Cached balances are changed only here, next to the journal entry that justifies them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.domain import Member, Scope
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    id: int
+    balance: int
+    held: int
+    allowance_day: str | None
+    created_at: float
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    id: int
+    account_id: int
+    amount: int
+    job_id: str | None
+    created_at: float
+    expires_at: float
+    resolution: str | None  # 'capture' | 'release' | None while open
+    resolved_amount: int | None
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: int
+    kind: str
+    amount: int
+    job_id: str | None
+    actor: str
+    reason: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    account_id: int
+    cached_balance: int
+    journal_balance: int
+    cached_held: int
+    journal_held: int
+
+
+_ACCOUNT = "SELECT id, balance, held, allowance_day, created_at FROM accounts"
+
+
+async def find_account(conn: aiosqlite.Connection, member: Member) -> AccountRow | None:
+    async with conn.execute(
+        f"{_ACCOUNT} WHERE platform = ? AND scope = ? AND user_id = ?",
+        (member.scope.platform, member.scope.id, member.user_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return AccountRow(*row) if row else None
+
+
+async def account_by_id(conn: aiosqlite.Connection, account_id: int) -> AccountRow:
+    async with conn.execute(f"{_ACCOUNT} WHERE id = ?", (account_id,)) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None, f"account {account_id} vanished inside a transaction"
+    return AccountRow(*row)
+
+
+async def create_account(conn: aiosqlite.Connection, member: Member, now: float) -> AccountRow:
+    cursor = await conn.execute(
+        "INSERT INTO accounts (platform, scope, user_id, created_at) VALUES (?, ?, ?, ?)",
+        (member.scope.platform, member.scope.id, member.user_id, now),
+    )
+    assert cursor.lastrowid is not None
+    return await account_by_id(conn, cursor.lastrowid)
+
+
+async def append(
+    conn: aiosqlite.Connection,
+    account_id: int,
+    kind: str,
+    amount: int,
+    *,
+    actor: str,
+    reason: str,
+    now: float,
+    job_id: str | None = None,
+    hold_id: int | None = None,
+    expires_at: float | None = None,
+    balance_delta: int = 0,
+    held_delta: int = 0,
+) -> int:
+    """Append one journal entry and move the cached balances by what it means, together."""
+    cursor = await conn.execute(
+        "INSERT INTO journal (account_id, kind, amount, hold_id, job_id, actor, reason, created_at,"
+        " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (account_id, kind, amount, hold_id, job_id, actor, reason, now, expires_at),
+    )
+    if balance_delta or held_delta:
+        await conn.execute(
+            "UPDATE accounts SET balance = balance + ?, held = held + ? WHERE id = ?",
+            (balance_delta, held_delta, account_id),
+        )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def set_allowance_day(conn: aiosqlite.Connection, account_id: int, day: str) -> None:
+    await conn.execute("UPDATE accounts SET allowance_day = ? WHERE id = ?", (day, account_id))
+
+
+_HOLD = (
+    "SELECT h.id, h.account_id, h.amount, h.job_id, h.created_at, h.expires_at, r.kind, r.amount"
+    " FROM journal h LEFT JOIN journal r ON r.hold_id = h.id WHERE h.kind = 'hold'"
+)
+
+
+async def find_hold(conn: aiosqlite.Connection, hold_id: int) -> HoldRow | None:
+    async with conn.execute(f"{_HOLD} AND h.id = ?", (hold_id,)) as cursor:
+        row = await cursor.fetchone()
+    return HoldRow(*row) if row else None
+
+
+async def expired_holds(conn: aiosqlite.Connection, now: float, limit: int) -> list[HoldRow]:
+    async with conn.execute(
+        f"{_HOLD} AND r.id IS NULL AND h.expires_at <= ? ORDER BY h.expires_at LIMIT ?",
+        (now, limit),
+    ) as cursor:
+        return [HoldRow(*row) for row in await cursor.fetchall()]
+
+
+async def open_holds(conn: aiosqlite.Connection, account_id: int) -> int:
+    async with conn.execute(
+        "SELECT count(*) FROM journal h WHERE h.kind = 'hold' AND h.account_id = ?"
+        " AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.hold_id = h.id)",
+        (account_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def last_hold_at(conn: aiosqlite.Connection, account_id: int) -> float | None:
+    async with conn.execute(
+        "SELECT max(created_at) FROM journal WHERE kind = 'hold' AND account_id = ?", (account_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return float(row[0]) if row and row[0] is not None else None
+
+
+_SPENT = (
+    "SELECT coalesce(sum(CASE WHEN r.kind = 'capture' THEN r.amount"
+    " WHEN r.id IS NULL THEN h.amount ELSE 0 END), 0)"
+    " FROM journal h LEFT JOIN journal r ON r.hold_id = h.id"
+)
+
+
+async def spent_since(conn: aiosqlite.Connection, account_id: int, since: float) -> int:
+    """Credits captured or still held from holds placed since ``since`` (released ones are free)."""
+    async with conn.execute(
+        f"{_SPENT} WHERE h.kind = 'hold' AND h.account_id = ? AND h.created_at >= ?",
+        (account_id, since),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def scope_spent_since(conn: aiosqlite.Connection, scope: Scope, since: float) -> int:
+    async with conn.execute(
+        f"{_SPENT} JOIN accounts a ON a.id = h.account_id WHERE h.kind = 'hold'"
+        " AND a.platform = ? AND a.scope = ? AND h.created_at >= ?",
+        (scope.platform, scope.id, since),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def recent_entries(conn: aiosqlite.Connection, account_id: int, limit: int) -> list[EntryRow]:
+    async with conn.execute(
+        "SELECT id, kind, amount, job_id, actor, reason, created_at FROM journal"
+        " WHERE account_id = ? ORDER BY id DESC LIMIT ?",
+        (account_id, limit),
+    ) as cursor:
+        return [EntryRow(*row) for row in await cursor.fetchall()]
+
+
+async def find_request(
+    conn: aiosqlite.Connection, platform: str, key: str
+) -> tuple[str, int | None] | None:
+    async with conn.execute(
+        "SELECT fingerprint, hold_id FROM requests WHERE platform = ? AND request_key = ?",
+        (platform, key),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return (str(row[0]), row[1]) if row else None
+
+
+async def save_request(
+    conn: aiosqlite.Connection, platform: str, key: str, fingerprint: str, hold_id: int, now: float
+) -> None:
+    await conn.execute(
+        "INSERT INTO requests (platform, request_key, fingerprint, hold_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (platform, key, fingerprint, hold_id, now),
+    )
+
+
+async def mismatches(conn: aiosqlite.Connection) -> list[Mismatch]:
+    """Accounts whose cached balance or held amount disagrees with the journal."""
+    async with conn.execute(
+        """
+        SELECT a.id, a.balance, coalesce(j.balance, 0), a.held, coalesce(j.held, 0)
+        FROM accounts a LEFT JOIN (
+            SELECT h.account_id,
+                   sum(CASE h.kind WHEN 'grant' THEN h.amount WHEN 'adjust' THEN h.amount
+                                   WHEN 'capture' THEN -h.amount ELSE 0 END) AS balance,
+                   sum(CASE WHEN h.kind = 'hold' AND NOT EXISTS (
+                           SELECT 1 FROM journal r WHERE r.hold_id = h.id)
+                       THEN h.amount ELSE 0 END) AS held
+            FROM journal h GROUP BY h.account_id
+        ) j ON j.account_id = a.id
+        WHERE a.balance != coalesce(j.balance, 0) OR a.held != coalesce(j.held, 0)
+        """
+    ) as cursor:
+        return [Mismatch(*row) for row in await cursor.fetchall()]
+
+
+async def totals(conn: aiosqlite.Connection) -> dict[str, int]:
+    """Sum of entries by kind, across all accounts (for reports and crash checks)."""
+    async with conn.execute("SELECT kind, sum(amount) FROM journal GROUP BY kind") as cursor:
+        return {str(kind): int(total) for kind, total in await cursor.fetchall()}
