@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,10 @@ import soundfile as sf
 from aiohttp import web
 
 from bot.aimusic import AIMusicClient
+from bot.ledger import Defaults, Ledger
+from bot.store import Store
 from simulator import Knobs, RunningSimulator, running_simulator
+from tests.ledger_fixtures import Clock
 
 FAST = Knobs(time_scale=0.002, song_seconds=6.0)
 
@@ -78,3 +82,19 @@ async def files() -> AsyncIterator[FileHost]:
     host.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
     yield host
     await runner.cleanup()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    async with await Store.open(tmp_path / "chorus.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def ledger(store: Store, clock: Clock) -> Ledger:
+    return Ledger(store, Defaults(starting_credits=50, max_concurrent=5), clock)

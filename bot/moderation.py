@@ -1,0 +1,266 @@
+"""Moderator operations on the ledger: grants, revocations, limits, bans, reports, settings.
+
+The core checks permissions here, whatever the platform's UI shows: a command hidden from
+members in Discord can still be invoked by a crafted interaction. Every change and its audit
+entry are written in one transaction, so there is no change without its who, when and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot import messages
+from bot.domain import Actor, Member, Scope
+from bot.ledger import Balance, Ledger, Policy, day_start
+from bot.store import audit
+from bot.store import journal as j
+from bot.store import limits as lim
+
+MAX_GRANT = 1_000_000
+REASON = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ModerationRefused(Exception):
+    """A moderator request that changes nothing; ``str()`` says why, to the moderator."""
+
+
+class NotModerator(ModerationRefused):
+    def __init__(self) -> None:
+        super().__init__(messages.not_moderator())
+
+
+class _Changes(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MemberLimits(_Changes):
+    """Per-member overrides; omitted fields stay as they are."""
+
+    daily_allowance: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    daily_spend_cap: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    max_concurrent: Annotated[int, Field(ge=1, le=20)] | None = None
+    cooldown_seconds: Annotated[int, Field(ge=0, le=86_400)] | None = None
+
+
+class ScopeSettings(MemberLimits):
+    """Community-wide settings; omitted fields stay as they are."""
+
+    starting_credits: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    price_multiplier: Annotated[float, Field(ge=0.1, le=10)] | None = None
+    disabled_ops: (
+        Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]], Field(max_length=64)]
+        | None
+    ) = None
+    pool_daily_budget: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    moderator_roles: (
+        Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=32)]
+        | None
+    ) = None
+
+
+def _validated(model: type[_Changes], values: dict[str, Any]) -> dict[str, Any]:
+    try:
+        parsed = model(**values)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        name = ".".join(str(p) for p in problem["loc"]) or "value"
+        raise ModerationRefused(f"{name}: {problem['msg']}.") from None
+    changes = parsed.model_dump(exclude_unset=True)
+    if not changes:
+        raise ModerationRefused("Nothing to change: name at least one setting.")
+    return changes
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip() or "no reason given"
+    if len(text) > 200:
+        raise ModerationRefused("The reason is too long (200 characters at most).")
+    return text
+
+
+@dataclass(frozen=True)
+class MemberReport:
+    member: Member
+    balance: Balance
+    policy: Policy
+    spent_today: int
+    recent: list[j.EntryRow]
+
+
+class Moderation:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.store = ledger.store
+
+    async def is_moderator(self, actor: Actor, scope: Scope) -> bool:
+        if actor.is_admin:
+            return True
+        async with self.store.read() as conn:
+            policy = await self.ledger.policy_in(conn, scope, None)
+        return bool(actor.roles & policy.moderator_roles)
+
+    async def _require(self, actor: Actor, scope: Scope) -> None:
+        if not await self.is_moderator(actor, scope):
+            raise NotModerator()
+
+    async def _known(self, conn: aiosqlite.Connection, member: Member) -> j.AccountRow:
+        account = await j.find_account(conn, member)
+        if account is None:
+            raise ModerationRefused(messages.unknown_member(f"Member {member.user_id}"))
+        return account
+
+    async def _audit(
+        self,
+        conn: aiosqlite.Connection,
+        scope: Scope,
+        actor: Actor,
+        action: str,
+        target: str | None,
+        details: dict[str, Any],
+        reason: str,
+    ) -> None:
+        await audit.record(
+            conn,
+            scope,
+            actor=actor.user_id,
+            action=action,
+            target=target,
+            details=details,
+            reason=reason,
+            now=self.ledger.clock(),
+        )
+
+    # --- credits -----------------------------------------------------------------------------
+    async def grant(
+        self, actor: Actor, member: Member, amount: int, reason: str | None = None
+    ) -> Balance:
+        """Give credits; the member's account is created if this is their first contact."""
+        await self._require(actor, member.scope)
+        if not isinstance(amount, int) or not 0 < amount <= MAX_GRANT:
+            raise ModerationRefused(f"A grant must be a whole number from 1 to {MAX_GRANT:,}.")
+        why = _reason(reason)
+        async with self.store.write() as conn:
+            account = await self.ledger.account_in(conn, member)
+            await self.ledger.grant_in(conn, account, amount, actor=actor.user_id, reason=why)
+            await self._audit(
+                conn, member.scope, actor, "grant", member.user_id, {"amount": amount}, why
+            )
+        return await self.ledger.balance(member)
+
+    async def revoke(
+        self, actor: Actor, member: Member, amount: int, reason: str | None = None
+    ) -> Balance:
+        """Take back credits, never more than the member has available."""
+        await self._require(actor, member.scope)
+        if not isinstance(amount, int) or not 0 < amount <= MAX_GRANT:
+            raise ModerationRefused(f"A revocation must be a whole number from 1 to {MAX_GRANT:,}.")
+        why = _reason(reason)
+        async with self.store.write() as conn:
+            account = await self._known(conn, member)
+            if amount > account.available:
+                raise ModerationRefused(
+                    messages.revoke_too_much(f"Member {member.user_id}", account.available, amount)
+                )
+            await self.ledger.adjust_in(conn, account, -amount, actor=actor.user_id, reason=why)
+            await self._audit(
+                conn, member.scope, actor, "revoke", member.user_id, {"amount": amount}, why
+            )
+        return await self.ledger.balance(member)
+
+    # --- limits and bans ---------------------------------------------------------------------
+    async def set_limits(
+        self, actor: Actor, member: Member, reason: str | None = None, **values: Any
+    ) -> Policy:
+        await self._require(actor, member.scope)
+        changes = _validated(MemberLimits, values)
+        why = _reason(reason)
+        async with self.store.write() as conn:
+            account = await self._known(conn, member)
+            await lim.update_member_limits(conn, account.id, changes)
+            await self._audit(conn, member.scope, actor, "set_limits", member.user_id, changes, why)
+        return await self.ledger.policy(member)
+
+    async def clear_limits(self, actor: Actor, member: Member, reason: str | None = None) -> Policy:
+        """Drop every per-member override: the member follows the scope's settings again."""
+        await self._require(actor, member.scope)
+        why = _reason(reason)
+        cleared = dict.fromkeys(lim.MEMBER_FIELDS)
+        async with self.store.write() as conn:
+            account = await self._known(conn, member)
+            await lim.update_member_limits(conn, account.id, cleared)
+            await self._audit(conn, member.scope, actor, "clear_limits", member.user_id, {}, why)
+        return await self.ledger.policy(member)
+
+    async def ban(self, actor: Actor, member: Member, reason: str | None = None) -> None:
+        await self._set_ban(actor, member, True, reason)
+
+    async def unban(self, actor: Actor, member: Member, reason: str | None = None) -> None:
+        await self._set_ban(actor, member, False, reason)
+
+    async def _set_ban(
+        self, actor: Actor, member: Member, banned: bool, reason: str | None
+    ) -> None:
+        await self._require(actor, member.scope)
+        if banned and member.user_id == actor.user_id:
+            raise ModerationRefused("You cannot ban yourself.")
+        why = _reason(reason)
+        async with self.store.write() as conn:
+            account = await self._known(conn, member)
+            current = await lim.member_limits(conn, account.id)
+            if current.banned == banned:
+                raise ModerationRefused(
+                    f"Member {member.user_id} is {'already' if banned else 'not'} banned."
+                )
+            await lim.update_member_limits(
+                conn, account.id, {"banned": int(banned), "ban_reason": why if banned else None}
+            )
+            action = "ban" if banned else "unban"
+            await self._audit(conn, member.scope, actor, action, member.user_id, {}, why)
+
+    # --- reports -----------------------------------------------------------------------------
+    async def show(self, actor: Actor, member: Member, recent: int = 10) -> MemberReport:
+        await self._require(actor, member.scope)
+        async with self.store.read() as conn:
+            account = await self._known(conn, member)
+            spent = await j.spent_since(conn, account.id, day_start(self.ledger.clock()))
+            entries = await j.recent_entries(conn, account.id, recent)
+        balance = await self.ledger.balance(member)
+        return MemberReport(member, balance, await self.ledger.policy(member), spent, entries)
+
+    async def audit_log(
+        self,
+        actor: Actor,
+        scope: Scope,
+        *,
+        member: str | None = None,
+        before: int | None = None,
+        limit: int = 20,
+    ) -> list[audit.AuditRow]:
+        """One page, newest first; pass the last row's id as ``before`` for the next page."""
+        await self._require(actor, scope)
+        if not 1 <= limit <= 100:
+            raise ModerationRefused("A page holds 1 to 100 entries.")
+        async with self.store.read() as conn:
+            return await audit.page(conn, scope, target=member, before_id=before, limit=limit)
+
+    # --- scope settings ----------------------------------------------------------------------
+    async def settings(self, actor: Actor, scope: Scope) -> Policy:
+        await self._require(actor, scope)
+        async with self.store.read() as conn:
+            return await self.ledger.policy_in(conn, scope, None)
+
+    async def update_settings(
+        self, actor: Actor, scope: Scope, reason: str | None = None, **values: Any
+    ) -> Policy:
+        await self._require(actor, scope)
+        changes = _validated(ScopeSettings, values)
+        why = _reason(reason)
+        async with self.store.write() as conn:
+            await lim.update_scope_settings(conn, scope, changes)
+            await self._audit(conn, scope, actor, "settings", None, changes, why)
+        async with self.store.read() as conn:
+            return await self.ledger.policy_in(conn, scope, None)

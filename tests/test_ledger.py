@@ -1,0 +1,143 @@
+"""The ledger as a member experiences it: holds, captures, refunds, limits and allowances."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.ledger import (
+    Banned,
+    CoolingDown,
+    DailyCapReached,
+    Defaults,
+    HoldAlreadyResolved,
+    InsufficientCredits,
+    Ledger,
+    OperationDisabled,
+    PoolExhausted,
+    RequestConflict,
+    TooManyJobs,
+)
+from bot.moderation import Moderation
+from bot.store import Store
+from tests.ledger_fixtures import ALICE, BOB, DAY, GUILD, MOD, Clock
+
+
+async def test_a_new_member_starts_with_credits_shown_as_songs(ledger: Ledger) -> None:
+    balance = await ledger.balance(ALICE)
+    assert (balance.available, balance.songs) == (50, 3)
+    assert balance.describe() == "You have 50 credits: enough for 3 songs."
+
+
+async def test_hold_then_capture_spends_and_release_refunds(ledger: Ledger) -> None:
+    spent = await ledger.hold(ALICE, 14, job_id="song-1")
+    assert spent.available_after == 36
+    assert "reserved" in (await ledger.balance(ALICE)).describe()
+    await ledger.capture(spent.hold_id)
+    refunded = await ledger.hold(ALICE, 14, job_id="song-2")
+    await ledger.release(refunded.hold_id, reason="vendor failed")
+    balance = await ledger.balance(ALICE)
+    assert (balance.balance, balance.held, balance.available) == (36, 0, 36)
+    await ledger.reconcile()
+
+
+async def test_a_partial_capture_returns_the_rest(ledger: Ledger) -> None:
+    hold = await ledger.hold(ALICE, 20)
+    resolution = await ledger.capture(hold.hold_id, 12)
+    assert resolution.amount == 12
+    assert (await ledger.balance(ALICE)).available == 38
+
+
+async def test_a_hold_resolves_once_and_retries_are_harmless(ledger: Ledger) -> None:
+    hold = await ledger.hold(ALICE, 10)
+    await ledger.capture(hold.hold_id)
+    again = await ledger.capture(hold.hold_id)
+    assert again.already and again.amount == 10
+    with pytest.raises(HoldAlreadyResolved):
+        await ledger.release(hold.hold_id, reason="too late")
+    assert (await ledger.balance(ALICE)).available == 40
+
+
+async def test_not_enough_credits_is_refused_with_the_numbers(ledger: Ledger) -> None:
+    with pytest.raises(InsufficientCredits, match="costs 60 credits but you have 50"):
+        await ledger.hold(ALICE, 60)
+    assert (await ledger.balance(ALICE)).held == 0
+
+
+async def test_open_holds_count_as_spent(ledger: Ledger) -> None:
+    await ledger.hold(ALICE, 30)
+    with pytest.raises(InsufficientCredits):
+        await ledger.hold(ALICE, 30)
+
+
+async def test_the_same_request_key_never_charges_twice(ledger: Ledger) -> None:
+    payload = {"op": "create", "prompt": "rain"}
+    first = await ledger.hold(ALICE, 14, request_key="interaction-1", payload=payload)
+    again = await ledger.hold(ALICE, 14, request_key="interaction-1", payload=payload)
+    assert again.replayed and again.hold_id == first.hold_id
+    assert (await ledger.balance(ALICE)).available == 36
+    with pytest.raises(RequestConflict):
+        await ledger.hold(
+            ALICE, 14, request_key="interaction-1", payload={"op": "create", "prompt": "sun"}
+        )
+
+
+async def test_expired_holds_are_released_by_the_sweeper(ledger: Ledger, clock: Clock) -> None:
+    hold = await ledger.hold(ALICE, 14)
+    clock.advance(ledger.defaults.hold_ttl_seconds - 1)
+    assert await ledger.sweep_expired() == 0
+    clock.advance(2)
+    assert await ledger.sweep_expired() == 1
+    assert (await ledger.balance(ALICE)).available == 50
+    with pytest.raises(HoldAlreadyResolved):
+        await ledger.capture(hold.hold_id)
+
+
+async def test_limits_refuse_with_specific_reasons(ledger: Ledger, clock: Clock) -> None:
+    moderation = Moderation(ledger)
+    await ledger.balance(ALICE)
+    await moderation.set_limits(
+        MOD, ALICE, max_concurrent=1, cooldown_seconds=60, daily_spend_cap=20
+    )
+    first = await ledger.hold(ALICE, 10)
+    with pytest.raises(CoolingDown, match="another song in 60 s"):
+        await ledger.hold(ALICE, 10)
+    clock.advance(61)
+    with pytest.raises(TooManyJobs, match="1 song in progress"):
+        await ledger.hold(ALICE, 10)
+    await ledger.capture(first.hold_id)
+    with pytest.raises(DailyCapReached, match="10 credits left today"):
+        await ledger.hold(ALICE, 14)
+    assert (await ledger.hold(ALICE, 10)).amount == 10
+    await moderation.ban(MOD, ALICE, "spamming")
+    with pytest.raises(Banned, match="spamming"):
+        await ledger.hold(ALICE, 1)
+    assert (await ledger.balance(ALICE)).available == 30
+
+
+async def test_disabled_operations_and_the_scope_pool(ledger: Ledger) -> None:
+    moderation = Moderation(ledger)
+    await moderation.update_settings(MOD, GUILD, disabled_ops=["stems_full"], pool_daily_budget=40)
+    with pytest.raises(OperationDisabled, match="/stems_full"):
+        await ledger.hold(ALICE, 14, op="stems_full")
+    await ledger.hold(ALICE, 30, op="create")
+    with pytest.raises(PoolExhausted, match="daily budget of 40"):
+        await ledger.hold(BOB, 14, op="create")
+
+
+async def test_the_daily_allowance_tops_up_exactly_once_a_day(store: Store, clock: Clock) -> None:
+    ledger = Ledger(store, Defaults(starting_credits=0, daily_allowance=30), clock)
+    balances = await asyncio.gather(*(ledger.balance(ALICE) for _ in range(20)))
+    assert {b.available for b in balances} == {30}
+    hold = await ledger.hold(ALICE, 25)
+    await ledger.capture(hold.hold_id)
+    assert (await ledger.balance(ALICE)).available == 5  # no second top-up the same day
+    clock.advance(DAY)
+    assert (await ledger.balance(ALICE)).available == 30  # topped up to the allowance, not +30
+    await ledger.reconcile()
+
+
+async def test_scope_prices_scale_the_song_count(ledger: Ledger) -> None:
+    await Moderation(ledger).update_settings(MOD, GUILD, price_multiplier=0.5)
+    assert (await ledger.balance(ALICE)).songs == 7  # 50 // round(14 * 0.5)
