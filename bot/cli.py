@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, load_settings
+from bot.store import Store, StoreError
 
 SIM_DEFAULT_PORT = 8765
 SIM_DEFAULT_KEY = "sim-key"
@@ -96,6 +97,12 @@ async def _round_trip(out_dir: Path) -> int:
     return 0
 
 
+async def _migrate(path: Path) -> str:
+    async with await Store.open(path) as store:
+        version = await store.schema_version()
+    return f"{path}: schema version {version} ({store.applied} migration(s) applied)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chorus", description="AI music for Discord and Telegram")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run Chorus end to end on the simulator")
     demo.add_argument("--out", type=Path, default=Path("data/demo"))
     sub.add_parser("doctor", help="check the configuration")
+    sub.add_parser("migrate", help="apply pending database migrations")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -115,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             key = "set" if settings.aimusic_api_key else "NOT SET"
             print(f"AIMUSIC_API_KEY: {key}\nAIMUSIC_BASE_URL: {settings.aimusic_base_url}")
             print(f"database: {settings.database_file}")
-    except ConfigError as exc:
+        elif args.command == "migrate":
+            print(asyncio.run(_migrate(load_settings().database_file)))
+    except (ConfigError, StoreError) as exc:
         print(f"chorus: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -383,7 +383,7 @@ class Ledger:
             last = await j.last_hold_at(conn, account.id)
             if last is not None and now - last < policy.cooldown_seconds:
                 raise CoolingDown(policy.cooldown_seconds - (now - last))
-        if await j.open_holds(conn, account.id) >= policy.max_concurrent:
+        if account.open_holds >= policy.max_concurrent:
             raise TooManyJobs(policy.max_concurrent)
         since = day_start(now)
         if policy.daily_spend_cap is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import aiosqlite
@@ -58,3 +60,15 @@ async def test_the_journal_cannot_be_edited_or_a_hold_resolved_twice(
                 (hold.hold_id,),
             )
     await ledger.reconcile()
+
+
+def test_chorus_migrate_applies_and_reports(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path), "PATH": ""}
+    command = [sys.executable, "-m", "bot.cli", "migrate"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert (
+        f"schema version {latest_version()} ({latest_version()} migration(s) applied)"
+        in first.stdout
+    )
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert "(0 migration(s) applied)" in again.stdout

@@ -69,15 +69,14 @@ async def page(
         params.append(before_id)
     query += " ORDER BY id DESC LIMIT ?"
     params.append(limit)
-    async with conn.execute(query, params) as cursor:
-        rows = await cursor.fetchall()
+    rows = await conn.execute_fetchall(query, params)
     return [AuditRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
 
 
 async def count(conn: aiosqlite.Connection, scope: Scope) -> int:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT count(*) FROM audit_log WHERE platform = ? AND scope = ?",
         (scope.platform, scope.id),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(rows), None)
     return int(row[0]) if row else 0

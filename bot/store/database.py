@@ -46,6 +46,7 @@ class Store:
         self._conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self.applied = 0  # migrations applied when this store was opened
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
@@ -63,7 +64,7 @@ class Store:
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             store = cls(conn, path)
-            await store._check_and_migrate(migrate)
+            store.applied = await store._check_and_migrate(migrate)
         except BaseException:
             await conn.close()
             raise

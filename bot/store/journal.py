@@ -18,6 +18,7 @@ class AccountRow:
     id: int
     balance: int
     held: int
+    open_holds: int
     allowance_day: str | None
     created_at: float
 
@@ -56,23 +57,25 @@ class Mismatch:
     journal_balance: int
     cached_held: int
     journal_held: int
+    cached_open: int
+    journal_open: int
 
 
-_ACCOUNT = "SELECT id, balance, held, allowance_day, created_at FROM accounts"
+_ACCOUNT = "SELECT id, balance, held, open_holds, allowance_day, created_at FROM accounts"
 
 
 async def find_account(conn: aiosqlite.Connection, member: Member) -> AccountRow | None:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"{_ACCOUNT} WHERE platform = ? AND scope = ? AND user_id = ?",
         (member.scope.platform, member.scope.id, member.user_id),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(rows), None)
     return AccountRow(*row) if row else None
 
 
 async def account_by_id(conn: aiosqlite.Connection, account_id: int) -> AccountRow:
-    async with conn.execute(f"{_ACCOUNT} WHERE id = ?", (account_id,)) as cursor:
-        row = await cursor.fetchone()
+    rows = await conn.execute_fetchall(f"{_ACCOUNT} WHERE id = ?", (account_id,))
+    row = next(iter(rows), None)
     assert row is not None, f"account {account_id} vanished inside a transaction"
     return AccountRow(*row)
 
@@ -107,10 +110,12 @@ async def append(
         " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (account_id, kind, amount, hold_id, job_id, actor, reason, now, expires_at),
     )
-    if balance_delta or held_delta:
+    opened = {"hold": 1, "capture": -1, "release": -1}.get(kind, 0)
+    if balance_delta or held_delta or opened:
         await conn.execute(
-            "UPDATE accounts SET balance = balance + ?, held = held + ? WHERE id = ?",
-            (balance_delta, held_delta, account_id),
+            "UPDATE accounts SET balance = balance + ?, held = held + ?,"
+            " open_holds = open_holds + ? WHERE id = ?",
+            (balance_delta, held_delta, opened, account_id),
         )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
@@ -127,34 +132,24 @@ _HOLD = (
 
 
 async def find_hold(conn: aiosqlite.Connection, hold_id: int) -> HoldRow | None:
-    async with conn.execute(f"{_HOLD} AND h.id = ?", (hold_id,)) as cursor:
-        row = await cursor.fetchone()
+    rows = await conn.execute_fetchall(f"{_HOLD} AND h.id = ?", (hold_id,))
+    row = next(iter(rows), None)
     return HoldRow(*row) if row else None
 
 
 async def expired_holds(conn: aiosqlite.Connection, now: float, limit: int) -> list[HoldRow]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"{_HOLD} AND r.id IS NULL AND h.expires_at <= ? ORDER BY h.expires_at LIMIT ?",
         (now, limit),
-    ) as cursor:
-        return [HoldRow(*row) for row in await cursor.fetchall()]
-
-
-async def open_holds(conn: aiosqlite.Connection, account_id: int) -> int:
-    async with conn.execute(
-        "SELECT count(*) FROM journal h WHERE h.kind = 'hold' AND h.account_id = ?"
-        " AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.hold_id = h.id)",
-        (account_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    )
+    return [HoldRow(*row) for row in rows]
 
 
 async def last_hold_at(conn: aiosqlite.Connection, account_id: int) -> float | None:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT max(created_at) FROM journal WHERE kind = 'hold' AND account_id = ?", (account_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(rows), None)
     return float(row[0]) if row and row[0] is not None else None
 
 
@@ -167,41 +162,41 @@ _SPENT = (
 
 async def spent_since(conn: aiosqlite.Connection, account_id: int, since: float) -> int:
     """Credits captured or still held from holds placed since ``since`` (released ones are free)."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"{_SPENT} WHERE h.kind = 'hold' AND h.account_id = ? AND h.created_at >= ?",
         (account_id, since),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(rows), None)
     return int(row[0]) if row else 0
 
 
 async def scope_spent_since(conn: aiosqlite.Connection, scope: Scope, since: float) -> int:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"{_SPENT} JOIN accounts a ON a.id = h.account_id WHERE h.kind = 'hold'"
         " AND a.platform = ? AND a.scope = ? AND h.created_at >= ?",
         (scope.platform, scope.id, since),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(rows), None)
     return int(row[0]) if row else 0
 
 
 async def recent_entries(conn: aiosqlite.Connection, account_id: int, limit: int) -> list[EntryRow]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT id, kind, amount, job_id, actor, reason, created_at FROM journal"
         " WHERE account_id = ? ORDER BY id DESC LIMIT ?",
         (account_id, limit),
-    ) as cursor:
-        return [EntryRow(*row) for row in await cursor.fetchall()]
+    )
+    return [EntryRow(*row) for row in rows]
 
 
 async def find_request(
     conn: aiosqlite.Connection, platform: str, key: str
 ) -> tuple[str, int | None] | None:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT fingerprint, hold_id FROM requests WHERE platform = ? AND request_key = ?",
         (platform, key),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(rows), None)
     return (str(row[0]), row[1]) if row else None
 
 
@@ -216,26 +211,31 @@ async def save_request(
 
 
 async def mismatches(conn: aiosqlite.Connection) -> list[Mismatch]:
-    """Accounts whose cached balance or held amount disagrees with the journal."""
-    async with conn.execute(
+    """Accounts whose cached balance, held credits or open holds disagree with the journal."""
+    rows = await conn.execute_fetchall(
         """
-        SELECT a.id, a.balance, coalesce(j.balance, 0), a.held, coalesce(j.held, 0)
+        SELECT a.id, a.balance, coalesce(j.balance, 0), a.held, coalesce(j.held, 0),
+               a.open_holds, coalesce(j.open, 0)
         FROM accounts a LEFT JOIN (
             SELECT h.account_id,
                    sum(CASE h.kind WHEN 'grant' THEN h.amount WHEN 'adjust' THEN h.amount
                                    WHEN 'capture' THEN -h.amount ELSE 0 END) AS balance,
                    sum(CASE WHEN h.kind = 'hold' AND NOT EXISTS (
                            SELECT 1 FROM journal r WHERE r.hold_id = h.id)
-                       THEN h.amount ELSE 0 END) AS held
+                       THEN h.amount ELSE 0 END) AS held,
+                   sum(CASE WHEN h.kind = 'hold' AND NOT EXISTS (
+                           SELECT 1 FROM journal r WHERE r.hold_id = h.id)
+                       THEN 1 ELSE 0 END) AS open
             FROM journal h GROUP BY h.account_id
         ) j ON j.account_id = a.id
         WHERE a.balance != coalesce(j.balance, 0) OR a.held != coalesce(j.held, 0)
+           OR a.open_holds != coalesce(j.open, 0)
         """
-    ) as cursor:
-        return [Mismatch(*row) for row in await cursor.fetchall()]
+    )
+    return [Mismatch(*row) for row in rows]
 
 
 async def totals(conn: aiosqlite.Connection) -> dict[str, int]:
     """Sum of entries by kind, across all accounts (for reports and crash checks)."""
-    async with conn.execute("SELECT kind, sum(amount) FROM journal GROUP BY kind") as cursor:
-        return {str(kind): int(total) for kind, total in await cursor.fetchall()}
+    rows = await conn.execute_fetchall("SELECT kind, sum(amount) FROM journal GROUP BY kind")
+    return {str(kind): int(total) for kind, total in rows}

@@ -36,12 +36,12 @@ class MemberRow:
 
 
 async def scope_settings(conn: aiosqlite.Connection, scope: Scope) -> ScopeRow:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"SELECT {', '.join(SCOPE_FIELDS)} FROM scope_settings"  # noqa: S608 - fixed names
         " WHERE platform = ? AND scope = ?",
         (scope.platform, scope.id),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(rows), None)
     if row is None:
         return ScopeRow()
     values = {
@@ -70,12 +70,12 @@ async def update_scope_settings(
 
 
 async def member_limits(conn: aiosqlite.Connection, account_id: int) -> MemberRow:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"SELECT {', '.join(MEMBER_FIELDS)}, banned, ban_reason FROM member_limits"  # noqa: S608
         " WHERE account_id = ?",
         (account_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(rows), None)
     if row is None:
         return MemberRow({}, banned=False, ban_reason=None)
     overrides = {name: value for name, value in zip(MEMBER_FIELDS, row[:4], strict=True)}

@@ -7,11 +7,12 @@ CREATE TABLE accounts (
     user_id        TEXT    NOT NULL,
     -- Cached from the journal in the same transaction as every entry; reconcile() proves it.
     balance        INTEGER NOT NULL DEFAULT 0,  -- grants + adjusts - captures
-    held           INTEGER NOT NULL DEFAULT 0,  -- open holds
+    held           INTEGER NOT NULL DEFAULT 0,  -- credits in open holds
+    open_holds     INTEGER NOT NULL DEFAULT 0,  -- number of open holds (jobs in flight)
     allowance_day  TEXT,                        -- UTC day the daily allowance last topped up
     created_at     REAL    NOT NULL,
     UNIQUE (platform, scope, user_id),
-    CHECK (held >= 0),
+    CHECK (held >= 0 AND open_holds >= 0),
     CHECK (balance - held >= 0)
 );
 
