@@ -37,3 +37,61 @@ class Actor:
     name: str = ""
     is_admin: bool = False
     roles: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """Where a job's status and results go, serialisable so delivery survives restarts.
+
+    The adapter fills in ``upload_limit`` from the platform (Discord's ``guild.filesize_limit``,
+    Telegram's 50 MB) when the command arrives; the core never assumes one.
+    """
+
+    platform: str
+    channel: str
+    reply_to: str | None = None
+    upload_limit: int = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AudioInput:
+    """Audio a member supplied: a URL the adapter may fetch, or a local path (console)."""
+
+    location: str
+    filename: str
+    size: int | None = None  # as the platform reports it, to refuse before downloading
+
+
+@dataclass(frozen=True)
+class Action:
+    """A follow-up offered on a result (a button): run ``op`` on ``track_id``."""
+
+    op: str
+    label: str
+    track_id: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to post with a result (audio, .lrc, .mid, .wav), on disk under the data folder."""
+
+    path: str
+    filename: str
+    mime: str
+
+
+@dataclass(frozen=True)
+class ResultCard:
+    """What one result looks like, for every platform to render in its own way."""
+
+    job_id: str
+    title: str
+    track_id: str | None = None
+    tags: str | None = None
+    duration: float | None = None
+    lyrics: str | None = None
+    text: str | None = None  # a text result (BPM, tags, lyrics ideas) or extra details
+    cover_url: str | None = None
+    link: str | None = None  # where to get the audio when it is too big to attach
+    attachments: tuple[Attachment, ...] = ()
+    actions: tuple[Action, ...] = ()

@@ -1,0 +1,699 @@
+"""Every paid operation members can run, declared once.
+
+One :class:`Operation` drives the command (its name, summary and typed parameters), the price,
+what input it needs, and the upstream call. Adapters build slash commands, Telegram commands,
+console commands and help from this list; the engine calls ``call`` to submit a job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.aimusic import AIMusicClient
+from bot.aimusic import models as m
+from bot.aimusic.errors import UpstreamUnavailable
+
+Text = Annotated[str, Field(min_length=1)]
+Description = Annotated[str, Field(min_length=1, max_length=400)]
+Lyrics = Annotated[str, Field(min_length=1, max_length=5000)]
+Tags = Annotated[str, Field(min_length=1, max_length=1000)]
+Seconds = Annotated[float, Field(ge=0, le=480)]
+Model = m.SonicModel
+
+
+class Needs(Enum):
+    NOTHING = "nothing"
+    TRACK = "a track"  # a previous result
+    AUDIO = "an audio file"
+    TRACK_OR_AUDIO = "a track or an audio file"
+    UPLOAD = "an audio file (or a track uploaded in the last 24 hours)"
+    TWO_TRACKS = "two tracks"
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A resolved input: the vendor clip behind a track or an upload, or a signed media URL."""
+
+    clip_id: str | None = None
+    uploaded: bool = False
+    duration: float | None = None
+    media_url: str | None = None
+    title: str | None = None
+    lyrics: str | None = None
+
+
+@dataclass(frozen=True)
+class Env:
+    """What a call needs beyond its parameters: webhook settings and the default model."""
+
+    default_model: str
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    poll_scale: float = 1.0
+
+    def hooks(self) -> dict[str, Any]:
+        return (
+            {"webhook_url": self.webhook_url, "webhook_secret": self.webhook_secret}
+            if self.webhook_url
+            else {}
+        )
+
+
+@dataclass(frozen=True)
+class Submitted:
+    upstream: Literal["sonic", "producer"]
+    task_id: str
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    url: str
+    filename: str
+    mime: str
+
+
+@dataclass(frozen=True)
+class Immediate:
+    """A synchronous answer: text, files to fetch, and files made here (e.g. an .lrc)."""
+
+    title: str
+    text: str | None = None
+    remote: tuple[RemoteFile, ...] = ()
+    made: tuple[tuple[str, bytes, str], ...] = ()  # (filename, bytes, mime)
+
+
+Outcome = Submitted | Immediate
+Call = Callable[[AIMusicClient, Any, list[Source], Env], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    summary: str
+    params: type[Params]
+    needs: Needs
+    price: int
+    call: Call
+    text_param: str | None = None  # the parameter that takes a command's free text
+    upload_price: int = 2  # added when the input is the member's own audio (vendor upload)
+    actions: tuple[str, ...] = ()  # follow-ups offered as buttons on each result
+    examples: tuple[str, ...] = field(default=())
+
+
+# --- parameters --------------------------------------------------------------------------------
+
+
+class SongParams(Params):
+    prompt: Description
+    instrumental: bool = False
+    tags: Tags | None = None
+    model: Model | None = None
+    duration: Annotated[int, Field(ge=10, le=360)] | None = None
+
+
+class ComposeParams(Params):
+    lyrics: Lyrics
+    title: Annotated[str, Field(max_length=80)] | None = None
+    tags: Tags | None = None
+    negative_tags: Annotated[str, Field(max_length=1000)] | None = None
+    vocal_gender: Literal["f", "m"] | None = None
+    model: Model | None = None
+    style_weight: Annotated[float, Field(ge=0, le=1)] | None = None
+    weirdness: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class LyricsParams(Params):
+    description: Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class ExtendParams(Params):
+    prompt: Description | None = None
+    lyrics: Lyrics | None = None
+    at: Seconds | None = None
+    tags: Tags | None = None
+    model: Model | None = None
+    duration: Annotated[int, Field(ge=10, le=360)] | None = None
+
+
+class CoverParams(Params):
+    prompt: Description | None = None
+    lyrics: Lyrics | None = None
+    tags: Tags | None = None
+    model: Model | None = None
+
+
+class NoParams(Params):
+    pass
+
+
+class RemasterParams(Params):
+    strength: Literal["subtle", "normal", "high"] = "normal"
+    model: Model | None = None
+
+
+class VocalsParams(Params):
+    lyrics: Lyrics
+    tags: Tags | None = None
+    vocal_gender: Literal["f", "m"] | None = None
+    model: Model | None = None
+
+
+class InstrumentalParams(Params):
+    prompt: Description | None = None
+    tags: Tags | None = None
+    model: Model | None = None
+
+
+class ReplaceParams(Params):
+    lyrics: Lyrics
+    start: Seconds
+    end: Seconds
+    model: Model | None = None
+
+
+class SampleParams(Params):
+    prompt: Description
+    start: Seconds | None = None
+    end: Seconds | None = None
+    model: m.SampleModel | None = None
+
+
+class MashupParams(Params):
+    prompt: Description
+    model: Model | None = None
+
+
+class VoxParams(Params):
+    start: Seconds = 0
+    end: Seconds | None = None
+
+
+class TagsParams(Params):
+    tags: Tags
+
+
+class PersonaParams(Params):
+    voice: Text
+    lyrics: Lyrics | None = None
+    prompt: Description | None = None
+    tags: Tags | None = None
+    model: Model | None = None
+
+
+class ProducerParams(Params):
+    prompt: Description
+    lyrics: Lyrics | None = None
+    title: Annotated[str, Field(max_length=80)] | None = None
+    instrumental: bool = False
+
+
+# --- calls -------------------------------------------------------------------------------------
+
+
+def _mv(model: str | None, env: Env) -> Any:
+    return model or env.default_model
+
+
+async def _sonic(client: AIMusicClient, env: Env, **fields: Any) -> Submitted:
+    request = m.SonicCreateRequest(
+        **{k: v for k, v in fields.items() if v is not None}, **env.hooks()
+    )
+    return Submitted("sonic", (await client.sonic_create(request)).task_id)
+
+
+async def create(client: AIMusicClient, p: SongParams, _: list[Source], env: Env) -> Outcome:
+    return await _sonic(
+        client,
+        env,
+        custom_mode=False,
+        gpt_description_prompt=p.prompt,
+        make_instrumental=p.instrumental or None,
+        tags=p.tags,
+        mv=_mv(p.model, env),
+        duration=p.duration,
+    )
+
+
+async def compose(client: AIMusicClient, p: ComposeParams, _: list[Source], env: Env) -> Outcome:
+    return await _sonic(
+        client,
+        env,
+        custom_mode=True,
+        prompt=p.lyrics,
+        title=p.title,
+        tags=p.tags,
+        negative_tags=p.negative_tags,
+        vocal_gender=p.vocal_gender,
+        mv=_mv(p.model, env),
+        style_weight=p.style_weight,
+        weirdness_constraint=p.weirdness,
+    )
+
+
+def _words(prompt: str | None, lyrics: str | None, fallback: str) -> dict[str, Any]:
+    if lyrics:
+        return {"custom_mode": True, "prompt": lyrics}
+    return {"custom_mode": False, "gpt_description_prompt": prompt or fallback}
+
+
+async def extend(client: AIMusicClient, p: ExtendParams, src: list[Source], env: Env) -> Outcome:
+    source = src[0]
+    default_at = 0.1 if source.uploaded else max(0.1, (source.duration or 1) - 0.5)
+    return await _sonic(
+        client,
+        env,
+        task_type="extend_upload_music" if source.uploaded else "extend_music",
+        continue_clip_id=source.clip_id,
+        continue_at=p.at if p.at is not None else default_at,
+        tags=p.tags,
+        mv=_mv(p.model, env),
+        duration=p.duration,
+        **_words(p.prompt, p.lyrics, "continue the song in the same style"),
+    )
+
+
+async def cover(client: AIMusicClient, p: CoverParams, src: list[Source], env: Env) -> Outcome:
+    source = src[0]
+    return await _sonic(
+        client,
+        env,
+        task_type="cover_upload_music" if source.uploaded else "cover_music",
+        continue_clip_id=source.clip_id,
+        tags=p.tags,
+        mv=_mv(p.model, env),
+        **_words(p.prompt, p.lyrics, f"a cover in the style of {p.tags or 'a fresh genre'}"),
+    )
+
+
+async def concat(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
+    return await _sonic(client, env, task_type="concat_music", continue_clip_id=src[0].clip_id)
+
+
+async def remaster(
+    client: AIMusicClient, p: RemasterParams, src: list[Source], env: Env
+) -> Outcome:
+    return await _sonic(
+        client,
+        env,
+        task_type="remaster",
+        continue_clip_id=src[0].clip_id,
+        mv=_mv(p.model, env),
+        variation_category=p.strength,
+    )
+
+
+async def vocals(client: AIMusicClient, p: VocalsParams, src: list[Source], env: Env) -> Outcome:
+    return await _sonic(
+        client,
+        env,
+        task_type="add_vocals",
+        continue_clip_id=src[0].clip_id,
+        custom_mode=True,
+        prompt=p.lyrics,
+        tags=p.tags,
+        vocal_gender=p.vocal_gender,
+        mv=_mv(p.model, env),
+    )
+
+
+async def instrumental(
+    client: AIMusicClient, p: InstrumentalParams, src: list[Source], env: Env
+) -> Outcome:
+    return await _sonic(
+        client,
+        env,
+        task_type="add_instrumental",
+        continue_clip_id=src[0].clip_id,
+        custom_mode=False,
+        gpt_description_prompt=p.prompt or "a full band backing",
+        tags=p.tags,
+        mv=_mv(p.model, env),
+    )
+
+
+async def replace(client: AIMusicClient, p: ReplaceParams, src: list[Source], env: Env) -> Outcome:
+    request = m.ReplaceSectionRequest(
+        clip_id=src[0].clip_id or "",
+        infill_start_s=p.start,
+        infill_end_s=p.end,
+        infill_lyrics=p.lyrics,
+        prompt=src[0].lyrics or None,
+        mv=_mv(p.model, env),
+        auto_concat=True,
+        **env.hooks(),
+    )
+    return Submitted("sonic", (await client.replace_section(request)).task_id)
+
+
+async def sample(client: AIMusicClient, p: SampleParams, src: list[Source], env: Env) -> Outcome:
+    source = src[0]
+    request = m.SampleRequest(
+        url=source.media_url,
+        sample_clip_id=None if source.media_url else source.clip_id,
+        chop_sample_start_s=p.start,
+        chop_sample_end_s=p.end,
+        custom_mode=False,
+        gpt_description_prompt=p.prompt,
+        mv=p.model or _mv(None, env),
+        **env.hooks(),
+    )
+    return Submitted("sonic", (await client.sample(request)).task_id)
+
+
+async def mashup(client: AIMusicClient, p: MashupParams, src: list[Source], env: Env) -> Outcome:
+    request = m.MashupRequest(
+        mashup_clip_ids=[s.clip_id or "" for s in src],
+        custom_mode=False,
+        gpt_description_prompt=p.prompt,
+        mv=_mv(p.model, env),
+        **env.hooks(),
+    )
+    return Submitted("sonic", (await client.mashup(request)).task_id)
+
+
+async def stems(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
+    return Submitted(
+        "sonic", (await client.stems_basic(m.ClipRequest(clip_id=src[0].clip_id or ""))).task_id
+    )
+
+
+async def stems_full(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
+    return Submitted(
+        "sonic", (await client.stems_full(m.ClipRequest(clip_id=src[0].clip_id or ""))).task_id
+    )
+
+
+async def wav(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
+    """/download answers 202 while it prepares the files; retrying is free, so wait a little."""
+    request = m.DownloadRequest(clip_id=src[0].clip_id or "", formats=["wav"])
+    for attempt in range(12):
+        answer = await client.download(request)
+        if answer.ready:
+            file = answer.files[0]
+            name = f"{src[0].title or 'track'}.wav"
+            return Immediate(
+                title=f"WAV of {src[0].title}",
+                remote=(RemoteFile(file.file_url, name, "audio/wav"),),
+            )
+        await asyncio.sleep(min(10.0, 2.0 * 1.5**attempt) * env.poll_scale)
+    raise UpstreamUnavailable("The WAV file is still being prepared; please try again in a minute.")
+
+
+async def midi(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
+    answer = await client.midi(m.ClipRequest(clip_id=src[0].clip_id or ""))
+    notes = sum(len(i.notes) for i in answer.instruments)
+    text = f"{notes} notes across {len(answer.instruments)} instruments: " + ", ".join(
+        i.name for i in answer.instruments
+    )
+    files = (
+        (RemoteFile(answer.midi_url, f"{src[0].title or 'track'}.mid", "audio/midi"),)
+        if answer.midi_url
+        else ()
+    )
+    return Immediate(title=f"MIDI of {src[0].title}", text=text, remote=files)
+
+
+async def bpm(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
+    answer = await client.bpm(m.ClipRequest(clip_id=src[0].clip_id or ""))
+    spread = (
+        ""
+        if answer.min_bpm == answer.max_bpm
+        else f" (from {answer.min_bpm:g} to {answer.max_bpm:g})"
+    )
+    return Immediate(title=f"Tempo of {src[0].title}", text=f"{answer.avg_bpm:g} BPM{spread}")
+
+
+async def vox(client: AIMusicClient, p: VoxParams, src: list[Source], env: Env) -> Outcome:
+    answer = await client.vox(
+        m.VoxRequest(clip_id=src[0].clip_id or "", vocal_start_s=p.start, vocal_end_s=p.end)
+    )
+    return Immediate(
+        title=f"Vocals of {src[0].title}",
+        text=f"Isolated the vocals from {answer.vocal_start_s or 0:g}s to "
+        f"{answer.vocal_end_s or 0:g}s (segment {answer.vox_audio_id}).",
+    )
+
+
+def lrc(words: list[m.AlignedWord]) -> bytes:
+    """An .lrc file: one timed line per lyric word group, as karaoke players expect."""
+    lines, current, start = [], [], None
+    for word in words:
+        if word.start_s is None:
+            continue
+        start = word.start_s if start is None else start
+        current.append(word.word)
+        if len(current) == 6 or word.word.endswith((".", ",", "!", "?")):
+            minutes, seconds = divmod(start, 60)
+            lines.append(f"[{int(minutes):02d}:{seconds:05.2f}]{' '.join(current)}")
+            current, start = [], None
+    if current and start is not None:
+        minutes, seconds = divmod(start, 60)
+        lines.append(f"[{int(minutes):02d}:{seconds:05.2f}]{' '.join(current)}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def timeline(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
+    answer = await client.aligned_lyrics(m.ClipRequest(clip_id=src[0].clip_id or ""))
+    name = f"{src[0].title or 'track'}.lrc"
+    return Immediate(
+        title=f"Lyrics timeline of {src[0].title}",
+        made=((name, lrc(answer.alignment), "text/plain"),),
+    )
+
+
+async def tags(client: AIMusicClient, p: TagsParams, _: list[Source], env: Env) -> Outcome:
+    answer = await client.upsample_tags(m.UpsampleTagsRequest(tags=p.tags))
+    return Immediate(title="Richer style tags", text=answer.upsampled_tags)
+
+
+async def lyrics(client: AIMusicClient, p: LyricsParams, _: list[Source], env: Env) -> Outcome:
+    answer = await client.lyrics(m.LyricsRequest(description=p.description))
+    text = "\n\n".join(f"**{v.title or 'Untitled'}**\n{v.lyrics}" for v in answer.results)
+    return Immediate(title=f"Lyrics: {p.description}", text=text)
+
+
+async def voice(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
+    request = m.CreateVoiceRequest(audio_url=src[0].media_url or "")
+    return Submitted("sonic", (await client.create_voice(request)).task_id)
+
+
+async def persona(client: AIMusicClient, p: PersonaParams, _: list[Source], env: Env) -> Outcome:
+    return await _sonic(
+        client,
+        env,
+        task_type="persona_music",
+        persona_id=p.voice,
+        tags=p.tags,
+        mv=_mv(p.model, env),
+        **_words(p.prompt, p.lyrics, "a song in my voice"),
+    )
+
+
+async def producer(client: AIMusicClient, p: ProducerParams, _: list[Source], env: Env) -> Outcome:
+    request = m.ProducerCreateRequest(
+        sound=p.prompt,
+        lyrics=p.lyrics,
+        title=p.title,
+        make_instrumental=p.instrumental or None,
+        **env.hooks(),
+    )
+    return Submitted("producer", (await client.producer_create(request)).task_id)
+
+
+SONG_ACTIONS = (
+    "extend",
+    "cover",
+    "fullsong",
+    "remaster",
+    "stems",
+    "wav",
+    "midi",
+    "timeline",
+    "bpm",
+)
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "song",
+        "Make a song from a description",
+        SongParams,
+        Needs.NOTHING,
+        14,
+        create,
+        text_param="prompt",
+        actions=SONG_ACTIONS,
+        examples=("/song a lo-fi beat about rain",),
+    ),
+    Operation(
+        "compose",
+        "Make a song from your own lyrics",
+        ComposeParams,
+        Needs.NOTHING,
+        14,
+        compose,
+        text_param="lyrics",
+        actions=SONG_ACTIONS,
+    ),
+    Operation(
+        "lyrics",
+        "Write two sets of lyrics from a description",
+        LyricsParams,
+        Needs.NOTHING,
+        1,
+        lyrics,
+        text_param="description",
+    ),
+    Operation(
+        "extend",
+        "Continue a track or your audio",
+        ExtendParams,
+        Needs.TRACK_OR_AUDIO,
+        10,
+        extend,
+        text_param="prompt",
+        actions=SONG_ACTIONS,
+        examples=("/extend 1a2b",),
+    ),
+    Operation(
+        "cover",
+        "Make a cover of a track or of your audio",
+        CoverParams,
+        Needs.TRACK_OR_AUDIO,
+        14,
+        cover,
+        text_param="prompt",
+        actions=SONG_ACTIONS,
+        examples=("/cover 1a2b as a jazz ballad",),
+    ),
+    Operation(
+        "fullsong",
+        "Join an extension to its original: the full song",
+        NoParams,
+        Needs.TRACK,
+        2,
+        concat,
+        actions=SONG_ACTIONS,
+    ),
+    Operation(
+        "remaster",
+        "Remaster a track (subtle, normal or high)",
+        RemasterParams,
+        Needs.TRACK,
+        10,
+        remaster,
+        text_param="strength",
+        actions=SONG_ACTIONS,
+    ),
+    Operation(
+        "vocals",
+        "Sing your lyrics over your instrumental",
+        VocalsParams,
+        Needs.UPLOAD,
+        10,
+        vocals,
+        text_param="lyrics",
+        actions=SONG_ACTIONS,
+    ),
+    Operation(
+        "instrumental",
+        "Add a backing band to your vocals",
+        InstrumentalParams,
+        Needs.UPLOAD,
+        10,
+        instrumental,
+        text_param="prompt",
+        actions=SONG_ACTIONS,
+    ),
+    Operation(
+        "replace",
+        "Rewrite a section of a track with new lyrics",
+        ReplaceParams,
+        Needs.TRACK,
+        10,
+        replace,
+        text_param="lyrics",
+        actions=SONG_ACTIONS,
+    ),
+    Operation(
+        "sample",
+        "Make a song from a sample or your humming",
+        SampleParams,
+        Needs.TRACK_OR_AUDIO,
+        14,
+        sample,
+        text_param="prompt",
+        actions=SONG_ACTIONS,
+    ),
+    Operation(
+        "mashup",
+        "Blend two tracks into a new song",
+        MashupParams,
+        Needs.TWO_TRACKS,
+        14,
+        mashup,
+        text_param="prompt",
+        actions=SONG_ACTIONS,
+    ),
+    Operation(
+        "stems", "Split a track into vocals and instrumental", NoParams, Needs.TRACK, 20, stems
+    ),
+    Operation(
+        "stemsfull", "Split a track into every instrument", NoParams, Needs.TRACK, 50, stems_full
+    ),
+    Operation("wav", "Get a track as a lossless WAV file", NoParams, Needs.TRACK, 2, wav),
+    Operation("midi", "Get a track's notes as a MIDI file", NoParams, Needs.TRACK, 1, midi),
+    Operation("bpm", "Measure a track's tempo", NoParams, Needs.TRACK, 1, bpm),
+    Operation("vox", "Isolate a track's vocals (up to 30 s)", VoxParams, Needs.TRACK, 1, vox),
+    Operation(
+        "timeline", "Get a track's lyrics timed as an .lrc file", NoParams, Needs.TRACK, 1, timeline
+    ),
+    Operation(
+        "tags",
+        "Expand style tags into a richer description",
+        TagsParams,
+        Needs.NOTHING,
+        1,
+        tags,
+        text_param="tags",
+    ),
+    Operation(
+        "voice",
+        "Make a singing voice from your audio (over 10 s)",
+        NoParams,
+        Needs.AUDIO,
+        4,
+        voice,
+        upload_price=0,
+    ),
+    Operation(
+        "persona",
+        "Make a song sung in one of your voices",
+        PersonaParams,
+        Needs.NOTHING,
+        10,
+        persona,
+        text_param="prompt",
+        actions=SONG_ACTIONS,
+    ),
+    Operation(
+        "producer",
+        "Make a song with the Producer model",
+        ProducerParams,
+        Needs.NOTHING,
+        10,
+        producer,
+        text_param="prompt",
+        actions=("extend", "cover", "wav", "bpm"),
+    ),
+)
+CATALOG: dict[str, Operation] = {op.name: op for op in OPERATIONS}
