@@ -37,8 +37,7 @@ class MemberRow:
 
 async def scope_settings(conn: aiosqlite.Connection, scope: Scope) -> ScopeRow:
     rows = await conn.execute_fetchall(
-        f"SELECT {', '.join(SCOPE_FIELDS)} FROM scope_settings"  # noqa: S608 - fixed names
-        " WHERE platform = ? AND scope = ?",
+        f"SELECT {', '.join(SCOPE_FIELDS)} FROM scope_settings WHERE platform = ? AND scope = ?",
         (scope.platform, scope.id),
     )
     row = next(iter(rows), None)
@@ -64,14 +63,14 @@ async def update_scope_settings(
     for name, value in changes.items():
         stored = json.dumps(value) if name in _JSON_FIELDS and value is not None else value
         await conn.execute(
-            f"UPDATE scope_settings SET {name} = ? WHERE platform = ? AND scope = ?",  # noqa: S608 - name is checked
+            f"UPDATE scope_settings SET {name} = ? WHERE platform = ? AND scope = ?",
             (stored, scope.platform, scope.id),
         )
 
 
 async def member_limits(conn: aiosqlite.Connection, account_id: int) -> MemberRow:
     rows = await conn.execute_fetchall(
-        f"SELECT {', '.join(MEMBER_FIELDS)}, banned, ban_reason FROM member_limits"  # noqa: S608
+        f"SELECT {', '.join(MEMBER_FIELDS)}, banned, ban_reason FROM member_limits"
         " WHERE account_id = ?",
         (account_id,),
     )
@@ -93,6 +92,6 @@ async def update_member_limits(
     )
     for name, value in changes.items():
         await conn.execute(
-            f"UPDATE member_limits SET {name} = ? WHERE account_id = ?",  # noqa: S608 - name is checked
+            f"UPDATE member_limits SET {name} = ? WHERE account_id = ?",
             (value, account_id),
         )
