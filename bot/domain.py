@@ -60,6 +60,8 @@ class AudioInput:
     location: str
     filename: str
     size: int | None = None  # as the platform reports it, to refuse before downloading
+    shareable: bool = False  # a public URL the vendor may fetch itself (Discord's CDN), used
+    # only when PUBLIC_BASE_URL is unset; never true for Telegram (its URLs carry the bot token)
 
 
 @dataclass(frozen=True)

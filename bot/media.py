@@ -1,0 +1,242 @@
+"""Members' audio: fetched with a size cap, validated, stored by content, served signed.
+
+The vendor takes audio only by URL, so an upload is stored under the data folder and offered as
+``{PUBLIC_BASE_URL}/media/{token}``, where the token is an HMAC over the file id and an expiry.
+A platform URL that embeds a secret (Telegram's file URLs carry the bot token) is read here and
+never passed on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import mutagen
+import soundfile as sf
+
+from bot.domain import AudioInput, Member
+from bot.store import Store
+from bot.store import jobs as q
+
+FORMATS = {
+    "MP3": ("mp3", "audio/mpeg"),
+    "WAVE": ("wav", "audio/wav"),
+    "OggVorbis": ("ogg", "audio/ogg"),
+    "OggOpus": ("ogg", "audio/ogg"),
+    "MP4": ("m4a", "audio/mp4"),
+    "FLAC": ("flac", "audio/flac"),
+}  # fmt: skip
+MAX_SECONDS = 8 * 60  # the vendor's upload limit
+MIN_SECONDS = 1.0
+
+
+class MediaRefused(Exception):
+    """Audio Chorus will not use; ``str()`` tells the member exactly why."""
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    root: Path
+    secret: bytes
+    public_base_url: str | None
+    max_bytes: int = 20 * 1024 * 1024
+    keep_seconds: float = 2 * 86_400
+    link_seconds: float = 3_600
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB"
+
+
+def inspect(path: Path) -> tuple[str, str, float]:
+    """(extension, MIME type, seconds) of real audio, or MediaRefused saying what is wrong."""
+    if path.stat().st_size == 0:
+        raise MediaRefused("That file is empty.")
+    try:
+        info = mutagen.File(path)
+    except Exception:  # mutagen raises many unrelated types for damaged files
+        info = None
+    kind = type(info).__name__ if info is not None else None
+    if kind not in FORMATS or info is None or not getattr(info.info, "length", 0):
+        raise MediaRefused("That file is not audio Chorus can use (MP3, WAV, OGG, M4A or FLAC).")
+    ext, mime = FORMATS[kind]
+    declared = float(info.info.length)
+    if ext != "m4a":  # decode to catch truncated or corrupt audio behind a valid header
+        try:
+            decoded = sf.info(path).duration if ext == "wav" else _decoded_seconds(path)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise MediaRefused("That audio file is damaged and cannot be played.") from exc
+        if decoded < declared * 0.9 or decoded < MIN_SECONDS / 2:
+            raise MediaRefused(
+                "That audio file is cut short (truncated); please send the whole file."
+            )
+        declared = min(declared, decoded)
+    if declared < MIN_SECONDS:
+        raise MediaRefused("That audio is too short: send at least a second of sound.")
+    if declared > MAX_SECONDS:
+        minutes = declared / 60
+        raise MediaRefused(
+            f"That audio is {minutes:.0f} minutes long; the music service takes at most 8 minutes."
+        )
+    return ext, mime, declared
+
+
+def _decoded_seconds(path: Path) -> float:
+    frames = 0
+    with sf.SoundFile(path) as audio:
+        rate = audio.samplerate
+        for block in audio.blocks(blocksize=65_536):
+            frames += len(block)
+    if path.stat().st_size > 0 and frames == 0:
+        raise RuntimeError("no audio frames")
+    return float(frames / rate)
+
+
+class Media:
+    def __init__(
+        self, store: Store, config: MediaConfig, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.config.root.mkdir(parents=True, exist_ok=True)
+
+    def path_of(self, media_id: str, ext: str) -> Path:
+        return self.config.root / f"{media_id}.{ext}"
+
+    async def intake(self, audio: AudioInput, member: Member) -> q.MediaRow:
+        """Fetch, validate and store a member's audio; the same bytes twice are one file."""
+        limit = self.config.max_bytes
+        if audio.size is not None and audio.size > limit:
+            raise MediaRefused(
+                f"That file is {_mb(audio.size)}; Chorus accepts audio up to {_mb(limit)}."
+            )
+        partial = (
+            self.config.root
+            / f"incoming-{hashlib.sha256(audio.location.encode()).hexdigest()[:16]}"
+        )
+        try:
+            await self._fetch(audio, partial, limit)
+            digest = await asyncio.to_thread(_sha256, partial)
+            ext, mime, seconds = await asyncio.to_thread(inspect, partial)
+            await asyncio.to_thread(partial.replace, self.path_of(digest, ext))
+        finally:
+            await asyncio.to_thread(partial.unlink, missing_ok=True)
+        now = self.clock()
+        row = q.MediaRow(
+            digest,
+            member.scope.platform,
+            member.scope.id,
+            member.user_id,
+            audio.filename,
+            mime,
+            self.path_of(digest, ext).stat().st_size,
+            seconds,
+            now,
+            now + self.config.keep_seconds,
+            None,
+            None,
+        )
+        async with self.store.write() as conn:
+            await q.upsert_media(conn, row)
+            stored = await q.media(conn, digest)
+        assert stored is not None
+        return stored
+
+    async def _fetch(self, audio: AudioInput, into: Path, limit: int) -> None:
+        if not audio.location.startswith(("http://", "https://")):
+            await asyncio.to_thread(_copy_local, audio.location, into, limit)
+            return
+        try:
+            async with (
+                httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=True) as http,
+                http.stream("GET", audio.location) as response,
+            ):
+                if response.status_code != 200:
+                    raise MediaRefused("Chorus could not download that file; please send it again.")
+                declared = int(response.headers.get("content-length") or 0)
+                if declared > limit:
+                    raise MediaRefused(
+                        f"That file is {_mb(declared)}; Chorus accepts audio up to {_mb(limit)}."
+                    )
+                received = 0
+                with into.open("wb") as out:
+                    async for chunk in response.aiter_bytes():
+                        received += len(chunk)
+                        if received > limit:
+                            raise MediaRefused(
+                                f"That file is over {_mb(limit)}, the most Chorus accepts."
+                            )
+                        out.write(chunk)
+        except httpx.HTTPError:
+            # The URL may carry a platform secret (Telegram's does): never echo it.
+            raise MediaRefused(
+                "Chorus could not download that file; please send it again."
+            ) from None
+
+    # --- signed links -------------------------------------------------------------------------
+    def _sign(self, body: str) -> str:
+        return hmac.new(self.config.secret, body.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def token(self, row: q.MediaRow) -> str:
+        expires = int(self.clock() + self.config.link_seconds)
+        ext = FORMATS_BY_MIME.get(row.mime, "bin")
+        body = f"{row.id}.{expires}"
+        return f"{body}.{self._sign(body)}.{ext}"
+
+    def public_url(self, row: q.MediaRow) -> str | None:
+        base = self.config.public_base_url
+        return f"{base.rstrip('/')}/media/{self.token(row)}" if base else None
+
+    def resolve(self, token: str) -> Path | None:
+        """The file a token grants, or None if forged, altered or expired."""
+        parts = token.split(".")
+        if len(parts) != 4 or not parts[1].isdigit():
+            return None
+        media_id, expires, signature, ext = parts
+        if not hmac.compare_digest(signature, self._sign(f"{media_id}.{expires}")):
+            return None
+        if int(expires) < self.clock():
+            return None
+        path = self.path_of(media_id, ext)
+        return path if path.is_file() else None
+
+    async def cleanup(self) -> int:
+        """Delete media past its keep time; returns how many files went."""
+        now = self.clock()
+        async with self.store.write() as conn:
+            expired = await q.expired_media(conn, now)
+            for media_id in expired:
+                await q.forget_media(conn, media_id)
+        for media_id in expired:
+            for path in self.config.root.glob(f"{media_id}.*"):
+                await asyncio.to_thread(path.unlink, missing_ok=True)
+        return len(expired)
+
+
+FORMATS_BY_MIME = {mime: ext for ext, mime in FORMATS.values()}
+
+
+def _copy_local(location: str, into: Path, limit: int) -> None:
+    """The console's way in: a file on this machine, with the same size cap as a download."""
+    source = Path(location).expanduser()
+    if not source.is_file():
+        raise MediaRefused(f"There is no file at {source}.")
+    size = source.stat().st_size
+    if size > limit:
+        raise MediaRefused(f"That file is {_mb(size)}; Chorus accepts audio up to {_mb(limit)}.")
+    into.write_bytes(source.read_bytes())
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
