@@ -313,8 +313,14 @@ class Ledger:
         )
 
     # --- two-phase spend -----------------------------------------------------------------------
-    async def hold(
+    async def hold(self, member: Member, amount: int, **details: Any) -> Hold:
+        """Reserve ``amount`` credits after checking every limit, in a transaction of its own."""
+        async with self.store.write() as conn:
+            return await self.hold_in(conn, member, amount, **details)
+
+    async def hold_in(
         self,
+        conn: aiosqlite.Connection,
         member: Member,
         amount: int,
         *,
@@ -323,9 +329,9 @@ class Ledger:
         op: str | None = None,
         request_key: str | None = None,
         payload: dict[str, Any] | None = None,
-        check_limits: bool = True,
     ) -> Hold:
-        """Reserve ``amount`` credits after checking every limit, atomically.
+        """Reserve ``amount`` credits inside the caller's ``BEGIN IMMEDIATE`` transaction, so that
+        the check, the hold and whatever the caller writes with it (the job) commit together.
 
         ``request_key`` is the platform's event id: the same key with the same payload returns
         the first hold (``replayed=True``); with another payload it is refused.
@@ -333,36 +339,34 @@ class Ledger:
         if amount < 0:
             raise ValueError("a hold is never negative")
         digest = fingerprint(payload or {"amount": amount, "op": op})
-        async with self.store.write() as conn:
-            now = self.clock()
-            if request_key is not None:
-                seen = await j.find_request(conn, member.scope.platform, request_key)
-                if seen is not None:
-                    if seen[0] != digest or seen[1] is None:
-                        raise RequestConflict()
-                    return await self._replay(conn, member, seen[1])
-            account = await self.account_in(conn, member)
-            policy = await self.policy_in(conn, member.scope, account.id)
-            account = await self._refill(conn, account, policy)
-            if check_limits:
-                await self._check(conn, member, account, policy, amount, op, now)
-            if account.available < amount:
-                raise InsufficientCredits(account.available, amount)
-            expires = now + self.defaults.hold_ttl_seconds
-            hold_id = await j.append(
-                conn,
-                account.id,
-                "hold",
-                amount,
-                actor=member.user_id,
-                reason=reason or op or "hold",
-                now=now,
-                job_id=job_id,
-                expires_at=expires,
-                held_delta=amount,
-            )
-            if request_key is not None:
-                await j.save_request(conn, member.scope.platform, request_key, digest, hold_id, now)
+        now = self.clock()
+        if request_key is not None:
+            seen = await j.find_request(conn, member.scope.platform, request_key)
+            if seen is not None:
+                if seen[0] != digest or seen[1] is None:
+                    raise RequestConflict()
+                return await self._replay(conn, member, seen[1])
+        account = await self.account_in(conn, member)
+        policy = await self.policy_in(conn, member.scope, account.id)
+        account = await self._refill(conn, account, policy)
+        await self._check(conn, member, account, policy, amount, op, now)
+        if account.available < amount:
+            raise InsufficientCredits(account.available, amount)
+        expires = now + self.defaults.hold_ttl_seconds
+        hold_id = await j.append(
+            conn,
+            account.id,
+            "hold",
+            amount,
+            actor=member.user_id,
+            reason=reason or op or "hold",
+            now=now,
+            job_id=job_id,
+            expires_at=expires,
+            held_delta=amount,
+        )
+        if request_key is not None:
+            await j.save_request(conn, member.scope.platform, request_key, digest, hold_id, now)
         return Hold(hold_id, member, amount, job_id, expires, account.available - amount)
 
     async def _check(

@@ -87,3 +87,71 @@ def unknown_member(who: str) -> str:
 
 def revoke_too_much(who: str, available: int, asked: int) -> str:
     return f"{who} has only {credits(available)} available; you cannot take {credits(asked)}."
+
+
+# --- job progress ---------------------------------------------------------------------------
+
+
+def bar(fraction: float, width: int = 10) -> str:
+    filled = max(0, min(width, round(fraction * width)))
+    return "█" * filled + "░" * (width - filled)
+
+
+def queued(job_id: str, op: str, position: int) -> str:
+    return f"⏳ /{op} {job_id}: queued, position {position}."
+
+
+def generating(job_id: str, op: str, fraction: float) -> str:
+    return f"🎵 /{op} {job_id}: generating {bar(fraction)} {round(fraction * 100)}%"
+
+
+def preview(job_id: str, op: str, url: str) -> str:
+    return f"🎧 /{op} {job_id}: a preview is playing at {url} (the final audio is on its way)."
+
+
+def retrying(job_id: str, op: str, wait: float) -> str:
+    return f"⏳ /{op} {job_id}: the music service is busy; trying again in {duration(wait)}."
+
+
+def done(job_id: str, op: str, results: int) -> str:
+    return f"✅ /{op} {job_id}: done, {results} result{'s' if results != 1 else ''} below."
+
+
+def failed(job_id: str, op: str, reason: str, refunded: int) -> str:
+    refund = f" Your {credits(refunded)} were returned." if refunded else ""
+    return f"❌ /{op} {job_id}: {reason}{refund}"
+
+
+def vendor_out_of_credits() -> str:
+    return (
+        "⚠️ Moderators: the music service account behind Chorus is out of credits, so songs fail "
+        "until it is topped up. Members' credits are returned automatically."
+    )
+
+
+REASONS = {
+    "content": "the music service refused this request: {detail}",
+    "validation": "the music service did not accept the request: {detail}",
+    "upstream_credits": (
+        "the community's music-service account is out of credits; the moderators have been told."
+    ),
+    "answer_lost": "the music service did not confirm the request, so it was cancelled.",
+    "unavailable": "the music service is unavailable right now; please try again later.",
+    "rate_limited": "the music service is too busy right now; please try again later.",
+    "auth": (
+        "Chorus is not set up correctly (the music service refused its key); "
+        "an operator must fix it."
+    ),
+    "source_expired": "the music service no longer has that track's audio; make a new one.",
+    "task_not_found": "the music service lost track of this song.",
+    "retired": "that feature was retired by the music service.",
+    "task_failed": "the music service could not make this: {detail}",
+    "timeout": "this took far longer than it should, so it was cancelled.",
+    "restart": "Chorus restarted before the music service confirmed this request.",
+    "media": "{detail}",
+    "expired": "this waited too long in the queue and was cancelled.",
+}
+
+
+def reason(kind: str, detail: str = "") -> str:
+    return REASONS.get(kind, REASONS["unavailable"]).format(detail=detail.rstrip("."))

@@ -11,6 +11,8 @@ import asyncio
 import json
 import logging
 import random
+import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -86,6 +88,7 @@ class AIMusicClient:
         max_attempts: int = 4,
         backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
+        observer: Callable[[str, str], None] | None = None,
     ) -> None:
         self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
         self.base_url = base_url.rstrip("/")
@@ -93,6 +96,8 @@ class AIMusicClient:
         self.backoff = backoff
         self.upload_timeout = upload_timeout
         self.retries = 0  # how many resends this client made; benchmarks and metrics read it
+        self.calls = 0  # requests sent, retries included
+        self.observer = observer  # told (endpoint, result) of every attempt, for metrics
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout, connect=10.0),
@@ -129,8 +134,10 @@ class AIMusicClient:
         """Send one request with bounded, safe retries; returns (status, parsed JSON)."""
         safe_to_resend = method == "GET"
         headers = {"Authorization": f"Bearer {self._key.get_secret_value()}"}
+        endpoint = re.sub(r"/task/[^/]+$", "/task", path)
         for attempt in range(self.max_attempts):
             last = attempt == self.max_attempts - 1
+            self.calls += 1
             try:
                 response = await self._http.request(
                     method,
@@ -142,12 +149,14 @@ class AIMusicClient:
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 # The request never reached the server: resending is always safe.
                 log.warning("aimusic %s %s: cannot connect (%s)", method, path, type(exc).__name__)
+                self._observe(endpoint, "unreachable")
                 if last:
                     raise UpstreamUnavailable("The music service cannot be reached.") from None
                 await self._pause(self._delay(attempt))
                 continue
             except httpx.HTTPError as exc:
                 log.warning("aimusic %s %s: %s", method, path, type(exc).__name__)
+                self._observe(endpoint, "timeout")
                 if not safe_to_resend:
                     raise AnswerLost("The music service did not answer in time.") from None
                 if last:
@@ -160,6 +169,7 @@ class AIMusicClient:
             except (json.JSONDecodeError, UnicodeDecodeError):
                 parsed = None
             log.debug("aimusic %s %s -> %s", method, path, status)
+            self._observe(endpoint, str(status) if parsed is not None else "garbled")
             if status in accept:
                 if parsed is None:
                     if not safe_to_resend:
@@ -178,6 +188,10 @@ class AIMusicClient:
             wait = error.retry_after if isinstance(error, RateLimited) else self._delay(attempt)
             await self._pause(wait)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _observe(self, endpoint: str, result: str) -> None:
+        if self.observer is not None:
+            self.observer(endpoint, result)
 
     async def _pause(self, seconds: float) -> None:
         self.retries += 1

@@ -1,0 +1,610 @@
+"""Jobs: a fair queue, submission, tracking by webhook and polling, finishing, and recovery.
+
+One scheduler loop does all of it, woken by an ``asyncio.Event`` when a job is queued or a
+webhook lands (RoboDanny's DB-backed timer pattern): it submits what the caps and the vendor's
+rate allow, round-robin across members, and polls whatever is due. Every transition that
+touches money is one store transaction: success records the tracks, captures the hold and
+writes the results to the outbox together; failure releases the hold and writes the notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot import messages
+from bot.aimusic import AIMusicClient
+from bot.aimusic import errors as e
+from bot.aimusic.models import Clip, ProducerTask, SonicTask, UploadRequest
+from bot.catalog import CATALOG, Env, Immediate, Operation, Source, Submitted
+from bot.domain import Action, Attachment, ResultCard
+from bot.ledger import HoldAlreadyResolved, Ledger, day_of
+from bot.media import Media, MediaRefused
+from bot.metrics import Metrics
+from bot.platform import Platform
+from bot.store import Store
+from bot.store import jobs as q
+
+log = logging.getLogger(__name__)
+UPLOAD_REUSE_SECONDS = 23 * 3600  # the vendor accepts uploads for add_* for 24 h
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Caps and timings in the vendor's seconds; ``time_scale`` shrinks every wait (tests, demo)."""
+
+    max_in_flight: int = 20
+    max_in_flight_per_scope: int = 8
+    max_in_flight_per_member: int = 2
+    rate_per_second: float = 0.5  # vendor submissions; the documented limit is one per 3 s
+    burst: int = 3
+    first_poll: float = 10.0
+    poll_min: float = 15.0
+    poll_max: float = 25.0
+    webhook_poll: float = 120.0  # the slow fallback when webhooks are on
+    expected_seconds: float = 120.0  # a typical generation, for the progress bar
+    job_timeout: float = 1200.0
+    submit_attempts: int = 5
+    status_interval: float = 2.0  # least time between two edits of one status message
+    time_scale: float = 1.0
+
+
+class TokenBucket:
+    """The vendor's submission rate, so a burst of commands queues instead of earning 429s."""
+
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.capacity, self.clock = rate, float(burst), clock
+        self.tokens, self.stamp = float(burst), clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+    def wait(self) -> float:
+        return max(0.0, (1 - self.tokens) / self.rate)
+
+    def drain(self) -> None:
+        """After a 429: stop submitting until the bucket refills."""
+        self.tokens = 0.0
+
+
+def short_id(length: int = 8) -> str:
+    return secrets.token_hex(length // 2)
+
+
+def _clip_title(clip: Clip) -> str:
+    title = clip.title or "Untitled"
+    return (
+        f"{title} ({clip.stem_type})" if clip.stem_type and clip.stem_type not in title else title
+    )
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        ledger: Ledger,
+        client: AIMusicClient,
+        media: Media,
+        platforms: dict[str, Platform],
+        env: Env,
+        files: Path,
+        config: EngineConfig | None = None,
+        metrics: Metrics | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store, self.ledger, self.client, self.media = store, ledger, client, media
+        self.platforms, self.env, self.files = platforms, env, files
+        self.config = config or EngineConfig()
+        self.metrics = metrics or Metrics()
+        self.clock = clock
+        scale = self.config.time_scale
+        self.bucket = TokenBucket(self.config.rate_per_second / scale, self.config.burst)
+        self.wake = asyncio.Event()
+        self.delivery_wake = asyncio.Event()
+        self.busy: set[str] = set()  # jobs with a submit or poll under way
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.served: dict[str, float] = defaultdict(float)  # member -> when last submitted
+        self.status_seen: dict[str, tuple[str, float]] = {}  # job -> (last text, when)
+        self._loop_task: asyncio.Task[None] | None = None
+
+    def scaled(self, seconds: float) -> float:
+        return seconds * self.config.time_scale
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.recover()
+        self._loop_task = asyncio.create_task(self._run(), name="chorus-engine")
+
+    async def stop(self) -> None:
+        if self._loop_task:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    async def recover(self) -> None:
+        """After a restart: jobs caught mid-submission cannot be known to have reached the vendor
+        (it has no idempotency key), so they fail and are refunded; running jobs poll at once."""
+        async with self.store.read() as conn:
+            stuck = await q.jobs_in(conn, "submitting")
+        for job in stuck:
+            await self.fail(job.id, "restart")
+        async with self.store.write() as conn:
+            for job in await q.jobs_in(conn, "running"):
+                await q.update_job(conn, job.id, not_before=self.clock())
+        await self.ledger.sweep_expired()
+        self.wake.set()
+        self.delivery_wake.set()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run(self) -> None:
+        last_sweep = 0.0
+        while True:
+            try:
+                now = self.clock()
+                if now - last_sweep > self.scaled(60):
+                    await self.ledger.sweep_expired()
+                    await self.media.cleanup()
+                    last_sweep = now
+                pause = await self.tick()
+            except Exception:  # the loop must survive anything one tick hits
+                log.exception("engine tick failed")
+                pause = 1.0
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=max(0.005, pause))
+
+    async def tick(self) -> float:
+        """Submit and poll what is due; returns how long the loop may sleep."""
+        now = self.clock()
+        async with self.store.read() as conn:
+            queued = await q.jobs_in(conn, "queued", due_by=now, limit=2000)
+            active = await q.jobs_in(conn, "running", limit=100_000)
+            active += await q.jobs_in(conn, "submitting", limit=100_000)
+            due_next = await q.next_due(conn)
+        self._dispatch(queued, active)
+        for job in active:
+            if job.state == "running" and job.not_before <= now and job.id not in self.busy:
+                self.busy.add(job.id)
+                self._spawn(self._poll(job))
+        pause = (due_next - now) if due_next is not None else self.scaled(30)
+        if queued and not self.bucket.tokens >= 1:
+            pause = min(pause, self.bucket.wait())
+        return min(max(pause, 0.0), self.scaled(30))
+
+    def _dispatch(self, queued: list[q.JobRow], active: list[q.JobRow]) -> None:
+        """Round-robin across members (least recently served first) within the caps."""
+        per_scope: dict[str, int] = defaultdict(int)
+        per_member: dict[str, int] = defaultdict(int)
+        for job in active:
+            per_scope[job.scope] += 1
+            per_member[job.member.label] += 1
+        in_flight = len(active) + sum(1 for j in queued if j.id in self.busy)
+        by_member: dict[str, list[q.JobRow]] = defaultdict(list)
+        for job in queued:
+            if job.id not in self.busy:
+                by_member[job.member.label].append(job)
+        rotation = sorted(
+            by_member, key=lambda label: (self.served[label], by_member[label][0].created_at)
+        )
+        cfg = self.config
+        while rotation and in_flight < cfg.max_in_flight:
+            progressed = False
+            for label in list(rotation):
+                job = by_member[label][0]
+                if (
+                    per_scope[job.scope] >= cfg.max_in_flight_per_scope
+                    or per_member[label] >= cfg.max_in_flight_per_member
+                ):
+                    rotation.remove(label)
+                    continue
+                if not self.bucket.take():
+                    return
+                by_member[label].pop(0)
+                if not by_member[label]:
+                    rotation.remove(label)
+                per_scope[job.scope] += 1
+                per_member[label] += 1
+                in_flight += 1
+                self.served[label] = self.clock()
+                self.busy.add(job.id)
+                self._spawn(self._submit(job))
+                progressed = True
+                if in_flight >= cfg.max_in_flight:
+                    return
+            if not progressed:
+                return
+
+    # --- submitting ----------------------------------------------------------------------------
+    async def _submit(self, job: q.JobRow) -> None:
+        try:
+            async with self.store.write() as conn:
+                current = await q.job(conn, job.id)
+                if current is None or current.state != "queued":
+                    return
+                await q.update_job(conn, job.id, state="submitting", attempts=job.attempts + 1)
+            op = CATALOG[job.op]
+            try:
+                sources = await self._sources(job, op)
+                outcome = await op.call(self.client, op.params(**job.params), sources, self.env)
+            except e.RateLimited as exc:
+                self.bucket.drain()
+                await self._requeue(job, exc.retry_after, "rate_limited")
+                return
+            except e.AnswerLost:
+                await self.fail(job.id, "answer_lost")
+                return
+            except e.UpstreamUnavailable:
+                backoff = self.scaled(min(300.0, 5.0 * 2**job.attempts) * random.uniform(0.8, 1.2))
+                await self._requeue(job, backoff, "unavailable")
+                return
+            except e.CreditsExhausted:
+                await self.fail(job.id, "upstream_credits")
+                await self._tell_moderators(job)
+                return
+            except e.AIMusicError as exc:
+                await self.fail(job.id, exc.kind, exc.message)
+                return
+            except MediaRefused as exc:
+                await self.fail(job.id, "media", str(exc))
+                return
+            if isinstance(outcome, Submitted):
+                # With webhooks on, polling is only the slow fallback.
+                first = self.config.webhook_poll if self.env.webhook_url else self.config.first_poll
+                async with self.store.write() as conn:
+                    await q.update_job(
+                        conn,
+                        job.id,
+                        state="running",
+                        upstream=outcome.upstream,
+                        task_id=outcome.task_id,
+                        submitted_at=self.clock(),
+                        not_before=self.clock() + self.scaled(first),
+                    )
+                await self.status(job.id, messages.generating(job.id, job.op, 0.0))
+            else:
+                await self._finish_immediate(job, outcome)
+        except Exception:
+            log.exception("submitting job %s failed", job.id)
+            await self.fail(job.id, "unavailable")
+        finally:
+            self.busy.discard(job.id)
+            self.wake.set()
+
+    async def _requeue(self, job: q.JobRow, wait: float, why: str) -> None:
+        if job.attempts + 1 >= self.config.submit_attempts:
+            await self.fail(job.id, why)
+            return
+        async with self.store.write() as conn:
+            await q.update_job(conn, job.id, state="queued", not_before=self.clock() + wait)
+        await self.status(job.id, messages.retrying(job.id, job.op, wait / self.config.time_scale))
+
+    async def _sources(self, job: q.JobRow, op: Operation) -> list[Source]:
+        """Tracks as vendor clips; member audio uploaded to the vendor (reused within a day)."""
+        sources: list[Source] = []
+        async with self.store.read() as conn:
+            tracks = [await q.track(conn, track_id) for track_id in job.inputs.get("tracks", [])]
+            medias = [await q.media(conn, media_id) for media_id in job.inputs.get("media", [])]
+        for track in tracks:
+            assert track is not None
+            sources.append(
+                Source(
+                    track.clip_id,
+                    track.origin == "upload",
+                    track.duration,
+                    None,
+                    track.title,
+                    track.lyrics,
+                )
+            )
+        for row in medias:
+            if row is None:
+                raise MediaRefused(
+                    "Your audio file expired before its turn came; please send it again."
+                )
+            url = job.inputs.get("shared_url") or self.media.public_url(row)
+            if url is None:
+                raise MediaRefused(
+                    "Chorus cannot pass your audio to the music service "
+                    "(the operator has not set PUBLIC_BASE_URL)."
+                )
+            if op.name in ("voice", "sample"):
+                sources.append(Source(None, True, row.duration, url, row.filename, None))
+                continue
+            clip_id = row.vendor_clip_id
+            if clip_id is None or (row.vendor_clip_at or 0) < self.clock() - UPLOAD_REUSE_SECONDS:
+                clip_id = (await self.client.upload(UploadRequest(url=url))).clip_id
+                async with self.store.write() as conn:
+                    await q.set_vendor_clip(conn, row.id, clip_id, self.clock())
+            sources.append(Source(clip_id, True, row.duration, url, row.filename, None))
+        return sources
+
+    # --- tracking ------------------------------------------------------------------------------
+    async def _poll(self, job: q.JobRow) -> None:
+        try:
+            if job.submitted_at and self.clock() - job.submitted_at > self.scaled(
+                self.config.job_timeout
+            ):
+                await self.fail(job.id, "timeout")
+                return
+            try:
+                if job.upstream == "producer":
+                    await self.apply_producer(
+                        job.id, await self.client.producer_task(job.task_id or "")
+                    )
+                else:
+                    await self.apply_sonic(job.id, await self.client.sonic_task(job.task_id or ""))
+            except e.TaskNotFound:
+                await self.fail(job.id, "task_not_found")
+            except e.AIMusicError as exc:
+                log.info("poll of job %s failed (%s); trying again later", job.id, exc.kind)
+                await self._schedule_poll(job.id)
+        except Exception:
+            log.exception("polling job %s failed", job.id)
+            await self._schedule_poll(job.id)
+        finally:
+            self.busy.discard(job.id)
+            self.wake.set()
+
+    async def _schedule_poll(self, job_id: str) -> None:
+        cfg = self.config
+        interval = (
+            cfg.webhook_poll if self.env.webhook_url else random.uniform(cfg.poll_min, cfg.poll_max)
+        )
+        async with self.store.write() as conn:
+            job = await q.job(conn, job_id)
+            if job is not None and job.state == "running":
+                await q.update_job(conn, job_id, not_before=self.clock() + self.scaled(interval))
+
+    async def apply_sonic(self, job_id: str, task: SonicTask) -> None:
+        """Act on what the vendor says of a Sonic task, from a poll or a webhook."""
+        if not task.done:
+            await self._progress(job_id, task.clips)
+            await self._schedule_poll(job_id)
+            return
+        if task.result is not None:
+            await self._finish_voice(job_id, task.result)
+        elif task.failed or not any(c.state == "succeeded" for c in task.clips):
+            detail = (
+                next((c.error_message for c in task.clips if c.error_message), None)
+                or task.message
+                or ""
+            )
+            await self.fail(job_id, "task_failed", detail)
+        else:
+            await self._finish_clips(job_id, [c for c in task.clips if c.state == "succeeded"])
+
+    async def apply_producer(self, job_id: str, task: ProducerTask) -> None:
+        if task.status == "FAILED":
+            await self.fail(job_id, "task_failed", task.message or "")
+        elif task.status != "SUCCESS":
+            await self._progress(job_id, [])
+            await self._schedule_poll(job_id)
+        else:
+            clips = [
+                Clip.model_validate({**item, "state": "succeeded"})
+                for item in task.data
+                if item.get("clip_id")
+            ]
+            await self._finish_clips(job_id, clips)
+
+    async def _progress(self, job_id: str, clips: list[Clip]) -> None:
+        async with self.store.read() as conn:
+            job = await q.job(conn, job_id)
+        if job is None or job.state != "running":
+            return
+        streaming = next(
+            (c.audio_url for c in clips if c.state == "streaming" and c.audio_url), None
+        )
+        if streaming and not job.preview_url:
+            async with self.store.write() as conn:
+                await q.update_job(conn, job_id, preview_url=streaming)
+            await self.status(job_id, messages.preview(job_id, job.op, streaming), force=True)
+            return
+        if job.preview_url:
+            return
+        elapsed = (self.clock() - (job.submitted_at or self.clock())) / self.config.time_scale
+        await self.status(
+            job_id,
+            messages.generating(job_id, job.op, min(0.95, elapsed / self.config.expected_seconds)),
+        )
+
+    # --- finishing -----------------------------------------------------------------------------
+    def _actions(self, op: Operation, track_id: str) -> tuple[Action, ...]:
+        return tuple(
+            Action(name, CATALOG[name].summary.split(" ")[0], track_id)
+            for name in op.actions
+            if name in CATALOG
+        )
+
+    async def _finish_clips(self, job_id: str, clips: list[Clip]) -> None:
+        async with self.store.read() as conn:
+            job = await q.job(conn, job_id)
+        if job is None or job.state in q.TERMINAL:
+            return
+        op = CATALOG[job.op]
+        now = self.clock()
+        rows = [
+            q.TrackRow(
+                short_id(6),
+                job.id,
+                job.platform,
+                job.scope,
+                job.user_id,
+                clip.clip_id,
+                "stem" if clip.stem_type else "generated",
+                _clip_title(clip),
+                clip.tags,
+                clip.lyrics,
+                clip.duration,
+                clip.audio_url,
+                clip.image_url,
+                now,
+            )
+            for clip in clips
+        ]
+        cards = [
+            {
+                "card": ResultCard(
+                    job_id=job.id,
+                    title=row.title,
+                    track_id=row.id,
+                    tags=row.tags,
+                    duration=row.duration,
+                    lyrics=row.lyrics,
+                    cover_url=row.image_url,
+                    link=row.audio_url,
+                    actions=() if row.origin == "stem" else self._actions(op, row.id),
+                ),
+                "fetch": [{"url": row.audio_url, "filename": f"{row.id}.mp3", "mime": "audio/mpeg"}]
+                if row.audio_url
+                else [],
+            }
+            for row in rows
+        ]
+        await self._succeed(job, rows, cards)
+
+    async def _finish_voice(self, job_id: str, result: dict[str, Any]) -> None:
+        async with self.store.read() as conn:
+            job = await q.job(conn, job_id)
+        if job is None or job.state in q.TERMINAL:
+            return
+        persona_id, name = str(result.get("persona_id")), str(result.get("name") or "my voice")
+        card = ResultCard(
+            job_id=job.id,
+            title=f"Your voice “{name}” is ready",
+            text=f"Sing with it: /persona voice={persona_id} <lyrics or description>",
+        )
+
+        async def remember(conn: aiosqlite.Connection) -> None:
+            await q.add_voice(conn, persona_id, job.member, name, self.clock())
+
+        await self._succeed(job, [], [{"card": card, "fetch": []}], also=remember)
+
+    async def _finish_immediate(self, job: q.JobRow, outcome: Immediate) -> None:
+        folder = self.files / job.id
+        attachments = []
+        for filename, data, mime in outcome.made:
+            path = folder / filename
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(path.write_bytes, data)
+            attachments.append(Attachment(str(path), filename, mime))
+        card = ResultCard(
+            job_id=job.id, title=outcome.title, text=outcome.text, attachments=tuple(attachments)
+        )
+        fetch = [{"url": f.url, "filename": f.filename, "mime": f.mime} for f in outcome.remote]
+        await self._succeed(job, [], [{"card": card, "fetch": fetch}])
+
+    async def _succeed(
+        self,
+        job: q.JobRow,
+        tracks: list[q.TrackRow],
+        cards: list[dict[str, Any]],
+        also: Callable[[aiosqlite.Connection], Any] | None = None,
+    ) -> None:
+        """Record the results, capture the hold and queue the deliveries: one transaction."""
+        async with self.store.write() as conn:
+            current = await q.job(conn, job.id)
+            if current is None or current.state in q.TERMINAL:
+                return  # a webhook and a poll raced; the first one finished it
+            for track in tracks:
+                await q.insert_track(conn, track)
+            try:
+                await self.ledger.capture_in(conn, job.hold_id)
+            except HoldAlreadyResolved:
+                log.warning("job %s finished after its hold expired; delivering it free", job.id)
+            if also is not None:
+                await also(conn)
+            now = self.clock()
+            for card in cards:
+                payload = {"card": _card_json(card["card"]), "fetch": card["fetch"]}
+                await q.enqueue(conn, job.id, "result", payload, job.target, now)
+            await q.update_job(conn, job.id, state="succeeded", finished_at=now)
+        self.metrics.finished.labels(op=job.op, outcome="succeeded").inc()
+        await self.status(job.id, messages.done(job.id, job.op, len(cards)), force=True)
+        self.delivery_wake.set()
+
+    async def fail(self, job_id: str, kind: str, detail: str = "") -> None:
+        """Release the hold, tell the member why in plain words; one transaction."""
+        async with self.store.write() as conn:
+            job = await q.job(conn, job_id)
+            if job is None or job.state in q.TERMINAL:
+                return
+            released = await self.ledger.release_in(conn, job.hold_id, reason=f"job {kind}")
+            refunded = 0 if released.already else released.amount
+            text = messages.failed(job.id, job.op, messages.reason(kind, detail), refunded)
+            await q.enqueue(conn, job.id, "notice", {"text": text}, job.target, self.clock())
+            await q.update_job(conn, job_id, state="failed", error=kind, finished_at=self.clock())
+        self.metrics.finished.labels(op=job.op, outcome="failed").inc()
+        await self.status(job_id, text, force=True)
+        self.delivery_wake.set()
+
+    async def _tell_moderators(self, job: q.JobRow) -> None:
+        async with self.store.write() as conn:
+            if await q.once(conn, job.member.scope, "vendor_credits", day_of(self.clock())):
+                await q.enqueue(
+                    conn,
+                    job.id,
+                    "notice",
+                    {"text": messages.vendor_out_of_credits()},
+                    job.target,
+                    self.clock(),
+                )
+        self.delivery_wake.set()
+
+    # --- status messages -------------------------------------------------------------------------
+    async def status(self, job_id: str, text: str, force: bool = False) -> None:
+        """Show progress in the job's one status message, edited no more often than allowed."""
+        last = self.status_seen.get(job_id)
+        now = time.monotonic()
+        if last and (
+            last[0] == text or (not force and now - last[1] < self.config.status_interval)
+        ):
+            return
+        async with self.store.read() as conn:
+            job = await q.job(conn, job_id)
+        if job is None:
+            return
+        platform = self.platforms.get(job.platform)
+        if platform is None:
+            return
+        self.status_seen[job_id] = (text, now)
+        try:
+            if job.status_ref:
+                await platform.edit_status(job.target, job.status_ref, text)
+            else:
+                ref = await platform.post_status(job.target, text)
+                async with self.store.write() as conn:
+                    await q.update_job(conn, job_id, status_ref=ref)
+        except Exception as exc:  # progress is a courtesy; results go through the outbox
+            log.info("status update for job %s failed: %s", job_id, exc)
+        if job.state in q.TERMINAL or text.startswith(("✅", "❌")):
+            self.status_seen.pop(job_id, None)
+
+
+def _card_json(card: ResultCard) -> dict[str, Any]:
+    return asdict(card)

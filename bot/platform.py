@@ -1,0 +1,39 @@
+"""The whole contract between the core and a chat platform.
+
+An adapter implements :class:`Platform` for its platform; the core calls it to show progress and
+to post results. ``deliver`` and ``notify`` take a key that is stable across restarts (the
+outbox row): an adapter must make a repeated key harmless, so that a result is posted once even
+when Chorus dies between posting it and recording that it did.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.domain import ReplyTarget, ResultCard
+
+
+class PlatformError(Exception):
+    """The platform refused or failed; ``retry_after`` (seconds) when it asked us to wait."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Platform(Protocol):
+    name: str
+
+    async def post_status(self, target: ReplyTarget, text: str) -> str:
+        """Post a job's status message; returns a reference for later edits."""
+        ...
+
+    async def edit_status(self, target: ReplyTarget, ref: str, text: str) -> None: ...
+
+    async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
+        """Post one result (its attachments are files on disk); returns the message reference."""
+        ...
+
+    async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
+        """Post a plain message: a failure and its refund, or a notice to moderators."""
+        ...
