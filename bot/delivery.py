@@ -1,0 +1,178 @@
+"""The outbox worker: fetch each result's files, post it through its platform, record it.
+
+A row is marked delivered in the store only after the platform accepted it; the platform key
+(the row id) makes a repeat after a crash harmless. Vendor CDNs sometimes answer 403 or an empty
+body for a while after a task finishes, so downloads retry; a file that still cannot be fetched,
+or is bigger than the target accepts, is posted as a link instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import mutagen
+
+from bot.domain import Action, Attachment, ResultCard
+from bot.engine import Engine
+from bot.platform import PlatformError
+from bot.store import jobs as q
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+MAX_FILE = 200 * 1024 * 1024
+
+
+class FetchFailed(Exception):
+    pass
+
+
+def card_from(data: dict[str, Any]) -> ResultCard:
+    data = dict(data)
+    data["actions"] = tuple(Action(**a) for a in data.get("actions", ()))
+    data["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
+    return ResultCard(**data)
+
+
+def _looks_right(body: bytes, mime: str) -> bool:
+    """The bytes are what the name promises: real audio for audio, anything else non-empty."""
+    if not body:
+        return False
+    if mime.startswith("audio/") and mime != "audio/midi":
+        return mutagen.File(io.BytesIO(body)) is not None
+    return True
+
+
+class Delivery:
+    def __init__(self, engine: Engine, files: Path, clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self.files = files
+        self.clock = clock
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0), follow_redirects=True)
+        self._task: asyncio.Task[None] | None = None
+
+    def scaled(self, seconds: float) -> float:
+        return self.engine.scaled(seconds)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="chorus-delivery")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.http.aclose()
+
+    async def _run(self) -> None:
+        wake = self.engine.delivery_wake
+        while True:
+            try:
+                pause = await self.drain()
+            except Exception:
+                log.exception("delivery pass failed")
+                pause = 1.0
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=max(0.005, pause))
+
+    async def drain(self) -> float:
+        """Deliver everything due; returns how long until the next row is due."""
+        async with self.store.read() as conn:
+            rows = await q.pending(conn, self.clock(), 50)
+        await asyncio.gather(*(self.deliver(row) for row in rows))
+        async with self.store.read() as conn:
+            upcoming = await q.next_delivery(conn)
+        if upcoming is None:
+            return self.scaled(60)
+        return max(0.0, upcoming - self.clock())
+
+    async def deliver(self, row: q.OutboxRow) -> None:
+        platform = self.engine.platforms.get(row.target.platform)
+        if platform is None:
+            return
+        key = f"outbox-{row.id}"
+        try:
+            if row.kind == "notice":
+                ref = await platform.notify(row.target, row.payload["text"], key)
+            else:
+                card = await self._prepare(row)
+                ref = await platform.deliver(row.target, card, key)
+        except PlatformError as exc:
+            wait = (
+                exc.retry_after if exc.retry_after is not None else self.scaled(5 * 2**row.attempts)
+            )
+            log.info("delivery %s postponed %.1fs: %s", key, wait, exc)
+            async with self.store.write() as conn:
+                await q.retry_later(conn, row.id, self.clock() + wait)
+            return
+        except Exception:
+            log.exception("delivery %s failed", key)
+            async with self.store.write() as conn:
+                await q.retry_later(
+                    conn, row.id, self.clock() + self.scaled(10 * 2 ** min(row.attempts, 6))
+                )
+            return
+        async with self.store.write() as conn:
+            await q.mark_delivered(conn, row.id, ref, self.clock())
+            job = await q.job(conn, row.job_id)
+        if job and job.finished_at:
+            self.engine.metrics.delivery_seconds.observe(max(0.0, self.clock() - job.finished_at))
+
+    async def _prepare(self, row: q.OutboxRow) -> ResultCard:
+        """Fetch the card's remote files; attach those that fit, link the rest."""
+        card = card_from(row.payload["card"])
+        attachments = list(card.attachments)
+        link = card.link
+        for wanted in row.payload.get("fetch", []):
+            path = self.files / row.job_id / wanted["filename"]
+            try:
+                size = await self._fetch(wanted["url"], wanted["mime"], path)
+            except FetchFailed:
+                link = link or wanted["url"]
+                continue
+            if size > row.target.upload_limit:
+                link = link or wanted["url"]
+                continue
+            attachments.append(Attachment(str(path), wanted["filename"], wanted["mime"]))
+            if link == wanted["url"]:
+                link = None
+        return replace(card, attachments=tuple(attachments), link=link)
+
+    async def _fetch(self, url: str, mime: str, path: Path) -> int:
+        if await asyncio.to_thread(path.is_file):
+            return (await asyncio.to_thread(path.stat)).st_size
+        for attempt in range(5):
+            try:
+                response = await self.http.get(url)
+                body = response.content
+                if (
+                    response.status_code == 200
+                    and len(body) <= MAX_FILE
+                    and _looks_right(body, mime)
+                ):
+                    await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+                    partial = path.with_suffix(path.suffix + ".part")
+                    await asyncio.to_thread(partial.write_bytes, body)
+                    await asyncio.to_thread(partial.replace, path)
+                    return len(body)
+                log.info(
+                    "fetch %s: HTTP %s, %d bytes; retrying",
+                    path.name,
+                    response.status_code,
+                    len(body),
+                )
+            except httpx.HTTPError as exc:
+                log.info("fetch %s: %s; retrying", path.name, type(exc).__name__)
+            if attempt < 4:
+                await asyncio.sleep(self.scaled(2 * 2**attempt) * random.uniform(0.8, 1.2))
+        raise FetchFailed(url)

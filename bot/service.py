@@ -1,0 +1,256 @@
+"""The facade every adapter calls: run an operation, read balances and history, moderate.
+
+``run`` does, in order: validate the arguments, resolve the inputs (tracks, voices, member
+audio, which is downloaded and checked here, before any charge), price the operation, then place
+the hold and insert the job in ONE transaction keyed by the platform's event id. Anything wrong
+raises :class:`Refused` with the sentence to show, having changed nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot import messages
+from bot.aimusic import AIMusicClient, AIMusicError
+from bot.catalog import CATALOG, Needs, Operation
+from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
+from bot.engine import Engine, short_id
+from bot.ledger import Ledger, LedgerRefusal
+from bot.media import Media, MediaRefused
+from bot.moderation import Moderation, ModerationRefused
+from bot.store import Store
+from bot.store import jobs as q
+
+
+class Refused(Exception):
+    """The request changes nothing; ``str()`` is the sentence to show the member."""
+
+
+@dataclass(frozen=True)
+class Request:
+    op: str
+    actor: Actor
+    scope: Scope
+    target: ReplyTarget
+    request_key: str
+    args: dict[str, Any] = field(default_factory=dict)
+    tracks: tuple[str, ...] = ()
+    audio: tuple[AudioInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class Accepted:
+    job_id: str
+    op: str
+    price: int
+    position: int
+    available_after: int
+    replayed: bool = False
+
+
+def explain(error: ValidationError) -> str:
+    """The first problem with a command's arguments, in words a member can act on."""
+    problem = error.errors()[0]
+    name = ".".join(str(p) for p in problem["loc"]) or "arguments"
+    kind, ctx = problem["type"], problem.get("ctx") or {}
+    if kind == "missing":
+        return f"Please give {name}."
+    if kind == "extra_forbidden":
+        return f"/{{op}} has no option called {name}."
+    if kind == "string_too_long":
+        return f"{name} is too long: at most {ctx.get('max_length')} characters."
+    if kind == "string_too_short":
+        return f"{name} cannot be empty."
+    if kind == "literal_error":
+        return f"{name} must be one of {ctx.get('expected')}."
+    return f"{name}: {problem['msg']}."
+
+
+class Service:
+    def __init__(
+        self, store: Store, ledger: Ledger, engine: Engine, media: Media, client: AIMusicClient
+    ) -> None:
+        self.store, self.ledger, self.engine, self.media, self.client = (
+            store,
+            ledger,
+            engine,
+            media,
+            client,
+        )
+        self.moderation = Moderation(ledger)
+
+    # --- running operations --------------------------------------------------------------------
+    async def run(self, request: Request) -> Accepted:
+        op = CATALOG.get(request.op)
+        if op is None:
+            raise Refused(f"There is no /{request.op} command. /help lists them all.")
+        member = Member(request.scope, request.actor.user_id)
+        try:
+            params = op.params(**request.args)
+        except ValidationError as exc:
+            raise Refused(explain(exc).replace("{op}", op.name)) from None
+        args = params.model_dump(exclude_none=True)
+        tracks = await self._tracks(op, request)
+        if op.name == "persona":
+            args["voice"] = await self._voice(member, args["voice"])
+        inputs: dict[str, Any] = {"tracks": [t.id for t in tracks], "media": []}
+        if request.audio:
+            audio = request.audio[0]
+            if self.media.config.public_base_url is None and not audio.shareable:
+                raise Refused(
+                    "Chorus cannot send your audio to the music service: the operator has not set "
+                    "PUBLIC_BASE_URL, which the service needs to fetch it."
+                )
+            try:
+                stored = await self.media.intake(audio, member)
+            except MediaRefused as exc:
+                raise Refused(str(exc)) from None
+            inputs["media"] = [stored.id]
+            if self.media.config.public_base_url is None:
+                inputs["shared_url"] = audio.location
+        try:
+            policy = await self.ledger.policy(member)
+            price = policy.price(op.price + (op.upload_price if request.audio else 0))
+            job_id = short_id()
+            fingerprint = {"op": op.name, "args": args, "inputs": inputs}
+            async with self.store.write() as conn:
+                hold = await self.ledger.hold_in(
+                    conn,
+                    member,
+                    price,
+                    job_id=job_id,
+                    op=op.name,
+                    request_key=request.request_key,
+                    payload=fingerprint,
+                    reason=f"/{op.name}",
+                )
+                if hold.replayed:
+                    existing = await q.job_by_hold(conn, hold.hold_id)
+                    assert existing is not None
+                    return Accepted(
+                        existing.id, op.name, hold.amount, 0, hold.available_after, replayed=True
+                    )
+                await q.insert_job(
+                    conn,
+                    job_id=job_id,
+                    member=member,
+                    op=op.name,
+                    params=args,
+                    inputs=inputs,
+                    target=request.target,
+                    hold_id=hold.hold_id,
+                    now=self.engine.clock(),
+                )
+                job = await q.job(conn, job_id)
+                assert job is not None
+                position = await q.queue_position(conn, job)
+        except LedgerRefusal as exc:
+            raise Refused(str(exc)) from None
+        self.engine.wake.set()
+        await self.engine.status(job_id, messages.queued(job_id, op.name, position), force=True)
+        return Accepted(job_id, op.name, price, position, hold.available_after)
+
+    async def _tracks(self, op: Operation, request: Request) -> list[q.TrackRow]:
+        needs = op.needs
+        wanted = {Needs.TRACK: 1, Needs.TWO_TRACKS: 2, Needs.TRACK_OR_AUDIO: 1}.get(needs, 0)
+        audio_ok = needs in (Needs.AUDIO, Needs.UPLOAD, Needs.TRACK_OR_AUDIO)
+        if request.audio and not audio_ok:
+            raise Refused(f"/{op.name} works on {needs.value}, not on an audio file.")
+        if needs in (Needs.AUDIO, Needs.UPLOAD) and not request.audio:
+            raise Refused(f"/{op.name} needs {needs.value}: attach one or reply to one.")
+        if needs == Needs.TRACK_OR_AUDIO and not request.audio and not request.tracks:
+            raise Refused(
+                f"/{op.name} needs {needs.value}: give a track id, attach audio, or reply to one."
+            )
+        if request.audio:
+            wanted = 0
+        if len(request.tracks) != wanted and not (needs == Needs.NOTHING and not request.tracks):
+            if wanted == 0:
+                raise Refused(f"/{op.name} does not take a track.")
+            raise Refused(f"/{op.name} needs {needs.value}; /history lists yours.")
+        found = []
+        async with self.store.read() as conn:
+            for track_id in request.tracks:
+                track = await q.track(conn, track_id.strip().lower())
+                if track is None or (track.platform, track.scope) != (
+                    request.scope.platform,
+                    request.scope.id,
+                ):
+                    raise Refused(f"There is no track {track_id} here; /history lists yours.")
+                if track.clip_id is None:
+                    raise Refused(f"Track {track_id} has no audio to work on.")
+                if op.name == "fullsong":
+                    source = await q.job(conn, track.job_id)
+                    if source is None or source.op != "extend":
+                        raise Refused(
+                            "/fullsong joins an extension to its original: "
+                            "pick a track made by /extend."
+                        )
+                found.append(track)
+        return found
+
+    async def _voice(self, member: Member, name: str) -> str:
+        async with self.store.read() as conn:
+            persona_id = await q.find_voice(conn, member, name)
+        if persona_id is None:
+            raise Refused(
+                f"You have no voice called {name!r}; make one with /voice and an audio file."
+            )
+        return persona_id
+
+    # --- reading ---------------------------------------------------------------------------------
+    async def balance(self, actor: Actor, scope: Scope) -> str:
+        return (await self.ledger.balance(Member(scope, actor.user_id))).describe()
+
+    async def history(
+        self, actor: Actor, scope: Scope, page: int = 0, per_page: int = 10
+    ) -> list[q.TrackRow]:
+        async with self.store.read() as conn:
+            return await q.user_tracks(
+                conn, Member(scope, actor.user_id), limit=per_page, offset=page * per_page
+            )
+
+    async def job(self, job_id: str) -> q.JobRow | None:
+        async with self.store.read() as conn:
+            return await q.job(conn, job_id)
+
+    async def help(self, scope: Scope) -> str:
+        policy = await self.ledger.policy(Member(scope, ""))
+        lines = []
+        for op in CATALOG.values():
+            if op.name in policy.disabled_ops:
+                continue
+            what = "" if op.needs == Needs.NOTHING else f" [{op.needs.value}]"
+            lines.append(
+                f"/{op.name}{what} — {op.summary} ({messages.credits(policy.price(op.price))})"
+            )
+        lines += [
+            "/balance — your credits",
+            "/history — your recent tracks",
+            "/help — this list",
+        ]
+        return "\n".join(lines)
+
+    # --- moderators -----------------------------------------------------------------------------
+    async def upstream_credits(self, actor: Actor, scope: Scope) -> str:
+        if not await self.moderation.is_moderator(actor, scope):
+            raise Refused(messages.not_moderator())
+        try:
+            credits = await self.client.get_credits()
+        except AIMusicError as exc:
+            raise Refused(f"The music service did not say: {exc.message}") from None
+        extra = credits.extra_credits
+        return f"The music-service account has {credits.credits} credits ({extra} extra)."
+
+    async def moderate(self, action: str, actor: Actor, *args: Any, **kwargs: Any) -> Any:
+        """Call a :class:`Moderation` method, turning its refusals into :class:`Refused`."""
+        method = getattr(self.moderation, action, None)
+        if method is None or action.startswith("_") or action == "is_moderator":
+            raise Refused(f"There is no moderator action called {action}.")
+        try:
+            return await method(actor, *args, **kwargs)
+        except ModerationRefused as exc:
+            raise Refused(str(exc)) from None
