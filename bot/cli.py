@@ -7,9 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
+from bot.app import App
 from bot.config import ConfigError, load_settings
+from bot.engine import EngineConfig
 from bot.store import Store, StoreError
 
 SIM_DEFAULT_PORT = 8765
@@ -63,38 +67,67 @@ async def _serve_sim(args: argparse.Namespace) -> None:
         await asyncio.Event().wait()
 
 
-async def _round_trip(out_dir: Path) -> int:
-    """Until the console adapter lands: one create -> poll -> download round trip."""
-    import httpx
+def adapter(name: str) -> Any:
+    """An adapter class registered under the ``chorus.adapters`` entry point group."""
+    for entry in entry_points(group="chorus.adapters"):
+        if entry.name == name:
+            return entry.load()
+    raise ConfigError(f"no adapter called {name!r} is installed")
 
-    from bot.aimusic import AIMusicClient
-    from bot.aimusic.models import SonicCreateRequest
+
+def available_adapters() -> list[str]:
+    return sorted(entry.name for entry in entry_points(group="chorus.adapters"))
+
+
+async def _serve_console(app: App, out: Path, script: Path | None) -> int:
+    console = adapter("console")(app, out)
+    await app.start()
+    try:
+        if script is not None:
+            lines = (await asyncio.to_thread(script.read_text)).splitlines()
+            return int(await console.run_script(lines))
+        if sys.stdin.isatty():
+            return int(await console.repl())
+        return int(await console.run_script(await asyncio.to_thread(sys.stdin.readlines)))
+    finally:
+        await app.stop()
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    """Everything on loopback: the simulator, the bot's web server, SQLite, the console."""
     from simulator import Knobs, running_simulator
 
-    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
-    async with (
-        running_simulator(SIM_DEFAULT_KEY, Knobs(time_scale=1 / 24)) as running,
-        AIMusicClient(SIM_DEFAULT_KEY, running.url) as client,
-        httpx.AsyncClient(timeout=30) as files,
-    ):
-        request = SonicCreateRequest(
-            custom_mode=False, mv="sonic-v5", gpt_description_prompt="a lo-fi beat about rain"
+    knobs = Knobs(time_scale=args.time_scale, song_seconds=args.song_seconds)
+    async with running_simulator(SIM_DEFAULT_KEY, knobs) as sim:
+        settings = load_settings(
+            aimusic_api_key=SIM_DEFAULT_KEY,
+            aimusic_base_url=sim.url,
+            data_dir=args.data,
+            web_host="127.0.0.1",
+            web_port=0,
+            public_base_url=None,
+            starting_credits=200,
         )
-        accepted = await client.sonic_create(request)
-        print(f"submitted task {accepted.task_id}; waiting for the song...", flush=True)
-        task = await client.sonic_task(accepted.task_id)
-        while not task.done:
-            await asyncio.sleep(0.5)
-            task = await client.sonic_task(accepted.task_id)
-        for clip in task.clips:
-            if clip.state != "succeeded" or not clip.audio_url:
-                print(f"clip {clip.clip_id} failed: {clip.error_message}")
-                continue
-            audio = await files.get(clip.audio_url)
-            path = out_dir / f"{clip.clip_id[:8]}.mp3"
-            await asyncio.to_thread(path.write_bytes, audio.content)
-            print(f"saved '{clip.title}' ({clip.duration:.1f} s) to {path}")
-    return 0
+        config = EngineConfig(time_scale=args.time_scale, rate_per_second=1.0, burst=5)
+        app = await App.create(settings, engine_config=config, local_public=True)
+        print(f"Chorus demo: simulator at {sim.url}, bot web server at {app.base_url}", flush=True)
+        return await _serve_console(app, args.data / "songs", args.script)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if settings.aimusic_api_key is None or not args.console:
+        print(
+            "chorus run needs AIMUSIC_API_KEY (your aimusicapi.ai key, in the environment or .env) "
+            "and a platform to serve: --console "
+            f"(installed adapters: {', '.join(available_adapters())}).\n"
+            "To try Chorus with nothing configured, run: make demo",
+            file=sys.stderr,
+        )
+        return 2
+    app = await App.create(settings)
+    print(f"Chorus web server on {app.base_url}", flush=True)
+    return await _serve_console(app, settings.data_dir / "songs", None)
 
 
 async def _migrate(path: Path) -> str:
@@ -108,7 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     _sim_parser(sub)
     demo = sub.add_parser("demo", help="run Chorus end to end on the simulator")
-    demo.add_argument("--out", type=Path, default=Path("data/demo"))
+    demo.add_argument("--data", type=Path, default=Path("data/demo"), help="database and songs")
+    demo.add_argument("--script", type=Path, help="run the commands in FILE, then exit")
+    demo.add_argument(
+        "--time-scale", type=float, default=1 / 12, help="simulated seconds per vendor second"
+    )
+    demo.add_argument("--song-seconds", type=float, default=30.0)
+    run = sub.add_parser("run", help="run Chorus for real (settings from .env)")
+    run.add_argument("--console", action="store_true", help="serve the terminal")
     sub.add_parser("doctor", help="check the configuration")
     sub.add_parser("migrate", help="apply pending database migrations")
     args = parser.parse_args(argv)
@@ -117,7 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sim":
             asyncio.run(_serve_sim(args))
         elif args.command == "demo":
-            return asyncio.run(_round_trip(args.out))
+            return asyncio.run(_demo(args))
+        elif args.command == "run":
+            return asyncio.run(_run(args))
         elif args.command == "doctor":
             settings = load_settings()
             key = "set" if settings.aimusic_api_key else "NOT SET"

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_concurrent_jobs: Annotated[int, Field(ge=1, le=100)] = 2
     cooldown_seconds: Annotated[int, Field(ge=0, le=86_400)] = 0
     hold_ttl_seconds: Annotated[int, Field(ge=60, le=7 * 86_400)] = 3600
+    # engine and media
+    max_in_flight: Annotated[int, Field(ge=1, le=500)] = 20
+    vendor_rate: Annotated[float, Field(gt=0, le=100)] = 0.5  # submissions per second
+    media_max_mb: Annotated[int, Field(ge=1, le=200)] = 20
+    media_secret: SecretStr | None = None  # default: generated once into <data_dir>/media.key
 
     @property
     def database_file(self) -> Path:

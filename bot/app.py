@@ -1,0 +1,169 @@
+"""The composition root: builds the store, ledger, client, media, engine, delivery, service and
+web server from Settings, and starts and stops them in order."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.aimusic import AIMusicClient
+from bot.catalog import Env
+from bot.config import Settings
+from bot.delivery import Delivery
+from bot.engine import Engine, EngineConfig
+from bot.ledger import Defaults, Ledger
+from bot.media import Media, MediaConfig
+from bot.metrics import Metrics
+from bot.platform import Platform
+from bot.service import Service
+from bot.store import Store
+from bot.web import Holder, make_web, vendor_reachable
+
+
+def secret_file(path: Path) -> str:
+    """A random secret kept in a file of its own (0600), made on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    path.touch(mode=0o600)
+    path.write_text(value)
+    return value
+
+
+def defaults_from(settings: Settings) -> Defaults:
+    return Defaults(
+        starting_credits=settings.starting_credits,
+        daily_allowance=settings.daily_allowance,
+        daily_spend_cap=settings.daily_spend_cap,
+        max_concurrent=settings.max_concurrent_jobs,
+        cooldown_seconds=settings.cooldown_seconds,
+        hold_ttl_seconds=settings.hold_ttl_seconds,
+    )
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    ledger: Ledger
+    client: AIMusicClient
+    media: Media
+    engine: Engine
+    delivery: Delivery
+    service: Service
+    runner: web.AppRunner
+    base_url: str
+    webhook_secret: str | None
+    platforms: dict[str, Platform] = field(default_factory=dict)
+    _vendor: tuple[float, str] = (0.0, "unknown")
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        *,
+        engine_config: EngineConfig | None = None,
+        local_public: bool = False,
+    ) -> App:
+        """Open everything and bind the web server.
+
+        ``local_public`` (the demo) offers the bot's loopback address as its public URL, which
+        works when the music service is the local simulator.
+        """
+        data = settings.data_dir
+        store = await Store.open(settings.database_file)
+        ledger = Ledger(store, defaults_from(settings))
+        metrics = Metrics()
+        key = settings.aimusic_api_key.get_secret_value() if settings.aimusic_api_key else ""
+        client = AIMusicClient(
+            key,
+            str(settings.aimusic_base_url),
+            timeout=settings.aimusic_timeout,
+            observer=metrics.vendor_call,
+        )
+        holder = Holder()
+        runner = web.AppRunner(make_web(holder), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.web_host, settings.web_port)
+        await site.start()
+        port = runner.addresses[0][1]
+        base_url = f"http://{settings.web_host}:{port}"
+        public = str(settings.public_base_url).rstrip("/") if settings.public_base_url else None
+        if public is None and local_public:
+            public = base_url
+        webhook_secret = None
+        if public:
+            webhook_secret = (
+                settings.webhook_secret.get_secret_value()
+                if settings.webhook_secret
+                else await asyncio.to_thread(secret_file, data / "webhook.key")
+            )
+        media_secret = (
+            settings.media_secret.get_secret_value()
+            if settings.media_secret
+            else await asyncio.to_thread(secret_file, data / "media.key")
+        )
+        media = Media(
+            store,
+            MediaConfig(
+                root=data / "media",
+                secret=media_secret.encode(),
+                public_base_url=public,
+                max_bytes=settings.media_max_mb * 1024 * 1024,
+            ),
+        )
+        env = Env(
+            default_model=settings.default_model,
+            webhook_url=f"{public}/hooks/aimusic" if public else None,
+            webhook_secret=webhook_secret,
+        )
+        config = engine_config or EngineConfig(
+            max_in_flight=settings.max_in_flight, rate_per_second=settings.vendor_rate
+        )
+        env = replace(env, poll_scale=config.time_scale)
+        platforms: dict[str, Platform] = {}
+        files = data / "results"
+        engine = Engine(store, ledger, client, media, platforms, env, files, config, metrics)
+        delivery = Delivery(engine, files)
+        service = Service(store, ledger, engine, media, client)
+        app = cls(
+            settings,
+            store,
+            ledger,
+            client,
+            media,
+            engine,
+            delivery,
+            service,
+            runner,
+            base_url,
+            webhook_secret,
+            platforms,
+        )
+        holder.app = app
+        return app
+
+    async def start(self) -> None:
+        await self.engine.start()
+        await self.delivery.start()
+
+    async def stop(self) -> None:
+        await self.engine.stop()
+        await self.delivery.stop()
+        await self.runner.cleanup()
+        await self.client.aclose()
+        await self.store.close()
+
+    async def vendor_status(self) -> str:
+        """Whether the vendor answers; checked at most once a minute, as health checks are many."""
+        checked, status = self._vendor
+        if time.monotonic() - checked > 60:
+            status = await vendor_reachable(self)
+            self._vendor = (time.monotonic(), status)
+        return status
