@@ -20,8 +20,8 @@ from typing import Any
 from adapters.console.commands import CommandError, parse
 from adapters.console.platform import ConsolePlatform
 from bot.app import App
-from bot.messages import credits
 from bot.domain import Actor, Member, ReplyTarget, Scope
+from bot.messages import credits
 from bot.service import Refused, Request
 from bot.store import jobs as q
 
