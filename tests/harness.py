@@ -1,0 +1,92 @@
+"""A whole Chorus on loopback for end-to-end tests: simulator, app, web server, console adapter."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from adapters.console import ConsoleAdapter
+from adapters.console.adapter import SCOPE
+from bot.app import App
+from bot.config import load_settings
+from bot.domain import Member
+from bot.engine import EngineConfig
+from bot.store import jobs as q
+from simulator import Knobs, RunningSimulator, running_simulator
+
+SIM_KNOBS = Knobs(time_scale=0.002, song_seconds=4.0)
+ENGINE = EngineConfig(
+    time_scale=0.002,
+    rate_per_second=50,
+    burst=50,
+    status_interval=0,
+    max_in_flight=50,
+    max_in_flight_per_scope=50,
+    max_in_flight_per_member=50,
+)
+
+
+@dataclass
+class Chorus:
+    app: App
+    console: ConsoleAdapter
+    sim: RunningSimulator
+    out: Path
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def member(self) -> Member:
+        return Member(SCOPE, self.console.actor.user_id)
+
+    async def run(self, line: str) -> q.JobRow | None:
+        """Run a console line; if it started a job, wait for it to finish and be delivered."""
+        before = len(self.console.started)
+        await self.console.execute(line)
+        if len(self.console.started) == before:
+            return None
+        await self.console.wait_for_jobs(30)
+        job = await self.app.service.job(self.console.started[-1])
+        assert job is not None
+        return job
+
+    async def tracks(self, job: q.JobRow) -> list[q.TrackRow]:
+        async with self.app.store.read() as conn:
+            return await q.job_tracks(conn, job.id)
+
+    async def available(self) -> int:
+        return (await self.app.ledger.balance(self.member)).available
+
+
+@asynccontextmanager
+async def chorus(
+    tmp: Path,
+    *,
+    knobs: Knobs = SIM_KNOBS,
+    engine: EngineConfig = ENGINE,
+    public: bool = True,
+    **settings: Any,
+) -> AsyncIterator[Chorus]:
+    async with running_simulator("e2e-key", knobs) as sim:
+        config = load_settings(
+            aimusic_api_key="e2e-key",
+            aimusic_base_url=sim.url,
+            data_dir=tmp / "data",
+            web_port=0,
+            starting_credits=settings.pop("starting_credits", 1000),
+            max_concurrent_jobs=50,
+            **settings,
+        )
+        app = await App.create(config, engine_config=engine, local_public=public)
+        console = ConsoleAdapter(app, tmp / "songs")
+        harness = Chorus(app, console, sim, tmp / "songs")
+        console.platform.write = harness.lines.append
+        await app.start()
+        try:
+            yield harness
+        finally:
+            await app.stop()
+            await asyncio.sleep(0)
