@@ -67,23 +67,21 @@ def inspect(path: Path) -> tuple[str, str, float]:
         raise MediaRefused("That file is not audio Chorus can use (MP3, WAV, OGG, M4A or FLAC).")
     ext, mime = FORMATS[kind]
     declared = float(info.info.length)
+    if declared > MAX_SECONDS:  # before decoding: a two-hour file is refused at its header
+        raise MediaRefused(
+            f"That audio is {declared / 60:.0f} minutes long; "
+            "the music service takes at most 8 minutes."
+        )
     if ext != "m4a":  # decode to catch truncated or corrupt audio behind a valid header
         try:
             decoded = sf.info(path).duration if ext == "wav" else _decoded_seconds(path)
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise MediaRefused("That audio file is damaged and cannot be played.") from exc
-        if decoded < declared * 0.9 or decoded < MIN_SECONDS / 2:
-            raise MediaRefused(
-                "That audio file is cut short (truncated); please send the whole file."
-            )
+        if decoded < declared * 0.9:
+            raise MediaRefused("That audio file is cut short; please send the whole file.")
         declared = min(declared, decoded)
     if declared < MIN_SECONDS:
         raise MediaRefused("That audio is too short: send at least a second of sound.")
-    if declared > MAX_SECONDS:
-        minutes = declared / 60
-        raise MediaRefused(
-            f"That audio is {minutes:.0f} minutes long; the music service takes at most 8 minutes."
-        )
     return ext, mime, declared
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import mido
@@ -64,11 +63,20 @@ async def test_every_operation_works_end_to_end(tmp_path: Path) -> None:
         extension = h.console.platform.saved[-1].track_id
         full = await ok(f"/fullsong {extension}")
         assert seconds_of(full[0]) == pytest.approx(2 + 10, abs=0.1)
-        for line in (f"/cover {first} as a jazz ballad tags=jazz", f"/remaster {first} high",
-                     '/compose "[Verse]\nHello world" title=Hello', f"/replace {first} new words start=1 end=3",
-                     f"/sample {first} a song from this hook start=0 end=3", f"/mashup {first} {second} blend",
-                     "/producer warm synthwave", f"/cover {upload} as a rock anthem", f"/extend {upload}",
-                     f"/vocals {upload} la la la", f"/instrumental {upload} a funk band", f"/sample {upload} hum"):  # fmt: skip
+        for line in (
+            f"/cover {first} as a jazz ballad tags=jazz",
+            f"/remaster {first} high",
+            '/compose "[Verse]\nHello world" title=Hello',
+            f"/replace {first} new words start=1 end=3",
+            f"/sample {first} a song from this hook start=0 end=3",
+            f"/mashup {first} {second} blend",
+            "/producer warm synthwave",
+            f"/cover {upload} as a rock anthem",
+            f"/extend {upload}",
+            f"/vocals {upload} la la la",
+            f"/instrumental {upload} a funk band",
+            f"/sample {upload} hum",
+        ):
             for file in await ok(line):
                 assert seconds_of(file) > 0
         stems = await ok(f"/stems {first}")
