@@ -32,7 +32,7 @@ class Needs(Enum):
     TRACK = "a track"  # a previous result
     AUDIO = "an audio file"
     TRACK_OR_AUDIO = "a track or an audio file"
-    UPLOAD = "an audio file (or a track uploaded in the last 24 hours)"
+    UPLOAD = "your own audio file (the music service adds to uploads only)"
     TWO_TRACKS = "two tracks"
 
 

@@ -72,7 +72,11 @@ def inspect(path: Path) -> tuple[str, str, float]:
             f"That audio is {declared / 60:.0f} minutes long; "
             "the music service takes at most 8 minutes."
         )
-    if ext != "m4a":  # decode to catch truncated or corrupt audio behind a valid header
+    bitrate = float(getattr(info.info, "bitrate", 0) or 0)
+    if kind in ("MP3", "WAVE") and bitrate and path.stat().st_size < bitrate / 8 * declared * 0.9:
+        # The header promises more audio than the file holds (decoders pad it with silence).
+        raise MediaRefused("That audio file is cut short; please send the whole file.")
+    if ext != "m4a":  # decode to catch corrupt audio behind a valid header
         try:
             decoded = sf.info(path).duration if ext == "wav" else _decoded_seconds(path)
         except (sf.LibsndfileError, RuntimeError) as exc:
