@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import pytest
 import soundfile as sf
 
 from bot.aimusic.webhooks import signature
