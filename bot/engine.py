@@ -52,7 +52,7 @@ class EngineConfig:
     first_poll: float = 10.0
     poll_min: float = 15.0
     poll_max: float = 25.0
-    webhook_poll: float = 120.0  # the slow fallback when webhooks are on
+    webhook_poll: float = 300.0  # the slow fallback when webhooks are on
     expected_seconds: float = 120.0  # a typical generation, for the progress bar
     job_timeout: float = 1200.0
     submit_attempts: int = 5
@@ -258,7 +258,10 @@ class Engine:
             except e.AnswerLost:
                 await self.fail(job.id, "answer_lost")
                 return
-            except e.UpstreamUnavailable:
+            except e.UpstreamUnavailable as exc:
+                if exc.status is not None:  # it answered 5xx: the request may have taken effect
+                    await self.fail(job.id, "unavailable")
+                    return
                 backoff = self.scaled(min(300.0, 5.0 * 2**job.attempts) * random.uniform(0.8, 1.2))
                 await self._requeue(job, backoff, "unavailable")
                 return
