@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 
 from adapters.console.adapter import SCOPE, TARGET
-from bot.app import App
 from bot.domain import Actor
 from bot.service import Request
 from bot.store import jobs as q
