@@ -57,7 +57,8 @@ async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(tmp_path: 
         async with h.app.store.read() as conn:
             outbox = await q.outbox_counts(conn)
             holds = await conn.execute_fetchall(
-                "SELECT r.kind, count(*) FROM jobs j JOIN journal r ON r.hold_id = j.hold_id GROUP BY r.kind"
+                "SELECT r.kind, count(*) FROM jobs j JOIN journal r ON r.hold_id = j.hold_id"
+                " GROUP BY r.kind"
             )
         resolved = dict(holds)  # type: ignore[arg-type]
         succeeded = sum(job.state == "succeeded" for job in jobs)
