@@ -30,8 +30,9 @@ async def test_a_song_is_delivered_as_two_real_mp3s_and_charged_once(tmp_path: P
         tracks = await h.tracks(job)
         files = saved_for(h, job.id)
         assert len(tracks) == 2 and len(files) == 2
-        for track, file in zip(tracks, files, strict=True):
-            assert file.endswith(".mp3") and track.id in file
+        for track in tracks:
+            file = next(f for f in files if Path(f).name.startswith(track.id))
+            assert file.endswith(".mp3")
             assert seconds_of(file) == pytest.approx(track.duration, abs=0.1)
             assert track.duration == pytest.approx(12, abs=0.1)
         assert await h.available() == 1000 - 14
