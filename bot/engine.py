@@ -69,11 +69,14 @@ class TokenBucket:
         self.rate, self.capacity, self.clock = rate, float(burst), clock
         self.tokens, self.stamp = float(burst), clock()
 
-    def take(self) -> bool:
+    def available(self) -> float:
         now = self.clock()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        if self.tokens >= 1:
+        return self.tokens
+
+    def take(self) -> bool:
+        if self.available() >= 1:
             self.tokens -= 1
             return True
         return False
@@ -179,31 +182,38 @@ class Engine:
                 await asyncio.wait_for(self.wake.wait(), timeout=max(0.005, pause))
 
     async def tick(self) -> float:
-        """Submit and poll what is due; returns how long the loop may sleep."""
+        """Submit and poll what is due; returns how long the loop may sleep.
+
+        It reads only what is due and per-member counts, so its cost does not grow with the
+        number of jobs in flight.
+        """
         now = self.clock()
+        can_submit = self.bucket.available() >= 1
         async with self.store.read() as conn:
-            queued = await q.jobs_in(conn, "queued", due_by=now, limit=2000)
-            active = await q.jobs_in(conn, "running", limit=100_000)
-            active += await q.jobs_in(conn, "submitting", limit=100_000)
+            # With no submission token left, the queue is not even read: commands arriving
+            # during a rate-limited stretch must not make every wake-up parse the whole queue.
+            queued = await q.jobs_in(conn, "queued", due_by=now, limit=500) if can_submit else []
+            due = await q.jobs_in(conn, "running", due_by=now, limit=1000)
+            loads = await q.in_flight(conn)
             due_next = await q.next_due(conn)
-        self._dispatch(queued, active)
-        for job in active:
-            if job.state == "running" and job.not_before <= now and job.id not in self.busy:
+        self._dispatch(queued, loads)
+        for job in due:
+            if job.id not in self.busy:
                 self.busy.add(job.id)
                 self._spawn(self._poll(job))
         pause = (due_next - now) if due_next is not None else self.scaled(30)
-        if queued and not self.bucket.tokens >= 1:
+        if self.bucket.tokens < 1:
             pause = min(pause, self.bucket.wait())
         return min(max(pause, 0.0), self.scaled(30))
 
-    def _dispatch(self, queued: list[q.JobRow], active: list[q.JobRow]) -> None:
+    def _dispatch(self, queued: list[q.JobRow], loads: dict[tuple[str, str, str], int]) -> None:
         """Round-robin across members (least recently served first) within the caps."""
         per_scope: dict[str, int] = defaultdict(int)
         per_member: dict[str, int] = defaultdict(int)
-        for job in active:
-            per_scope[job.scope] += 1
-            per_member[job.member.label] += 1
-        in_flight = len(active) + sum(1 for j in queued if j.id in self.busy)
+        for (platform, scope, user), count in loads.items():
+            per_scope[scope] += count
+            per_member[f"{platform}:{scope}:{user}"] += count
+        in_flight = sum(loads.values())
         by_member: dict[str, list[q.JobRow]] = defaultdict(list)
         for job in queued:
             if job.id not in self.busy:

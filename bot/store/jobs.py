@@ -162,6 +162,16 @@ async def jobs_in(
     return [_job(row) for row in await conn.execute_fetchall(query, params)]
 
 
+async def in_flight(conn: aiosqlite.Connection) -> dict[tuple[str, str, str], int]:
+    """Jobs submitting or running per (platform, scope, user): what the caps are checked on."""
+    rows = await fetch(
+        conn,
+        "SELECT platform, scope, user_id, count(*) FROM jobs"
+        " WHERE state IN ('submitting', 'running') GROUP BY platform, scope, user_id",
+    )
+    return {(str(r[0]), str(r[1]), str(r[2])): int(r[3]) for r in rows}
+
+
 async def next_due(conn: aiosqlite.Connection) -> float | None:
     rows = await fetch(
         conn, "SELECT min(not_before) FROM jobs WHERE state IN ('queued', 'running')"
