@@ -95,8 +95,8 @@ async def main() -> str:
     body = (
         f"| measure | p50 | p99 |\n|---|---|---|\n{table}"
         f"| **ratio command / floor** | **{p50 / f50:.1f}x** | **{p99 / f99:.1f}x** |\n\n"
-        "A command validates its arguments, reads the member's policy, and then places the hold and\n"
-        "inserts the job in one `BEGIN IMMEDIATE` transaction; the status message is posted after."
+        "A command validates its arguments, reads the member's policy, then places the hold\n"
+        "and inserts the job in one `BEGIN IMMEDIATE` transaction; the status is posted after."
     )
     write_section("Command-to-hold latency", body)
     return body
