@@ -193,7 +193,7 @@ class Engine:
             # With no submission token left, the queue is not even read: commands arriving
             # during a rate-limited stretch must not make every wake-up parse the whole queue.
             queued = await q.jobs_in(conn, "queued", due_by=now, limit=500) if can_submit else []
-            due = await q.jobs_in(conn, "running", due_by=now, limit=1000)
+            due = await q.jobs_in(conn, "running", due_by=now, limit=200)
             loads = await q.in_flight(conn)
             due_next = await q.next_due(conn)
         self._dispatch(queued, loads)
@@ -370,7 +370,11 @@ class Engine:
                         job.id, await self.client.producer_task(job.task_id or "")
                     )
                 else:
-                    await self.apply_sonic(job.id, await self.client.sonic_task(job.task_id or ""))
+                    task = await self.client.sonic_task(job.task_id or "")
+                    if task.ready:
+                        await self.apply_sonic(job.id, task)
+                    else:  # the common answer: nothing to show, just come back later
+                        await self._schedule_poll(job.id)
             except e.TaskNotFound:
                 await self.fail(job.id, "task_not_found")
             except e.AIMusicError as exc:
@@ -380,8 +384,9 @@ class Engine:
             log.exception("polling job %s failed", job.id)
             await self._schedule_poll(job.id)
         finally:
+            # No wake-up here: the loop already sleeps until the next poll is due, and waking it
+            # after every poll would make thousands of jobs in flight re-read the due list.
             self.busy.discard(job.id)
-            self.wake.set()
 
     async def _schedule_poll(self, job_id: str) -> None:
         cfg = self.config
@@ -389,9 +394,7 @@ class Engine:
             cfg.webhook_poll if self.env.webhook_url else random.uniform(cfg.poll_min, cfg.poll_max)
         )
         async with self.store.write() as conn:
-            job = await q.job(conn, job_id)
-            if job is not None and job.state == "running":
-                await q.update_job(conn, job_id, not_before=self.clock() + self.scaled(interval))
+            await q.reschedule(conn, job_id, self.clock() + self.scaled(interval))
 
     async def apply_sonic(self, job_id: str, task: SonicTask) -> None:
         """Act on what the vendor says of a Sonic task, from a poll or a webhook."""

@@ -188,6 +188,13 @@ async def update_job(conn: aiosqlite.Connection, job_id: str, **fields: Any) -> 
     await conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
 
 
+async def reschedule(conn: aiosqlite.Connection, job_id: str, when: float) -> None:
+    """Set a running job's next poll; a job finished meanwhile is left alone."""
+    await conn.execute(
+        "UPDATE jobs SET not_before = ? WHERE id = ? AND state = 'running'", (when, job_id)
+    )
+
+
 async def queue_position(conn: aiosqlite.Connection, job: JobRow) -> int:
     rows = await fetch(
         conn,
