@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-ALL = ["ledger"]
+ALL = ["ledger", "latency", "vendor_calls", "inflight"]
 
 
 def run(names: list[str]) -> None:
