@@ -61,6 +61,11 @@ def parse(line: str) -> Parsed:
         else:
             parsed.words.append(token)
     if op is not None and parsed.words:
+        if op.text_param is None and takes_tracks:
+            raise CommandError(
+                f"/{op.name} needs {op.needs.value}: {parsed.words[0]!r} is not a track id "
+                "(they look like 1a2b3c; /history lists yours)."
+            )
         if op.text_param is None:
             raise CommandError(
                 f"/{op.name} takes no text; options are: {', '.join(fields) or 'none'}."

@@ -1,0 +1,78 @@
+"""The two ways to start Chorus: the demo on a fresh machine, and `chorus run` for real."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import mutagen
+
+
+def chorus(
+    *args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env or {"PATH": ""},
+    )
+
+
+def test_the_demo_reads_piped_commands_and_saves_real_songs(tmp_path: Path) -> None:
+    result = chorus(
+        "demo",
+        "--data",
+        str(tmp_path / "demo"),
+        "--time-scale",
+        "0.005",
+        "--song-seconds",
+        "3",
+        cwd=tmp_path,
+        stdin="/song a lo-fi beat about rain\n/bpm nothing\n/balance\n",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "✋ /bpm needs a track" in result.stdout  # a mistake is explained, not fatal
+    assert "You have 186 credits: enough for 13 songs." in result.stdout
+    songs = sorted((tmp_path / "demo" / "songs").glob("*.mp3"))
+    assert len(songs) == 2
+    assert all(abs(mutagen.File(song).info.length - 3.0) < 0.1 for song in songs)  # type: ignore[attr-defined]
+    assert "track   title" in result.stdout  # the closing table
+
+
+def test_a_failed_job_makes_the_script_exit_non_zero(tmp_path: Path) -> None:
+    result = chorus(
+        "demo",
+        "--data",
+        str(tmp_path / "demo"),
+        "--time-scale",
+        "0.005",
+        cwd=tmp_path,
+        stdin=f"/cover {tmp_path / 'missing.mp3'}\n/vox abcdef\n",
+    )
+    assert result.returncode == 0  # refusals are not failures: nothing was started
+    (tmp_path / "script.txt").write_text("/song Taylor Swift style\n")
+    rejected = chorus(
+        "demo",
+        "--data",
+        str(tmp_path / "demo"),
+        "--time-scale",
+        "0.005",
+        "--script",
+        str(tmp_path / "script.txt"),
+        cwd=tmp_path,
+    )
+    assert rejected.returncode == 1
+    assert "refused this request" in rejected.stdout and "were returned" in rejected.stdout
+
+
+def test_chorus_run_with_nothing_set_says_what_to_set(tmp_path: Path) -> None:
+    result = chorus("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "AIMUSIC_API_KEY" in result.stderr and "make demo" in result.stderr
+    assert "Traceback" not in result.stderr
