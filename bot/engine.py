@@ -53,6 +53,7 @@ class EngineConfig:
     poll_min: float = 15.0
     poll_max: float = 25.0
     webhook_poll: float = 300.0  # the slow fallback when webhooks are on
+    poll_rate: float = 25.0  # polls per second at most, whatever the number of jobs in flight
     expected_seconds: float = 120.0  # a typical generation, for the progress bar
     job_timeout: float = 1200.0
     submit_attempts: int = 5
@@ -127,6 +128,7 @@ class Engine:
         self.tasks: set[asyncio.Task[None]] = set()
         self.served: dict[str, float] = defaultdict(float)  # member -> when last submitted
         self.status_seen: dict[str, tuple[str, float]] = {}  # job -> (last text, when)
+        self.in_flight = 0  # as of the last tick; spreads polls out when many jobs run
         self._loop_task: asyncio.Task[None] | None = None
 
     def scaled(self, seconds: float) -> float:
@@ -196,6 +198,7 @@ class Engine:
             due = await q.jobs_in(conn, "running", due_by=now, limit=200)
             loads = await q.in_flight(conn)
             due_next = await q.next_due(conn)
+        self.in_flight = sum(loads.values())
         self._dispatch(queued, loads)
         for job in due:
             if job.id not in self.busy:
@@ -288,6 +291,7 @@ class Engine:
             if isinstance(outcome, Submitted):
                 # With webhooks on, polling is only the slow fallback.
                 first = self.config.webhook_poll if self.env.webhook_url else self.config.first_poll
+                first = max(first, self.in_flight / self.config.poll_rate)
                 async with self.store.write() as conn:
                     await q.update_job(
                         conn,
@@ -393,6 +397,9 @@ class Engine:
         interval = (
             cfg.webhook_poll if self.env.webhook_url else random.uniform(cfg.poll_min, cfg.poll_max)
         )
+        # Never more than poll_rate polls a second in all: with thousands of jobs in flight each
+        # is polled less often, which spares the vendor and this process alike.
+        interval = max(interval, self.in_flight / cfg.poll_rate * random.uniform(0.9, 1.1))
         async with self.store.write() as conn:
             await q.reschedule(conn, job_id, self.clock() + self.scaled(interval))
 
