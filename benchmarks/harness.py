@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiosqlite
+
 from bot.app import App
 from bot.config import load_settings
 from bot.engine import EngineConfig
+from bot.store.database import BUSY_TIMEOUT_MS
+
+
+async def insert_floor(path: Path, count: int) -> list[float]:
+    """Seconds taken by each of ``count`` bare single-row insert transactions on a fresh file
+    with the store's pragmas: the least a durable write can cost on this machine."""
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        for pragma in (
+            f"busy_timeout = {BUSY_TIMEOUT_MS}",
+            "journal_mode = WAL",
+            "synchronous = NORMAL",
+        ):
+            await conn.execute(f"PRAGMA {pragma}")
+        await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+        samples = []
+        for n in range(count):
+            started = time.perf_counter()
+            await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("INSERT INTO t (v) VALUES (?)", (str(n),))
+            await conn.execute("COMMIT")
+            samples.append(time.perf_counter() - started)
+        return samples
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -11,41 +11,19 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiosqlite
-
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import SCOPE, TARGET
-from benchmarks.harness import app_on, percentile
+from benchmarks.harness import app_on, insert_floor, percentile
 from benchmarks.report import write_section
 from bot.domain import Actor
 from bot.engine import EngineConfig
 from bot.service import Request
-from bot.store.database import BUSY_TIMEOUT_MS
 from simulator import Knobs, running_simulator
 
 COMMANDS = 400
 BURST = 100
 # Jobs stay queued (no vendor tokens): this measures the command path, not the vendor.
 ENGINE = EngineConfig(rate_per_second=1e-6, burst=0)
-
-
-async def floor(path: Path, count: int) -> list[float]:
-    async with aiosqlite.connect(path, isolation_level=None) as conn:
-        for pragma in (
-            f"busy_timeout = {BUSY_TIMEOUT_MS}",
-            "journal_mode = WAL",
-            "synchronous = NORMAL",
-        ):
-            await conn.execute(f"PRAGMA {pragma}")
-        await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
-        samples = []
-        for n in range(count):
-            started = time.perf_counter()
-            await conn.execute("BEGIN IMMEDIATE")
-            await conn.execute("INSERT INTO t (v) VALUES (?)", (str(n),))
-            await conn.execute("COMMIT")
-            samples.append(time.perf_counter() - started)
-        return samples
 
 
 async def commands(sim_url: str, folder: Path) -> tuple[list[float], list[float]]:
@@ -77,7 +55,7 @@ def ms(seconds: float) -> str:
 
 async def main() -> str:
     with tempfile.TemporaryDirectory() as folder:
-        base = await floor(Path(folder) / "floor.db", COMMANDS)
+        base = await insert_floor(Path(folder) / "floor.db", COMMANDS)
         async with running_simulator("bench-key", Knobs()) as sim:
             sequential, burst = await commands(sim.url, Path(folder) / "app")
     p50, p99 = percentile(sequential, 50), percentile(sequential, 99)

@@ -13,36 +13,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiosqlite
-
+from benchmarks.harness import insert_floor
 from benchmarks.report import write_section
 from bot.domain import Member, Scope
 from bot.ledger import Defaults, Ledger
 from bot.store import Store
-from bot.store.database import BUSY_TIMEOUT_MS
 
 PAIRS = 2000
 USERS = 50
-
-
-async def floor(path: Path, count: int) -> float:
-    """Bare single-row insert transactions per second."""
-    async with aiosqlite.connect(path, isolation_level=None) as conn:
-        for pragma in (
-            f"busy_timeout = {BUSY_TIMEOUT_MS}",
-            "journal_mode = WAL",
-            "synchronous = NORMAL",
-        ):
-            await conn.execute(f"PRAGMA {pragma}")
-        await conn.execute(
-            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL, at REAL NOT NULL)"
-        )
-        started = time.perf_counter()
-        for n in range(count):
-            await conn.execute("BEGIN IMMEDIATE")
-            await conn.execute("INSERT INTO t (v, at) VALUES (?, ?)", (n, time.time()))
-            await conn.execute("COMMIT")
-        return count / (time.perf_counter() - started)
 
 
 async def pairs(path: Path, count: int) -> float:
@@ -64,7 +42,7 @@ async def pairs(path: Path, count: int) -> float:
 
 async def main() -> str:
     with tempfile.TemporaryDirectory() as folder:
-        base = await floor(Path(folder) / "floor.db", PAIRS * 2)
+        base = (PAIRS * 2) / sum(await insert_floor(Path(folder) / "floor.db", PAIRS * 2))
         ours = await pairs(Path(folder) / "ledger.db", PAIRS)
     ratio = ours / base
     body = (
