@@ -58,6 +58,7 @@ class EngineConfig:
     job_timeout: float = 1200.0
     submit_attempts: int = 5
     status_interval: float = 2.0  # least time between two edits of one status message
+    min_tick: float = 0.02  # wall seconds between two scheduler passes, however many wake-ups
     time_scale: float = 1.0
 
 
@@ -179,9 +180,13 @@ class Engine:
             except Exception:  # the loop must survive anything one tick hits
                 log.exception("engine tick failed")
                 pause = 1.0
+            # A burst of commands sets the event many times; one pass serves them all.
+            await asyncio.sleep(self.config.min_tick)
             self.wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=max(0.005, pause))
+                await asyncio.wait_for(
+                    self.wake.wait(), timeout=max(0.0, pause - self.config.min_tick)
+                )
 
     async def tick(self) -> float:
         """Submit and poll what is due; returns how long the loop may sleep.

@@ -24,6 +24,9 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_by_state ON jobs (state, not_before);
 CREATE INDEX jobs_by_user ON jobs (platform, scope, user_id, created_at);
+-- Covers the per-member in-flight counts the scheduler reads on every tick.
+CREATE INDEX jobs_in_flight ON jobs (state, platform, scope, user_id);
+CREATE INDEX jobs_by_hold ON jobs (hold_id);
 
 CREATE TABLE tracks (
     id          TEXT PRIMARY KEY,                 -- short id members type: /cover 1a2b
