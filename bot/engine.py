@@ -129,7 +129,8 @@ class Engine:
         self.tasks: set[asyncio.Task[None]] = set()
         self.served: dict[str, float] = defaultdict(float)  # member -> when last submitted
         self.status_seen: dict[str, tuple[str, float]] = {}  # job -> (last text, when)
-        self.in_flight = 0  # as of the last tick; spreads polls out when many jobs run
+        self.in_flight = 0  # as of the last count; spreads polls out when many jobs run
+        self.counted_at = 0.0
         self._loop_task: asyncio.Task[None] | None = None
 
     def scaled(self, seconds: float) -> float:
@@ -201,10 +202,16 @@ class Engine:
             # during a rate-limited stretch must not make every wake-up parse the whole queue.
             queued = await q.jobs_in(conn, "queued", due_by=now, limit=500) if can_submit else []
             due = await q.jobs_in(conn, "running", due_by=now, limit=200)
-            loads = await q.in_flight(conn)
+            # Per-member counts only when something may be submitted; otherwise a cheap total,
+            # refreshed now and then, is all the poll spacing needs.
+            loads = await q.in_flight(conn) if queued else {}
+            if queued:
+                self.in_flight, self.counted_at = sum(loads.values()), now
+            elif now - self.counted_at > self.scaled(5):
+                self.in_flight, self.counted_at = await q.in_flight_total(conn), now
             due_next = await q.next_due(conn)
-        self.in_flight = sum(loads.values())
-        self._dispatch(queued, loads)
+        if queued:
+            self._dispatch(queued, loads)
         for job in due:
             if job.id not in self.busy:
                 self.busy.add(job.id)

@@ -172,6 +172,11 @@ async def in_flight(conn: aiosqlite.Connection) -> dict[tuple[str, str, str], in
     return {(str(r[0]), str(r[1]), str(r[2])): int(r[3]) for r in rows}
 
 
+async def in_flight_total(conn: aiosqlite.Connection) -> int:
+    rows = await fetch(conn, "SELECT count(*) FROM jobs WHERE state IN ('submitting', 'running')")
+    return int(rows[0][0]) if rows else 0
+
+
 async def next_due(conn: aiosqlite.Connection) -> float | None:
     rows = await fetch(
         conn, "SELECT min(not_before) FROM jobs WHERE state IN ('queued', 'running')"
