@@ -51,7 +51,7 @@ class Accepted:
     replayed: bool = False
 
 
-def explain(error: ValidationError) -> str:
+def explain(error: ValidationError, op: str) -> str:
     """The first problem with a command's arguments, in words a member can act on."""
     problem = error.errors()[0]
     name = ".".join(str(p) for p in problem["loc"]) or "arguments"
@@ -59,7 +59,7 @@ def explain(error: ValidationError) -> str:
     if kind == "missing":
         return f"Please give {name}."
     if kind == "extra_forbidden":
-        return f"/{{op}} has no option called {name}."
+        return f"/{op} has no option called {name}."
     if kind == "string_too_long":
         return f"{name} is too long: at most {ctx.get('max_length')} characters."
     if kind == "string_too_short":
@@ -91,7 +91,7 @@ class Service:
         try:
             params = op.params(**request.args)
         except ValidationError as exc:
-            raise Refused(explain(exc).replace("{op}", op.name)) from None
+            raise Refused(explain(exc, op.name)) from None
         args = params.model_dump(exclude_none=True)
         tracks = await self._tracks(op, request)
         if op.name == "persona":

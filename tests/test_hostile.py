@@ -11,7 +11,9 @@ import httpx
 import numpy as np
 import soundfile as sf
 
+from adapters.console.adapter import SCOPE, TARGET
 from bot.aimusic.webhooks import signature
+from bot.service import Refused, Request
 from tests.conftest import tone
 from tests.harness import Chorus, chorus
 
@@ -139,3 +141,19 @@ async def test_forged_replayed_and_stale_webhooks_change_nothing(tmp_path: Path)
         await h.console.wait_for_jobs(30)
         finished = await h.app.service.job(job_id)
         assert finished is not None and finished.state == "succeeded"
+
+
+async def test_an_unknown_option_from_an_adapter_is_named(tmp_path: Path) -> None:
+    async with chorus(tmp_path) as h:
+        with pytest.raises(Refused, match="/song has no option called colour"):
+            await h.app.service.run(
+                Request(
+                    op="song",
+                    actor=h.console.actor,
+                    scope=SCOPE,
+                    target=TARGET,
+                    request_key="extra",
+                    args={"prompt": "hi", "colour": "red"},
+                )
+            )
+        assert await h.available() == 1000
