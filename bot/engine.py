@@ -352,15 +352,10 @@ class Engine:
             )
         for row in medias:
             if row is None:
-                raise MediaRefused(
-                    "Your audio file expired before its turn came; please send it again."
-                )
+                raise MediaRefused(messages.AUDIO_EXPIRED)
             url = job.inputs.get("shared_url") or self.media.public_url(row)
             if url is None:
-                raise MediaRefused(
-                    "Chorus cannot pass your audio to the music service "
-                    "(the operator has not set PUBLIC_BASE_URL)."
-                )
+                raise MediaRefused(messages.AUDIO_NEEDS_PUBLIC_URL)
             if op.name in ("voice", "sample"):
                 sources.append(Source(None, True, row.duration, url, row.filename, None))
                 continue

@@ -20,6 +20,7 @@ import httpx
 import mutagen
 import soundfile as sf
 
+from bot import messages
 from bot.domain import AudioInput, Member
 from bot.store import Store
 from bot.store import jobs as q
@@ -50,42 +51,35 @@ class MediaConfig:
     link_seconds: float = 3_600
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.0f} MB"
-
-
 def inspect(path: Path) -> tuple[str, str, float]:
     """(extension, MIME type, seconds) of real audio, or MediaRefused saying what is wrong."""
     if path.stat().st_size == 0:
-        raise MediaRefused("That file is empty.")
+        raise MediaRefused(messages.AUDIO_EMPTY)
     try:
         info = mutagen.File(path)
     except Exception:  # mutagen raises many unrelated types for damaged files
         info = None
     kind = type(info).__name__ if info is not None else None
     if kind not in FORMATS or info is None or not getattr(info.info, "length", 0):
-        raise MediaRefused("That file is not audio Chorus can use (MP3, WAV, OGG, M4A or FLAC).")
+        raise MediaRefused(messages.AUDIO_NOT_AUDIO)
     ext, mime = FORMATS[kind]
     declared = float(info.info.length)
     if declared > MAX_SECONDS:  # before decoding: a two-hour file is refused at its header
-        raise MediaRefused(
-            f"That audio is {declared / 60:.0f} minutes long; "
-            "the music service takes at most 8 minutes."
-        )
+        raise MediaRefused(messages.audio_too_long(declared / 60))
     bitrate = float(getattr(info.info, "bitrate", 0) or 0)
     if kind in ("MP3", "WAVE") and bitrate and path.stat().st_size < bitrate / 8 * declared * 0.9:
         # The header promises more audio than the file holds (decoders pad it with silence).
-        raise MediaRefused("That audio file is cut short; please send the whole file.")
+        raise MediaRefused(messages.AUDIO_CUT_SHORT)
     if ext != "m4a":  # decode to catch corrupt audio behind a valid header
         try:
             decoded = sf.info(path).duration if ext == "wav" else _decoded_seconds(path)
         except (sf.LibsndfileError, RuntimeError) as exc:
-            raise MediaRefused("That audio file is damaged and cannot be played.") from exc
+            raise MediaRefused(messages.AUDIO_DAMAGED) from exc
         if decoded < declared * 0.9:
-            raise MediaRefused("That audio file is cut short; please send the whole file.")
+            raise MediaRefused(messages.AUDIO_CUT_SHORT)
         declared = min(declared, decoded)
     if declared < MIN_SECONDS:
-        raise MediaRefused("That audio is too short: send at least a second of sound.")
+        raise MediaRefused(messages.AUDIO_TOO_SHORT)
     return ext, mime, declared
 
 
@@ -116,9 +110,7 @@ class Media:
         """Fetch, validate and store a member's audio; the same bytes twice are one file."""
         limit = self.config.max_bytes
         if audio.size is not None and audio.size > limit:
-            raise MediaRefused(
-                f"That file is {_mb(audio.size)}; Chorus accepts audio up to {_mb(limit)}."
-            )
+            raise MediaRefused(messages.audio_too_big(audio.size, limit))
         partial = (
             self.config.root
             / f"incoming-{hashlib.sha256(audio.location.encode()).hexdigest()[:16]}"
@@ -161,26 +153,20 @@ class Media:
                 http.stream("GET", audio.location) as response,
             ):
                 if response.status_code != 200:
-                    raise MediaRefused("Chorus could not download that file; please send it again.")
+                    raise MediaRefused(messages.AUDIO_DOWNLOAD_FAILED)
                 declared = int(response.headers.get("content-length") or 0)
                 if declared > limit:
-                    raise MediaRefused(
-                        f"That file is {_mb(declared)}; Chorus accepts audio up to {_mb(limit)}."
-                    )
+                    raise MediaRefused(messages.audio_too_big(declared, limit))
                 received = 0
                 with into.open("wb") as out:
                     async for chunk in response.aiter_bytes():
                         received += len(chunk)
                         if received > limit:
-                            raise MediaRefused(
-                                f"That file is over {_mb(limit)}, the most Chorus accepts."
-                            )
+                            raise MediaRefused(messages.audio_too_big(None, limit))
                         out.write(chunk)
         except httpx.HTTPError:
             # The URL may carry a platform secret (Telegram's does): never echo it.
-            raise MediaRefused(
-                "Chorus could not download that file; please send it again."
-            ) from None
+            raise MediaRefused(messages.AUDIO_DOWNLOAD_FAILED) from None
 
     # --- signed links -------------------------------------------------------------------------
     def _sign(self, body: str) -> str:
@@ -229,10 +215,10 @@ def _copy_local(location: str, into: Path, limit: int) -> None:
     """The console's way in: a file on this machine, with the same size cap as a download."""
     source = Path(location).expanduser()
     if not source.is_file():
-        raise MediaRefused(f"There is no file at {source}.")
+        raise MediaRefused(messages.audio_missing(str(source)))
     size = source.stat().st_size
     if size > limit:
-        raise MediaRefused(f"That file is {_mb(size)}; Chorus accepts audio up to {_mb(limit)}.")
+        raise MediaRefused(messages.audio_too_big(size, limit))
     into.write_bytes(source.read_bytes())
 
 

@@ -155,3 +155,89 @@ REASONS = {
 
 def reason(kind: str, detail: str = "") -> str:
     return REASONS.get(kind, REASONS["unavailable"]).format(detail=detail.rstrip("."))
+
+
+# --- members' audio ------------------------------------------------------------------------------
+
+
+def megabytes(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB"
+
+
+AUDIO_EMPTY = "That file is empty."
+AUDIO_NOT_AUDIO = "That file is not audio Chorus can use (MP3, WAV, OGG, M4A or FLAC)."
+AUDIO_CUT_SHORT = "That audio file is cut short; please send the whole file."
+AUDIO_DAMAGED = "That audio file is damaged and cannot be played."
+AUDIO_TOO_SHORT = "That audio is too short: send at least a second of sound."
+AUDIO_DOWNLOAD_FAILED = "Chorus could not download that file; please send it again."
+AUDIO_EXPIRED = "Your audio file expired before its turn came; please send it again."
+AUDIO_NEEDS_PUBLIC_URL = (
+    "Chorus cannot send your audio to the music service: the operator has not set "
+    "PUBLIC_BASE_URL, which the service needs to fetch it."
+)
+
+
+def audio_too_long(minutes: float) -> str:
+    return f"That audio is {minutes:.0f} minutes long; the music service takes at most 8 minutes."
+
+
+def audio_too_big(size: int | None, limit: int) -> str:
+    if size is None:
+        return f"That file is over {megabytes(limit)}, the most Chorus accepts."
+    return f"That file is {megabytes(size)}; Chorus accepts audio up to {megabytes(limit)}."
+
+
+def audio_missing(where: str) -> str:
+    return f"There is no file at {where}."
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def unknown_command(op: str) -> str:
+    return f"There is no /{op} command. /help lists them all."
+
+
+def not_on_audio(op: str, needs: str) -> str:
+    return f"/{op} works on {needs}, not on an audio file."
+
+
+def needs_audio(op: str, needs: str) -> str:
+    return f"/{op} needs {needs}: attach one or reply to one."
+
+
+def needs_track_or_audio(op: str, needs: str) -> str:
+    return f"/{op} needs {needs}: give a track id, attach audio, or reply to one."
+
+
+def takes_no_track(op: str) -> str:
+    return f"/{op} does not take a track."
+
+
+def needs_tracks(op: str, needs: str) -> str:
+    return f"/{op} needs {needs}; /history lists yours."
+
+
+def unknown_track(track_id: str) -> str:
+    return f"There is no track {track_id} here; /history lists yours."
+
+
+def track_without_audio(track_id: str) -> str:
+    return f"Track {track_id} has no audio to work on."
+
+
+FULLSONG_NEEDS_EXTENSION = (
+    "/fullsong joins an extension to its original: pick a track made by /extend."
+)
+
+
+def unknown_voice(name: str) -> str:
+    return f"You have no voice called {name!r}; make one with /voice and an audio file."
+
+
+def vendor_silent(detail: str) -> str:
+    return f"The music service did not say: {detail}"
+
+
+def unknown_moderator_action(action: str) -> str:
+    return f"There is no moderator action called {action}."

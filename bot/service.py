@@ -86,7 +86,7 @@ class Service:
     async def run(self, request: Request) -> Accepted:
         op = CATALOG.get(request.op)
         if op is None:
-            raise Refused(f"There is no /{request.op} command. /help lists them all.")
+            raise Refused(messages.unknown_command(request.op))
         member = Member(request.scope, request.actor.user_id)
         try:
             params = op.params(**request.args)
@@ -100,10 +100,7 @@ class Service:
         if request.audio:
             audio = request.audio[0]
             if self.media.config.public_base_url is None and not audio.shareable:
-                raise Refused(
-                    "Chorus cannot send your audio to the music service: the operator has not set "
-                    "PUBLIC_BASE_URL, which the service needs to fetch it."
-                )
+                raise Refused(messages.AUDIO_NEEDS_PUBLIC_URL)
             try:
                 stored = await self.media.intake(audio, member)
             except MediaRefused as exc:
@@ -158,19 +155,17 @@ class Service:
         wanted = {Needs.TRACK: 1, Needs.TWO_TRACKS: 2, Needs.TRACK_OR_AUDIO: 1}.get(needs, 0)
         audio_ok = needs in (Needs.AUDIO, Needs.UPLOAD, Needs.TRACK_OR_AUDIO)
         if request.audio and not audio_ok:
-            raise Refused(f"/{op.name} works on {needs.value}, not on an audio file.")
+            raise Refused(messages.not_on_audio(op.name, needs.value))
         if needs in (Needs.AUDIO, Needs.UPLOAD) and not request.audio:
-            raise Refused(f"/{op.name} needs {needs.value}: attach one or reply to one.")
+            raise Refused(messages.needs_audio(op.name, needs.value))
         if needs == Needs.TRACK_OR_AUDIO and not request.audio and not request.tracks:
-            raise Refused(
-                f"/{op.name} needs {needs.value}: give a track id, attach audio, or reply to one."
-            )
+            raise Refused(messages.needs_track_or_audio(op.name, needs.value))
         if request.audio:
             wanted = 0
         if len(request.tracks) != wanted and not (needs == Needs.NOTHING and not request.tracks):
             if wanted == 0:
-                raise Refused(f"/{op.name} does not take a track.")
-            raise Refused(f"/{op.name} needs {needs.value}; /history lists yours.")
+                raise Refused(messages.takes_no_track(op.name))
+            raise Refused(messages.needs_tracks(op.name, needs.value))
         found = []
         async with self.store.read() as conn:
             for track_id in request.tracks:
@@ -179,16 +174,13 @@ class Service:
                     request.scope.platform,
                     request.scope.id,
                 ):
-                    raise Refused(f"There is no track {track_id} here; /history lists yours.")
+                    raise Refused(messages.unknown_track(track_id))
                 if track.clip_id is None:
-                    raise Refused(f"Track {track_id} has no audio to work on.")
+                    raise Refused(messages.track_without_audio(track_id))
                 if op.name == "fullsong":
                     source = await q.job(conn, track.job_id)
                     if source is None or source.op != "extend":
-                        raise Refused(
-                            "/fullsong joins an extension to its original: "
-                            "pick a track made by /extend."
-                        )
+                        raise Refused(messages.FULLSONG_NEEDS_EXTENSION)
                 found.append(track)
         return found
 
@@ -196,9 +188,7 @@ class Service:
         async with self.store.read() as conn:
             persona_id = await q.find_voice(conn, member, name)
         if persona_id is None:
-            raise Refused(
-                f"You have no voice called {name!r}; make one with /voice and an audio file."
-            )
+            raise Refused(messages.unknown_voice(name))
         return persona_id
 
     # --- reading ---------------------------------------------------------------------------------
@@ -241,7 +231,7 @@ class Service:
         try:
             credits = await self.client.get_credits()
         except AIMusicError as exc:
-            raise Refused(f"The music service did not say: {exc.message}") from None
+            raise Refused(messages.vendor_silent(exc.message)) from None
         extra = credits.extra_credits
         return f"The music-service account has {credits.credits} credits ({extra} extra)."
 
@@ -249,7 +239,7 @@ class Service:
         """Call a :class:`Moderation` method, turning its refusals into :class:`Refused`."""
         method = getattr(self.moderation, action, None)
         if method is None or action.startswith("_") or action == "is_moderator":
-            raise Refused(f"There is no moderator action called {action}.")
+            raise Refused(messages.unknown_moderator_action(action))
         try:
             return await method(actor, *args, **kwargs)
         except ModerationRefused as exc:
