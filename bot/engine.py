@@ -369,26 +369,33 @@ class Engine:
 
     # --- tracking ------------------------------------------------------------------------------
     async def _poll(self, job: q.JobRow) -> None:
+        """Ask the vendor once. A job past its timeout is given up only if the vendor still has
+        not finished it: after downtime, a song that did finish is delivered, not refunded."""
+        overdue = bool(job.submitted_at) and self.clock() - (job.submitted_at or 0) > self.scaled(
+            self.config.job_timeout
+        )
         try:
-            if job.submitted_at and self.clock() - job.submitted_at > self.scaled(
-                self.config.job_timeout
-            ):
-                await self.fail(job.id, "timeout")
-                return
             try:
                 if job.upstream == "producer":
-                    await self.apply_producer(
-                        job.id, await self.client.producer_task(job.task_id or "")
-                    )
+                    produced = await self.client.producer_task(job.task_id or "")
+                    if overdue and not produced.done:
+                        await self.fail(job.id, "timeout")
+                    else:
+                        await self.apply_producer(job.id, produced)
                 else:
                     task = await self.client.sonic_task(job.task_id or "")
-                    if task.ready:
+                    if overdue and not task.done:
+                        await self.fail(job.id, "timeout")
+                    elif task.ready:
                         await self.apply_sonic(job.id, task)
                     else:  # the common answer: nothing to show, just come back later
                         await self._schedule_poll(job.id)
             except e.TaskNotFound:
                 await self.fail(job.id, "task_not_found")
             except e.AIMusicError as exc:
+                if overdue:
+                    await self.fail(job.id, "timeout")
+                    return
                 log.info("poll of job %s failed (%s); trying again later", job.id, exc.kind)
                 await self._schedule_poll(job.id)
         except Exception:

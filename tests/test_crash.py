@@ -71,7 +71,10 @@ async def test_200_songs_survive_five_sigkills(tmp_path: Path) -> None:
             [],
         ]  # one job per request, however many replays
         assert resolutions == {"capture": len(succeeded), "release": SONGS - len(succeeded)}
-        assert len(succeeded) >= SONGS * 0.8
+        # The only jobs that may fail are those a kill caught mid-submission: Chorus cannot know
+        # whether the vendor took them, so it refunds them rather than risk a second charge.
+        assert {job.error for job in jobs if job.state == "failed"} <= {"restart"}
+        assert succeeded
         markers = {
             p.name for p in (data / "songs" / ".delivered").iterdir() if not p.name.startswith(".")
         }
