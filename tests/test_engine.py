@@ -130,3 +130,15 @@ async def test_health_and_metrics(tmp_path: Path) -> None:
         async with httpx.AsyncClient(base_url=h.app.base_url) as http:
             unhealthy = await http.get("/healthz")
         assert unhealthy.status_code == 503 and unhealthy.json()["vendor"] == "error: auth"
+
+
+async def test_an_overdue_song_is_delivered_if_done_and_refunded_if_not(tmp_path: Path) -> None:
+    late = dataclasses.replace(ENGINE, job_timeout=100, first_poll=400)  # polled only when overdue
+    async with chorus(tmp_path / "done", engine=late, public=False) as h:
+        done = await h.run("/song finished while we were away")
+        assert done is not None and done.state == "succeeded"
+    stuck = dataclasses.replace(SIM_KNOBS, time_scale=1.0)  # the vendor takes two minutes
+    async with chorus(tmp_path / "stuck", engine=late, knobs=stuck, public=False) as h:
+        given_up = await h.run("/song never finishes")
+        assert given_up is not None and given_up.state == "failed" and given_up.error == "timeout"
+        assert await h.available() == 1000
