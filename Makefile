@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/chorus demo
 
 run: $(STAMP)
-	$(BIN)/chorus run
+	$(BIN)/chorus run --console
 
 sim: $(STAMP)
 	$(BIN)/chorus sim

@@ -578,7 +578,7 @@ class Engine:
                 await also(conn)
             now = self.clock()
             for card in cards:
-                payload = {"card": _card_json(card["card"]), "fetch": card["fetch"]}
+                payload = {"card": asdict(card["card"]), "fetch": card["fetch"]}
                 await q.enqueue(conn, job.id, "result", payload, job.target, now)
             await q.update_job(conn, job.id, state="succeeded", finished_at=now)
         self.metrics.finished.labels(op=job.op, outcome="succeeded").inc()
@@ -641,7 +641,3 @@ class Engine:
             log.info("status update for job %s failed: %s", job_id, exc)
         if job.state in q.TERMINAL or text.startswith(("✅", "❌")):
             self.status_seen.pop(job_id, None)
-
-
-def _card_json(card: ResultCard) -> dict[str, Any]:
-    return asdict(card)
