@@ -157,8 +157,13 @@ class Engine:
         for job in stuck:
             await self.fail(job.id, "restart")
         async with self.store.write() as conn:
-            for job in await q.jobs_in(conn, "running"):
-                await q.update_job(conn, job.id, not_before=self.clock())
+            # Poll every running job again soon, spread at the poll rate so that thousands of
+            # jobs in flight do not all hit the vendor in the first second.
+            running = await q.jobs_in(conn, "running", limit=1_000_000)
+            for n, job in enumerate(running):
+                await q.reschedule(
+                    conn, job.id, self.clock() + self.scaled(n / self.config.poll_rate)
+                )
         await self.ledger.sweep_expired()
         self.wake.set()
         self.delivery_wake.set()
