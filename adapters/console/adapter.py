@@ -17,13 +17,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from adapters.console.commands import CommandError, parse
 from adapters.console.platform import ConsolePlatform
 from bot.app import App
 from bot.domain import Actor, Member, ReplyTarget, Scope
 from bot.messages import credits
 from bot.service import Refused, Request
 from bot.store import jobs as q
+from bot.textcommand import CommandError, parse
 
 SCOPE = Scope("console", "local")
 TARGET = ReplyTarget("console", "terminal", upload_limit=50 * 1024 * 1024)
@@ -60,7 +60,7 @@ class ConsoleAdapter:
             self.say(answer)
 
     async def _dispatch(self, line: str) -> str | None:
-        parsed = parse(line)
+        parsed = parse(line, paths=True)
         name = parsed.name
         if name == "help":
             return await self.service.help(SCOPE)

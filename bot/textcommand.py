@@ -1,7 +1,8 @@
-"""Turning a console line into a service call: ``/cover 1a2b3c as a jazz ballad tags=jazz``.
+"""The text-command grammar shared by text platforms: ``/cover 1a2b3c as a jazz ballad tags=jazz``.
 
-Words of the form ``name=value`` set options, six-hex-digit words name tracks, words that are
-paths to files are audio, and the rest is the command's free text (its ``text_param``).
+Words of the form ``name=value`` set options, six-hex-digit words name tracks, and the rest is
+the command's free text (its ``text_param``). With ``paths=True`` (the console), words that are
+paths to audio files are the member's audio. ``/cmd@botname`` works as in Telegram groups.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Parsed:
     words: list[str] = field(default_factory=list)
 
 
-def parse(line: str) -> Parsed:
+def parse(line: str, *, paths: bool = False) -> Parsed:
     try:
         tokens = shlex.split(line)
     except ValueError as exc:
@@ -41,7 +42,7 @@ def parse(line: str) -> Parsed:
         raise CommandError(
             "Commands start with a slash, e.g. /song a lo-fi beat about rain. Try /help."
         )
-    parsed = Parsed(tokens[0][1:].lower())
+    parsed = Parsed(tokens[0][1:].split("@", 1)[0].lower())
     op = CATALOG.get(parsed.name)
     fields = op.params.model_fields if op else {}
     takes_tracks = op is not None and op.needs in (
@@ -55,7 +56,9 @@ def parse(line: str) -> Parsed:
             parsed.args[key] = value
         elif takes_tracks and TRACK_ID.match(token.lower()):
             parsed.tracks.append(token.lower())
-        elif token.lower().endswith(AUDIO_SUFFIXES) or token.startswith(("./", "/", "~")):
+        elif paths and (
+            token.lower().endswith(AUDIO_SUFFIXES) or token.startswith(("./", "/", "~"))
+        ):
             path = Path(token).expanduser()
             parsed.audio.append(AudioInput(str(path), path.name))
         else:
