@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     aimusic_api_key: SecretStr | None = None
     aimusic_base_url: AnyHttpUrl = AnyHttpUrl("https://api.aimusicapi.ai")
     aimusic_timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
+    telegram_token: SecretStr | None = None
+    telegram_api_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")  # a local Bot API server
+    telegram_admin_cache_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
     data_dir: Path = Path("data")
     database_path: Path | None = None  # default: <data_dir>/chorus.db
     public_base_url: AnyHttpUrl | None = None

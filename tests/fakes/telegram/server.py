@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +99,13 @@ class FakeTelegram:
                 self._new_call.clear()
                 await self._new_call.wait()
         return found
+
+    async def wait_until(self, check: Callable[[], bool], patience: float = 30) -> None:
+        """Wait until ``check()`` holds, re-checking after every call the bot makes."""
+        async with asyncio.timeout(patience):
+            while not check():
+                self._new_call.clear()
+                await self._new_call.wait()
 
     # --- wire ---------------------------------------------------------------------------------
     @staticmethod

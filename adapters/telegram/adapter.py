@@ -1,0 +1,388 @@
+"""The Telegram adapter: python-telegram-bot handlers built from the catalog, translating into
+the service, and the :class:`bot.platform.Platform` that posts statuses and results.
+
+A member's audio is read through ``getFile``, whose URL carries the bot token: it is fetched
+inside this process by the media intake and never offered to the music service, which gets the
+bot's own signed media link instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from telegram import BotCommand, Message, Update
+from telegram import User as TgUser
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from adapters.telegram.render import TEXT_LIMIT, caption, keyboard
+from bot.app import App
+from bot.catalog import CATALOG
+from bot.domain import Actor, AudioInput, Member, ReplyTarget, ResultCard, Scope
+from bot.messages import megabytes
+from bot.platform import PlatformError
+from bot.service import Refused, Request
+from bot.store import jobs as q
+from bot.textcommand import CommandError, parse
+
+log = logging.getLogger(__name__)
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # what Telegram lets a bot download
+UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send
+TRACK_IN_CAPTION = re.compile(r"ID: ([0-9a-f]{6})")
+EXTRA_COMMANDS = {
+    "credits": "Your credits",
+    "mysongs": "Your recent tracks",
+    "help": "What Chorus can do",
+    "mod": "Moderators: grant, revoke, limits, ban, unban, show, audit, settings",
+}
+
+
+def _wait(exc: RetryAfter) -> float:
+    """Telegram's requested wait, whichever type this python-telegram-bot reports it in."""
+    wait: Any = exc.retry_after
+    return float(wait.total_seconds() if hasattr(wait, "total_seconds") else wait)
+
+
+def _read(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+class TelegramAdapter:
+    name = "telegram"
+
+    def __init__(
+        self,
+        app: App,
+        token: str,
+        api_url: str = "https://api.telegram.org",
+        admin_cache: float = 60,
+    ) -> None:
+        self.app = app
+        self.service = app.service
+        self.admin_cache = admin_cache
+        self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
+        self._delivered: dict[str, str] = {}
+        base = api_url.rstrip("/")
+        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(f"{base}/bot")
+            .base_file_url(f"{base}/file/bot")
+            .request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
+            .get_updates_request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
+            .build()
+        )
+        names = [*CATALOG, *EXTRA_COMMANDS, "balance", "history", "start"]
+        self.application.add_handler(CommandHandler(names, self.on_command))
+        media = filters.AUDIO | filters.VOICE | filters.Document.AUDIO
+        self.application.add_handler(
+            MessageHandler(media & filters.CaptionRegex(r"^/\w+"), self.on_command)
+        )
+        self.application.add_handler(CallbackQueryHandler(self.on_button))
+        self.application.add_error_handler(self.on_error)
+        app.platforms[self.name] = self
+
+    @property
+    def bot(self) -> Any:
+        return self.application.bot
+
+    async def start(self, poll_timeout: int = 10) -> None:
+        await self.application.initialize()
+        commands = [BotCommand(op.name, op.summary[:256]) for op in CATALOG.values()]
+        commands += [BotCommand(name, text) for name, text in EXTRA_COMMANDS.items()]
+        await self.bot.set_my_commands(commands)
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(timeout=poll_timeout, poll_interval=0)
+        await self.application.start()
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    # --- who and where -------------------------------------------------------------------------
+    @staticmethod
+    def scope_of(chat_id: int, chat_type: str, user_id: int) -> Scope:
+        return Scope("telegram", f"dm:{user_id}" if chat_type == ChatType.PRIVATE else str(chat_id))
+
+    async def is_admin(self, chat_id: int, chat_type: str, user_id: int) -> bool:
+        """Chat administrators moderate; in a private chat the member runs their own scope."""
+        if chat_type == ChatType.PRIVATE:
+            return True
+        cached = self._admins.get((chat_id, user_id))
+        if cached and time.monotonic() - cached[1] < self.admin_cache:
+            return cached[0]
+        member = await self.bot.get_chat_member(chat_id, user_id)
+        admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+        self._admins[(chat_id, user_id)] = (admin, time.monotonic())
+        return admin
+
+    async def actor(self, message: Message, user: TgUser, *, check_admin: bool) -> Actor:
+        admin = check_admin and await self.is_admin(message.chat.id, message.chat.type, user.id)
+        return Actor(str(user.id), name=user.full_name, is_admin=admin)
+
+    @staticmethod
+    def target(message: Message) -> ReplyTarget:
+        return ReplyTarget(
+            "telegram", str(message.chat.id), str(message.message_id), upload_limit=UPLOAD_LIMIT
+        )
+
+    # --- commands ------------------------------------------------------------------------------
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        try:
+            answer = await self._command(update, message, user)
+        except (CommandError, Refused) as exc:
+            answer = f"✋ {exc}"
+        if answer:
+            await message.reply_text(answer[:TEXT_LIMIT], do_quote=True)
+
+    async def _command(self, update: Update, message: Message, user: TgUser) -> str | None:
+        parsed = parse(message.text or message.caption or "")
+        scope = self.scope_of(message.chat.id, message.chat.type, user.id)
+        name = parsed.name
+        if name in ("help", "start"):
+            return await self.service.help(scope)
+        if name in ("credits", "balance"):
+            return await self.service.balance(
+                await self.actor(message, user, check_admin=False), scope
+            )
+        if name in ("mysongs", "history"):
+            actor = await self.actor(message, user, check_admin=False)
+            recent = await self.service.history(actor, scope)
+            lines = [f"{t.id}  {t.title}  ({(t.duration or 0):.0f}s)" for t in recent]
+            return "\n".join(lines) or "No tracks yet."
+        if name == "mod":
+            return await self._moderate(message, user, scope, parsed.words)
+        audio = await self._audio(message)
+        tracks = parsed.tracks or ([] if audio else self._replied_tracks(message))
+        request = Request(
+            op=name,
+            actor=await self.actor(message, user, check_admin=False),
+            scope=scope,
+            target=self.target(message),
+            request_key=f"tg-{update.update_id}",
+            args=parsed.args,
+            tracks=tuple(tracks),
+            audio=(audio,) if audio else (),
+        )
+        await self.service.run(request)
+        return None  # the status message is the answer
+
+    @staticmethod
+    def _replied_tracks(message: Message) -> list[str]:
+        replied = message.reply_to_message
+        text = (replied.caption or replied.text or "") if replied else ""
+        return TRACK_IN_CAPTION.findall(text)[:1]
+
+    async def _audio(self, message: Message) -> AudioInput | None:
+        """The member's audio: on the command's own message, or on the message it replies to."""
+        for candidate in (message, message.reply_to_message):
+            if candidate is None:
+                continue
+            media = (
+                candidate.audio
+                or candidate.voice
+                or (
+                    candidate.document
+                    if candidate.document
+                    and (candidate.document.mime_type or "").startswith("audio/")
+                    else None
+                )
+            )
+            if media is None:
+                continue
+            size = media.file_size or 0
+            if size > DOWNLOAD_LIMIT:
+                raise Refused(
+                    f"That file is {megabytes(size)}; Telegram lets bots download files up to "
+                    f"{megabytes(DOWNLOAD_LIMIT)}. Send a shorter or smaller file."
+                )
+            file = await self.bot.get_file(media.file_id)
+            name = getattr(media, "file_name", None) or "voice.ogg"
+            return AudioInput(location=str(file.file_path), filename=name, size=size or None)
+        return None
+
+    async def _moderate(
+        self, message: Message, user: TgUser, scope: Scope, words: list[str]
+    ) -> str:
+        actor = await self.actor(message, user, check_admin=True)
+        if not words:
+            return (
+                "Usage: /mod grant|revoke|limits|ban|unban|show|audit|credits (reply to a member)."
+            )
+        action, rest = words[0], words[1:]
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
+            who: str | None = str(replied.from_user.id)
+        else:
+            who = rest.pop(0) if rest and rest[0].isdigit() and len(rest[0]) > 4 else None
+        options = {k: v for k, _, v in (w.partition("=") for w in rest if "=" in w)}
+        plain = [w for w in rest if "=" not in w]
+        service = self.service
+        if action == "credits":
+            return await service.upstream_credits(actor, scope)
+        if action == "audit":
+            rows = await service.moderate("audit_log", actor, scope, member=who)
+            return (
+                "\n".join(
+                    f"#{r.id} {r.actor} {r.action} {r.target or ''}: {r.reason}" for r in rows
+                )
+                or "Nothing yet."
+            )
+        if who is None:
+            raise Refused(
+                f"/mod {action}: reply to the member's message, or give their numeric id."
+            )
+        member = Member(scope, who)
+        if action in ("grant", "revoke"):
+            if not plain or not plain[0].lstrip("-").isdigit():
+                raise Refused(f"Usage: /mod {action} <credits> [reason], replying to the member.")
+            balance = await service.moderate(
+                action, actor, member, int(plain[0]), " ".join(plain[1:]) or None
+            )
+            return f"Done. {balance.describe().replace('You have', 'They have')}"
+        if action == "limits":
+            values = {k: int(v) if v.isdigit() else v for k, v in options.items()}
+            await service.moderate("set_limits", actor, member, " ".join(plain) or None, **values)
+            return "Limits updated."
+        if action in ("ban", "unban"):
+            await service.moderate(action, actor, member, " ".join(plain) or None)
+            return "Banned." if action == "ban" else "Unbanned."
+        if action == "show":
+            report = await service.moderate("show", actor, member)
+            they = report.balance.describe().replace("You have", "They have")
+            return f"{they} Spent today: {report.spent_today}."
+        raise Refused(f"There is no /mod {action}.")
+
+    # --- buttons -------------------------------------------------------------------------------
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.message is None or not isinstance(query.message, Message):
+            return
+        op, _, track_id = (query.data or "").partition(":")
+        message, user = query.message, query.from_user
+        async with self.app.store.read() as conn:
+            track = await q.track(conn, track_id)
+        if track is None or op not in CATALOG:
+            await query.answer("That button no longer works.", show_alert=True)
+            return
+        if track.user_id != str(user.id) and not await self.is_admin(
+            message.chat.id, message.chat.type, user.id
+        ):
+            await query.answer(
+                "Only the member who made this track, or a chat admin, can use its buttons.",
+                show_alert=True,
+            )
+            return
+        scope = Scope(track.platform, track.scope)
+        request = Request(
+            op=op,
+            actor=Actor(str(user.id), name=user.full_name),
+            scope=scope,
+            target=self.target(message),
+            request_key=f"tg-cb-{query.id}",
+            tracks=(track_id,),
+        )
+        try:
+            accepted = await self.service.run(request)
+        except Refused as exc:
+            await query.answer(str(exc)[:200], show_alert=True)
+            return
+        await query.answer(f"/{op} started: {accepted.price} credits reserved.")
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error(
+            "telegram handler failed: %s", type(context.error).__name__, exc_info=context.error
+        )
+
+    # --- the platform ----------------------------------------------------------------------------
+    async def post_status(self, target: ReplyTarget, text: str) -> str:
+        try:
+            message = await self.bot.send_message(int(target.channel), text)
+        except RetryAfter as exc:
+            raise PlatformError("telegram rate limit", retry_after=_wait(exc)) from None
+        return str(message.message_id)
+
+    async def edit_status(self, target: ReplyTarget, ref: str, text: str) -> None:
+        try:
+            await self.bot.edit_message_text(text, chat_id=int(target.channel), message_id=int(ref))
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
+        if key in self._delivered:
+            return self._delivered[key]
+        chat_id = int(target.channel)
+        markup, text = keyboard(card), caption(card)
+        audio = next(
+            (a for a in card.attachments if a.mime.startswith("audio/") and a.mime != "audio/midi"),
+            None,
+        )
+        try:
+            if audio is not None:
+                sent = await self.bot.send_audio(
+                    chat_id,
+                    audio=await asyncio.to_thread(_read, audio.path),
+                    filename=audio.filename,
+                    title=card.title,
+                    performer="Chorus",
+                    duration=int(card.duration or 0),
+                    caption=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            else:
+                sent = await self.bot.send_message(
+                    chat_id,
+                    caption(card, TEXT_LIMIT),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            for other in card.attachments:
+                if other is not audio:
+                    await self.bot.send_document(
+                        chat_id,
+                        document=await asyncio.to_thread(_read, other.path),
+                        filename=other.filename,
+                    )
+        except RetryAfter as exc:
+            raise PlatformError("telegram rate limit", retry_after=_wait(exc)) from None
+        except Forbidden:
+            return "forbidden"  # the bot was blocked or removed: nothing more to do
+        except TelegramError as exc:
+            raise PlatformError(f"telegram: {type(exc).__name__}") from None
+        self._delivered[key] = str(sent.message_id)
+        return self._delivered[key]
+
+    async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
+        if key in self._delivered:
+            return self._delivered[key]
+        try:
+            sent = await self.bot.send_message(int(target.channel), text[:TEXT_LIMIT])
+        except RetryAfter as exc:
+            raise PlatformError("telegram rate limit", retry_after=_wait(exc)) from None
+        except Forbidden:
+            return "forbidden"
+        self._delivered[key] = str(sent.message_id)
+        return self._delivered[key]

@@ -1,0 +1,163 @@
+"""The Telegram adapter, driven through a fake Bot API by the real python-telegram-bot."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from adapters.telegram import TelegramAdapter
+from bot.domain import Member, Scope
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import payloads as tg
+from tests.harness import Chorus, chorus
+
+GROUP = tg.chat(-100200, "supergroup")
+ALICE = tg.user(501, "Alice")
+BOB = tg.user(502, "Bob")
+ADMIN = tg.user(503, "Ada")
+
+
+def mp3(seconds: float = 6.0) -> bytes:
+    out = io.BytesIO()
+    t = np.arange(int(44100 * seconds)) / 44100
+    sf.write(out, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), 44100, format="MP3")
+    return out.getvalue()
+
+
+@dataclass
+class Telegram:
+    fake: FakeTelegram
+    chorus: Chorus
+    adapter: TelegramAdapter
+
+    def say(self, sender: dict[str, object], text: str, **extra: object) -> dict[str, object]:
+        message = tg.message(GROUP, sender, text, **extra)
+        self.fake.push(message=message)
+        return message
+
+    async def credits(self, user: dict[str, object]) -> int:
+        member = Member(Scope("telegram", str(GROUP["id"])), str(user["id"]))
+        return (await self.chorus.app.ledger.balance(member)).available
+
+
+@pytest.fixture
+async def telegram(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Telegram]:
+    caplog.set_level(logging.WARNING)
+    fake = FakeTelegram()
+    await fake.start()
+    async with chorus(tmp_path) as harness:
+        adapter = TelegramAdapter(harness.app, fake.token, api_url=fake.url)
+        await adapter.start(poll_timeout=1)
+        try:
+            yield Telegram(fake, harness, adapter)
+        finally:
+            await adapter.stop()
+            await fake.stop()
+    errors = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and r.name.startswith(("telegram", "adapters"))
+    ]
+    assert errors == [], "python-telegram-bot or the adapter logged errors"
+
+
+async def test_a_song_from_command_to_posted_audio(telegram: Telegram) -> None:
+    fake = telegram.fake
+    commands = (await fake.wait_for("setMyCommands"))[0].params["commands"]
+    assert {"song", "cover", "credits", "mod"} <= {c["command"] for c in commands}
+    telegram.say(ALICE, "/song@chorus_test_bot a lo-fi beat about rain")
+    sent = await fake.wait_for("sendAudio", 2)
+    for call in sent:
+        filename, _, data = call.files["audio"]
+        assert filename.endswith(".mp3") and len(data) > 1000
+        assert "ID: " in call.params["caption"] and call.params["parse_mode"] == "HTML"
+        buttons = [
+            b["callback_data"]
+            for row in call.params["reply_markup"]["inline_keyboard"]
+            for b in row
+        ]
+        assert "extend:" in buttons[0] and all(len(b.encode()) <= 64 for b in buttons)
+    statuses = [c.params["text"] for c in fake.calls_to("sendMessage")]
+    assert any("queued" in text for text in statuses)
+    assert any("done, 2 results" in c.params["text"] for c in fake.calls_to("editMessageText"))
+    assert await telegram.credits(ALICE) == 1000 - 14
+
+
+async def test_a_cover_by_replying_to_audio_never_leaks_the_token(telegram: Telegram) -> None:
+    fake = telegram.fake
+    file_id, unique, size = fake.add_file(mp3())
+    upload = telegram.say(BOB, None, audio=tg.audio(file_id, unique, size))  # type: ignore[arg-type]
+    telegram.say(BOB, "/cover as a jazz ballad", reply_to=upload)
+    await fake.wait_for("sendAudio", 2)
+    assert fake.calls_to("getFile")[0].params["file_id"] == file_id
+    fetched = telegram.chorus.sim.sim.fetched_urls
+    assert fetched and all("/media/" in url for url in fetched)
+    assert not any(fake.token in url for url in fetched)
+    assert await telegram.credits(BOB) == 1000 - 16  # the cover and the vendor upload
+
+
+async def test_an_oversized_upload_is_refused_before_any_charge(telegram: Telegram) -> None:
+    fake = telegram.fake
+    file_id, unique, _ = fake.add_file(mp3(1.0))
+    big = telegram.say(ALICE, None, audio=tg.audio(file_id, unique, 25 * 1024 * 1024))  # type: ignore[arg-type]
+    telegram.say(ALICE, "/cover as rock", reply_to=big)
+    [reply] = await fake.wait_for("sendMessage")
+    assert "Telegram lets bots download files up to 20 MB" in reply.params["text"]
+    assert fake.calls_to("getFile") == []
+    assert await telegram.credits(ALICE) == 1000
+
+
+async def test_buttons_work_for_the_owner_and_admins_only(telegram: Telegram) -> None:
+    fake = telegram.fake
+    fake.members[(int(GROUP["id"]), int(ADMIN["id"]))] = "administrator"
+    telegram.say(ALICE, "/song a tune")
+    [first, _] = await fake.wait_for("sendAudio", 2)
+    posted = fake.sent[(int(GROUP["id"]), max(k[1] for k in fake.sent if "audio" in fake.sent[k]))]
+    track = first.params["caption"].split("ID: ")[1][:6]
+    fake.push(callback_query=tg.callback_query(BOB, posted, f"bpm:{track}"))
+    [denied] = await fake.wait_for("answerCallbackQuery")
+    assert "Only the member who made this track" in denied.params["text"]
+    fake.push(callback_query=tg.callback_query(ADMIN, posted, f"bpm:{track}"))
+    fake.push(callback_query=tg.callback_query(ALICE, posted, f"bpm:{track}"))
+    answers = await fake.wait_for("answerCallbackQuery", 3)
+    assert all("/bpm started" in a.params["text"] for a in answers[1:])
+
+    def bpm_results() -> list[str]:
+        return [
+            c.params["text"]
+            for c in fake.calls_to("sendMessage")
+            if "BPM</blockquote>" in c.params["text"]
+        ]
+
+    await fake.wait_until(lambda: len(bpm_results()) == 2)  # the admin's and the owner's
+    assert await telegram.credits(ALICE) == 1000 - 14 - 1
+    assert await telegram.credits(ADMIN) == 1000 - 1  # whoever presses pays
+
+
+async def test_moderation_is_for_chat_admins(telegram: Telegram) -> None:
+    fake = telegram.fake
+    fake.members[(int(GROUP["id"]), int(ADMIN["id"]))] = "administrator"
+    target = telegram.say(BOB, "/credits")
+    await fake.wait_for("sendMessage")
+    telegram.say(ALICE, "/mod grant 100 nice try", reply_to=target)
+    telegram.say(ADMIN, "/mod grant 100 contest prize", reply_to=target)
+    replies = await fake.wait_for("sendMessage", 3)
+    texts = [r.params["text"] for r in replies[1:]]
+    assert any("Only moderators" in t for t in texts)
+    assert any(t.startswith("Done. They have 1100 credits") for t in texts)
+    assert await telegram.credits(BOB) == 1100
+
+
+async def test_a_429_from_telegram_is_waited_out(telegram: Telegram) -> None:
+    fake = telegram.fake
+    fake.fail_next["sendAudio"] = (429, "Too Many Requests: retry after 1", {"retry_after": 1})
+    telegram.say(ALICE, "/song a patient tune")
+    await fake.wait_for("sendAudio", 3)  # one refused, then both results
+    assert len([c for c in fake.calls_to("sendAudio")]) == 3
