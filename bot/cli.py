@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -115,11 +116,13 @@ async def _demo(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    """The real mode: settings from .env, the web server, and every adapter that is configured."""
     settings = load_settings()
-    if settings.aimusic_api_key is None or not args.console:
+    telegram = settings.telegram_token
+    if settings.aimusic_api_key is None or not (args.console or telegram):
         print(
             "chorus run needs AIMUSIC_API_KEY (your aimusicapi.ai key, in the environment or .env) "
-            "and a platform to serve: --console "
+            "and a platform to serve: set TELEGRAM_TOKEN, or pass --console "
             f"(installed adapters: {', '.join(available_adapters())}).\n"
             "To try Chorus with nothing configured, run: make demo",
             file=sys.stderr,
@@ -127,7 +130,35 @@ async def _run(args: argparse.Namespace) -> int:
         return 2
     app = await App.create(settings)
     print(f"Chorus web server on {app.base_url}", flush=True)
-    return await _serve_console(app, settings.data_dir / "songs", None)
+    served = []
+    if telegram is not None:
+        bot = adapter("telegram")(
+            app,
+            telegram.get_secret_value(),
+            api_url=str(settings.telegram_api_url),
+            admin_cache=settings.telegram_admin_cache_seconds,
+        )
+        served.append(bot)
+    try:
+        if args.console:
+            for bot in served:
+                await bot.start()
+            return await _serve_console(app, settings.data_dir / "songs", None)
+        await app.start()
+        for bot in served:
+            await bot.start()
+        print("Chorus is running; stop it with Ctrl-C or SIGTERM.", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        return 0
+    finally:
+        for bot in served:
+            await bot.stop()
+        if not args.console:
+            await app.stop()
 
 
 async def _migrate(path: Path) -> str:
@@ -148,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.add_argument("--song-seconds", type=float, default=30.0)
     run = sub.add_parser("run", help="run Chorus for real (settings from .env)")
-    run.add_argument("--console", action="store_true", help="serve the terminal")
+    run.add_argument("--console", action="store_true", help="also serve the terminal")
     sub.add_parser("doctor", help="check the configuration")
     sub.add_parser("migrate", help="apply pending database migrations")
     args = parser.parse_args(argv)
