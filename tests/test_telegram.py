@@ -57,7 +57,7 @@ async def telegram(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIte
     fake = FakeTelegram()
     await fake.start()
     async with chorus(tmp_path) as harness:
-        adapter = TelegramAdapter(harness.app, fake.token, api_url=fake.url)
+        adapter = TelegramAdapter(harness.app, fake.token, api_url=fake.url, compose_timeout=1.0)
         await adapter.start(poll_timeout=1)
         try:
             yield Telegram(fake, harness, adapter)
@@ -203,3 +203,49 @@ async def test_chorus_run_serves_telegram_from_settings(tmp_path: Path) -> None:
         await fake.stop()
     assert process.returncode == 0, errors.decode()[-2000:]
     assert "Traceback" not in errors.decode()
+
+
+async def test_compose_step_by_step_then_cancel_and_timeout(telegram: Telegram) -> None:
+    fake = telegram.fake
+    telegram.say(ALICE, "/compose")
+    await fake.wait_for("sendMessage", 1)
+    telegram.say(ALICE, "Starry Night")
+    await fake.wait_for("sendMessage", 2)
+    telegram.say(ALICE, "dream pop")
+    await fake.wait_for("sendMessage", 3)
+    telegram.say(ALICE, "[Verse]\nStars they shine above me")
+    sent = await fake.wait_for("sendAudio", 2)
+    assert all(call.params["title"] == "Starry Night" for call in sent)
+    assert all("dream pop" in call.params["caption"] for call in sent)
+    asked = len(fake.calls_to("sendMessage"))
+    telegram.say(BOB, "/compose")
+    telegram.say(BOB, "/cancel")
+    await fake.wait_until(
+        lambda: any("Cancelled" in c.params["text"] for c in fake.calls_to("sendMessage"))
+    )
+    telegram.say(ADMIN, "/compose")
+    await fake.wait_until(
+        lambda: any("timed out" in c.params["text"] for c in fake.calls_to("sendMessage")), 10
+    )
+    assert await telegram.credits(BOB) == 1000 and await telegram.credits(ADMIN) == 1000
+    assert len(fake.calls_to("sendMessage")) >= asked + 3
+
+
+async def test_private_chats_captions_and_replies_to_results(telegram: Telegram) -> None:
+    fake = telegram.fake
+    dm = tg.chat(int(ALICE["id"]), "private")
+    file_id, unique, size = fake.add_file(mp3())
+    fake.push(
+        message=tg.message(
+            dm, ALICE, caption="/cover as bossa nova", audio=tg.audio(file_id, unique, size)
+        )
+    )
+    [result, _] = await fake.wait_for("sendAudio", 2)
+    assert result.params["chat_id"] == dm["id"]
+    posted = next(m for (chat, _), m in fake.sent.items() if chat == dm["id"] and "audio" in m)
+    fake.push(message=tg.message(dm, ALICE, "/bpm", reply_to=posted))
+    await fake.wait_until(
+        lambda: any("BPM" in c.params["text"] for c in fake.calls_to("sendMessage"))
+    )
+    private = Member(Scope("telegram", f"dm:{ALICE['id']}"), str(ALICE["id"]))
+    assert (await telegram.chorus.app.ledger.balance(private)).available == 1000 - 16 - 1

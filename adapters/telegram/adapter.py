@@ -25,7 +25,9 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
@@ -62,6 +64,9 @@ def _read(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
+TITLE, TAGS, LYRICS = range(3)
+
+
 class TelegramAdapter:
     name = "telegram"
 
@@ -71,6 +76,7 @@ class TelegramAdapter:
         token: str,
         api_url: str = "https://api.telegram.org",
         admin_cache: float = 60,
+        compose_timeout: float = 300,
     ) -> None:
         self.app = app
         self.service = app.service
@@ -86,6 +92,23 @@ class TelegramAdapter:
             .request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
             .get_updates_request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
             .build()
+        )
+        self.compose_timeout = compose_timeout
+        self.application.add_handler(
+            ConversationHandler(
+                entry_points=[CommandHandler("compose", self.compose_start)],
+                states={
+                    TITLE: [MessageHandler(filters.TEXT & ~filters.COMMAND, self.compose_title)],
+                    TAGS: [
+                        MessageHandler(filters.TEXT & ~filters.COMMAND, self.compose_tags),
+                        CommandHandler("skip", self.compose_tags),
+                    ],
+                    LYRICS: [MessageHandler(filters.TEXT & ~filters.COMMAND, self.compose_lyrics)],
+                    ConversationHandler.TIMEOUT: [TypeHandler(Update, self.compose_timed_out)],
+                },
+                fallbacks=[CommandHandler("cancel", self.compose_cancel)],
+                conversation_timeout=compose_timeout,
+            )
         )
         names = [*CATALOG, *EXTRA_COMMANDS, "balance", "history", "start"]
         self.application.add_handler(CommandHandler(names, self.on_command))
@@ -197,8 +220,10 @@ class TelegramAdapter:
     async def _audio(self, message: Message) -> AudioInput | None:
         """The member's audio: on the command's own message, or on the message it replies to."""
         for candidate in (message, message.reply_to_message):
-            if candidate is None:
-                continue
+            if candidate is None or (
+                candidate.from_user is not None and candidate.from_user.is_bot
+            ):
+                continue  # a result Chorus posted is a track (see _replied_tracks), not new audio
             media = (
                 candidate.audio
                 or candidate.voice
@@ -273,6 +298,77 @@ class TelegramAdapter:
             they = report.balance.describe().replace("You have", "They have")
             return f"{they} Spent today: {report.spent_today}."
         raise Refused(f"There is no /mod {action}.")
+
+    # --- the compose conversation: title, then style tags, then lyrics -------------------------
+    async def compose_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """``/compose <lyrics>`` runs at once; a bare ``/compose`` asks step by step."""
+        message = update.effective_message
+        if message is None:
+            return ConversationHandler.END
+        if context.args:
+            await self.on_command(update, context)
+            return ConversationHandler.END
+        assert context.user_data is not None
+        context.user_data["compose"] = {}
+        await message.reply_text("🎼 Let's write a song. What is its title? (/cancel to stop)")
+        return TITLE
+
+    async def compose_title(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        assert update.effective_message is not None and context.user_data is not None
+        title = (update.effective_message.text or "").strip()
+        if len(title) > 80:
+            await update.effective_message.reply_text(
+                "That title is too long: at most 80 characters. Try again."
+            )
+            return TITLE
+        context.user_data["compose"]["title"] = title
+        await update.effective_message.reply_text(
+            "Style tags, e.g. “dream pop, female vocals”? (/skip for none)"
+        )
+        return TAGS
+
+    async def compose_tags(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        assert update.effective_message is not None and context.user_data is not None
+        text = update.effective_message.text or ""
+        if not text.startswith("/skip"):
+            context.user_data["compose"]["tags"] = text.strip()
+        await update.effective_message.reply_text(
+            "Now the lyrics ([Verse], [Chorus] tags welcome):"
+        )
+        return LYRICS
+
+    async def compose_lyrics(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None and context.user_data is not None
+        args = {**context.user_data.pop("compose", {}), "lyrics": message.text or ""}
+        request = Request(
+            op="compose",
+            actor=await self.actor(message, user, check_admin=False),
+            scope=self.scope_of(message.chat.id, message.chat.type, user.id),
+            target=self.target(message),
+            request_key=f"tg-{update.update_id}",
+            args=args,
+        )
+        try:
+            await self.service.run(request)
+        except Refused as exc:
+            await message.reply_text(f"✋ {exc}")
+        return ConversationHandler.END
+
+    async def compose_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        if context.user_data is not None:
+            context.user_data.pop("compose", None)
+        if update.effective_message is not None:
+            await update.effective_message.reply_text("Cancelled; nothing was charged.")
+        return ConversationHandler.END
+
+    async def compose_timed_out(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if context.user_data is not None:
+            context.user_data.pop("compose", None)
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(
+                "The song you were composing timed out; nothing was charged."
+            )
 
     # --- buttons -------------------------------------------------------------------------------
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
