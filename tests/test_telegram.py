@@ -59,10 +59,11 @@ async def telegram(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIte
     async with chorus(tmp_path) as harness:
         adapter = TelegramAdapter(harness.app, fake.token, api_url=fake.url, compose_timeout=1.0)
         await adapter.start(poll_timeout=1)
+        handle = Telegram(fake, harness, adapter)
         try:
-            yield Telegram(fake, harness, adapter)
+            yield handle
         finally:
-            await adapter.stop()
+            await handle.adapter.stop()
             await fake.stop()
     errors = [
         r
@@ -249,3 +250,20 @@ async def test_private_chats_captions_and_replies_to_results(telegram: Telegram)
     )
     private = Member(Scope("telegram", f"dm:{ALICE['id']}"), str(ALICE["id"]))
     assert (await telegram.chorus.app.ledger.balance(private)).available == 1000 - 16 - 1
+
+
+async def test_buttons_keep_working_after_a_restart(telegram: Telegram) -> None:
+    fake = telegram.fake
+    telegram.say(ALICE, "/song a tune to keep")
+    [first, _] = await fake.wait_for("sendAudio", 2)
+    posted = next(m for m in fake.sent.values() if m.get("caption") == first.params["caption"])
+    track = first.params["caption"].split("ID: ")[1][:6]
+    await telegram.adapter.stop()  # the bot goes away; the buttons stay on the messages
+    restarted = TelegramAdapter(telegram.chorus.app, fake.token, api_url=fake.url)
+    await restarted.start(poll_timeout=1)
+    telegram.adapter = restarted
+    fake.push(callback_query=tg.callback_query(ALICE, posted, f"wav:{track}"))
+    [answer] = await fake.wait_for("answerCallbackQuery")
+    assert "/wav started" in answer.params["text"]
+    wav = (await fake.wait_for("sendAudio", 3))[2]
+    assert wav.files["audio"][0].endswith(".wav")
