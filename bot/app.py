@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -61,6 +62,10 @@ class App:
     base_url: str
     webhook_secret: str | None
     platforms: dict[str, Platform] = field(default_factory=dict)
+    # POST /hooks/{name} handlers that adapters register (Telegram's webhook mode)
+    hooks: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = field(
+        default_factory=dict
+    )
     _vendor: tuple[float, str] = (0.0, "unknown")
 
     @classmethod

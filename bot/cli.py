@@ -146,7 +146,7 @@ async def _run(args: argparse.Namespace) -> int:
             return await _serve_console(app, settings.data_dir / "songs", None)
         await app.start()
         for bot in served:
-            await bot.start()
+            await bot.start(webhook=settings.telegram_webhook)
         print("Chorus is running; stop it with Ctrl-C or SIGTERM.", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_api_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")  # a local Bot API server
     telegram_admin_cache_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
+    telegram_webhook: bool = False  # receive updates at PUBLIC_BASE_URL/hooks/telegram
     data_dir: Path = Path("data")
     database_path: Path | None = None  # default: <data_dir>/chorus.db
     public_base_url: AnyHttpUrl | None = None

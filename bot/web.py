@@ -89,6 +89,15 @@ async def apply(app: App, job: q.JobRow, event: str, payload: dict[str, Any]) ->
     await engine.apply_sonic(job.id, SonicTask(task_id=job.task_id or "", ready=True, clips=clips))
 
 
+async def platform_hook(request: web.Request) -> web.StreamResponse:
+    """Updates pushed by a chat platform (Telegram's webhook mode), handed to its adapter, which
+    checks the platform's secret itself."""
+    handler = chorus(request).hooks.get(request.match_info["platform"])
+    if handler is None:
+        return web.Response(status=404, text="not found")
+    return await handler(request)
+
+
 async def media(request: web.Request) -> web.StreamResponse:
     """Members' audio for the vendor's HEAD probe and download; Range and HEAD via FileResponse."""
     path = chorus(request).media.resolve(request.match_info["token"])
@@ -137,6 +146,7 @@ def make_web(holder: Holder) -> web.Application:
     site = web.Application(client_max_size=1024**2)
     site[HOLDER_KEY] = holder
     site.router.add_post("/hooks/aimusic", webhook)
+    site.router.add_post("/hooks/{platform}", platform_hook)
     site.router.add_get("/media/{token}", media)
     site.router.add_get("/healthz", healthz)
     site.router.add_get("/metrics", metrics)

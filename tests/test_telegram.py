@@ -267,3 +267,24 @@ async def test_buttons_keep_working_after_a_restart(telegram: Telegram) -> None:
     assert "/wav started" in answer.params["text"]
     wav = (await fake.wait_for("sendAudio", 3))[2]
     assert wav.files["audio"][0].endswith(".wav")
+
+
+async def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    async with chorus(tmp_path) as harness:
+        adapter = TelegramAdapter(harness.app, fake.token, api_url=fake.url)
+        await adapter.start(webhook=True)
+        try:
+            assert fake.webhook is not None and fake.webhook[0].endswith("/hooks/telegram")
+            forged = await fake.post_update(
+                secret="guessed", message=tg.message(GROUP, ALICE, "/credits")
+            )
+            assert forged == 401
+            assert await fake.post_update(message=tg.message(GROUP, ALICE, "/credits")) == 200
+            [reply] = await fake.wait_for("sendMessage")
+            assert reply.params["text"] == "You have 1000 credits: enough for 71 songs."
+            assert fake.calls_to("getUpdates") == []
+        finally:
+            await adapter.stop()
+            await fake.stop()

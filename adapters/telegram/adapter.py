@@ -9,12 +9,15 @@ bot's own signed media link instead.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import re
 import time
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from telegram import BotCommand, Message, Update
 from telegram import User as TgUser
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
@@ -94,6 +97,10 @@ class TelegramAdapter:
             .build()
         )
         self.compose_timeout = compose_timeout
+        # Telegram allows A-Z, a-z, 0-9, _ and - in the webhook secret: a hex digest fits.
+        self.webhook_secret = hashlib.sha256(
+            f"chorus-telegram-webhook:{token}".encode()
+        ).hexdigest()
         self.application.add_handler(
             ConversationHandler(
                 entry_points=[CommandHandler("compose", self.compose_start)],
@@ -124,14 +131,36 @@ class TelegramAdapter:
     def bot(self) -> Any:
         return self.application.bot
 
-    async def start(self, poll_timeout: int = 10) -> None:
+    async def start(self, poll_timeout: int = 10, webhook: bool = False) -> None:
+        """Long polling by default; with ``webhook`` Telegram pushes updates to the bot's own web
+        server, each carrying a secret token that is checked before anything else."""
         await self.application.initialize()
         commands = [BotCommand(op.name, op.summary[:256]) for op in CATALOG.values()]
         commands += [BotCommand(name, text) for name, text in EXTRA_COMMANDS.items()]
         await self.bot.set_my_commands(commands)
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(timeout=poll_timeout, poll_interval=0)
+        if webhook:
+            public = self.app.media.config.public_base_url
+            if public is None:
+                raise ValueError(
+                    "TELEGRAM_WEBHOOK needs PUBLIC_BASE_URL, where Telegram can reach the bot"
+                )
+            self.app.hooks["telegram"] = self.on_webhook
+            await self.bot.set_webhook(f"{public}/hooks/telegram", secret_token=self.webhook_secret)
+        else:
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(timeout=poll_timeout, poll_interval=0)
         await self.application.start()
+
+    async def on_webhook(self, request: web.Request) -> web.Response:
+        provided = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(provided.encode(), self.webhook_secret.encode()):
+            return web.Response(status=401, text="rejected")
+        try:
+            update = Update.de_json(await request.json(), self.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400, text="not an update")
+        await self.application.update_queue.put(update)
+        return web.Response(text="ok")
 
     async def stop(self) -> None:
         if self.application.updater is not None and self.application.updater.running:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.fakes.telegram import payloads
@@ -52,6 +53,7 @@ class FakeTelegram:
         self.members: dict[tuple[int, int], str] = {}  # (chat, user) -> status
         self.sent: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, message) -> message
         self.fail_next: dict[str, tuple[int, str, dict[str, Any]]] = {}
+        self.webhook: tuple[str, str] | None = None  # (url, secret token) once the bot sets one
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
@@ -183,7 +185,29 @@ class FakeTelegram:
         return self.ok(self.bot)
 
     async def m_deleteWebhook(self, call: Call) -> web.Response:
+        self.webhook = None
         return self.ok(True)
+
+    async def m_setWebhook(self, call: Call) -> web.Response:
+        url = str(call.params.get("url") or "")
+        if not url.startswith(("https://", "http://127.0.0.1")):
+            return self.error(
+                400, "Bad Request: bad webhook: HTTPS url must be provided for webhook"
+            )
+        self.webhook = (url, str(call.params.get("secret_token") or ""))
+        return self.ok(True)
+
+    async def post_update(self, secret: str | None = None, **update: Any) -> int:
+        """Deliver an update the webhook way; returns the bot's HTTP status."""
+        assert self.webhook is not None, "the bot has not set a webhook"
+        url, registered = self.webhook
+        body = {"update_id": next(self._update_ids), **update}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": registered if secret is None else secret}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(url, json=body, headers=headers) as response,
+        ):
+            return response.status
 
     async def m_setMyCommands(self, call: Call) -> web.Response:
         commands = call.params.get("commands") or []
