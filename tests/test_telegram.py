@@ -82,6 +82,8 @@ async def test_a_song_from_command_to_posted_audio(telegram: Telegram) -> None:
     for call in sent:
         filename, _, data = call.files["audio"]
         assert filename.endswith(".mp3") and len(data) > 1000
+        assert call.files["thumbnail"][2].startswith(b"\x89PNG")  # the cover art
+        assert call.params["title"] and call.params["performer"] == "Chorus"
         assert "ID: " in call.params["caption"] and call.params["parse_mode"] == "HTML"
         buttons = [
             b["callback_data"]

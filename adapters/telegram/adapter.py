@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiohttp import web
 from telegram import BotCommand, Message, Update
 from telegram import User as TgUser
@@ -472,6 +473,7 @@ class TelegramAdapter:
                     filename=audio.filename,
                     title=card.title,
                     performer="Chorus",
+                    thumbnail=await self._thumbnail(card.cover_url),
                     duration=int(card.duration or 0),
                     caption=text,
                     parse_mode=ParseMode.HTML,
@@ -499,6 +501,18 @@ class TelegramAdapter:
             raise PlatformError(f"telegram: {type(exc).__name__}") from None
         self._delivered[key] = str(sent.message_id)
         return self._delivered[key]
+
+    async def _thumbnail(self, url: str | None) -> bytes | None:
+        """The cover art, when it can be had quickly and is small enough for Telegram (200 kB)."""
+        if not url:
+            return None
+        try:
+            async with httpx.AsyncClient(timeout=10, trust_env=False) as http:
+                response = await http.get(url)
+        except httpx.HTTPError:
+            return None
+        body = response.content
+        return body if response.status_code == 200 and 0 < len(body) <= 200_000 else None
 
     async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
         if key in self._delivered:

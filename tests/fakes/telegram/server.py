@@ -141,7 +141,9 @@ class FakeTelegram:
         else:
             params = dict(await request.post())  # type: ignore[arg-type]
         for key, value in list(params.items()):
-            if key in JSON_FIELDS and isinstance(value, str):
+            if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
+                files[key] = files.pop(value[9:])  # a file sent by reference, e.g. a thumbnail
+            elif key in JSON_FIELDS and isinstance(value, str):
                 params[key] = json.loads(value)
             elif key in INT_FIELDS and isinstance(value, str) and value.lstrip("-").isdigit():
                 params[key] = int(value)
