@@ -290,3 +290,44 @@ async def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
         finally:
             await adapter.stop()
             await fake.stop()
+
+
+async def test_every_result_button_is_answered(telegram: Telegram) -> None:
+    fake = telegram.fake
+    telegram.say(ALICE, "/song buttons everywhere")
+    [first, _] = await fake.wait_for("sendAudio", 2)
+    posted = next(m for m in fake.sent.values() if m.get("caption") == first.params["caption"])
+    buttons = [
+        b["callback_data"] for row in first.params["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert [b.split(":")[0] for b in buttons] == [
+        "extend",
+        "cover",
+        "fullsong",
+        "remaster",
+        "stems",
+        "wav",
+        "midi",
+        "timeline",
+        "bpm",
+    ]
+    for data in buttons:
+        fake.push(callback_query=tg.callback_query(ALICE, posted, data))
+    answers = await fake.wait_for("answerCallbackQuery", len(buttons))
+    texts = {a.params["text"] for a in answers}
+    refused = [
+        t for t in texts if "/fullsong joins an extension" in t
+    ]  # a song is not an extension
+    assert len(refused) == 1
+    assert len([t for t in texts if " started: " in t]) == len(buttons) - 1
+
+
+async def test_a_member_who_blocked_the_bot_does_not_stall_delivery(telegram: Telegram) -> None:
+    fake = telegram.fake
+    fake.fail_next["sendAudio"] = (403, "Forbidden: bot was blocked by the user", {})
+    telegram.say(ALICE, "/song for someone who left")
+    await fake.wait_for("sendAudio", 2)  # the refused one is dropped, the other is posted
+    await telegram.chorus.console.wait_for_jobs(30)
+    async with telegram.chorus.app.store.read() as conn:
+        pending = await conn.execute_fetchall("SELECT count(*) FROM outbox WHERE state = 'pending'")
+    assert next(iter(pending))[0] == 0
