@@ -331,3 +331,13 @@ async def test_a_member_who_blocked_the_bot_does_not_stall_delivery(telegram: Te
     async with telegram.chorus.app.store.read() as conn:
         pending = await conn.execute_fetchall("SELECT count(*) FROM outbox WHERE state = 'pending'")
     assert next(iter(pending))[0] == 0
+
+
+async def test_captions_escape_what_members_write(telegram: Telegram) -> None:
+    fake = telegram.fake
+    telegram.say(ALICE, '/compose "[Verse]\nfish & <chips>" "title=<b>R&B</b>"')
+    sent = await fake.wait_for("sendAudio", 2)
+    for call in sent:
+        assert "&lt;b&gt;R&amp;B&lt;/b&gt;" in call.params["caption"]
+        assert "fish &amp; &lt;chips&gt;" in call.params["caption"]
+        assert "<b>R&B</b>" not in call.params["caption"]
