@@ -14,6 +14,7 @@ import hmac
 import logging
 import re
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ from bot.textcommand import CommandError, parse
 log = logging.getLogger(__name__)
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # what Telegram lets a bot download
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send
+REMEMBERED_DELIVERIES = 10_000
 TRACK_IN_CAPTION = re.compile(r"ID: ([0-9a-f]{6})")
 EXTRA_COMMANDS = {
     "credits": "Your credits",
@@ -86,7 +88,8 @@ class TelegramAdapter:
         self.service = app.service
         self.admin_cache = admin_cache
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
-        self._delivered: dict[str, str] = {}
+        # Outbox keys posted by this process, newest last: a retried delivery is not re-sent.
+        self._delivered: OrderedDict[str, str] = OrderedDict()
         base = api_url.rstrip("/")
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
@@ -499,8 +502,13 @@ class TelegramAdapter:
             return "forbidden"  # the bot was blocked or removed: nothing more to do
         except TelegramError as exc:
             raise PlatformError(f"telegram: {type(exc).__name__}") from None
-        self._delivered[key] = str(sent.message_id)
-        return self._delivered[key]
+        return self._remember(key, str(sent.message_id))
+
+    def _remember(self, key: str, ref: str) -> str:
+        self._delivered[key] = ref
+        while len(self._delivered) > REMEMBERED_DELIVERIES:
+            self._delivered.popitem(last=False)
+        return ref
 
     async def _thumbnail(self, url: str | None) -> bytes | None:
         """The cover art, when it can be had quickly and is small enough for Telegram (200 kB)."""
@@ -523,5 +531,4 @@ class TelegramAdapter:
             raise PlatformError("telegram rate limit", retry_after=_wait(exc)) from None
         except Forbidden:
             return "forbidden"
-        self._delivered[key] = str(sent.message_id)
-        return self._delivered[key]
+        return self._remember(key, str(sent.message_id))
