@@ -214,16 +214,6 @@ async def state_counts(conn: aiosqlite.Connection) -> dict[str, int]:
     return {str(state): int(n) for state, n in rows}
 
 
-async def user_jobs(conn: aiosqlite.Connection, member: Member, limit: int) -> list[JobRow]:
-    rows = await fetch(
-        conn,
-        f"SELECT {_JOB_COLUMNS} FROM jobs WHERE platform = ? AND scope = ? AND user_id = ?"
-        " ORDER BY created_at DESC LIMIT ?",
-        (member.scope.platform, member.scope.id, member.user_id, limit),
-    )
-    return [_job(row) for row in rows]
-
-
 # --- tracks -------------------------------------------------------------------------------------
 
 _TRACK_COLUMNS = (
