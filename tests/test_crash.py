@@ -70,7 +70,11 @@ async def test_200_songs_survive_five_sigkills(tmp_path: Path) -> None:
             [],
             [],
         ]  # one job per request, however many replays
-        assert resolutions == {"capture": len(succeeded), "release": SONGS - len(succeeded)}
+        # Every hold is resolved exactly once: captured for a song, released for a failure (a run
+        # whose kills never caught a submission has no releases, so the key is then absent).
+        assert resolutions.get("capture", 0) == len(succeeded)
+        assert resolutions.get("release", 0) == SONGS - len(succeeded)
+        assert set(resolutions) <= {"capture", "release"}
         # The only jobs that may fail are those a kill caught mid-submission: Chorus cannot know
         # whether the vendor took them, so it refunds them rather than risk a second charge.
         assert {job.error for job in jobs if job.state == "failed"} <= {"restart"}
