@@ -108,6 +108,11 @@ class Operation:
     upload_price: int = 2  # added when the input is the member's own audio (vendor upload)
     actions: tuple[str, ...] = ()  # follow-ups offered as buttons on each result
     examples: tuple[str, ...] = field(default=())
+    label: str = ""  # the button that offers this operation on a result; default: the name
+
+    @property
+    def button(self) -> str:
+        return self.label or self.name.capitalize()
 
 
 # --- parameters --------------------------------------------------------------------------------
@@ -583,6 +588,7 @@ OPERATIONS: tuple[Operation, ...] = (
         2,
         concat,
         actions=SONG_ACTIONS,
+        label="Full song",
     ),
     Operation(
         "remaster",
@@ -650,12 +656,22 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "stemsfull", "Split a track into every instrument", NoParams, Needs.TRACK, 50, stems_full
     ),
-    Operation("wav", "Get a track as a lossless WAV file", NoParams, Needs.TRACK, 2, wav),
-    Operation("midi", "Get a track's notes as a MIDI file", NoParams, Needs.TRACK, 1, midi),
-    Operation("bpm", "Measure a track's tempo", NoParams, Needs.TRACK, 1, bpm),
+    Operation(
+        "wav", "Get a track as a lossless WAV file", NoParams, Needs.TRACK, 2, wav, label="WAV"
+    ),
+    Operation(
+        "midi", "Get a track's notes as a MIDI file", NoParams, Needs.TRACK, 1, midi, label="MIDI"
+    ),
+    Operation("bpm", "Measure a track's tempo", NoParams, Needs.TRACK, 1, bpm, label="BPM"),
     Operation("vox", "Isolate a track's vocals (up to 30 s)", VoxParams, Needs.TRACK, 1, vox),
     Operation(
-        "timeline", "Get a track's lyrics timed as an .lrc file", NoParams, Needs.TRACK, 1, timeline
+        "timeline",
+        "Get a track's lyrics timed as an .lrc file",
+        NoParams,
+        Needs.TRACK,
+        1,
+        timeline,
+        label="Lyrics file",
     ),
     Operation(
         "tags",
@@ -697,3 +713,24 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
 )
 CATALOG: dict[str, Operation] = {op.name: op for op in OPERATIONS}
+
+# What each parameter means, in a line: slash-command option descriptions and help text.
+PARAMETER_HELP: dict[str, str] = {
+    "prompt": "What the music should be, in your words",
+    "lyrics": "The words to sing; [Verse] and [Chorus] tags welcome",
+    "description": "What the lyrics should be about",
+    "title": "The song's title",
+    "tags": "Style tags, e.g. dream pop, female vocals",
+    "negative_tags": "Styles to stay away from",
+    "instrumental": "No vocals",
+    "model": "The music model (default: the server's)",
+    "duration": "Length in seconds",
+    "vocal_gender": "Who sings: f or m",
+    "style_weight": "How closely to follow the style tags, 0 to 1",
+    "weirdness": "How adventurous, 0 to 1",
+    "at": "Continue from this second (default: the end)",
+    "strength": "How much to change",
+    "start": "From this second",
+    "end": "To this second",
+    "voice": "One of your voices, by name",
+}

@@ -478,9 +478,7 @@ class Engine:
     # --- finishing -----------------------------------------------------------------------------
     def _actions(self, op: Operation, track_id: str) -> tuple[Action, ...]:
         return tuple(
-            Action(name, CATALOG[name].summary.split(" ")[0], track_id)
-            for name in op.actions
-            if name in CATALOG
+            Action(name, CATALOG[name].button, track_id) for name in op.actions if name in CATALOG
         )
 
     async def _finish_clips(self, job_id: str, clips: list[Clip]) -> None:

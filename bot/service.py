@@ -203,6 +203,10 @@ class Service:
                 conn, Member(scope, actor.user_id), limit=per_page, offset=page * per_page
             )
 
+    async def voices(self, actor: Actor, scope: Scope) -> list[str]:
+        async with self.store.read() as conn:
+            return await q.voices(conn, Member(scope, actor.user_id))
+
     async def job(self, job_id: str) -> q.JobRow | None:
         async with self.store.read() as conn:
             return await q.job(conn, job_id)

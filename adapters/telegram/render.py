@@ -41,7 +41,7 @@ def keyboard(card: ResultCard) -> InlineKeyboardMarkup | None:
     if not card.actions:
         return None
     buttons = [
-        InlineKeyboardButton(action.op.capitalize(), callback_data=f"{action.op}:{action.track_id}")
+        InlineKeyboardButton(action.label, callback_data=f"{action.op}:{action.track_id}")
         for action in card.actions
     ]
     return InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])

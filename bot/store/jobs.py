@@ -370,6 +370,17 @@ async def find_voice(conn: aiosqlite.Connection, member: Member, name_or_id: str
     return str(rows[0][0]) if rows else None
 
 
+async def voices(conn: aiosqlite.Connection, member: Member, limit: int = 25) -> list[str]:
+    """The member's voice names, newest first (for autocomplete)."""
+    rows = await fetch(
+        conn,
+        "SELECT name FROM voices WHERE platform = ? AND scope = ? AND user_id = ?"
+        " ORDER BY created_at DESC LIMIT ?",
+        (member.scope.platform, member.scope.id, member.user_id, limit),
+    )
+    return [str(row[0]) for row in rows]
+
+
 async def first_sighting(conn: aiosqlite.Connection, event_id: str, now: float) -> bool:
     """Record a webhook event id; False if it was seen before (a replay or a retry)."""
     cursor = await conn.execute(
