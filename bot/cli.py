@@ -118,11 +118,11 @@ async def _demo(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace) -> int:
     """The real mode: settings from .env, the web server, and every adapter that is configured."""
     settings = load_settings()
-    telegram = settings.telegram_token
-    if settings.aimusic_api_key is None or not (args.console or telegram):
+    telegram, discord = settings.telegram_token, settings.discord_token
+    if settings.aimusic_api_key is None or not (args.console or telegram or discord):
         print(
             "chorus run needs AIMUSIC_API_KEY (your aimusicapi.ai key, in the environment or .env) "
-            "and a platform to serve: set TELEGRAM_TOKEN, or pass --console "
+            "and a platform to serve: set DISCORD_TOKEN or TELEGRAM_TOKEN, or pass --console "
             f"(installed adapters: {', '.join(available_adapters())}).\n"
             "To try Chorus with nothing configured, run: make demo",
             file=sys.stderr,
@@ -139,6 +139,15 @@ async def _run(args: argparse.Namespace) -> int:
             admin_cache=settings.telegram_admin_cache_seconds,
         )
         served.append(bot)
+    if discord is not None:
+        served.append(
+            adapter("discord")(
+                app,
+                discord.get_secret_value(),
+                dev_guild=settings.discord_dev_guild,
+                sync_commands=settings.discord_sync_commands,
+            )
+        )
     try:
         if args.console:
             for bot in served:
@@ -146,7 +155,8 @@ async def _run(args: argparse.Namespace) -> int:
             return await _serve_console(app, settings.data_dir / "songs", None)
         await app.start()
         for bot in served:
-            await bot.start(webhook=settings.telegram_webhook)
+            options = {"webhook": settings.telegram_webhook} if bot.name == "telegram" else {}
+            await bot.start(**options)
         print("Chorus is running; stop it with Ctrl-C or SIGTERM.", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     telegram_api_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")  # a local Bot API server
     telegram_admin_cache_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
     telegram_webhook: bool = False  # receive updates at PUBLIC_BASE_URL/hooks/telegram
+    discord_token: SecretStr | None = None
+    discord_dev_guild: int | None = None  # sync commands to this guild only (instant, for testing)
+    discord_sync_commands: bool = True  # publish the slash commands at start-up
     data_dir: Path = Path("data")
     database_path: Path | None = None  # default: <data_dir>/chorus.db
     public_base_url: AnyHttpUrl | None = None

@@ -211,7 +211,16 @@ class Service:
         async with self.store.read() as conn:
             return await q.job(conn, job_id)
 
-    async def help(self, scope: Scope) -> str:
+    async def help(
+        self,
+        scope: Scope,
+        account: tuple[tuple[str, str], ...] = (
+            ("balance", "your credits"),
+            ("history", "your recent tracks"),
+            ("help", "this list"),
+        ),
+    ) -> str:
+        """Every enabled operation at this scope's prices, then the platform's account commands."""
         policy = await self.ledger.policy(Member(scope, ""))
         lines = []
         for op in CATALOG.values():
@@ -221,11 +230,7 @@ class Service:
             lines.append(
                 f"/{op.name}{what} — {op.summary} ({messages.credits(policy.price(op.price))})"
             )
-        lines += [
-            "/balance — your credits",
-            "/history — your recent tracks",
-            "/help — this list",
-        ]
+        lines += [f"/{name} — {text}" for name, text in account]
         return "\n".join(lines)
 
     # --- moderators -----------------------------------------------------------------------------

@@ -1,0 +1,465 @@
+"""The Discord adapter: slash commands, context menus, forms and buttons built from the catalog,
+translated into the service; and the :class:`bot.platform.Platform` that posts statuses and
+results in the channel.
+
+Every interaction is acknowledged before anything else happens (a defer, or a form where one is
+needed), because Discord forgets an interaction that is not answered within three seconds. The
+acknowledgement is ephemeral: refusals and confirmations go to the member alone, while the
+job's status message and its results are posted in the channel for everyone. Nothing Chorus
+posts ever pings anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import inspect
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord import forms
+from adapters.discord.mod import ModGroup
+from adapters.discord.options import AUTOCOMPLETED, FORM_OPS, parameters
+from adapters.discord.render import ResultButton, buttons, embed
+from bot import messages
+from bot.app import App
+from bot.catalog import CATALOG, Model, Operation
+from bot.domain import Actor, AudioInput, ReplyTarget, ResultCard, Scope
+from bot.platform import PlatformError
+from bot.service import Refused, Request
+from bot.store import jobs as q
+
+log = logging.getLogger(__name__)
+NO_PINGS = discord.AllowedMentions.none()
+AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".flac", ".aac", ".webm")
+CONTEXT_MENUS = {  # what a member can do to a message carrying audio, by right-click
+    "Cover with Chorus": "cover",
+    "Extend with Chorus": "extend",
+    "Add vocals": "vocals",
+    "Add instrumental": "instrumental",
+    "Use as sample": "sample",
+}
+MODELS: tuple[str, ...] = Model.__args__  # type: ignore[attr-defined]
+ACCOUNT_COMMANDS = (
+    ("credits", "your credits"),
+    ("mysongs", "your recent tracks"),
+    ("help", "this list"),
+    ("mod", "moderators: grant, revoke, limits, ban, unban, show, audit, settings"),
+)
+
+
+class ChorusClient(discord.Client):
+    """discord.py's client, holding the adapter so that buttons rebuilt after a restart find it."""
+
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=NO_PINGS, **options)
+        self.chorus = adapter
+        self.tree: app_commands.CommandTree[ChorusClient] = app_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        await self.chorus.setup()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await self.chorus.on_stale_form(interaction)
+
+
+class DiscordAdapter:
+    name = "discord"
+
+    def __init__(
+        self,
+        app: App,
+        token: str,
+        *,
+        dev_guild: int | None = None,
+        sync_commands: bool = True,
+        ready_timeout: float = 2.0,
+    ) -> None:
+        self.app = app
+        self.service = app.service
+        self.token = token
+        self.dev_guild = dev_guild
+        self.sync_commands = sync_commands
+        self.forms: set[str] = set()  # custom ids of forms this process has shown
+        self.client = ChorusClient(self, guild_ready_timeout=ready_timeout)
+        self.tree = self.client.tree
+        self.tree.on_error = self.on_command_error  # type: ignore[method-assign]
+        for op in CATALOG.values():
+            self.tree.add_command(self._slash(op))
+        self._account_commands()
+        self.tree.add_command(ModGroup(self))
+        for label, op_name in CONTEXT_MENUS.items():
+            self.tree.add_command(self._context_menu(label, op_name))
+        self._task: asyncio.Task[None] | None = None
+        app.platforms[self.name] = self
+
+    # --- life ------------------------------------------------------------------------------------
+    async def setup(self) -> None:
+        """Runs inside ``login``: register the button handler, then publish the commands."""
+        self.client.add_dynamic_items(ResultButton)
+        if not self.sync_commands:
+            return
+        if self.dev_guild is not None:
+            guild = discord.Object(self.dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def start(self) -> None:
+        """Log in (a wrong token fails here), connect, and return once the guilds are loaded."""
+        await self.client.login(self.token)
+        self._task = asyncio.create_task(self.client.connect(), name="discord-gateway")
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task.done():
+            ready.cancel()
+            self._task.result()  # the connection failed: raise why
+            raise PlatformError("the Discord gateway closed before the bot was ready")
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    # --- who and where ---------------------------------------------------------------------------
+    @staticmethod
+    def scope_of(interaction: discord.Interaction[Any]) -> Scope:
+        if interaction.guild_id is None:
+            return Scope("discord", f"dm:{interaction.user.id}")
+        return Scope("discord", str(interaction.guild_id))
+
+    @staticmethod
+    def actor(interaction: discord.Interaction[Any]) -> Actor:
+        """Manage Server makes a moderator (in a DM the member runs their own scope); the
+        member's roles are matched against the scope's moderator roles by the core."""
+        user = interaction.user
+        roles = (
+            frozenset(str(r.id) for r in user.roles) if isinstance(user, discord.Member) else None
+        )
+        admin = interaction.guild_id is None or interaction.permissions.manage_guild
+        return Actor(
+            str(user.id), name=user.display_name, is_admin=admin, roles=roles or frozenset()
+        )
+
+    @staticmethod
+    def target(interaction: discord.Interaction[Any]) -> ReplyTarget:
+        """The channel, with the largest file it takes (the guild's boost tier decides)."""
+        guild = interaction.guild
+        limit = guild.filesize_limit if guild is not None else interaction.filesize_limit
+        return ReplyTarget("discord", str(interaction.channel_id), upload_limit=limit)
+
+    # --- building the commands -------------------------------------------------------------------
+    def _slash(self, op: Operation) -> app_commands.Command[Any, Any, None]:
+        params, described = parameters(op)
+
+        async def callback(interaction: discord.Interaction[Any], **values: Any) -> None:
+            await self.on_slash(interaction, op, values)
+
+        first = inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+        )
+        callback.__signature__ = inspect.Signature([first, *params])  # type: ignore[attr-defined]
+        app_commands.describe(**described)(callback)
+        command: app_commands.Command[Any, Any, None] = app_commands.Command(
+            name=op.name, description=op.summary[:100], callback=callback
+        )
+        for param in params:
+            if param.name in ("track", "other"):
+                command.autocomplete(param.name)(self._complete_tracks())
+            elif param.name in AUTOCOMPLETED:
+                command.autocomplete(param.name)(self._complete_named(param.name))
+        return command
+
+    def _complete_tracks(self) -> Any:
+        async def complete(
+            interaction: discord.Interaction[Any], current: str
+        ) -> list[app_commands.Choice[str]]:
+            recent = await self.service.history(
+                self.actor(interaction), self.scope_of(interaction), per_page=25
+            )
+            wanted = current.strip().lower()
+            return [
+                app_commands.Choice(name=f"{t.title[:70]} · {t.id}", value=t.id)
+                for t in recent
+                if wanted in t.id or wanted in t.title.lower()
+            ]
+
+        return complete
+
+    def _complete_named(self, name: str) -> Any:
+        async def complete(
+            interaction: discord.Interaction[Any], current: str
+        ) -> list[app_commands.Choice[str]]:
+            if name == "voice":
+                known = await self.service.voices(
+                    self.actor(interaction), self.scope_of(interaction)
+                )
+            else:
+                default = self.app.settings.default_model
+                known = [default, *(m for m in MODELS if m != default)]
+            wanted = current.strip().lower()
+            return [app_commands.Choice(name=v, value=v) for v in known if wanted in v][:25]
+
+        return complete
+
+    def _context_menu(self, label: str, op_name: str) -> app_commands.ContextMenu:
+        async def callback(interaction: discord.Interaction[Any], message: discord.Message) -> None:
+            await self.on_context_menu(interaction, op_name, message)
+
+        return app_commands.ContextMenu(name=label, callback=callback)
+
+    def _account_commands(self) -> None:
+        @self.tree.command(name="credits", description="Your credits here")
+        async def credits(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            text = await self.service.balance(self.actor(interaction), self.scope_of(interaction))
+            await self.answer(interaction, text)
+
+        @self.tree.command(name="mysongs", description="Your recent tracks, newest first")
+        @app_commands.describe(page="Which page of ten")
+        async def mysongs(
+            interaction: discord.Interaction[Any], page: app_commands.Range[int, 1, 100] = 1
+        ) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            recent = await self.service.history(
+                self.actor(interaction), self.scope_of(interaction), page=page - 1
+            )
+            lines = [
+                f"`{t.id}` **{discord.utils.escape_markdown(t.title)}** "
+                f"{messages.duration(t.duration or 0)}"
+                for t in recent
+            ]
+            text = "\n".join(lines) or (
+                "No tracks yet: try /song." if page == 1 else "No more tracks."
+            )
+            if len(recent) == 10:
+                text += f"\n\nMore: /mysongs page:{page + 1}"
+            await self.answer(interaction, text)
+
+        @self.tree.command(name="help", description="What Chorus can do, and what it costs here")
+        async def help_(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            text = await self.service.help(self.scope_of(interaction), ACCOUNT_COMMANDS)
+            shown = discord.Embed(title="Chorus", description=text[:4096])
+            shown.set_footer(text="Right-click a message with audio → Apps for more.")
+            await interaction.edit_original_response(embed=shown, allowed_mentions=NO_PINGS)
+
+    # --- running ---------------------------------------------------------------------------------
+    async def on_slash(
+        self, interaction: discord.Interaction[Any], op: Operation, values: dict[str, Any]
+    ) -> None:
+        if op.name in FORM_OPS and not values.get("lyrics"):
+            await interaction.response.send_modal(forms.Form(self, op.name, values))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.run(interaction, op.name, values)
+
+    async def on_context_menu(
+        self, interaction: discord.Interaction[Any], op_name: str, message: discord.Message
+    ) -> None:
+        attachment = next((a for a in message.attachments if is_audio(a)), None)
+        track = None if attachment else track_in(message, self.client.user)
+        if attachment is None and track is None:
+            await interaction.response.send_message(
+                "That message has no audio file. Use this on a message that carries one "
+                "(MP3, WAV, OGG, M4A or FLAC), or on a Chorus result.",
+                ephemeral=True,
+            )
+            return
+        values: dict[str, Any] = {"audio": attachment} if attachment else {"track": track}
+        if op_name in forms.FORMS:
+            await interaction.response.send_modal(forms.Form(self, op_name, values))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.run(interaction, op_name, values)
+
+    async def run(
+        self, interaction: discord.Interaction[Any], op_name: str, values: dict[str, Any]
+    ) -> None:
+        """Run ``op`` for the member (the interaction is acknowledged already); say how it went."""
+        given = {k: v for k, v in values.items() if v is not None}
+        attachment = given.pop("audio", None)
+        tracks = tuple(str(given.pop(name)) for name in ("track", "other") if name in given)
+        try:
+            audio = (audio_input(attachment),) if attachment is not None else ()
+            accepted = await self.service.run(
+                Request(
+                    op=op_name,
+                    actor=self.actor(interaction),
+                    scope=self.scope_of(interaction),
+                    target=self.target(interaction),
+                    request_key=f"dc-{interaction.id}",
+                    args=given,
+                    tracks=tracks,
+                    audio=audio,
+                )
+            )
+        except Refused as exc:
+            await self.answer(interaction, f"✋ {exc}")
+            return
+        await self.answer(
+            interaction,
+            f"🎵 /{op_name} is on its way (job `{accepted.job_id}`): "
+            f"{messages.credits(accepted.price)} reserved, "
+            f"{messages.credits(accepted.available_after)} left. "
+            "Progress and results will appear in this channel.",
+        )
+
+    async def on_button(
+        self, interaction: discord.Interaction[Any], op: str, track_id: str
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with self.app.store.read() as conn:
+            track = await q.track(conn, track_id)
+        if track is None or op not in CATALOG:
+            await self.answer(interaction, "That button no longer works: its track is gone.")
+            return
+        actor, scope = self.actor(interaction), Scope(track.platform, track.scope)
+        if track.user_id != actor.user_id and not await self.service.moderation.is_moderator(
+            actor, scope
+        ):
+            await self.answer(
+                interaction,
+                "Only the member who made this track, or a moderator, can use its buttons.",
+            )
+            return
+        try:
+            accepted = await self.service.run(
+                Request(
+                    op=op,
+                    actor=actor,
+                    scope=scope,
+                    target=self.target(interaction),
+                    request_key=f"dc-{interaction.id}",
+                    tracks=(track_id,),
+                )
+            )
+        except Refused as exc:
+            await self.answer(interaction, f"✋ {exc}")
+            return
+        await self.answer(
+            interaction,
+            f"🎵 /{op} started on `{track_id}`: {messages.credits(accepted.price)} reserved.",
+        )
+
+    async def answer(self, interaction: discord.Interaction[Any], text: str) -> None:
+        """Replace the "thinking…" of a deferred interaction with ``text`` (for the member only)."""
+        await interaction.edit_original_response(content=text[:2000], allowed_mentions=NO_PINGS)
+
+    async def on_stale_form(self, interaction: discord.Interaction[Any]) -> None:
+        """A form shown before a restart cannot be run: say so instead of letting it fail."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if custom_id.startswith(forms.FORM_PREFIX) and custom_id not in self.forms:
+            await interaction.response.send_message(
+                "That form has expired. Please run the command again; nothing was charged.",
+                ephemeral=True,
+            )
+
+    async def on_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        await self.report(interaction, error)
+
+    async def report(self, interaction: discord.Interaction[Any], error: Exception) -> None:
+        """An unexpected failure: logged with its traceback, and the member told plainly."""
+        log.error("discord interaction failed: %s", type(error).__name__, exc_info=error)
+        text = "Something went wrong on Chorus's side; nothing was charged. Please try again."
+        with contextlib.suppress(discord.HTTPException):
+            if interaction.response.is_done():
+                await interaction.edit_original_response(content=text)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+
+    # --- the platform ----------------------------------------------------------------------------
+    def _channel(self, target: ReplyTarget) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(int(target.channel))
+
+    async def post_status(self, target: ReplyTarget, text: str) -> str:
+        try:
+            message = await self._channel(target).send(text[:2000], allowed_mentions=NO_PINGS)
+        except discord.HTTPException as exc:
+            raise PlatformError(f"discord: {exc.status} {exc.code}") from None
+        return str(message.id)
+
+    async def edit_status(self, target: ReplyTarget, ref: str, text: str) -> None:
+        try:
+            await self._channel(target).get_partial_message(int(ref)).edit(content=text[:2000])
+        except discord.HTTPException as exc:
+            raise PlatformError(f"discord: {exc.status} {exc.code}") from None
+
+    async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
+        """One message per result: embed, files and buttons. The nonce makes Discord return the
+        message it already created when a retry (after a crash, say) sends the same key again."""
+        files = [discord.File(a.path, filename=a.filename) for a in card.attachments]
+        view = buttons(card)
+        try:
+            message = await self._channel(target).send(
+                embed=embed(card),
+                files=files,
+                allowed_mentions=NO_PINGS,
+                nonce=nonce(key),
+                **({"view": view} if view is not None else {}),
+            )
+        except discord.Forbidden:
+            return "forbidden"  # removed from the channel, or no permission: nothing to retry
+        except discord.HTTPException as exc:
+            raise PlatformError(f"discord: {exc.status} {exc.code}") from None
+        finally:
+            for file in files:
+                file.close()
+        return str(message.id)
+
+    async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
+        try:
+            message = await self._channel(target).send(
+                text[:2000], allowed_mentions=NO_PINGS, nonce=nonce(key)
+            )
+        except discord.Forbidden:
+            return "forbidden"
+        except discord.HTTPException as exc:
+            raise PlatformError(f"discord: {exc.status} {exc.code}") from None
+        return str(message.id)
+
+
+def nonce(key: str) -> str:
+    """A message nonce (at most 25 characters) from an outbox key, the same on every retry."""
+    return hashlib.sha256(f"chorus:{key}".encode()).hexdigest()[:25]
+
+
+def is_audio(attachment: discord.Attachment) -> bool:
+    kind = (attachment.content_type or "").split(";")[0]
+    return kind.startswith(("audio/", "video/")) or attachment.filename.lower().endswith(
+        AUDIO_SUFFIXES
+    )
+
+
+def audio_input(attachment: discord.Attachment) -> AudioInput:
+    """The member's attachment for the media intake; a file that says it is not audio is
+    refused before anything is downloaded."""
+    if not is_audio(attachment):
+        raise Refused(messages.AUDIO_NOT_AUDIO)
+    return AudioInput(
+        location=attachment.url,
+        filename=attachment.filename,
+        size=attachment.size,
+        shareable=True,
+    )
+
+
+def track_in(message: discord.Message, bot: discord.ClientUser | None) -> str | None:
+    """The track ID on a Chorus result (its embed's footer), for a right-click on a result."""
+    if bot is None or message.author.id != bot.id:
+        return None
+    for shown in message.embeds:
+        footer = shown.footer.text or ""
+        if footer.startswith("ID: "):
+            return footer[4:]
+    return None

@@ -1,0 +1,268 @@
+"""``/mod``: the moderators' commands on Discord.
+
+The group is hidden from members by its default permissions (Manage Server), which a server can
+change in its integration settings; that is only a convenience. Every subcommand goes through
+the core's moderation policy, which checks Manage Server or the scope's moderator roles again,
+so a member who is shown the command, or who crafts the interaction, is still refused.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.domain import Member
+from bot.service import Refused
+
+if TYPE_CHECKING:
+    from adapters.discord.adapter import DiscordAdapter
+
+Credits = app_commands.Range[int, 1, 1_000_000]
+Reason = app_commands.Range[str, 1, 200]
+
+
+class ModGroup(app_commands.Group):
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        super().__init__(
+            name="mod",
+            description="Moderators: credits, limits, bans and settings",
+            default_permissions=discord.Permissions(manage_guild=True),
+            guild_only=True,
+        )
+        self.adapter = adapter
+
+    async def _do(self, interaction: discord.Interaction[Any], work: Any) -> None:
+        """Defer, run ``work`` (a coroutine function returning the reply), answer or refuse."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            text = await work()
+        except Refused as exc:
+            text = f"✋ {exc}"
+        await self.adapter.answer(interaction, text)
+
+    def _member(self, interaction: discord.Interaction[Any], user: discord.abc.User) -> Member:
+        return Member(self.adapter.scope_of(interaction), str(user.id))
+
+    async def _moderate(
+        self, interaction: discord.Interaction[Any], action: str, *args: Any, **kw: Any
+    ) -> Any:
+        return await self.adapter.service.moderate(
+            action, self.adapter.actor(interaction), *args, **kw
+        )
+
+    @app_commands.command(description="Give a member credits")
+    @app_commands.describe(member="Who", amount="How many credits", reason="Why (audited)")
+    async def grant(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.User,
+        amount: Credits,
+        reason: Reason | None = None,
+    ) -> None:
+        async def work() -> str:
+            balance = await self._moderate(
+                interaction, "grant", self._member(interaction, member), amount, reason
+            )
+            return f"Done. {they(balance.describe())}"
+
+        await self._do(interaction, work)
+
+    @app_commands.command(description="Take back credits a member has not spent")
+    @app_commands.describe(member="Who", amount="How many credits", reason="Why (audited)")
+    async def revoke(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.User,
+        amount: Credits,
+        reason: Reason | None = None,
+    ) -> None:
+        async def work() -> str:
+            balance = await self._moderate(
+                interaction, "revoke", self._member(interaction, member), amount, reason
+            )
+            return f"Done. {they(balance.describe())}"
+
+        await self._do(interaction, work)
+
+    @app_commands.command(description="Set a member's own limits (leave out what stays)")
+    @app_commands.describe(
+        member="Who",
+        daily_allowance="Credits added each day",
+        daily_spend_cap="Most credits spent in a day",
+        max_concurrent="Jobs at once",
+        cooldown_seconds="Seconds between commands",
+        reason="Why (audited)",
+    )
+    async def limits(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.User,
+        daily_allowance: app_commands.Range[int, 0, 100_000] | None = None,
+        daily_spend_cap: app_commands.Range[int, 0, 1_000_000] | None = None,
+        max_concurrent: app_commands.Range[int, 1, 20] | None = None,
+        cooldown_seconds: app_commands.Range[int, 0, 86_400] | None = None,
+        reason: Reason | None = None,
+    ) -> None:
+        values = {
+            "daily_allowance": daily_allowance,
+            "daily_spend_cap": daily_spend_cap,
+            "max_concurrent": max_concurrent,
+            "cooldown_seconds": cooldown_seconds,
+        }
+
+        async def work() -> str:
+            await self._moderate(
+                interaction,
+                "set_limits",
+                self._member(interaction, member),
+                reason,
+                **{k: v for k, v in values.items() if v is not None},
+            )
+            return "Limits updated."
+
+        await self._do(interaction, work)
+
+    @app_commands.command(description="Stop a member from using Chorus here")
+    @app_commands.describe(member="Who", reason="Why (audited)")
+    async def ban(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.User,
+        reason: Reason | None = None,
+    ) -> None:
+        async def work() -> str:
+            await self._moderate(interaction, "ban", self._member(interaction, member), reason)
+            return "Banned; their running jobs finish, new ones are refused."
+
+        await self._do(interaction, work)
+
+    @app_commands.command(description="Let a banned member use Chorus again")
+    @app_commands.describe(member="Who", reason="Why (audited)")
+    async def unban(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.User,
+        reason: Reason | None = None,
+    ) -> None:
+        async def work() -> str:
+            await self._moderate(interaction, "unban", self._member(interaction, member), reason)
+            return "Unbanned."
+
+        await self._do(interaction, work)
+
+    @app_commands.command(description="A member's credits, limits and spending today")
+    @app_commands.describe(member="Who")
+    async def show(self, interaction: discord.Interaction[Any], member: discord.User) -> None:
+        async def work() -> str:
+            report = await self._moderate(interaction, "show", self._member(interaction, member))
+            policy = report.policy
+            return (
+                f"{they(report.balance.describe())} Spent today: {report.spent_today}. "
+                f"Limits: {policy.max_concurrent} jobs at once, "
+                f"{policy.cooldown_seconds}s cooldown, daily allowance {policy.daily_allowance}"
+                + (", banned" if policy.banned else "")
+                + "."
+            )
+
+        await self._do(interaction, work)
+
+    @app_commands.command(description="Who changed what, newest first")
+    @app_commands.describe(member="Only changes to this member")
+    async def audit(
+        self, interaction: discord.Interaction[Any], member: discord.User | None = None
+    ) -> None:
+        async def work() -> str:
+            rows = await self._moderate(
+                interaction,
+                "audit_log",
+                self.adapter.scope_of(interaction),
+                member=str(member.id) if member else None,
+            )
+            return (
+                "\n".join(
+                    f"#{r.id} <@{r.actor}> {r.action}"
+                    + (f" <@{r.target}>" if r.target else "")
+                    + f": {r.reason}"
+                    for r in rows
+                )
+                or "Nothing yet."
+            )
+
+        await self._do(interaction, work)
+
+    @app_commands.command(description="Server-wide settings (leave everything out to see them)")
+    @app_commands.describe(
+        starting_credits="Credits a new member starts with",
+        daily_allowance="Credits added to everyone each day",
+        max_concurrent="Jobs at once per member",
+        cooldown_seconds="Seconds between a member's commands",
+        price_multiplier="Multiply every price by this",
+        pool_daily_budget="Most credits the whole server spends in a day",
+        disabled='Commands to switch off, comma-separated ("none" to clear)',
+        moderator_role="A role whose members moderate Chorus (besides Manage Server)",
+        reason="Why (audited)",
+    )
+    async def settings(
+        self,
+        interaction: discord.Interaction[Any],
+        starting_credits: app_commands.Range[int, 0, 100_000] | None = None,
+        daily_allowance: app_commands.Range[int, 0, 100_000] | None = None,
+        max_concurrent: app_commands.Range[int, 1, 20] | None = None,
+        cooldown_seconds: app_commands.Range[int, 0, 86_400] | None = None,
+        price_multiplier: app_commands.Range[float, 0.1, 10.0] | None = None,
+        pool_daily_budget: app_commands.Range[int, 1, 10_000_000] | None = None,
+        disabled: app_commands.Range[str, 1, 500] | None = None,
+        moderator_role: discord.Role | None = None,
+        reason: Reason | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "starting_credits": starting_credits,
+            "daily_allowance": daily_allowance,
+            "max_concurrent": max_concurrent,
+            "cooldown_seconds": cooldown_seconds,
+            "price_multiplier": price_multiplier,
+            "pool_daily_budget": pool_daily_budget,
+        }
+        if disabled is not None:
+            names = [n.strip().lstrip("/").lower() for n in disabled.split(",")]
+            values["disabled_ops"] = [n for n in names if n and n != "none"]
+        if moderator_role is not None:
+            values["moderator_roles"] = [str(moderator_role.id)]
+        changes = {k: v for k, v in values.items() if v is not None}
+        scope = self.adapter.scope_of(interaction)
+
+        async def work() -> str:
+            if changes:
+                policy = await self._moderate(
+                    interaction, "update_settings", scope, reason, **changes
+                )
+            else:
+                policy = await self._moderate(interaction, "settings", scope)
+            disabled_now = ", ".join(sorted(policy.disabled_ops)) or "none"
+            roles = ", ".join(f"<@&{r}>" for r in sorted(policy.moderator_roles)) or "none"
+            return (
+                f"{'Updated. ' if changes else ''}New members start with "
+                f"{policy.starting_credits} credits; daily allowance {policy.daily_allowance}; "
+                f"{policy.max_concurrent} jobs at once; cooldown {policy.cooldown_seconds}s; "
+                f"prices ×{policy.price_multiplier:g}; disabled: {disabled_now}; "
+                f"moderator roles: {roles}."
+            )
+
+        await self._do(interaction, work)
+
+    @app_commands.command(description="Credits left on the music-service account")
+    async def credits(self, interaction: discord.Interaction[Any]) -> None:
+        async def work() -> str:
+            return str(
+                await self.adapter.service.upstream_credits(
+                    self.adapter.actor(interaction), self.adapter.scope_of(interaction)
+                )
+            )
+
+        await self._do(interaction, work)
+
+
+def they(sentence: str) -> str:
+    return sentence.replace("You have", "They have")

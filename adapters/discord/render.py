@@ -1,0 +1,87 @@
+"""How results look on Discord: an embed per result and a row of buttons that outlive restarts.
+
+A button's ``custom_id`` is ``chorus:<op>:<track>``: everything else (whose track it is, where
+it lives, whether it still exists) is read from the store when it is pressed, so buttons posted
+weeks ago keep working after any number of restarts and carry nothing a member could forge
+usefully (the core checks ownership and prices again).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.domain import ResultCard
+
+if TYPE_CHECKING:
+    from adapters.discord.adapter import DiscordAdapter
+
+BUTTON_TEMPLATE = r"chorus:(?P<op>[a-z]{1,20}):(?P<track>[0-9a-f]{6})"
+EMBED_COLOUR = discord.Colour(0x7C5CFF)
+LYRICS_SHOWN = 1000  # an embed field holds 1024 characters; longer lyrics go in the file
+
+
+def minutes(seconds: float | None) -> str:
+    if not seconds:
+        return ""
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+def embed(card: ResultCard) -> discord.Embed:
+    """Title, style and length; the lyrics folded behind a spoiler so the channel stays tidy."""
+    shown = discord.Embed(title=card.title[:256], colour=EMBED_COLOUR)
+    details = [part for part in (card.tags or "", minutes(card.duration)) if part]
+    if details:
+        shown.description = " · ".join(details)[:4000]
+    if card.link:
+        shown.add_field(name="Audio", value=f"[Listen]({card.link}) (too big to attach here)")
+    if card.text:
+        shown.add_field(name="Result", value=card.text[:1024], inline=False)
+    if card.lyrics:
+        lyrics = card.lyrics.replace("||", "| |")
+        cut = lyrics if len(lyrics) <= LYRICS_SHOWN else lyrics[:LYRICS_SHOWN] + "…"
+        shown.add_field(name="Lyrics", value=f"||{cut}||", inline=False)
+    if card.cover_url:
+        shown.set_thumbnail(url=card.cover_url)
+    if card.track_id:
+        shown.set_footer(text=f"ID: {card.track_id}")
+    return shown
+
+
+class ResultButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_TEMPLATE):
+    """One follow-up on a posted result; discord.py rebuilds it from the ``custom_id`` alone."""
+
+    def __init__(self, op: str, track_id: str, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or op,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"chorus:{op}:{track_id}",
+            )
+        )
+        self.op, self.track_id = op, track_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: Any,
+        /,
+    ) -> ResultButton:
+        return cls(match["op"], match["track"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        adapter: DiscordAdapter = interaction.client.chorus
+        await adapter.on_button(interaction, self.op, self.track_id)
+
+
+def buttons(card: ResultCard) -> discord.ui.View | None:
+    """The card's actions, five to a row; ``None`` when there are none."""
+    if not card.actions:
+        return None
+    view = discord.ui.View(timeout=None)
+    for action in card.actions[:25]:
+        view.add_item(ResultButton(action.op, action.track_id, action.label))
+    return view

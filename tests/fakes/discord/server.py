@@ -1,0 +1,748 @@
+"""A fake Discord (REST API v10 + Gateway v10) on loopback that the unmodified discord.py uses.
+
+One aiohttp server serves ``/api/v10/...`` (REST), ``/gateway`` (the websocket, JSON encoding,
+zlib-stream or zstd-stream compression as the client asks) and ``/cdn/...`` (attachment bytes).
+Point discord.py at it with :meth:`FakeDiscord.aim`.
+
+It is strict where Discord is strict, so a bot bug fails a test instead of passing here and
+breaking in production: an interaction answered twice (40060), answered after three seconds or
+unknown (10062), an original response edited before any callback (10015), an autocomplete answer
+to anything but an autocomplete, a modal after a defer, a message over Discord's limits (50035),
+files over the guild's upload limit (40005), editing a message someone else wrote (50005). Every
+REST request is kept in :attr:`requests`, the surface tests assert on; :meth:`fail_next` injects
+rate limits the way Discord sends them (``Via`` header, ``retry_after`` body) or other errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mimetypes
+import re
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+import yarl
+from aiohttp import WSMsgType, web
+
+from tests.fakes.discord import payloads as p
+from tests.fakes.discord.payloads import Json
+
+try:  # discord.py asks for zstd-stream instead of zlib-stream when zstandard is importable
+    import zstandard
+except ImportError:  # pragma: no cover - depends on the environment
+    zstandard = None
+
+TIER_UPLOAD_LIMITS = {0: 10 * 1024 * 1024, 1: 10 * 1024 * 1024, 2: 50 << 20, 3: 100 << 20}
+EPHEMERAL, LOADING = 64, 128
+CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_DEFER_UPDATE, CALLBACK_UPDATE = 4, 5, 6, 7
+CALLBACK_AUTOCOMPLETE, CALLBACK_MODAL = 8, 9
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    """discord.py decodes JSON only when Content-Type is exactly ``application/json``."""
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def error(status: int, code: int, message: str, **extra: Any) -> Any:
+    return json_response({"message": message, "code": code, **extra}, status)
+
+
+class Invalid(Exception):
+    """A request body Discord would refuse with 50035 Invalid Form Body."""
+
+
+@dataclass
+class Request:
+    """One REST request as the server saw it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any = None  # the JSON body, or a multipart request's ``payload_json``
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)  # (field, filename, data)
+    authorised: bool = False  # carried the bot token
+    at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class Interaction:
+    """An interaction Discord handed to the bot, and what the bot has done with it."""
+
+    payload: Json
+    dispatched: float
+    response: int | None = None
+    acknowledged: float | None = None
+    original: str | None = None  # the id of the message the original response is
+    choices: list[Json] | None = None  # an autocomplete answer
+    modal: Json | None = None
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: str
+    status: int
+    body: Json
+    headers: dict[str, str]
+
+
+class GatewaySession:
+    """One websocket connection: its compression context and sequence numbers."""
+
+    def __init__(self, ws: web.WebSocketResponse, compress: str | None) -> None:
+        self.ws = ws
+        self.seq = 0
+        self.identify: Json | None = None
+        self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
+        self._zstd = (
+            zstandard.ZstdCompressor().compressobj()
+            if compress == "zstd-stream" and zstandard is not None
+            else None
+        )
+
+    async def send(self, payload: Json) -> None:
+        raw = json.dumps(payload).encode()
+        if self._zlib is not None:  # one zlib stream per connection, each message sync-flushed
+            await self.ws.send_bytes(self._zlib.compress(raw) + self._zlib.flush(zlib.Z_SYNC_FLUSH))
+        elif self._zstd is not None:
+            block = zstandard.COMPRESSOBJ_FLUSH_BLOCK
+            await self.ws.send_bytes(self._zstd.compress(raw) + self._zstd.flush(block))
+        else:
+            await self.ws.send_str(raw.decode())
+
+    async def dispatch(self, event: str, data: Json) -> None:
+        self.seq += 1
+        await self.send({"op": 0, "t": event, "s": self.seq, "d": data})
+
+
+class FakeDiscord:
+    def __init__(self, token: str = "FAKE.DISCORD.BOT-TOKEN-0123456789") -> None:
+        self.token = token
+        self.app_id = p.snowflake()
+        self.bot_user = p.user("Chorus", bot=True, user_id=self.app_id)
+        self.owner = p.user("Owner")
+        self.guilds: list[Json] = []
+        self.requests: list[Request] = []
+        self.commands: dict[str, list[Json]] = {}  # "global" or a guild id -> registered commands
+        self.messages: dict[str, Json] = {}  # every message, by id
+        self.interactions: dict[str, Interaction] = {}  # by token
+        self.ack_deadline = 3.0  # seconds Discord waits for the first response
+        self.heartbeat_interval_ms = 41_250
+        self.sessions: list[GatewaySession] = []
+        self._cdn: dict[str, tuple[bytes, str]] = {}
+        self._nonces: dict[tuple[str, str], str] = {}
+        self._faults: list[Fault] = []
+        self._changed = asyncio.Condition()
+        self._ready = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self._routes: list[tuple[str, str, Any]] = [
+            ("GET", r"/users/@me", self._get_me),
+            ("GET", r"/oauth2/applications/@me", self._get_app),
+            ("GET", r"/gateway(/bot)?", self._get_gateway),
+            ("PUT", r"/applications/(?P<app>\d+)(/guilds/(?P<guild>\d+))?/commands", self._sync),
+            ("POST", r"/interactions/(?P<iid>\d+)/(?P<tok>[^/]+)/callback", self._callback),
+            (
+                "PATCH",
+                r"/webhooks/(?P<app>\d+)/(?P<tok>[^/]+)/messages/(?P<mid>@original|\d+)",
+                self._edit_response,
+            ),
+            ("POST", r"/webhooks/(?P<app>\d+)/(?P<tok>[^/]+)", self._followup),
+            ("POST", r"/channels/(?P<cid>\d+)/messages", self._send),
+            ("PATCH", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._edit),
+        ]
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(client_max_size=200 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/cdn/{path:.+}", self._serve_cdn)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        assert site._server is not None
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for session in list(self.sessions):
+            await session.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def aim(self, monkeypatch: Any) -> None:
+        """Point discord.py here (it has no public base-URL option): REST and the gateway."""
+        monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{self.port}/api/v10")
+        monkeypatch.setattr(
+            discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(self.gateway_url)
+        )
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # --- the world -------------------------------------------------------------------------------
+    def add_guild(self, name: str = "Music Club", *, premium_tier: int = 0) -> Json:
+        guild = p.guild(name, self.owner["id"], self.bot_user, premium_tier=premium_tier)
+        for channel in guild["channels"]:
+            channel["guild_id"] = guild["id"]
+        self.guilds.append(guild)
+        return guild
+
+    def add_role(self, guild: Json, name: str, permissions: int = 0) -> str:
+        role_id = p.snowflake()
+        guild["roles"].append(p.role(role_id, name, permissions))
+        return role_id
+
+    def upload_limit(self, guild: Json | None) -> int:
+        return TIER_UPLOAD_LIMITS[guild.get("premium_tier") or 0] if guild else 10 * 1024 * 1024
+
+    def add_attachment(
+        self, filename: str, data: bytes, content_type: str | None, *, size: int | None = None
+    ) -> Json:
+        """Bytes on the CDN, and the attachment object that points at them."""
+        attachment_id = p.snowflake()
+        path = f"attachments/{attachment_id}/{filename}"
+        self._cdn[path] = (data, content_type or "application/octet-stream")
+        url = f"http://127.0.0.1:{self.port}/cdn/{path}"
+        return p.attachment(attachment_id, filename, size or len(data), url, content_type)
+
+    def post(self, guild: Json, author: Json, content: str = "", **extra: Any) -> Json:
+        """A member's message in the guild's first channel (say, one carrying an audio file)."""
+        channel = guild["channels"][0]
+        message = p.message(channel["id"], author, content, guild_id=guild["id"], **extra)
+        self.messages[message["id"]] = message
+        return message
+
+    def channel_messages(self, guild: Json) -> list[Json]:
+        channel = guild["channels"][0]["id"]
+        return [m for m in self.messages.values() if m["channel_id"] == channel]
+
+    def fail_next(
+        self, method: str, pattern: str, *, status: int = 429, retry_after: float = 0.2
+    ) -> None:
+        """The next matching request gets ``status``; 429 the way Discord rate-limits."""
+        if status == 429:
+            body: Json = {"message": "You are being rate limited.", "retry_after": retry_after}
+            body["global"] = False
+            headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry_after)))}
+        else:
+            body, headers = {"message": f"{status}: injected", "code": 0}, {}
+        self._faults.append(Fault(method, pattern, status, body, headers))
+
+    # --- interactions, as members cause them ----------------------------------------------------
+    async def interact(
+        self,
+        kind: int,
+        data: Json,
+        who: Json,
+        guild: Json | None,
+        *,
+        permissions: int = p.EVERYONE_PERMISSIONS,
+        roles: tuple[str, ...] = (),
+        source: Json | None = None,
+        dm_channel: Json | None = None,
+    ) -> Json:
+        channel = (
+            {**guild["channels"][0], "guild_id": guild["id"]}
+            if guild
+            else dm_channel or p.channel(None, "dm", kind=1)
+        )
+        payload = p.interaction(
+            kind,
+            data,
+            app_id=self.app_id,
+            who=who,
+            channel_=channel,
+            guild_id=guild["id"] if guild else None,
+            permissions=permissions,
+            roles=roles,
+            attachment_size_limit=self.upload_limit(guild),
+            source=source,
+        )
+        self.interactions[payload["token"]] = Interaction(payload, time.perf_counter())
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def command(
+        self,
+        who: Json,
+        name: str,
+        options: list[Json] | None = None,
+        *,
+        guild: Json | None,
+        resolved: Json | None = None,
+        **how: Any,
+    ) -> Json:
+        data = p.command_data(name, options or [], resolved)
+        return await self.interact(p.COMMAND, data, who, guild, **how)
+
+    async def context_menu(self, who: Json, name: str, target: Json, *, guild: Json) -> Json:
+        data = p.message_command_data(name, target)
+        return await self.interact(p.COMMAND, data, who, guild)
+
+    async def press(
+        self, who: Json, message: Json, custom_id: str, *, guild: Json, **how: Any
+    ) -> Json:
+        data = p.component_data(custom_id)
+        return await self.interact(p.COMPONENT, data, who, guild, source=message, **how)
+
+    async def submit(self, who: Json, modal: Json, values: dict[str, str], *, guild: Json) -> Json:
+        data = p.modal_data(modal["custom_id"], values)
+        return await self.interact(p.MODAL_SUBMIT, data, who, guild)
+
+    async def autocomplete(
+        self, who: Json, name: str, options: list[Json], *, guild: Json
+    ) -> list[Json]:
+        data = p.command_data(name, options)
+        sent = await self.interact(p.AUTOCOMPLETE, data, who, guild)
+        await self.wait_until(lambda: self.state(sent).choices is not None)
+        return self.state(sent).choices or []
+
+    def state(self, interaction: Json) -> Interaction:
+        return self.interactions[interaction["token"]]
+
+    async def responded(self, interaction: Json) -> Interaction:
+        await self.wait_until(lambda: self.state(interaction).response is not None)
+        return self.state(interaction)
+
+    async def reply(self, interaction: Json, patience: float = 30) -> Json:
+        """The interaction's original response once it says something (not just "thinking")."""
+
+        def said() -> bool:
+            original = self.state(interaction).original
+            return original is not None and not self.messages[original]["flags"] & LOADING
+
+        await self.wait_until(said, patience)
+        original = self.state(interaction).original
+        assert original is not None
+        return self.messages[original]
+
+    # --- waiting and looking ---------------------------------------------------------------------
+    def requests_to(self, method: str, pattern: str) -> list[Request]:
+        return [r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)]
+
+    async def wait_for(
+        self, method: str, pattern: str, count: int = 1, patience: float = 30
+    ) -> list[Request]:
+        await self.wait_until(lambda: len(self.requests_to(method, pattern)) >= count, patience)
+        return self.requests_to(method, pattern)
+
+    async def wait_until(self, check: Any, patience: float = 30) -> None:
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(check), patience)
+            except TimeoutError:
+                seen = [f"{r.method} {r.path}" for r in self.requests[-15:]]
+                raise AssertionError(f"timed out; the last requests were {seen}") from None
+
+    async def wait_until_ready(self, patience: float = 10) -> None:
+        await asyncio.wait_for(self._ready.wait(), patience)
+
+    async def _touch(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # --- gateway ---------------------------------------------------------------------------------
+    async def dispatch(self, event: str, data: Json) -> None:
+        for session in list(self.sessions):
+            if session.identify is not None:
+                await session.dispatch(event, data)
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        session = GatewaySession(ws, request.query.get("compress"))
+        self.sessions.append(session)
+        await session.send({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        try:
+            async for frame in ws:
+                if frame.type != WSMsgType.TEXT:
+                    continue
+                message = json.loads(frame.data)
+                op, data = message["op"], message.get("d")
+                if op == 1:  # heartbeat
+                    await session.send({"op": 11})
+                elif op == 2:  # identify
+                    if data["token"] != self.token:
+                        await ws.close(code=4004, message=b"Authentication failed.")
+                        break
+                    session.identify = data
+                    await self._identified(session)
+                elif op == 6:  # resume
+                    session.identify = data
+                    await session.dispatch("RESUMED", {})
+        finally:
+            self.sessions.remove(session)
+        return ws
+
+    async def _identified(self, session: GatewaySession) -> None:
+        await session.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": self.bot_user,
+                "session_id": f"session-{p.snowflake()}",
+                "resume_gateway_url": self.gateway_url,
+                "session_type": "normal",
+                "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
+                "application": {"id": self.app_id, "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+                "presences": [],
+                "geo_ordered_rtc_regions": [],
+            },
+        )
+        for guild in self.guilds:
+            await session.dispatch("GUILD_CREATE", guild)
+        self._ready.set()
+
+    # --- REST plumbing ---------------------------------------------------------------------------
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        auth = request.headers.get("Authorization")
+        if auth not in (f"Bot {self.token}", None):
+            return error(401, 0, "401: Unauthorized")
+        record = Request(request.method, path, dict(request.query), authorised=auth is not None)
+        if request.content_type == "multipart/form-data":
+            async for part in await request.multipart():
+                if part.name == "payload_json":  # type: ignore[union-attr]
+                    record.json = json.loads(await part.text())  # type: ignore[union-attr]
+                elif part.filename is not None:  # type: ignore[union-attr]
+                    data = await part.read()  # type: ignore[union-attr]
+                    record.files.append((str(part.name), part.filename, bytes(data)))  # type: ignore[union-attr]
+        elif request.can_read_body:
+            record.json = await request.json()
+        self.requests.append(record)
+        try:
+            return await self._route(record)
+        finally:
+            await self._touch()
+
+    async def _route(self, record: Request) -> web.Response:
+        for fault in self._faults:
+            if fault.method == record.method and re.fullmatch(fault.pattern, record.path):
+                self._faults.remove(fault)
+                return json_response(fault.body, fault.status, fault.headers)
+        for method, pattern, handler in self._routes:
+            match = re.fullmatch(pattern, record.path)
+            if match and method == record.method:
+                if not record.authorised and not record.path.startswith(
+                    ("/interactions/", "/webhooks/")
+                ):
+                    return error(401, 0, "401: Unauthorized")
+                arguments = {k: v for k, v in match.groupdict().items() if v}
+                try:
+                    response: web.Response = await handler(record, **arguments)
+                except Invalid as exc:
+                    return error(400, 50035, "Invalid Form Body", errors=str(exc))
+                except TooLarge:
+                    return error(413, 40005, "Request entity too large")
+                return response
+        return error(404, 0, "404: Not Found")
+
+    async def _serve_cdn(self, request: web.Request) -> web.Response:
+        found = self._cdn.get(request.match_info["path"])
+        if found is None:
+            return web.Response(status=404)
+        return web.Response(body=found[0], content_type=found[1])
+
+    def _guild_of(self, channel_id: str) -> Json | None:
+        for guild in self.guilds:
+            if any(c["id"] == channel_id for c in guild["channels"]):
+                return guild
+        return None
+
+    def _compose(
+        self, channel_id: str, body: Json, files: list[tuple[str, str, bytes]], **how: Any
+    ) -> Json:
+        """A message as Discord would store it, after checking it against Discord's limits."""
+        check_message(body, files)
+        guild = self._guild_of(channel_id)
+        limit = self.upload_limit(guild)
+        if sum(len(data) for _, _, data in files) > limit:
+            raise TooLarge
+        attachments = []
+        for _, filename, data in files:
+            kind = mimetypes.guess_type(filename)[0]
+            attachments.append(self.add_attachment(filename, data, kind))
+        message = p.message(
+            channel_id,
+            self.bot_user,
+            body.get("content") or "",
+            guild_id=guild["id"] if guild else None,
+            attachments=attachments,
+            embeds=body.get("embeds") or [],
+            components=body.get("components") or [],
+            flags=body.get("flags") or 0,
+            **how,
+        )
+        message["allowed_mentions"] = body.get("allowed_mentions")
+        self.messages[message["id"]] = message
+        return message
+
+    def _revise(self, message: Json, body: Json, files: list[tuple[str, str, bytes]]) -> Json:
+        merged = {k: v for k, v in message.items() if k in ("content", "embeds", "components")}
+        merged.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+        check_message(merged, files)
+        message.update(merged)
+        if "attachments" in body or files:
+            kept = [
+                a
+                for a in message["attachments"]
+                if any(str(keep.get("id")) == a["id"] for keep in body.get("attachments") or [])
+            ]
+            for _, filename, data in files:
+                kept.append(self.add_attachment(filename, data, mimetypes.guess_type(filename)[0]))
+            message["attachments"] = kept
+        message["flags"] = message["flags"] & ~LOADING
+        message["edited_timestamp"] = p.iso_now()
+        return message
+
+    # --- REST endpoints --------------------------------------------------------------------------
+    async def _get_me(self, record: Request) -> web.Response:
+        return json_response(self.bot_user)
+
+    async def _get_app(self, record: Request) -> web.Response:
+        return json_response(
+            {
+                "id": self.app_id,
+                "name": "Chorus",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": self.owner,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "summary": "",
+                "team": None,
+                "interactions_endpoint_url": None,
+            }
+        )
+
+    async def _get_gateway(self, record: Request) -> web.Response:
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+
+    async def _sync(self, record: Request, app: str, guild: str = "global") -> web.Response:
+        if app != self.app_id:
+            return error(403, 50001, "Missing Access")
+        registered = []
+        for command in record.json:
+            check_command(command)
+            registered.append(
+                {
+                    "id": p.snowflake(),
+                    "application_id": app,
+                    "version": p.snowflake(),
+                    "type": 1,
+                    "default_member_permissions": None,
+                    "nsfw": False,
+                    "options": [],
+                    **command,
+                    **({"guild_id": guild} if guild != "global" else {}),
+                }
+            )
+        self.commands[guild] = registered
+        return json_response(registered)
+
+    async def _callback(self, record: Request, iid: str, tok: str) -> web.Response:
+        state = self.interactions.get(tok)
+        if state is None or state.payload["id"] != iid:
+            return error(404, 10062, "Unknown interaction")
+        if time.perf_counter() - state.dispatched > self.ack_deadline and state.response is None:
+            return error(404, 10062, "Unknown interaction")
+        if state.response is not None:
+            return error(400, 40060, "Interaction has already been acknowledged.")
+        kind, data = record.json["type"], record.json.get("data") or {}
+        source = state.payload["type"]
+        allowed = {
+            p.COMMAND: {CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_MODAL},
+            p.COMPONENT: {CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_DEFER_UPDATE},
+            p.MODAL_SUBMIT: {CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_DEFER_UPDATE},
+            p.AUTOCOMPLETE: {CALLBACK_AUTOCOMPLETE},
+        }[source] | ({CALLBACK_UPDATE} if source == p.COMPONENT else set())
+        if kind not in allowed:
+            return error(400, 40094, f"Interaction callback type {kind} is not valid here")
+        channel = state.payload["channel_id"]
+        if kind == CALLBACK_AUTOCOMPLETE:
+            choices = data.get("choices") or []
+            if len(choices) > 25 or any(len(c["name"]) > 100 for c in choices):
+                raise Invalid("choices: at most 25, names at most 100 characters")
+            state.choices = choices
+        elif kind == CALLBACK_MODAL:
+            check_modal(data)
+            state.modal = data
+        elif kind == CALLBACK_MESSAGE:
+            made = self._compose(channel, data, record.files, webhook_id=self.app_id)
+            state.original = made["id"]
+        elif kind == CALLBACK_DEFER:
+            flags = (data.get("flags") or 0) | LOADING
+            body = {"content": "", "flags": flags}
+            state.original = self._compose(channel, body, [], webhook_id=self.app_id)["id"]
+        elif kind == CALLBACK_UPDATE:
+            source_id = state.payload["message"]["id"]
+            self._revise(self.messages[source_id], data, record.files)
+            state.original = source_id
+        else:  # a deferred update: the original response is the message the button is on
+            state.original = state.payload["message"]["id"]
+        state.response, state.acknowledged = kind, record.at
+        if record.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        answer: Json = {
+            "interaction": {
+                "id": iid,
+                "type": source,
+                "response_message_loading": kind == CALLBACK_DEFER,
+                "response_message_ephemeral": bool((data.get("flags") or 0) & EPHEMERAL),
+            },
+            "resource": {"type": kind},
+        }
+        if kind in (CALLBACK_MESSAGE, CALLBACK_UPDATE) and state.original:
+            answer["interaction"]["response_message_id"] = state.original
+            answer["resource"]["message"] = self.messages[state.original]
+        return json_response(answer)
+
+    async def _edit_response(self, record: Request, app: str, tok: str, mid: str) -> web.Response:
+        state = self.interactions.get(tok)
+        if app != self.app_id or state is None or state.response is None:
+            return error(404, 10015, "Unknown Webhook")
+        target = state.original if mid == "@original" else mid
+        if target is None or target not in self.messages:
+            return error(404, 10008, "Unknown Message")
+        return json_response(self._revise(self.messages[target], record.json or {}, record.files))
+
+    async def _followup(self, record: Request, app: str, tok: str) -> web.Response:
+        state = self.interactions.get(tok)
+        if app != self.app_id or state is None or state.response is None:
+            return error(404, 10015, "Unknown Webhook")
+        channel = state.payload["channel_id"]
+        return json_response(
+            self._compose(channel, record.json or {}, record.files, webhook_id=app)
+        )
+
+    async def _send(self, record: Request, cid: str) -> web.Response:
+        if self._guild_of(cid) is None and not any(
+            s.payload["channel_id"] == cid for s in self.interactions.values()
+        ):
+            return error(404, 10003, "Unknown Channel")
+        body = record.json or {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            if len(str(nonce)) > 25:
+                raise Invalid("nonce: at most 25 characters")
+            earlier = self._nonces.get((cid, str(nonce)))
+            if earlier is not None:  # Discord returns the message it already created
+                return json_response(self.messages[earlier])
+        message = self._compose(cid, body, record.files, nonce=nonce)
+        if nonce is not None:
+            self._nonces[(cid, str(nonce))] = message["id"]
+        return json_response(message)
+
+    async def _edit(self, record: Request, cid: str, mid: str) -> web.Response:
+        message = self.messages.get(mid)
+        if message is None or message["channel_id"] != cid:
+            return error(404, 10008, "Unknown Message")
+        if message["author"]["id"] != self.app_id:
+            return error(403, 50005, "Cannot edit a message authored by another user")
+        return json_response(self._revise(message, record.json or {}, record.files))
+
+
+class TooLarge(Exception):
+    """The files are over the upload limit of the channel's guild."""
+
+
+def check_message(body: Json, files: list[tuple[str, str, bytes]]) -> None:
+    """Discord's message limits, the ones a bot can trip over."""
+    if len(body.get("content") or "") > 2000:
+        raise Invalid("content: at most 2000 characters")
+    embeds = body.get("embeds") or []
+    if len(embeds) > 10:
+        raise Invalid("embeds: at most 10")
+    total = 0
+    for embed in embeds:
+        sizes = {
+            "title": (len(embed.get("title") or ""), 256),
+            "description": (len(embed.get("description") or ""), 4096),
+            "footer": (len((embed.get("footer") or {}).get("text") or ""), 2048),
+            "fields": (len(embed.get("fields") or []), 25),
+        }
+        for name, (size, limit) in sizes.items():
+            if size > limit:
+                raise Invalid(f"embed {name}: at most {limit}")
+        for embed_field in embed.get("fields") or []:
+            if len(embed_field["name"]) > 256 or len(embed_field["value"]) > 1024:
+                raise Invalid("embed field: name at most 256, value at most 1024 characters")
+            total += len(embed_field["name"]) + len(embed_field["value"])
+        total += sizes["title"][0] + sizes["description"][0] + sizes["footer"][0]
+    if total > 6000:
+        raise Invalid("embeds: at most 6000 characters in all")
+    rows = body.get("components") or []
+    if len(rows) > 5:
+        raise Invalid("components: at most 5 rows")
+    seen: set[str] = set()
+    for row in rows:
+        if row.get("type") != 1 or not 1 <= len(row.get("components") or []) <= 5:
+            raise Invalid("components: each row is an action row of 1 to 5 buttons")
+        for button in row["components"]:
+            custom_id = button.get("custom_id")
+            if button.get("style") == 5:
+                if custom_id or not button.get("url"):
+                    raise Invalid("link buttons have a url and no custom_id")
+                continue
+            if not custom_id or len(custom_id) > 100 or custom_id in seen:
+                raise Invalid("custom_id: required, unique, at most 100 characters")
+            if len(button.get("label") or "") > 80:
+                raise Invalid("button label: at most 80 characters")
+            seen.add(custom_id)
+    if len(files) > 10:
+        raise Invalid("files: at most 10")
+
+
+def check_command(command: Json) -> None:
+    name_ok = re.fullmatch(r"[-_\w]{1,32}", command["name"])
+    if command.get("type", 1) == 1 and (not name_ok or command["name"] != command["name"].lower()):
+        raise Invalid(f"command name {command['name']!r}")
+    if command.get("type", 1) == 1 and not 1 <= len(command.get("description") or "") <= 100:
+        raise Invalid(f"{command['name']}: description 1 to 100 characters")
+    options = command.get("options") or []
+    if len(options) > 25:
+        raise Invalid(f"{command['name']}: at most 25 options")
+    required_done = False
+    for option in options:
+        if option["type"] in (1, 2):
+            check_command({**option, "type": 1})
+            continue
+        if not re.fullmatch(r"[-_a-z0-9]{1,32}", option["name"]):
+            raise Invalid(f"option name {option['name']!r}")
+        if not 1 <= len(option.get("description") or "") <= 100:
+            raise Invalid(f"option {option['name']}: description 1 to 100 characters")
+        if option.get("required"):
+            if required_done:
+                raise Invalid(f"{command['name']}: required options come first")
+        else:
+            required_done = True
+        if option.get("autocomplete") and option.get("choices"):
+            raise Invalid(f"option {option['name']}: autocomplete and choices both set")
+        if len(option.get("choices") or []) > 25:
+            raise Invalid(f"option {option['name']}: at most 25 choices")
+
+
+def check_modal(data: Json) -> None:
+    if not data.get("custom_id") or len(data["custom_id"]) > 100:
+        raise Invalid("modal custom_id: required, at most 100 characters")
+    if not 1 <= len(data.get("title") or "") <= 45:
+        raise Invalid("modal title: 1 to 45 characters")
+    rows = data.get("components") or []
+    if not 1 <= len(rows) <= 5:
+        raise Invalid("modal: 1 to 5 components")
