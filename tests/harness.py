@@ -88,5 +88,5 @@ async def chorus(
         try:
             yield harness
         finally:
-            await app.stop()
+            await harness.app.stop()  # a test may have restarted it
             await asyncio.sleep(0)

@@ -138,6 +138,9 @@ class FakeDiscord:
         self.heartbeat_interval_ms = 41_250
         self.sessions: list[GatewaySession] = []
         self._cdn: dict[str, tuple[bytes, str]] = {}
+        self.cdn_fetches: list[str] = []  # attachment URLs downloaded, in order
+        self.rate_limited = 0  # 429s sent
+        self.rejected_uploads = 0  # 413s sent: files over the guild's limit
         self._nonces: dict[tuple[str, str], str] = {}
         self._faults: list[Fault] = []
         self._changed = asyncio.Condition()
@@ -198,10 +201,12 @@ class FakeDiscord:
         self.guilds.append(guild)
         return guild
 
-    def add_role(self, guild: Json, name: str, permissions: int = 0) -> str:
-        role_id = p.snowflake()
-        guild["roles"].append(p.role(role_id, name, permissions))
-        return role_id
+    async def add_role(self, guild: Json, name: str, permissions: int = 0) -> str:
+        """A new role, announced to connected bots as Discord does (GUILD_ROLE_CREATE)."""
+        role = p.role(p.snowflake(), name, permissions)
+        guild["roles"].append(role)
+        await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": guild["id"], "role": role})
+        return str(role["id"])
 
     def upload_limit(self, guild: Json | None) -> int:
         return TIER_UPLOAD_LIMITS[guild.get("premium_tier") or 0] if guild else 10 * 1024 * 1024
@@ -432,6 +437,7 @@ class FakeDiscord:
         for fault in self._faults:
             if fault.method == record.method and re.fullmatch(fault.pattern, record.path):
                 self._faults.remove(fault)
+                self.rate_limited += fault.status == 429
                 return json_response(fault.body, fault.status, fault.headers)
         for method, pattern, handler in self._routes:
             match = re.fullmatch(pattern, record.path)
@@ -446,12 +452,14 @@ class FakeDiscord:
                 except Invalid as exc:
                     return error(400, 50035, "Invalid Form Body", errors=str(exc))
                 except TooLarge:
+                    self.rejected_uploads += 1
                     return error(413, 40005, "Request entity too large")
                 return response
         return error(404, 0, "404: Not Found")
 
     async def _serve_cdn(self, request: web.Request) -> web.Response:
         found = self._cdn.get(request.match_info["path"])
+        self.cdn_fetches.append(str(request.url))
         if found is None:
             return web.Response(status=404)
         return web.Response(body=found[0], content_type=found[1])
@@ -546,6 +554,7 @@ class FakeDiscord:
                     "application_id": app,
                     "version": p.snowflake(),
                     "type": 1,
+                    "description": "",  # context menus have none; Discord sends ""
                     "default_member_permissions": None,
                     "nsfw": False,
                     "options": [],

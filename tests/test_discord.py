@@ -1,0 +1,405 @@
+"""The Discord adapter, driven through a fake Discord by the real discord.py."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from adapters.discord import DiscordAdapter
+from bot.app import App
+from bot.catalog import CATALOG
+from bot.domain import Member, ReplyTarget, ResultCard, Scope
+from bot.store import jobs as q
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord import payloads as dc
+from tests.fakes.discord.payloads import Json
+from tests.harness import ENGINE, Chorus, chorus
+
+ALICE = dc.user("Alice")
+BOB = dc.user("Bob")
+ADA = dc.user("Ada")  # has Manage Server
+ROLE_MOD = dc.user("Rhea")  # holds the moderator role the server configured
+MESSAGES = r"/channels/\d+/messages"
+
+
+def mp3(seconds: float = 6.0) -> bytes:
+    out = io.BytesIO()
+    t = np.arange(int(44100 * seconds)) / 44100
+    sf.write(out, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), 44100, format="MP3")
+    return out.getvalue()
+
+
+@dataclass
+class Discord:
+    fake: FakeDiscord
+    guild: Json
+    chorus: Chorus
+    adapter: DiscordAdapter
+
+    async def start(self) -> None:
+        self.adapter = DiscordAdapter(self.chorus.app, self.fake.token, ready_timeout=0.05)
+        await self.adapter.start()
+
+    async def restart(self) -> None:
+        """Stop the bot and its core, and start both again on the same data, as after a crash."""
+        await self.adapter.stop()
+        await self.chorus.app.stop()
+        self.chorus.app = await App.create(
+            self.chorus.app.settings, engine_config=ENGINE, local_public=True
+        )
+        await self.chorus.app.start()
+        await self.start()
+
+    async def slash(self, who: Json, name: str, *options: Json, **how: Any) -> Json:
+        return await self.fake.command(who, name, list(options), guild=self.guild, **how)
+
+    async def reply(self, interaction: Json) -> str:
+        return str((await self.fake.reply(interaction))["content"])
+
+    def posted(self) -> list[Json]:
+        """What the bot posted in the channel for everyone (not its answers to interactions)."""
+        return [
+            m
+            for m in self.fake.channel_messages(self.guild)
+            if m["author"]["id"] == self.fake.app_id and "webhook_id" not in m
+        ]
+
+    def results(self) -> list[Json]:
+        """Result messages: the ones with an embed (status messages are plain text)."""
+        return [m for m in self.posted() if m["embeds"]]
+
+    async def wait_for_results(self, count: int) -> list[Json]:
+        await self.fake.wait_until(lambda: len(self.results()) >= count, patience=60)
+        await self.settled()
+        return self.results()
+
+    async def settled(self) -> None:
+        """Every job finished and every result delivered."""
+        async with asyncio.timeout(60):
+            while True:
+                async with self.chorus.app.store.read() as conn:
+                    states = await q.state_counts(conn)
+                    outbox = await q.outbox_counts(conn)
+                busy = sum(n for s, n in states.items() if s not in q.TERMINAL)
+                if not busy and not outbox.get("pending"):
+                    return
+                await asyncio.sleep(0.02)
+
+    async def credits(self, who: Json) -> int:
+        member = Member(Scope("discord", self.guild["id"]), who["id"])
+        return (await self.chorus.app.ledger.balance(member)).available
+
+
+@pytest.fixture
+async def discord_bot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Discord]:
+    caplog.set_level(logging.WARNING)
+    fake = FakeDiscord()
+    await fake.start()
+    fake.aim(monkeypatch)
+    guild = fake.add_guild()
+    async with chorus(tmp_path) as harness:
+        handle = Discord(fake, guild, harness, None)  # type: ignore[arg-type]
+        await handle.start()
+        try:
+            yield handle
+        finally:
+            await handle.adapter.stop()
+            await fake.stop()
+    errors = [
+        f"{r.name}: {r.getMessage()}"
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and r.name.startswith(("discord", "adapters"))
+    ]
+    assert errors == [], "discord.py or the adapter logged errors"
+
+
+def track_of(message: Json) -> str | None:
+    footer = str(message["embeds"][0].get("footer", {}).get("text", ""))
+    return footer[4:] if footer.startswith("ID: ") else None
+
+
+def buttons_of(message: Json) -> list[str]:
+    return [b["custom_id"] for row in message["components"] for b in row["components"]]
+
+
+async def test_the_commands_published_are_the_catalog(discord_bot: Discord) -> None:
+    [sync] = discord_bot.fake.requests_to("PUT", r"/applications/\d+/commands")
+    published = {c["name"]: c for c in sync.json}
+    assert set(CATALOG) | {"credits", "mysongs", "help", "mod"} <= set(published)
+    menus = {c["name"] for c in sync.json if c.get("type") == 3}
+    assert menus == {
+        "Cover with Chorus",
+        "Extend with Chorus",
+        "Add vocals",
+        "Add instrumental",
+        "Use as sample",
+    }
+    options = {o["name"]: o for o in published["remaster"]["options"]}
+    assert options["track"]["required"] and options["track"]["autocomplete"]
+    assert [c["value"] for c in options["strength"]["choices"]] == ["subtle", "normal", "high"]
+    cover = {o["name"]: o for o in published["cover"]["options"]}
+    assert cover["audio"]["type"] == dc.ATTACHMENT and not cover["audio"]["required"]
+    song = {o["name"]: o for o in published["song"]["options"]}
+    assert song["duration"]["min_value"] == 10 and song["duration"]["max_value"] == 360
+    assert song["prompt"]["max_length"] == 400 and song["model"]["autocomplete"]
+    assert not {o["name"]: o for o in published["compose"]["options"]}["lyrics"]["required"]
+    assert int(published["mod"]["default_member_permissions"]) == dc.MANAGE_GUILD
+
+
+async def test_a_song_from_slash_command_to_posted_files(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    asked = await discord_bot.slash(ALICE, "song", dc.option("prompt", "rain on a tin roof", 3))
+    assert "on its way" in await discord_bot.reply(asked)
+    [first, *_] = [r for r in fake.requests if asked["token"] in r.path]
+    assert first.path.endswith("/callback") and first.json["type"] == 5  # deferred before work
+    assert first.json["data"]["flags"] & 64  # and only the member sees the confirmation
+    results = await discord_bot.wait_for_results(2)
+    for result in results:
+        [shown] = result["embeds"]
+        assert shown["title"] and shown["footer"]["text"].startswith("ID: ")
+        assert shown["thumbnail"]["url"]  # the cover art
+        [audio] = result["attachments"]
+        assert audio["filename"].endswith(".mp3") and audio["size"] > 1000
+        custom_ids = buttons_of(result)
+        track = shown["footer"]["text"][4:]
+        assert f"chorus:extend:{track}" in custom_ids and f"chorus:wav:{track}" in custom_ids
+        labels = {b["label"] for row in result["components"] for b in row["components"]}
+        assert {"Extend", "Cover", "Full song", "Stems", "WAV", "MIDI", "Lyrics file"} <= labels
+    [status] = [m for m in discord_bot.posted() if not m["embeds"]]
+    assert "done, 2 results" in status["content"]  # one status message, edited as it moved
+    shown = [r.json["content"] for r in fake.requests_to("POST", MESSAGES) if r.json["content"]]
+    shown += [r.json["content"] for r in fake.requests_to("PATCH", rf"{MESSAGES}/{status['id']}")]
+    assert "queued" in shown[0] and any("generating" in text for text in shown)
+    sent = [r.json for r in fake.requests_to("POST", MESSAGES)]
+    assert all(body["allowed_mentions"]["parse"] == [] for body in sent)  # never pings
+    assert await discord_bot.credits(ALICE) == 1000 - 14
+
+
+async def test_a_cover_from_an_attachment_option(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    upload = fake.add_attachment("hum.mp3", mp3(), "audio/mpeg")
+    asked = await discord_bot.slash(
+        BOB,
+        "cover",
+        dc.option("audio", upload["id"], dc.ATTACHMENT),
+        dc.option("prompt", "as a jazz ballad", dc.STRING),
+        resolved={"attachments": {upload["id"]: upload}},
+    )
+    assert "on its way" in await discord_bot.reply(asked)
+    assert fake.cdn_fetches == [upload["url"]]  # downloaded at once, before CDN links expire
+    await discord_bot.wait_for_results(2)
+    assert await discord_bot.credits(BOB) == 1000 - 16  # the cover and the vendor upload
+
+
+async def test_a_cover_from_the_context_menu_on_a_members_audio(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    upload = fake.add_attachment("riff.ogg", mp3(), "audio/ogg")
+    posted = fake.post(discord_bot.guild, BOB, "my riff", attachments=[upload])
+    asked = await fake.context_menu(BOB, "Cover with Chorus", posted, guild=discord_bot.guild)
+    assert "/cover is on its way" in await discord_bot.reply(asked)
+    results = await discord_bot.wait_for_results(2)
+    assert all(r["attachments"] for r in results)
+    plain = fake.post(discord_bot.guild, BOB, "no audio here")
+    refused = await fake.context_menu(BOB, "Extend with Chorus", plain, guild=discord_bot.guild)
+    assert "has no audio file" in (await discord_bot.fake.reply(refused))["content"]
+
+
+async def test_a_text_file_is_refused_before_any_download_or_charge(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    notes = fake.add_attachment("notes.txt", b"la la la", "text/plain")
+    asked = await discord_bot.slash(
+        ALICE,
+        "extend",
+        dc.option("audio", notes["id"], dc.ATTACHMENT),
+        resolved={"attachments": {notes["id"]: notes}},
+    )
+    assert "not audio Chorus can use" in await discord_bot.reply(asked)
+    assert fake.cdn_fetches == []
+    assert await discord_bot.credits(ALICE) == 1000
+    async with discord_bot.chorus.app.store.read() as conn:
+        assert await q.state_counts(conn) == {}
+
+
+async def test_compose_in_a_form(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    asked = await discord_bot.slash(ALICE, "compose", dc.option("model", "sonic-v5", dc.STRING))
+    state = await fake.responded(asked)
+    assert state.response == 9 and state.modal is not None  # the form is the first answer
+    fields = [c["components"][0]["custom_id"] for c in state.modal["components"]]
+    assert fields == ["title", "tags", "lyrics"]
+    submitted = await fake.submit(
+        ALICE,
+        state.modal,
+        {"title": "Paper Boats", "tags": "", "lyrics": "[Verse]\nfold the map\n[Chorus]\nsail"},
+        guild=discord_bot.guild,
+    )
+    assert "/compose is on its way" in await discord_bot.reply(submitted)
+    results = await discord_bot.wait_for_results(2)
+    assert all(r["embeds"][0]["title"] == "Paper Boats" for r in results)
+    assert "fold the map" in results[0]["embeds"][0]["fields"][-1]["value"]  # folded lyrics
+
+
+async def test_every_result_button_even_after_a_restart(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    await discord_bot.slash(ALICE, "song", dc.option("prompt", "a sea shanty", dc.STRING))
+    [song, _] = await discord_bot.wait_for_results(2)
+    await discord_bot.restart()  # the buttons were posted by the previous process
+    ops = []
+    for custom_id in buttons_of(song):
+        op = custom_id.split(":")[1]
+        reply = await discord_bot.reply(
+            await fake.press(ALICE, song, custom_id, guild=discord_bot.guild)
+        )
+        if op == "fullsong":  # a plain song has no extension to join yet: a clear refusal
+            assert "extension" in reply, reply
+        else:
+            assert f"/{op} started" in reply, reply
+            ops.append(op)
+    assert len(ops) == 8
+    await discord_bot.settled()
+    async with discord_bot.chorus.app.store.read() as conn:
+        done = await q.jobs_in(conn, "succeeded", limit=100)
+        extension = next(job for job in done if job.op == "extend")
+        [extended, *_] = await q.job_tracks(conn, extension.id)
+    assert sorted(job.op for job in done) == sorted(["song", *ops])
+    posted = next(r for r in discord_bot.results() if track_of(r) == extended.id)
+    joined = await fake.press(
+        ALICE, posted, f"chorus:fullsong:{extended.id}", guild=discord_bot.guild
+    )
+    assert "/fullsong started" in await discord_bot.reply(joined)
+    await discord_bot.settled()
+
+
+async def test_only_the_owner_or_a_moderator_may_press_a_button(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    await discord_bot.slash(ALICE, "song", dc.option("prompt", "a waltz", dc.STRING))
+    [song, _] = await discord_bot.wait_for_results(2)
+    bpm = next(b for b in buttons_of(song) if b.startswith("chorus:bpm:"))
+    denied = await fake.press(BOB, song, bpm, guild=discord_bot.guild)
+    assert "Only the member who made this track" in await discord_bot.reply(denied)
+    allowed = await fake.press(ADA, song, bpm, guild=discord_bot.guild, permissions=dc.MANAGE_GUILD)
+    assert "/bpm started" in await discord_bot.reply(allowed)
+    assert await discord_bot.credits(BOB) == 1000  # the refusal charged nobody
+
+
+async def test_mod_is_checked_by_the_core_not_just_hidden(discord_bot: Discord) -> None:
+    grant = dc.subcommand(
+        "grant", [dc.option("member", BOB["id"], dc.USER), dc.option("amount", 50, dc.INTEGER)]
+    )
+    resolved = {"users": {BOB["id"]: BOB}}
+    # Discord would hide /mod from Bob, but a client can still send it: the core refuses.
+    forged = await discord_bot.slash(BOB, "mod", grant, resolved=resolved)
+    assert "moderator" in await discord_bot.reply(forged)
+    assert await discord_bot.credits(BOB) == 1000
+    granted = await discord_bot.slash(
+        ADA, "mod", grant, resolved=resolved, permissions=dc.MANAGE_GUILD
+    )
+    assert "They have 1050 credits" in await discord_bot.reply(granted)
+    role = await discord_bot.fake.add_role(discord_bot.guild, "DJ")
+    settings = dc.subcommand("settings", [dc.option("moderator_role", role, dc.ROLE)])
+    guild_roles = {r["id"]: r for r in discord_bot.guild["roles"]}
+    configured = await discord_bot.slash(
+        ADA, "mod", settings, resolved={"roles": guild_roles}, permissions=dc.MANAGE_GUILD
+    )
+    assert f"moderator roles: <@&{role}>" in await discord_bot.reply(configured)
+    show = dc.subcommand("show", [dc.option("member", BOB["id"], dc.USER)])
+    by_role = await discord_bot.slash(ROLE_MOD, "mod", show, resolved=resolved, roles=(role,))
+    assert "They have 1050 credits" in await discord_bot.reply(by_role)
+    audit = await discord_bot.slash(
+        ADA, "mod", dc.subcommand("audit", []), permissions=dc.MANAGE_GUILD
+    )
+    entries = await discord_bot.reply(audit)
+    assert "grant" in entries and "settings" in entries
+
+
+async def test_a_result_too_big_for_the_guild_is_posted_as_a_link(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    await discord_bot.slash(
+        ALICE,
+        "song",
+        dc.option("prompt", "a long ambient drone", dc.STRING),
+        dc.option("duration", 150, dc.INTEGER),
+    )
+    [song, _] = await discord_bot.wait_for_results(2)
+    wav = next(b for b in buttons_of(song) if b.startswith("chorus:wav:"))
+    await discord_bot.reply(await fake.press(ALICE, song, wav, guild=discord_bot.guild))
+    [*_, result] = await discord_bot.wait_for_results(3)
+    assert result["attachments"] == []  # 150 s of WAV is over the guild's 10 MB
+    [link] = [f for f in result["embeds"][0]["fields"] if f["name"] == "Audio"]
+    assert ".wav" in link["value"] and "too big to attach" in link["value"]
+    assert fake.rejected_uploads == 0  # decided before uploading, not by a 413
+
+
+async def test_a_rate_limit_from_discord_is_waited_out(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    fake.fail_next("POST", MESSAGES, retry_after=0.3)
+    fake.fail_next("POST", MESSAGES, retry_after=0.3)
+    await discord_bot.slash(ALICE, "lyrics", dc.option("description", "autumn", dc.STRING))
+    [result] = await discord_bot.wait_for_results(1)
+    assert "autumn" in result["embeds"][0]["title"].lower() or result["embeds"][0]["fields"]
+    assert fake.rate_limited == 2  # both 429s were sent, waited out and retried
+
+
+async def test_a_redelivered_result_is_posted_once(discord_bot: Discord) -> None:
+    """Chorus may die after Discord accepted a result but before recording it: the retry
+    carries the same nonce and Discord answers with the message it already has."""
+    target = ReplyTarget("discord", discord_bot.guild["channels"][0]["id"])
+    card = ResultCard(job_id="j1", title="Once", text="only once")
+    first = await discord_bot.adapter.deliver(target, card, "outbox-7")
+    again = await discord_bot.adapter.deliver(target, card, "outbox-7")
+    assert first == again and len(discord_bot.results()) == 1
+
+
+async def test_autocomplete_offers_the_members_tracks_and_models(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    await discord_bot.slash(ALICE, "song", dc.option("prompt", "morning birds", dc.STRING))
+    songs = await discord_bot.wait_for_results(2)
+    tracks = {s["embeds"][0]["footer"]["text"][4:] for s in songs}
+    offered = await fake.autocomplete(
+        ALICE, "extend", [dc.option("track", "", dc.STRING, focused=True)], guild=discord_bot.guild
+    )
+    assert {c["value"] for c in offered} == tracks
+    assert (
+        await fake.autocomplete(
+            BOB,
+            "extend",
+            [dc.option("track", "", dc.STRING, focused=True)],
+            guild=discord_bot.guild,
+        )
+        == []
+    )  # Bob sees only his own
+    models = await fake.autocomplete(
+        ALICE, "song", [dc.option("model", "v6", dc.STRING, focused=True)], guild=discord_bot.guild
+    )
+    assert models and all("v6" in c["value"] for c in models)
+
+
+async def test_credits_mysongs_and_help(discord_bot: Discord) -> None:
+    credits = await discord_bot.reply(await discord_bot.slash(ALICE, "credits"))
+    assert "You have 1000 credits" in credits
+    empty = await discord_bot.reply(await discord_bot.slash(ALICE, "mysongs"))
+    assert "No tracks yet" in empty
+    helped = await discord_bot.fake.reply(await discord_bot.slash(ALICE, "help"))
+    text = helped["embeds"][0]["description"]
+    assert "/song" in text and "/credits" in text and "/balance" not in text
+
+
+async def test_a_form_from_before_a_restart_is_answered(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    state = await fake.responded(await discord_bot.slash(ALICE, "compose"))
+    assert state.modal is not None
+    await discord_bot.restart()
+    late = await fake.submit(ALICE, state.modal, {"lyrics": "la"}, guild=discord_bot.guild)
+    assert "form has expired" in await discord_bot.reply(late)
+    assert await discord_bot.credits(ALICE) == 1000
