@@ -17,7 +17,7 @@ import soundfile as sf
 from adapters.discord import DiscordAdapter
 from bot.app import App
 from bot.catalog import CATALOG
-from bot.domain import Member, ReplyTarget, ResultCard, Scope
+from bot.domain import Attachment, Member, ReplyTarget, ResultCard, Scope
 from bot.store import jobs as q
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as dc
@@ -351,14 +351,24 @@ async def test_a_rate_limit_from_discord_is_waited_out(discord_bot: Discord) -> 
     assert fake.rate_limited == 2  # both 429s were sent, waited out and retried
 
 
-async def test_a_redelivered_result_is_posted_once(discord_bot: Discord) -> None:
+async def test_a_redelivered_result_is_posted_once(discord_bot: Discord, tmp_path: Path) -> None:
     """Chorus may die after Discord accepted a result but before recording it: the retry
-    carries the same nonce and Discord answers with the message it already has."""
-    target = ReplyTarget("discord", discord_bot.guild["channels"][0]["id"])
-    card = ResultCard(job_id="j1", title="Once", text="only once")
+    carries the same nonces and Discord answers with the messages it already has. Files that
+    fit the guild's limit one by one but not together are split over several messages."""
+    stems = []
+    for name in ("vocals", "drums", "bass"):
+        path = tmp_path / f"{name}.wav"
+        path.write_bytes(b"RIFF" + bytes(4 * 1024 * 1024))
+        stems.append(Attachment(str(path), path.name, "audio/wav"))
+    channel = discord_bot.guild["channels"][0]["id"]
+    target = ReplyTarget("discord", channel, upload_limit=10 * 1024 * 1024)  # the guild's
+    card = ResultCard(job_id="j1", title="Stems", attachments=tuple(stems))
     first = await discord_bot.adapter.deliver(target, card, "outbox-7")
     again = await discord_bot.adapter.deliver(target, card, "outbox-7")
-    assert first == again and len(discord_bot.results()) == 1
+    posted = discord_bot.posted()
+    assert first == again and len(posted) == 2
+    assert [len(m["attachments"]) for m in posted] == [2, 1] and posted[0]["embeds"]
+    assert discord_bot.fake.rejected_uploads == 0
 
 
 async def test_autocomplete_offers_the_members_tracks_and_models(discord_bot: Discord) -> None:
@@ -403,3 +413,21 @@ async def test_a_form_from_before_a_restart_is_answered(discord_bot: Discord) ->
     late = await fake.submit(ALICE, state.modal, {"lyrics": "la"}, guild=discord_bot.guild)
     assert "form has expired" in await discord_bot.reply(late)
     assert await discord_bot.credits(ALICE) == 1000
+
+
+async def test_commands_sync_to_a_development_guild_when_configured(discord_bot: Discord) -> None:
+    await discord_bot.adapter.stop()
+    guild_id = discord_bot.guild["id"]
+    discord_bot.adapter = DiscordAdapter(
+        discord_bot.chorus.app, discord_bot.fake.token, dev_guild=int(guild_id), ready_timeout=0.05
+    )
+    await discord_bot.adapter.start()
+    [synced] = discord_bot.fake.requests_to("PUT", rf"/applications/\d+/guilds/{guild_id}/commands")
+    assert "song" in {c["name"] for c in synced.json}  # instant in that guild, for testing
+
+
+async def test_direct_messages_have_their_own_ledger(discord_bot: Discord) -> None:
+    asked = await discord_bot.fake.command(ALICE, "credits", [], guild=None)
+    assert "You have 1000 credits" in await discord_bot.reply(asked)
+    member = Member(Scope("discord", f"dm:{ALICE['id']}"), ALICE["id"])
+    assert (await discord_bot.chorus.app.ledger.balance(member)).available == 1000

@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import inspect
 import logging
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -28,7 +29,7 @@ from adapters.discord.render import ResultButton, buttons, embed
 from bot import messages
 from bot.app import App
 from bot.catalog import CATALOG, Model, Operation
-from bot.domain import Actor, AudioInput, ReplyTarget, ResultCard, Scope
+from bot.domain import Actor, Attachment, AudioInput, ReplyTarget, ResultCard, Scope
 from bot.platform import PlatformError
 from bot.service import Refused, Request
 from bot.store import jobs as q
@@ -396,26 +397,39 @@ class DiscordAdapter:
             raise PlatformError(f"discord: {exc.status} {exc.code}") from None
 
     async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
-        """One message per result: embed, files and buttons. The nonce makes Discord return the
-        message it already created when a retry (after a crash, say) sends the same key again."""
-        files = [discord.File(a.path, filename=a.filename) for a in card.attachments]
+        """One message per result: embed, files and buttons. Files that do not fit in one message
+        together (Discord's limit is per message) follow in further messages. Each message has a
+        nonce derived from the outbox key, so when a retry (after a crash, say) sends it again,
+        Discord returns the message it already created instead of posting a second one."""
+        channel = self._channel(target)
+        first, *rest = batches(card, target.upload_limit)
         view = buttons(card)
         try:
-            message = await self._channel(target).send(
+            message = await self._send(
+                channel,
+                first,
                 embed=embed(card),
-                files=files,
-                allowed_mentions=NO_PINGS,
                 nonce=nonce(key),
                 **({"view": view} if view is not None else {}),
             )
+            for number, batch in enumerate(rest, start=1):
+                await self._send(channel, batch, nonce=nonce(f"{key}#{number}"))
         except discord.Forbidden:
             return "forbidden"  # removed from the channel, or no permission: nothing to retry
         except discord.HTTPException as exc:
             raise PlatformError(f"discord: {exc.status} {exc.code}") from None
+        return str(message.id)
+
+    @staticmethod
+    async def _send(
+        channel: discord.PartialMessageable, attachments: list[Attachment], **content: Any
+    ) -> discord.Message:
+        files = [discord.File(a.path, filename=a.filename) for a in attachments]
+        try:
+            return await channel.send(files=files, allowed_mentions=NO_PINGS, **content)
         finally:
             for file in files:
                 file.close()
-        return str(message.id)
 
     async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
         try:
@@ -427,6 +441,20 @@ class DiscordAdapter:
         except discord.HTTPException as exc:
             raise PlatformError(f"discord: {exc.status} {exc.code}") from None
         return str(message.id)
+
+
+def batches(card: ResultCard, limit: int) -> list[list[Attachment]]:
+    """The card's files in groups that each fit one message (the first group may be empty)."""
+    groups: list[list[Attachment]] = [[]]
+    used = 0
+    for attachment in card.attachments:
+        size = Path(attachment.path).stat().st_size
+        if groups[-1] and (used + size > limit or len(groups[-1]) == 10):
+            groups.append([])
+            used = 0
+        groups[-1].append(attachment)
+        used += size
+    return groups
 
 
 def nonce(key: str) -> str:
