@@ -16,11 +16,13 @@ rate limits the way Discord sends them (``Via`` header, ``retry_after`` body) or
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import mimetypes
 import re
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +85,7 @@ class Interaction:
     original: str | None = None  # the id of the message the original response is
     choices: list[Json] | None = None  # an autocomplete answer
     modal: Json | None = None
+    late: bool = False  # the bot answered after Discord's deadline and was refused
 
 
 @dataclass
@@ -181,6 +184,16 @@ class FakeDiscord:
             await session.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    @contextlib.contextmanager
+    def aimed(self) -> Iterator[None]:
+        """:meth:`aim` outside pytest (the benchmarks): restored on leaving."""
+        saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+        self.aim(_Setter())
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
 
     def aim(self, monkeypatch: Any) -> None:
         """Point discord.py here (it has no public base-URL option): REST and the gateway."""
@@ -570,6 +583,7 @@ class FakeDiscord:
         if state is None or state.payload["id"] != iid:
             return error(404, 10062, "Unknown interaction")
         if time.perf_counter() - state.dispatched > self.ack_deadline and state.response is None:
+            state.late = True
             return error(404, 10062, "Unknown interaction")
         if state.response is not None:
             return error(400, 40060, "Interaction has already been acknowledged.")
@@ -665,6 +679,14 @@ class FakeDiscord:
         if message["author"]["id"] != self.app_id:
             return error(403, 50005, "Cannot edit a message authored by another user")
         return json_response(self._revise(message, record.json or {}, record.files))
+
+
+class _Setter:
+    """The one method of pytest's monkeypatch that :meth:`FakeDiscord.aim` uses."""
+
+    @staticmethod
+    def setattr(target: Any, name: str, value: Any) -> None:
+        setattr(target, name, value)
 
 
 class TooLarge(Exception):
