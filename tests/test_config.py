@@ -57,3 +57,15 @@ def test_the_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("chorus: invalid configuration: AIMUSIC_BASE_URL")
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_every_setting_is_documented_for_operators() -> None:
+    """An operator learns the settings from .env.example and the README's table."""
+    from bot.config import Settings
+
+    root = Path(__file__).resolve().parent.parent
+    example = (root / ".env.example").read_text()
+    readme = (root / "README.md").read_text()
+    names = [name.upper() for name in Settings.model_fields]
+    assert [n for n in names if f"{n}=" not in example] == []
+    assert [n for n in names if f"| `{n}` |" not in readme] == []
