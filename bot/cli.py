@@ -146,6 +146,8 @@ async def _run(args: argparse.Namespace) -> int:
                 discord.get_secret_value(),
                 dev_guild=settings.discord_dev_guild,
                 sync_commands=settings.discord_sync_commands,
+                api_url=str(settings.discord_api_url) if settings.discord_api_url else None,
+                gateway_url=settings.discord_gateway_url,
             )
         )
     try:
@@ -153,15 +155,15 @@ async def _run(args: argparse.Namespace) -> int:
             for bot in served:
                 await bot.start()
             return await _serve_console(app, settings.data_dir / "songs", None)
+        stop = asyncio.Event()  # a signal during start-up also stops cleanly
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
         await app.start()
         for bot in served:
             options = {"webhook": settings.telegram_webhook} if bot.name == "telegram" else {}
             await bot.start(**options)
         print("Chorus is running; stop it with Ctrl-C or SIGTERM.", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
         await stop.wait()
         return 0
     finally:

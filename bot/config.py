@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_dev_guild: int | None = None  # sync commands to this guild only (instant, for testing)
     discord_sync_commands: bool = True  # publish the slash commands at start-up
+    # where Discord is: a REST proxy (e.g. nirn-proxy) or a stand-in; the defaults are Discord's
+    discord_api_url: AnyHttpUrl | None = None
+    discord_gateway_url: str | None = None
     data_dir: Path = Path("data")
     database_path: Path | None = None  # default: <data_dir>/chorus.db
     public_base_url: AnyHttpUrl | None = None

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import discord
+import yarl
 from discord import app_commands
 
 from adapters.discord import forms
@@ -35,6 +36,11 @@ from bot.service import Refused, Request
 from bot.store import jobs as q
 
 log = logging.getLogger(__name__)
+# Chorus never joins voice channels: discord.py's start-up warnings about voice libraries would
+# only worry operators.
+logging.getLogger("discord.client").addFilter(
+    lambda record: "voice will NOT be supported" not in record.getMessage()
+)
 NO_PINGS = discord.AllowedMentions.none()
 AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".flac", ".aac", ".webm")
 CONTEXT_MENUS = {  # what a member can do to a message carrying audio, by right-click
@@ -79,6 +85,8 @@ class DiscordAdapter:
         dev_guild: int | None = None,
         sync_commands: bool = True,
         ready_timeout: float = 2.0,
+        api_url: str | None = None,
+        gateway_url: str | None = None,
     ) -> None:
         self.app = app
         self.service = app.service
@@ -86,6 +94,7 @@ class DiscordAdapter:
         self.dev_guild = dev_guild
         self.sync_commands = sync_commands
         self.forms: set[str] = set()  # custom ids of forms this process has shown
+        aim(api_url, gateway_url)
         self.client = ChorusClient(self, guild_ready_timeout=ready_timeout)
         self.tree = self.client.tree
         self.tree.on_error = self.on_command_error  # type: ignore[method-assign]
@@ -441,6 +450,17 @@ class DiscordAdapter:
         except discord.HTTPException as exc:
             raise PlatformError(f"discord: {exc.status} {exc.code}") from None
         return str(message.id)
+
+
+def aim(api_url: str | None, gateway_url: str | None) -> None:
+    """Send REST calls and the gateway connection elsewhere (a REST proxy, or a stand-in).
+
+    discord.py has no option for this; its documented route base and default gateway are class
+    attributes, so this affects the whole process (Chorus runs one Discord bot per process)."""
+    if api_url:
+        discord.http.Route.BASE = f"{api_url.rstrip('/')}/api/v10"
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 def batches(card: ResultCard, limit: int) -> list[list[Attachment]]:
