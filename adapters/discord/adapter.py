@@ -177,7 +177,9 @@ class DiscordAdapter:
         callback.__signature__ = inspect.Signature([first, *params])  # type: ignore[attr-defined]
         app_commands.describe(**described)(callback)
         command: app_commands.Command[Any, Any, None] = app_commands.Command(
-            name=op.name, description=op.summary[:100], callback=callback
+            name=op.name,
+            description=op.summary[:100],
+            callback=callback,  # type: ignore[arg-type]  # its real signature is set above
         )
         for param in params:
             if param.name in ("track", "other"):
@@ -366,7 +368,8 @@ class DiscordAdapter:
         """A form shown before a restart cannot be run: say so instead of letting it fail."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
         if custom_id.startswith(forms.FORM_PREFIX) and custom_id not in self.forms:
             await interaction.response.send_message(
                 "That form has expired. Please run the command again; nothing was charged.",

@@ -88,5 +88,7 @@ class Form(discord.ui.Modal):
     async def on_timeout(self) -> None:
         self.adapter.forms.discard(self.custom_id)
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:
+    async def on_error(  # type: ignore[override]  # a Modal's has no item argument
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
         await self.adapter.report(interaction, error)

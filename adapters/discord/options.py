@@ -77,7 +77,7 @@ def shape(annotation: Any, metadata: list[Any]) -> Shape:
 def annotation_for(name: str, found: Shape) -> Any:
     """The discord.py annotation for one option: Range for bounds, Literal for choices."""
     if found.values and name not in AUTOCOMPLETED and len(found.values) <= 25:
-        return Literal[found.values]  # type: ignore[valid-type]
+        return Literal[found.values]
     if found.base is bool:
         return bool
     if found.base in (int, float):
@@ -85,7 +85,7 @@ def annotation_for(name: str, found: Shape) -> Any:
             return found.base
         low = None if found.low is None else found.base(found.low)
         high_ = None if found.high is None else found.base(found.high)
-        return app_commands.Range[found.base, low, high_]  # type: ignore[misc]
+        return app_commands.Range[found.base, low, high_]
     high = min(int(found.high or DISCORD_TEXT_LIMIT), DISCORD_TEXT_LIMIT)
     if found.low is None and found.high is None:
         return str
