@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -90,3 +92,36 @@ async def chorus(
         finally:
             await harness.app.stop()  # a test may have restarted it
             await asyncio.sleep(0)
+
+
+@asynccontextmanager
+async def chorus_run(tmp: Path, **env: str) -> AsyncIterator[None]:
+    """``chorus run`` in its own process on the simulator, configured by ``env`` (a platform's
+    token and address). On leaving it gets SIGTERM, and must exit 0 with no traceback."""
+    async with running_simulator("run-key", SIM_KNOBS) as sim:
+        settings = {
+            "PATH": "",
+            "AIMUSIC_API_KEY": "run-key",
+            "AIMUSIC_BASE_URL": sim.url,
+            "DATA_DIR": str(tmp),
+            "WEB_PORT": "0",
+            "PUBLIC_BASE_URL": "http://127.0.0.1:9",
+            "NO_PROXY": "127.0.0.1",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            env={**settings, **env},
+            cwd=Path(__file__).resolve().parents[1],
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            yield
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, errors = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, errors.decode()[-2000:]
+    assert "Traceback" not in errors.decode()

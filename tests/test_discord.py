@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +19,10 @@ from bot.app import App
 from bot.catalog import CATALOG
 from bot.domain import Attachment, Member, ReplyTarget, ResultCard, Scope
 from bot.store import jobs as q
-from simulator import running_simulator
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as dc
 from tests.fakes.discord.payloads import Json
-from tests.harness import ENGINE, SIM_KNOBS, Chorus, chorus
+from tests.harness import ENGINE, Chorus, chorus, chorus_run
 
 ALICE = dc.user("Alice")
 BOB = dc.user("Bob")
@@ -441,39 +438,15 @@ async def test_chorus_run_serves_discord_from_settings(tmp_path: Path) -> None:
     fake = FakeDiscord()
     await fake.start()
     guild = fake.add_guild()
-    async with running_simulator("run-key", SIM_KNOBS) as sim:
-        env = {
-            "PATH": "",
-            "AIMUSIC_API_KEY": "run-key",
-            "AIMUSIC_BASE_URL": sim.url,
-            "DISCORD_TOKEN": fake.token,
-            "DISCORD_API_URL": f"http://127.0.0.1:{fake.port}",
-            "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "DATA_DIR": str(tmp_path),
-            "WEB_PORT": "0",
-            "PUBLIC_BASE_URL": "http://127.0.0.1:9",
-            "NO_PROXY": "127.0.0.1",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            env=env,
-            cwd=Path(__file__).resolve().parents[1],
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            await fake.wait_until_ready(patience=60)
-            await fake.wait_for("PUT", r"/applications/\d+/commands")
-            asked = await fake.command(
-                ALICE, "song", [dc.option("prompt", "a tune", dc.STRING)], guild=guild
-            )
-            assert "on its way" in (await fake.reply(asked))["content"]
-        finally:
-            process.send_signal(signal.SIGTERM)
-            _, errors = await asyncio.wait_for(process.communicate(), 60)
-        await fake.stop()
-    assert process.returncode == 0, errors.decode()[-2000:]
-    assert "Traceback" not in errors.decode()
+    async with chorus_run(
+        tmp_path,
+        DISCORD_TOKEN=fake.token,
+        DISCORD_API_URL=f"http://127.0.0.1:{fake.port}",
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+    ):
+        await fake.wait_until_ready(patience=60)
+        await fake.wait_for("PUT", r"/applications/\d+/commands")
+        song = [dc.option("prompt", "a tune", dc.STRING)]
+        asked = await fake.command(ALICE, "song", song, guild=guild)
+        assert "on its way" in (await fake.reply(asked))["content"]
+    await fake.stop()

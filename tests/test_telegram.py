@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
-import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +14,9 @@ import soundfile as sf
 
 from adapters.telegram import TelegramAdapter
 from bot.domain import Member, Scope
-from simulator import running_simulator
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram import payloads as tg
-from tests.harness import SIM_KNOBS, Chorus, chorus
+from tests.harness import Chorus, chorus, chorus_run
 
 GROUP = tg.chat(-100200, "supergroup")
 ALICE = tg.user(501, "Alice")
@@ -174,38 +170,11 @@ async def test_chorus_run_serves_telegram_from_settings(tmp_path: Path) -> None:
     """The real mode end to end: `chorus run` with TELEGRAM_TOKEN set, stopped by SIGTERM."""
     fake = FakeTelegram()
     await fake.start()
-    async with running_simulator("run-key", SIM_KNOBS) as sim:
-        env = {
-            "PATH": "",
-            "AIMUSIC_API_KEY": "run-key",
-            "AIMUSIC_BASE_URL": sim.url,
-            "TELEGRAM_TOKEN": fake.token,
-            "TELEGRAM_API_URL": fake.url,
-            "DATA_DIR": str(tmp_path),
-            "WEB_PORT": "0",
-            "PUBLIC_BASE_URL": "http://127.0.0.1:9",
-            "NO_PROXY": "127.0.0.1",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            env=env,
-            cwd=Path(__file__).resolve().parents[1],
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            await fake.wait_for("getUpdates")
-            fake.push(message=tg.message(GROUP, ALICE, "/song a tune from the real mode"))
-            await fake.wait_for("sendMessage")  # the status message: the command reached the core
-        finally:
-            process.send_signal(signal.SIGTERM)
-            _, errors = await asyncio.wait_for(process.communicate(), 60)
-        await fake.stop()
-    assert process.returncode == 0, errors.decode()[-2000:]
-    assert "Traceback" not in errors.decode()
+    async with chorus_run(tmp_path, TELEGRAM_TOKEN=fake.token, TELEGRAM_API_URL=fake.url):
+        await fake.wait_for("getUpdates")
+        fake.push(message=tg.message(GROUP, ALICE, "/song a tune from the real mode"))
+        await fake.wait_for("sendMessage")  # the status message: the command reached the core
+    await fake.stop()
 
 
 async def test_compose_step_by_step_then_cancel_and_timeout(telegram: Telegram) -> None:

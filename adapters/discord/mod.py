@@ -8,13 +8,17 @@ so a member who is shown the command, or who crafts the interaction, is still re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
 from bot.domain import Member
+from bot.ledger import Balance, Policy
+from bot.moderation import MemberReport
 from bot.service import Refused
+from bot.store.audit import AuditRow
 
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter
@@ -33,24 +37,29 @@ class ModGroup(app_commands.Group):
         )
         self.adapter = adapter
 
-    async def _do(self, interaction: discord.Interaction[Any], work: Any) -> None:
-        """Defer, run ``work`` (a coroutine function returning the reply), answer or refuse."""
+    async def _run(
+        self,
+        interaction: discord.Interaction[Any],
+        action: str,
+        *args: Any,
+        reply: Callable[[Any], str],
+        **options: Any,
+    ) -> None:
+        """Defer, run the core's moderation ``action``, answer with ``reply(result)`` or the
+        core's refusal; for the moderator's eyes only."""
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = self.adapter.actor(interaction)
         try:
-            text = await work()
+            if action == "upstream_credits":
+                text = await self.adapter.service.upstream_credits(actor, *args)
+            else:
+                text = reply(await self.adapter.service.moderate(action, actor, *args, **options))
         except Refused as exc:
             text = f"✋ {exc}"
         await self.adapter.answer(interaction, text)
 
     def _member(self, interaction: discord.Interaction[Any], user: discord.abc.User) -> Member:
         return Member(self.adapter.scope_of(interaction), str(user.id))
-
-    async def _moderate(
-        self, interaction: discord.Interaction[Any], action: str, *args: Any, **kw: Any
-    ) -> Any:
-        return await self.adapter.service.moderate(
-            action, self.adapter.actor(interaction), *args, **kw
-        )
 
     @app_commands.command(description="Give a member credits")
     @app_commands.describe(member="Who", amount="How many credits", reason="Why (audited)")
@@ -61,13 +70,8 @@ class ModGroup(app_commands.Group):
         amount: Credits,
         reason: Reason | None = None,
     ) -> None:
-        async def work() -> str:
-            balance = await self._moderate(
-                interaction, "grant", self._member(interaction, member), amount, reason
-            )
-            return f"Done. {they(balance.describe())}"
-
-        await self._do(interaction, work)
+        member_ = self._member(interaction, member)
+        await self._run(interaction, "grant", member_, amount, reason, reply=credited)
 
     @app_commands.command(description="Take back credits a member has not spent")
     @app_commands.describe(member="Who", amount="How many credits", reason="Why (audited)")
@@ -78,13 +82,8 @@ class ModGroup(app_commands.Group):
         amount: Credits,
         reason: Reason | None = None,
     ) -> None:
-        async def work() -> str:
-            balance = await self._moderate(
-                interaction, "revoke", self._member(interaction, member), amount, reason
-            )
-            return f"Done. {they(balance.describe())}"
-
-        await self._do(interaction, work)
+        member_ = self._member(interaction, member)
+        await self._run(interaction, "revoke", member_, amount, reason, reply=credited)
 
     @app_commands.command(description="Set a member's own limits (leave out what stays)")
     @app_commands.describe(
@@ -112,17 +111,14 @@ class ModGroup(app_commands.Group):
             "cooldown_seconds": cooldown_seconds,
         }
 
-        async def work() -> str:
-            await self._moderate(
-                interaction,
-                "set_limits",
-                self._member(interaction, member),
-                reason,
-                **{k: v for k, v in values.items() if v is not None},
-            )
-            return "Limits updated."
-
-        await self._do(interaction, work)
+        await self._run(
+            interaction,
+            "set_limits",
+            self._member(interaction, member),
+            reason,
+            reply=lambda _: "Limits updated.",
+            **{k: v for k, v in values.items() if v is not None},
+        )
 
     @app_commands.command(description="Stop a member from using Chorus here")
     @app_commands.describe(member="Who", reason="Why (audited)")
@@ -132,11 +128,13 @@ class ModGroup(app_commands.Group):
         member: discord.User,
         reason: Reason | None = None,
     ) -> None:
-        async def work() -> str:
-            await self._moderate(interaction, "ban", self._member(interaction, member), reason)
-            return "Banned; their running jobs finish, new ones are refused."
-
-        await self._do(interaction, work)
+        await self._run(
+            interaction,
+            "ban",
+            self._member(interaction, member),
+            reason,
+            reply=lambda _: "Banned; their running jobs finish, new ones are refused.",
+        )
 
     @app_commands.command(description="Let a banned member use Chorus again")
     @app_commands.describe(member="Who", reason="Why (audited)")
@@ -146,51 +144,26 @@ class ModGroup(app_commands.Group):
         member: discord.User,
         reason: Reason | None = None,
     ) -> None:
-        async def work() -> str:
-            await self._moderate(interaction, "unban", self._member(interaction, member), reason)
-            return "Unbanned."
-
-        await self._do(interaction, work)
+        member_ = self._member(interaction, member)
+        await self._run(interaction, "unban", member_, reason, reply=lambda _: "Unbanned.")
 
     @app_commands.command(description="A member's credits, limits and spending today")
     @app_commands.describe(member="Who")
     async def show(self, interaction: discord.Interaction[Any], member: discord.User) -> None:
-        async def work() -> str:
-            report = await self._moderate(interaction, "show", self._member(interaction, member))
-            policy = report.policy
-            return (
-                f"{they(report.balance.describe())} Spent today: {report.spent_today}. "
-                f"Limits: {policy.max_concurrent} jobs at once, "
-                f"{policy.cooldown_seconds}s cooldown, daily allowance {policy.daily_allowance}"
-                + (", banned" if policy.banned else "")
-                + "."
-            )
-
-        await self._do(interaction, work)
+        await self._run(interaction, "show", self._member(interaction, member), reply=report)
 
     @app_commands.command(description="Who changed what, newest first")
     @app_commands.describe(member="Only changes to this member")
     async def audit(
         self, interaction: discord.Interaction[Any], member: discord.User | None = None
     ) -> None:
-        async def work() -> str:
-            rows = await self._moderate(
-                interaction,
-                "audit_log",
-                self.adapter.scope_of(interaction),
-                member=str(member.id) if member else None,
-            )
-            return (
-                "\n".join(
-                    f"#{r.id} <@{r.actor}> {r.action}"
-                    + (f" <@{r.target}>" if r.target else "")
-                    + f": {r.reason}"
-                    for r in rows
-                )
-                or "Nothing yet."
-            )
-
-        await self._do(interaction, work)
+        await self._run(
+            interaction,
+            "audit_log",
+            self.adapter.scope_of(interaction),
+            member=str(member.id) if member else None,
+            reply=entries,
+        )
 
     @app_commands.command(description="Server-wide settings (leave everything out to see them)")
     @app_commands.describe(
@@ -232,37 +205,58 @@ class ModGroup(app_commands.Group):
             values["moderator_roles"] = [str(moderator_role.id)]
         changes = {k: v for k, v in values.items() if v is not None}
         scope = self.adapter.scope_of(interaction)
-
-        async def work() -> str:
-            if changes:
-                policy = await self._moderate(
-                    interaction, "update_settings", scope, reason, **changes
-                )
-            else:
-                policy = await self._moderate(interaction, "settings", scope)
-            disabled_now = ", ".join(sorted(policy.disabled_ops)) or "none"
-            roles = ", ".join(f"<@&{r}>" for r in sorted(policy.moderator_roles)) or "none"
-            return (
-                f"{'Updated. ' if changes else ''}New members start with "
-                f"{policy.starting_credits} credits; daily allowance {policy.daily_allowance}; "
-                f"{policy.max_concurrent} jobs at once; cooldown {policy.cooldown_seconds}s; "
-                f"prices ×{policy.price_multiplier:g}; disabled: {disabled_now}; "
-                f"moderator roles: {roles}."
+        if changes:
+            await self._run(
+                interaction,
+                "update_settings",
+                scope,
+                reason,
+                reply=lambda policy: f"Updated. {described(policy)}",
+                **changes,
             )
-
-        await self._do(interaction, work)
+        else:
+            await self._run(interaction, "settings", scope, reply=described)
 
     @app_commands.command(description="Credits left on the music-service account")
     async def credits(self, interaction: discord.Interaction[Any]) -> None:
-        async def work() -> str:
-            return str(
-                await self.adapter.service.upstream_credits(
-                    self.adapter.actor(interaction), self.adapter.scope_of(interaction)
-                )
-            )
-
-        await self._do(interaction, work)
+        await self._run(
+            interaction, "upstream_credits", self.adapter.scope_of(interaction), reply=str
+        )
 
 
 def they(sentence: str) -> str:
     return sentence.replace("You have", "They have")
+
+
+def credited(balance: Balance) -> str:
+    return f"Done. {they(balance.describe())}"
+
+
+def report(found: MemberReport) -> str:
+    policy = found.policy
+    return (
+        f"{they(found.balance.describe())} Spent today: {found.spent_today}. "
+        f"Limits: {policy.max_concurrent} jobs at once, {policy.cooldown_seconds}s cooldown, "
+        f"daily allowance {policy.daily_allowance}" + (", banned" if policy.banned else "") + "."
+    )
+
+
+def entries(rows: list[AuditRow]) -> str:
+    lines = [
+        f"#{r.id} <@{r.actor}> {r.action}"
+        + (f" <@{r.target}>" if r.target else "")
+        + f": {r.reason}"
+        for r in rows
+    ]
+    return "\n".join(lines) or "Nothing yet."
+
+
+def described(policy: Policy) -> str:
+    disabled = ", ".join(sorted(policy.disabled_ops)) or "none"
+    roles = ", ".join(f"<@&{r}>" for r in sorted(policy.moderator_roles)) or "none"
+    return (
+        f"New members start with {policy.starting_credits} credits; daily allowance "
+        f"{policy.daily_allowance}; {policy.max_concurrent} jobs at once; cooldown "
+        f"{policy.cooldown_seconds}s; prices ×{policy.price_multiplier:g}; disabled: {disabled}; "
+        f"moderator roles: {roles}."
+    )
