@@ -51,6 +51,7 @@ class ReplyTarget:
     channel: str
     reply_to: str | None = None
     upload_limit: int = 8 * 1024 * 1024
+    requester: str | None = None  # the member it is for, named (never pinged) where possible
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,7 @@ async def test_a_song_from_slash_command_to_posted_files(discord_bot: Discord) -
     shown = [r.json["content"] for r in fake.requests_to("POST", MESSAGES) if r.json["content"]]
     shown += [r.json["content"] for r in fake.requests_to("PATCH", rf"{MESSAGES}/{status['id']}")]
     assert "queued" in shown[0] and any("generating" in text for text in shown)
+    assert shown[0].startswith(f"<@{ALICE['id']}> ")  # whose song it is, shown but not pinged
     sent = [r.json for r in fake.requests_to("POST", MESSAGES)]
     assert all(body["allowed_mentions"]["parse"] == [] for body in sent)  # never pings
     assert await discord_bot.credits(ALICE) == 1000 - 14

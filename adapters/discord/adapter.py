@@ -162,7 +162,12 @@ class DiscordAdapter:
         """The channel, with the largest file it takes (the guild's boost tier decides)."""
         guild = interaction.guild
         limit = guild.filesize_limit if guild is not None else interaction.filesize_limit
-        return ReplyTarget("discord", str(interaction.channel_id), upload_limit=limit)
+        return ReplyTarget(
+            "discord",
+            str(interaction.channel_id),
+            upload_limit=limit,
+            requester=str(interaction.user.id),
+        )
 
     # --- building the commands -------------------------------------------------------------------
     def _slash(self, op: Operation) -> app_commands.Command[Any, Any, None]:
@@ -397,14 +402,17 @@ class DiscordAdapter:
 
     async def post_status(self, target: ReplyTarget, text: str) -> str:
         try:
-            message = await self._channel(target).send(text[:2000], allowed_mentions=NO_PINGS)
+            message = await self._channel(target).send(
+                for_member(target, text), allowed_mentions=NO_PINGS
+            )
         except discord.HTTPException as exc:
             raise PlatformError(f"discord: {exc.status} {exc.code}") from None
         return str(message.id)
 
     async def edit_status(self, target: ReplyTarget, ref: str, text: str) -> None:
         try:
-            await self._channel(target).get_partial_message(int(ref)).edit(content=text[:2000])
+            partial = self._channel(target).get_partial_message(int(ref))
+            await partial.edit(content=for_member(target, text), allowed_mentions=NO_PINGS)
         except discord.HTTPException as exc:
             raise PlatformError(f"discord: {exc.status} {exc.code}") from None
 
@@ -420,6 +428,7 @@ class DiscordAdapter:
             message = await self._send(
                 channel,
                 first,
+                content=for_member(target, ""),
                 embed=embed(card),
                 nonce=nonce(key),
                 **({"view": view} if view is not None else {}),
@@ -446,7 +455,7 @@ class DiscordAdapter:
     async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
         try:
             message = await self._channel(target).send(
-                text[:2000], allowed_mentions=NO_PINGS, nonce=nonce(key)
+                for_member(target, text), allowed_mentions=NO_PINGS, nonce=nonce(key)
             )
         except discord.Forbidden:
             return "forbidden"
@@ -478,6 +487,13 @@ def batches(card: ResultCard, limit: int) -> list[list[Attachment]]:
         groups[-1].append(attachment)
         used += size
     return groups
+
+
+def for_member(target: ReplyTarget, text: str) -> str:
+    """``text`` naming the member it is for: a mention, which shows their name and, with
+    allowed mentions off, never notifies them."""
+    named = f"<@{target.requester}> {text}" if target.requester else text
+    return named.strip()[:2000]
 
 
 def nonce(key: str) -> str:
