@@ -216,7 +216,9 @@ async def test_a_cover_from_the_context_menu_on_a_members_audio(discord_bot: Dis
     assert "has no audio file" in (await discord_bot.fake.reply(refused))["content"]
 
 
-async def test_a_text_file_is_refused_before_any_download_or_charge(discord_bot: Discord) -> None:
+async def test_a_text_file_or_a_200_mb_upload_is_refused_unread_and_free(
+    discord_bot: Discord,
+) -> None:
     fake = discord_bot.fake
     notes = fake.add_attachment("notes.txt", b"la la la", "text/plain")
     asked = await discord_bot.slash(
@@ -226,6 +228,14 @@ async def test_a_text_file_is_refused_before_any_download_or_charge(discord_bot:
         resolved={"attachments": {notes["id"]: notes}},
     )
     assert "not audio Chorus can use" in await discord_bot.reply(asked)
+    huge = fake.add_attachment("live.wav", b"RIFF", "audio/wav", size=200 * 1024 * 1024)
+    asked = await discord_bot.slash(
+        ALICE,
+        "cover",
+        dc.option("audio", huge["id"], dc.ATTACHMENT),
+        resolved={"attachments": {huge["id"]: huge}},
+    )
+    assert "200 MB" in await discord_bot.reply(asked)  # refused by its size, unread
     assert fake.cdn_fetches == []
     assert await discord_bot.credits(ALICE) == 1000
     async with discord_bot.chorus.app.store.read() as conn:
