@@ -29,6 +29,9 @@ ENGINE = EngineConfig(
     max_in_flight=50,
     max_in_flight_per_scope=50,
     max_in_flight_per_member=50,
+    # The simulator renders audio in real CPU time, which time_scale does not shrink: a scaled
+    # 20-minute timeout (2.4 s) could expire while a long song is still being rendered.
+    job_timeout=50_000,
 )
 
 

@@ -17,6 +17,7 @@ import soundfile as sf
 from adapters.discord import DiscordAdapter
 from bot.app import App
 from bot.catalog import CATALOG
+from bot.config import ConfigError
 from bot.domain import Attachment, Member, ReplyTarget, ResultCard, Scope
 from bot.store import jobs as q
 from tests.fakes.discord import FakeDiscord
@@ -461,3 +462,12 @@ async def test_chorus_run_serves_discord_from_settings(tmp_path: Path) -> None:
         asked = await fake.command(ALICE, "song", song, guild=guild)
         assert "on its way" in (await fake.reply(asked))["content"]
     await fake.stop()
+
+
+async def test_a_wrong_token_is_a_clear_configuration_error(discord_bot: Discord) -> None:
+    wrong = DiscordAdapter(discord_bot.chorus.app, "not.the-token", ready_timeout=0.05)
+    with pytest.raises(ConfigError) as refused:
+        await wrong.start()
+    assert "DISCORD_TOKEN: Discord refused the token" in str(refused.value)
+    assert "not.the-token" not in str(refused.value)
+    discord_bot.chorus.app.platforms["discord"] = discord_bot.adapter

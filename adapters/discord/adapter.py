@@ -30,6 +30,7 @@ from adapters.discord.render import ResultButton, buttons, embed
 from bot import messages
 from bot.app import App
 from bot.catalog import CATALOG, Model, Operation
+from bot.config import ConfigError
 from bot.domain import Actor, Attachment, AudioInput, ReplyTarget, ResultCard, Scope
 from bot.platform import PlatformError
 from bot.service import Refused, Request
@@ -122,7 +123,14 @@ class DiscordAdapter:
 
     async def start(self) -> None:
         """Log in (a wrong token fails here), connect, and return once the guilds are loaded."""
-        await self.client.login(self.token)
+        try:
+            await self.client.login(self.token)
+        except discord.LoginFailure:
+            await self.client.close()
+            raise ConfigError(
+                "DISCORD_TOKEN: Discord refused the token; copy it again from the Developer "
+                "Portal (Bot → Reset Token)"
+            ) from None
         self._task = asyncio.create_task(self.client.connect(), name="discord-gateway")
         ready = asyncio.create_task(self.client.wait_until_ready())
         await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
