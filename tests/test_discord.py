@@ -375,8 +375,8 @@ async def test_a_redelivered_result_is_posted_once(discord_bot: Discord, tmp_pat
     channel = discord_bot.guild["channels"][0]["id"]
     target = ReplyTarget("discord", channel, upload_limit=10 * 1024 * 1024)  # the guild's
     card = ResultCard(job_id="j1", title="Stems", attachments=tuple(stems))
-    first = await discord_bot.adapter.deliver(target, card, "outbox-7")
-    again = await discord_bot.adapter.deliver(target, card, "outbox-7")
+    first = await discord_bot.adapter.platform.deliver(target, card, "outbox-7")
+    again = await discord_bot.adapter.platform.deliver(target, card, "outbox-7")
     posted = discord_bot.posted()
     assert first == again and len(posted) == 2
     assert [len(m["attachments"]) for m in posted] == [2, 1] and posted[0]["embeds"]
@@ -470,4 +470,4 @@ async def test_a_wrong_token_is_a_clear_configuration_error(discord_bot: Discord
         await wrong.start()
     assert "DISCORD_TOKEN: Discord refused the token" in str(refused.value)
     assert "not.the-token" not in str(refused.value)
-    discord_bot.chorus.app.platforms["discord"] = discord_bot.adapter
+    discord_bot.chorus.app.platforms["discord"] = discord_bot.adapter.platform

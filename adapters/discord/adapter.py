@@ -1,6 +1,5 @@
-"""The Discord adapter: slash commands, context menus, forms and buttons built from the catalog,
-translated into the service; and the :class:`bot.platform.Platform` that posts statuses and
-results in the channel.
+"""The Discord adapter: slash commands, context menus, forms and buttons built from the catalog
+and translated into the service (the channel side is :mod:`adapters.discord.platform`).
 
 Every interaction is acknowledged before anything else happens (a defer, or a form where one is
 needed), because Discord forgets an interaction that is not answered within three seconds. The
@@ -13,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import inspect
 import logging
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -26,12 +23,13 @@ from discord import app_commands
 from adapters.discord import forms
 from adapters.discord.mod import ModGroup
 from adapters.discord.options import AUTOCOMPLETED, FORM_OPS, parameters
-from adapters.discord.render import ResultButton, buttons, embed
+from adapters.discord.platform import NO_PINGS, DiscordPlatform
+from adapters.discord.render import ResultButton
 from bot import messages
 from bot.app import App
 from bot.catalog import CATALOG, Model, Operation
 from bot.config import ConfigError
-from bot.domain import Actor, Attachment, AudioInput, ReplyTarget, ResultCard, Scope
+from bot.domain import Actor, AudioInput, ReplyTarget, Scope
 from bot.platform import PlatformError
 from bot.service import Refused, Request
 from bot.store import jobs as q
@@ -42,7 +40,6 @@ log = logging.getLogger(__name__)
 logging.getLogger("discord.client").addFilter(
     lambda record: "voice will NOT be supported" not in record.getMessage()
 )
-NO_PINGS = discord.AllowedMentions.none()
 AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".flac", ".aac", ".webm")
 CONTEXT_MENUS = {  # what a member can do to a message carrying audio, by right-click
     "Cover with Chorus": "cover",
@@ -106,7 +103,8 @@ class DiscordAdapter:
         for label, op_name in CONTEXT_MENUS.items():
             self.tree.add_command(self._context_menu(label, op_name))
         self._task: asyncio.Task[None] | None = None
-        app.platforms[self.name] = self
+        self.platform = DiscordPlatform(self.client)
+        app.platforms[self.name] = self.platform
 
     # --- life ------------------------------------------------------------------------------------
     async def setup(self) -> None:
@@ -404,73 +402,6 @@ class DiscordAdapter:
             else:
                 await interaction.response.send_message(text, ephemeral=True)
 
-    # --- the platform ----------------------------------------------------------------------------
-    def _channel(self, target: ReplyTarget) -> discord.PartialMessageable:
-        return self.client.get_partial_messageable(int(target.channel))
-
-    async def post_status(self, target: ReplyTarget, text: str) -> str:
-        try:
-            message = await self._channel(target).send(
-                for_member(target, text), allowed_mentions=NO_PINGS
-            )
-        except discord.HTTPException as exc:
-            raise PlatformError(f"discord: {exc.status} {exc.code}") from None
-        return str(message.id)
-
-    async def edit_status(self, target: ReplyTarget, ref: str, text: str) -> None:
-        try:
-            partial = self._channel(target).get_partial_message(int(ref))
-            await partial.edit(content=for_member(target, text), allowed_mentions=NO_PINGS)
-        except discord.HTTPException as exc:
-            raise PlatformError(f"discord: {exc.status} {exc.code}") from None
-
-    async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
-        """One message per result: embed, files and buttons. Files that do not fit in one message
-        together (Discord's limit is per message) follow in further messages. Each message has a
-        nonce derived from the outbox key, so when a retry (after a crash, say) sends it again,
-        Discord returns the message it already created instead of posting a second one."""
-        channel = self._channel(target)
-        first, *rest = batches(card, target.upload_limit)
-        view = buttons(card)
-        try:
-            message = await self._send(
-                channel,
-                first,
-                content=for_member(target, ""),
-                embed=embed(card),
-                nonce=nonce(key),
-                **({"view": view} if view is not None else {}),
-            )
-            for number, batch in enumerate(rest, start=1):
-                await self._send(channel, batch, nonce=nonce(f"{key}#{number}"))
-        except discord.Forbidden:
-            return "forbidden"  # removed from the channel, or no permission: nothing to retry
-        except discord.HTTPException as exc:
-            raise PlatformError(f"discord: {exc.status} {exc.code}") from None
-        return str(message.id)
-
-    @staticmethod
-    async def _send(
-        channel: discord.PartialMessageable, attachments: list[Attachment], **content: Any
-    ) -> discord.Message:
-        files = [discord.File(a.path, filename=a.filename) for a in attachments]
-        try:
-            return await channel.send(files=files, allowed_mentions=NO_PINGS, **content)
-        finally:
-            for file in files:
-                file.close()
-
-    async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
-        try:
-            message = await self._channel(target).send(
-                for_member(target, text), allowed_mentions=NO_PINGS, nonce=nonce(key)
-            )
-        except discord.Forbidden:
-            return "forbidden"
-        except discord.HTTPException as exc:
-            raise PlatformError(f"discord: {exc.status} {exc.code}") from None
-        return str(message.id)
-
 
 def aim(api_url: str | None, gateway_url: str | None) -> None:
     """Send REST calls and the gateway connection elsewhere (a REST proxy, or a stand-in).
@@ -481,32 +412,6 @@ def aim(api_url: str | None, gateway_url: str | None) -> None:
         discord.http.Route.BASE = f"{api_url.rstrip('/')}/api/v10"
     if gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-
-
-def batches(card: ResultCard, limit: int) -> list[list[Attachment]]:
-    """The card's files in groups that each fit one message (the first group may be empty)."""
-    groups: list[list[Attachment]] = [[]]
-    used = 0
-    for attachment in card.attachments:
-        size = Path(attachment.path).stat().st_size
-        if groups[-1] and (used + size > limit or len(groups[-1]) == 10):
-            groups.append([])
-            used = 0
-        groups[-1].append(attachment)
-        used += size
-    return groups
-
-
-def for_member(target: ReplyTarget, text: str) -> str:
-    """``text`` naming the member it is for: a mention, which shows their name and, with
-    allowed mentions off, never notifies them."""
-    named = f"<@{target.requester}> {text}" if target.requester else text
-    return named.strip()[:2000]
-
-
-def nonce(key: str) -> str:
-    """A message nonce (at most 25 characters) from an outbox key, the same on every retry."""
-    return hashlib.sha256(f"chorus:{key}".encode()).hexdigest()[:25]
 
 
 def is_audio(attachment: discord.Attachment) -> bool:
