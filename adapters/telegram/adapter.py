@@ -1,5 +1,5 @@
 """The Telegram adapter: python-telegram-bot handlers built from the catalog, translating into
-the service, and the :class:`bot.platform.Platform` that posts statuses and results.
+the service (the chat side is :mod:`adapters.telegram.platform`).
 
 A member's audio is read through ``getFile``, whose URL carries the bot token: it is fetched
 inside this process by the media intake and never offered to the music service, which gets the
@@ -8,22 +8,17 @@ bot's own signed media link instead.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
 import re
 import time
-from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
-import httpx
 from aiohttp import web
 from telegram import BotCommand, Message, Update
 from telegram import User as TgUser
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -37,12 +32,12 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from adapters.telegram.render import TEXT_LIMIT, caption, keyboard
+from adapters.telegram.platform import TelegramPlatform
+from adapters.telegram.render import TEXT_LIMIT
 from bot.app import App
 from bot.catalog import CATALOG
-from bot.domain import Actor, AudioInput, Member, ReplyTarget, ResultCard, Scope
+from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.messages import megabytes
-from bot.platform import PlatformError
 from bot.service import Refused, Request
 from bot.store import jobs as q
 from bot.textcommand import CommandError, parse
@@ -50,7 +45,6 @@ from bot.textcommand import CommandError, parse
 log = logging.getLogger(__name__)
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # what Telegram lets a bot download
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send
-REMEMBERED_DELIVERIES = 10_000
 TRACK_IN_CAPTION = re.compile(r"ID: ([0-9a-f]{6})")
 EXTRA_COMMANDS = {
     "credits": "Your credits",
@@ -58,16 +52,6 @@ EXTRA_COMMANDS = {
     "help": "What Chorus can do",
     "mod": "Moderators: grant, revoke, limits, ban, unban, show, audit, settings",
 }
-
-
-def _wait(exc: RetryAfter) -> float:
-    """Telegram's requested wait, whichever type this python-telegram-bot reports it in."""
-    wait: Any = exc.retry_after
-    return float(wait.total_seconds() if hasattr(wait, "total_seconds") else wait)
-
-
-def _read(path: str) -> bytes:
-    return Path(path).read_bytes()
 
 
 TITLE, TAGS, LYRICS = range(3)
@@ -88,8 +72,6 @@ class TelegramAdapter:
         self.service = app.service
         self.admin_cache = admin_cache
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
-        # Outbox keys posted by this process, newest last: a retried delivery is not re-sent.
-        self._delivered: OrderedDict[str, str] = OrderedDict()
         base = api_url.rstrip("/")
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
@@ -129,7 +111,8 @@ class TelegramAdapter:
         )
         self.application.add_handler(CallbackQueryHandler(self.on_button))
         self.application.add_error_handler(self.on_error)
-        app.platforms[self.name] = self
+        self.platform = TelegramPlatform(self.application.bot)
+        app.platforms[self.name] = self.platform
 
     @property
     def bot(self) -> Any:
@@ -443,92 +426,3 @@ class TelegramAdapter:
         log.error(
             "telegram handler failed: %s", type(context.error).__name__, exc_info=context.error
         )
-
-    # --- the platform ----------------------------------------------------------------------------
-    async def post_status(self, target: ReplyTarget, text: str) -> str:
-        try:
-            message = await self.bot.send_message(int(target.channel), text)
-        except RetryAfter as exc:
-            raise PlatformError("telegram rate limit", retry_after=_wait(exc)) from None
-        return str(message.message_id)
-
-    async def edit_status(self, target: ReplyTarget, ref: str, text: str) -> None:
-        try:
-            await self.bot.edit_message_text(text, chat_id=int(target.channel), message_id=int(ref))
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
-
-    async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
-        if key in self._delivered:
-            return self._delivered[key]
-        chat_id = int(target.channel)
-        markup, text = keyboard(card), caption(card)
-        audio = next(
-            (a for a in card.attachments if a.mime.startswith("audio/") and a.mime != "audio/midi"),
-            None,
-        )
-        try:
-            if audio is not None:
-                sent = await self.bot.send_audio(
-                    chat_id,
-                    audio=await asyncio.to_thread(_read, audio.path),
-                    filename=audio.filename,
-                    title=card.title,
-                    performer="Chorus",
-                    thumbnail=await self._thumbnail(card.cover_url),
-                    duration=int(card.duration or 0),
-                    caption=text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-            else:
-                sent = await self.bot.send_message(
-                    chat_id,
-                    caption(card, TEXT_LIMIT),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-            for other in card.attachments:
-                if other is not audio:
-                    await self.bot.send_document(
-                        chat_id,
-                        document=await asyncio.to_thread(_read, other.path),
-                        filename=other.filename,
-                    )
-        except RetryAfter as exc:
-            raise PlatformError("telegram rate limit", retry_after=_wait(exc)) from None
-        except Forbidden:
-            return "forbidden"  # the bot was blocked or removed: nothing more to do
-        except TelegramError as exc:
-            raise PlatformError(f"telegram: {type(exc).__name__}") from None
-        return self._remember(key, str(sent.message_id))
-
-    def _remember(self, key: str, ref: str) -> str:
-        self._delivered[key] = ref
-        while len(self._delivered) > REMEMBERED_DELIVERIES:
-            self._delivered.popitem(last=False)
-        return ref
-
-    async def _thumbnail(self, url: str | None) -> bytes | None:
-        """The cover art, when it can be had quickly and is small enough for Telegram (200 kB)."""
-        if not url:
-            return None
-        try:
-            async with httpx.AsyncClient(timeout=10, trust_env=False) as http:
-                response = await http.get(url)
-        except httpx.HTTPError:
-            return None
-        body = response.content
-        return body if response.status_code == 200 and 0 < len(body) <= 200_000 else None
-
-    async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
-        if key in self._delivered:
-            return self._delivered[key]
-        try:
-            sent = await self.bot.send_message(int(target.channel), text[:TEXT_LIMIT])
-        except RetryAfter as exc:
-            raise PlatformError("telegram rate limit", retry_after=_wait(exc)) from None
-        except Forbidden:
-            return "forbidden"
-        return self._remember(key, str(sent.message_id))
