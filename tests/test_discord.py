@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-import soundfile as sf
 
 from adapters.discord import DiscordAdapter
 from bot.app import App
@@ -20,6 +17,7 @@ from bot.catalog import CATALOG
 from bot.config import ConfigError
 from bot.domain import Attachment, Member, ReplyTarget, ResultCard, Scope
 from bot.store import jobs as q
+from tests.conftest import tone
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as dc
 from tests.fakes.discord.payloads import Json
@@ -33,10 +31,7 @@ MESSAGES = r"/channels/\d+/messages"
 
 
 def mp3(seconds: float = 6.0) -> bytes:
-    out = io.BytesIO()
-    t = np.arange(int(44100 * seconds)) / 44100
-    sf.write(out, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), 44100, format="MP3")
-    return out.getvalue()
+    return tone(seconds, hz=330, fmt="MP3")
 
 
 @dataclass

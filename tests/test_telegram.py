@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 
 from adapters.telegram import TelegramAdapter
 from bot.domain import Member, Scope
+from tests.conftest import tone
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram import payloads as tg
 from tests.harness import Chorus, chorus, chorus_run
@@ -25,10 +23,7 @@ ADMIN = tg.user(503, "Ada")
 
 
 def mp3(seconds: float = 6.0) -> bytes:
-    out = io.BytesIO()
-    t = np.arange(int(44100 * seconds)) / 44100
-    sf.write(out, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), 44100, format="MP3")
-    return out.getvalue()
+    return tone(seconds, hz=330, fmt="MP3")
 
 
 @dataclass
