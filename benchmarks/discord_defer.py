@@ -15,6 +15,7 @@ import asyncio
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from tests.fakes.discord import payloads as dc
 from tests.fakes.discord.server import LOADING
 
 COMMANDS = 500
+SINGLES = 100
 MEMBERS = 50
 # Jobs stay queued (no vendor tokens): this measures the command path, not the vendor.
 ENGINE = EngineConfig(rate_per_second=1e-6, burst=0)
@@ -71,38 +73,51 @@ async def chorus_bot(fake: FakeDiscord) -> AsyncIterator[None]:
                 await adapter.stop()
 
 
-async def burst(bot: Bot, answers: bool) -> tuple[list[float], int]:
-    """Seconds from event to defer for each of COMMANDS simultaneous /song commands, and how
-    many missed Discord's three-second deadline. With ``answers`` the bot replaces each
-    "thinking…" with an answer: wait for those too before stopping it."""
+@dataclass
+class Measured:
+    burst: list[float]  # seconds from event to defer, COMMANDS arriving at once
+    late: int  # of those, how many missed Discord's three-second deadline
+    single: list[float]  # the same for SINGLES commands sent one after another
+
+
+async def measure(bot: Bot, answers: bool) -> Measured:
+    """Run the burst, then SINGLES commands one at a time. With ``answers`` the bot replaces
+    each "thinking…" with an answer: wait for those too, so that no work is cut off."""
     fake = FakeDiscord()
     await fake.start()
     guild = fake.add_guild()
     members = [dc.user(f"member{n}") for n in range(MEMBERS)]
+
+    async def command(n: int) -> Interaction:
+        option = [dc.option("prompt", f"song number {n}", dc.STRING)]
+        sent = await fake.command(members[n % MEMBERS], "song", option, guild=guild)
+        return fake.state(sent)
+
+    async def settled(states: list[Interaction]) -> None:
+        await fake.wait_until(
+            lambda: all(s.response is not None or s.late for s in states), patience=120
+        )
+        if answers:
+            await fake.wait_until(
+                lambda: all(s.late or answered(fake, s) for s in states), patience=120
+            )
+
     try:
         with fake.aimed():
             async with bot(fake):
-                sent = [
-                    await fake.command(
-                        members[n % MEMBERS],
-                        "song",
-                        [dc.option("prompt", f"song number {n}", dc.STRING)],
-                        guild=guild,
-                    )
-                    for n in range(COMMANDS)
-                ]
-                states = [fake.state(i) for i in sent]
-                await fake.wait_until(
-                    lambda: all(s.response is not None or s.late for s in states), patience=120
-                )
-                if answers:
-                    await fake.wait_until(
-                        lambda: all(s.late or answered(fake, s) for s in states), patience=120
-                    )
+                states = [await command(n) for n in range(COMMANDS)]
+                await settled(states)
+                singles = []
+                for n in range(SINGLES):
+                    singles.append(await command(COMMANDS + n))
+                    await settled(singles[-1:])
     finally:
         await fake.stop()
-    waits = [s.acknowledged - s.dispatched for s in states if s.acknowledged is not None]
-    return waits, sum(s.late for s in states)
+    return Measured(waits(states), sum(s.late for s in states), waits(singles))
+
+
+def waits(states: list[Interaction]) -> list[float]:
+    return [s.acknowledged - s.dispatched for s in states if s.acknowledged is not None]
 
 
 def answered(fake: FakeDiscord, state: Interaction) -> bool:
@@ -114,21 +129,36 @@ def ms(seconds: float) -> str:
 
 
 async def main() -> str:
-    floor, floor_late = await burst(bare_bot, answers=False)
-    chorus, chorus_late = await burst(chorus_bot, answers=True)
-    f50, f99 = percentile(floor, 50), percentile(floor, 99)
-    c50, c99 = percentile(chorus, 50), percentile(chorus, 99)
+    floor = await measure(bare_bot, answers=False)
+    chorus = await measure(chorus_bot, answers=True)
+    rows = [
+        ("floor: bare discord.py bot that only defers", floor.burst, floor.late),
+        ("Chorus (defer, then hold + job + status + answer)", chorus.burst, chorus.late),
+    ]
+    table = "".join(
+        f"| {name} | {ms(percentile(w, 50))} | {ms(percentile(w, 99))} | {ms(max(w))} | {late} |\n"
+        for name, w, late in rows
+    )
+    ratio = percentile(chorus.burst, 50) / percentile(floor.burst, 50)
+    ratio99 = percentile(chorus.burst, 99) / percentile(floor.burst, 99)
+    one50 = percentile(chorus.single, 50) / percentile(floor.single, 50)
     body = (
-        "| bot | p50 | p99 | max | missed the 3 s deadline |\n|---|---|---|---|---|\n"
-        f"| floor: bare discord.py bot that only defers | {ms(f50)} | {ms(f99)} "
-        f"| {ms(max(floor))} | {floor_late} |\n"
-        f"| Chorus (defer, then hold + job + status + reply) | {ms(c50)} | {ms(c99)} "
-        f"| {ms(max(chorus))} | {chorus_late} |\n"
-        f"| **ratio Chorus / floor** | **{c50 / f50:.1f}x** | **{c99 / f99:.1f}x** | | |\n\n"
-        f"{COMMANDS} `/song` interactions from {MEMBERS} members are written to the gateway at "
-        "once; each one's time runs from the fake writing INTERACTION_CREATE to it receiving\n"
-        "the defer callback. The fake, the bot and (for Chorus) the store and the simulator share "
-        "one event loop, so both rows include the fake's own work; the ratio is the figure."
+        "| bot, 500 at once | p50 | p99 | max | missed the 3 s deadline |\n"
+        "|---|---|---|---|---|\n"
+        f"{table}"
+        f"| **ratio Chorus / floor** | **{ratio:.1f}x** | **{ratio99:.1f}x** | | |\n\n"
+        f"One command at a time ({SINGLES} in a row): event to defer p50 "
+        f"{ms(percentile(floor.single, 50))} for the bare bot, "
+        f"{ms(percentile(chorus.single, 50))} for Chorus ({one50:.1f}x); p99 "
+        f"{ms(percentile(floor.single, 99))} and {ms(percentile(chorus.single, 99))}.\n\n"
+        f"{COMMANDS} `/song` interactions from {MEMBERS} members are written to the gateway "
+        "at once; each one's time runs from the fake writing INTERACTION_CREATE to it\n"
+        "receiving the defer callback. The fake, the bot and (for Chorus) the store and the "
+        "simulator share one event loop, so both rows include the fake's own work.\n"
+        "Chorus defers before its first awaited step, so its work (validation, the hold and "
+        "job transaction, the status message, the answer) queues behind the\n"
+        "acknowledgements instead of delaying them: what both bots wait for is the burst "
+        "itself, 500 events parsed and 500 callbacks sent on one loop."
     )
     write_section("Discord: 500 slash commands at once, event to defer", body)
     return body
