@@ -47,6 +47,11 @@ def tone(seconds: float, hz: float = 440.0, fmt: str = "WAV", rate: int = 44_100
     return out.getvalue()
 
 
+def mp3(seconds: float = 6.0) -> bytes:
+    """What a member posts as their own recording: a short MP3 that chat platforms show as audio."""
+    return tone(seconds, hz=330, fmt="MP3")
+
+
 @dataclass
 class FileHost:
     """Serves bytes at URLs, like a user's CDN; records every path requested."""

@@ -17,7 +17,7 @@ from bot.catalog import CATALOG
 from bot.config import ConfigError
 from bot.domain import Attachment, Member, ReplyTarget, ResultCard, Scope
 from bot.store import jobs as q
-from tests.conftest import tone
+from tests.conftest import mp3
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as dc
 from tests.fakes.discord.payloads import Json
@@ -28,10 +28,6 @@ BOB = dc.user("Bob")
 ADA = dc.user("Ada")  # has Manage Server
 ROLE_MOD = dc.user("Rhea")  # holds the moderator role the server configured
 MESSAGES = r"/channels/\d+/messages"
-
-
-def mp3(seconds: float = 6.0) -> bytes:
-    return tone(seconds, hz=330, fmt="MP3")
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.telegram import TelegramAdapter
 from bot.domain import Member, Scope
-from tests.conftest import tone
+from tests.conftest import mp3
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram import payloads as tg
 from tests.harness import Chorus, chorus, chorus_run
@@ -20,10 +20,6 @@ GROUP = tg.chat(-100200, "supergroup")
 ALICE = tg.user(501, "Alice")
 BOB = tg.user(502, "Bob")
 ADMIN = tg.user(503, "Ada")
-
-
-def mp3(seconds: float = 6.0) -> bytes:
-    return tone(seconds, hz=330, fmt="MP3")
 
 
 @dataclass
