@@ -143,7 +143,7 @@ async def main() -> str:
     ratio99 = percentile(chorus.burst, 99) / percentile(floor.burst, 99)
     one50 = percentile(chorus.single, 50) / percentile(floor.single, 50)
     body = (
-        "| bot, 500 at once | p50 | p99 | max | missed the 3 s deadline |\n"
+        f"| bot, {COMMANDS} at once | p50 | p99 | max | missed the 3 s deadline |\n"
         "|---|---|---|---|---|\n"
         f"{table}"
         f"| **ratio Chorus / floor** | **{ratio:.1f}x** | **{ratio99:.1f}x** | | |\n\n"
@@ -158,7 +158,7 @@ async def main() -> str:
         "Chorus defers before its first awaited step, so its work (validation, the hold and "
         "job transaction, the status message, the answer) queues behind the\n"
         "acknowledgements instead of delaying them: what both bots wait for is the burst "
-        "itself, 500 events parsed and 500 callbacks sent on one loop."
+        f"itself, {COMMANDS} events parsed and {COMMANDS} callbacks sent on one loop."
     )
     write_section("Discord: 500 slash commands at once, event to defer", body)
     return body
