@@ -14,11 +14,19 @@ from bot.domain import ReplyTarget, ResultCard
 
 
 class PlatformError(Exception):
-    """The platform refused or failed; ``retry_after`` (seconds) when it asked us to wait."""
+    """The platform refused or failed; ``retry_after`` (seconds) when it asked us to wait.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    ``permanent`` says that sending the same thing again cannot succeed (missing access or
+    permissions, too large, a bad request, a member who blocked the bot): the core stops retrying
+    and takes its fallback instead. Everything else (429, 5xx, timeouts) is worth a retry.
+    """
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, permanent: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.permanent = permanent
 
 
 class Platform(Protocol):
