@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,10 +112,9 @@ class Media:
         limit = self.config.max_bytes
         if audio.size is not None and audio.size > limit:
             raise MediaRefused(messages.audio_too_big(audio.size, limit))
-        partial = (
-            self.config.root
-            / f"incoming-{hashlib.sha256(audio.location.encode()).hexdigest()[:16]}"
-        )
+        # One temporary file per intake: the same audio may arrive many times at once (a
+        # message's buttons pressed together), and a shared name is replaced under the others.
+        partial = self.config.root / f"incoming-{secrets.token_hex(8)}.part"
         try:
             await self._fetch(audio, partial, limit)
             digest = await asyncio.to_thread(_sha256, partial)
