@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -34,6 +35,11 @@ FORMATS = {
     "MP4": ("m4a", "audio/mp4"),
     "FLAC": ("flac", "audio/flac"),
 }  # fmt: skip
+EXTENSIONS = frozenset(ext for ext, _ in FORMATS.values())
+TOKEN = re.compile(
+    r"(?P<id>[0-9a-f]{64})\.(?P<expires>[0-9]{1,12})\.(?P<signature>[0-9a-f]{32})\.(?P<ext>[a-z0-9]+)",
+    re.ASCII,
+)
 MAX_SECONDS = 8 * 60  # the vendor's upload limit
 MIN_SECONDS = 1.0
 
@@ -184,10 +190,12 @@ class Media:
 
     def resolve(self, token: str) -> Path | None:
         """The file a token grants, or None if forged, altered or expired."""
-        parts = token.split(".")
-        if len(parts) != 4 or not parts[1].isdigit():
+        # Checked for shape first: compare_digest refuses non-ASCII text with a TypeError, and
+        # the extension, which the signature does not cover, must be one Chorus stores.
+        shape = TOKEN.fullmatch(token)
+        if shape is None or shape["ext"] not in EXTENSIONS:
             return None
-        media_id, expires, signature, ext = parts
+        media_id, expires, signature, ext = shape.group("id", "expires", "signature", "ext")
         if not hmac.compare_digest(signature, self._sign(f"{media_id}.{expires}")):
             return None
         if int(expires) < self.clock():
