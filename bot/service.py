@@ -59,7 +59,9 @@ def explain(error: ValidationError, op: str) -> str:
     if kind == "missing":
         return f"Please give {name}."
     if kind == "extra_forbidden":
-        return f"/{op} has no option called {name}."
+        return f"/{op} has no option called {messages.echo(name)}."
+    if kind == "not_text":
+        return messages.not_text(name, ctx["why"])
     if kind == "string_too_long":
         return f"{name} is too long: at most {ctx.get('max_length')} characters."
     if kind == "string_too_short":
