@@ -112,6 +112,7 @@ class Operation:
     actions: tuple[str, ...] = ()  # follow-ups offered as buttons on each result
     examples: tuple[str, ...] = field(default=())
     label: str = ""  # the button that offers this operation on a result; default: the name
+    audio_over: float = 0.0  # the vendor's documented minimum: member audio must be longer
 
     @property
     def button(self) -> str:
@@ -693,6 +694,7 @@ OPERATIONS: tuple[Operation, ...] = (
         4,
         voice,
         upload_price=0,
+        audio_over=10.0,  # create-voice: "> 10 s" (reference §2.7)
     ),
     Operation(
         "persona",

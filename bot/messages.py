@@ -187,6 +187,13 @@ def audio_too_big(size: int | None, limit: int) -> str:
     return f"That file is {megabytes(size)}; Chorus accepts audio up to {megabytes(limit)}."
 
 
+def audio_too_short_for(op: str, minimum: float, seconds: float) -> str:
+    return (
+        f"/{op} needs more than {minimum:g} s of audio; yours is {seconds:.1f} s. "
+        "Send a longer recording."
+    )
+
+
 def audio_missing(where: str) -> str:
     return f"There is no file at {echo(where, 200)}."
 

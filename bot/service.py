@@ -107,6 +107,8 @@ class Service:
                 stored = await self.media.intake(audio, member)
             except MediaRefused as exc:
                 raise Refused(str(exc)) from None
+            if stored.duration <= op.audio_over:  # the vendor would refuse it after the charge
+                raise Refused(messages.audio_too_short_for(op.name, op.audio_over, stored.duration))
             inputs["media"] = [stored.id]
             if self.media.config.public_base_url is None:
                 inputs["shared_url"] = audio.location

@@ -225,3 +225,15 @@ async def test_a_refusal_does_not_echo_a_huge_track_id(tmp_path: Path) -> None:
             assert "f" * 40 + "…" in message and "f" * 41 not in message, message
             assert len(message) < 200
         assert await h.available() == 1000
+
+
+@pytest.mark.parametrize("seconds", [5, 10])
+async def test_voice_from_too_short_audio_is_refused_before_any_charge(
+    tmp_path: Path, seconds: int
+) -> None:
+    """The vendor documents create-voice as needing more than 10 s (reference §2.7)."""
+    sample = tmp_path / "me.wav"
+    sample.write_bytes(tone(seconds, hz=220))
+    async with chorus(tmp_path) as h:
+        await refused(h, f"/voice {sample}", "/voice needs more than 10 s of audio")
+        assert not [call for call in h.sim.sim.calls if "voice" in call or "upload" in call]
