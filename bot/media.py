@@ -9,6 +9,7 @@ never passed on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import re
@@ -40,6 +41,7 @@ TOKEN = re.compile(
     r"(?P<id>[0-9a-f]{64})\.(?P<expires>[0-9]{1,12})\.(?P<signature>[0-9a-f]{32})\.(?P<ext>[a-z0-9]+)",
     re.ASCII,
 )
+PARTIAL_SECONDS = 3_600  # no intake takes an hour: a temporary file that old was abandoned
 MAX_SECONDS = 8 * 60  # the vendor's upload limit
 MIN_SECONDS = 1.0
 
@@ -213,6 +215,7 @@ class Media:
         for media_id in expired:
             for path in self.config.root.glob(f"{media_id}.*"):
                 await asyncio.to_thread(path.unlink, missing_ok=True)
+        await asyncio.to_thread(_forget_partials, self.config.root)
         return len(expired)
 
 
@@ -228,6 +231,16 @@ def _copy_local(location: str, into: Path, limit: int) -> None:
     if size > limit:
         raise MediaRefused(messages.audio_too_big(size, limit))
     into.write_bytes(source.read_bytes())
+
+
+def _forget_partials(root: Path) -> None:
+    """Temporary files an intake left when the process died mid-download (each has a name of
+    its own, so nothing else would ever replace them). File times are wall-clock times."""
+    stale = time.time() - PARTIAL_SECONDS
+    for partial in root.glob("incoming-*.part"):
+        with contextlib.suppress(FileNotFoundError):
+            if partial.stat().st_mtime < stale:
+                partial.unlink()
 
 
 def _sha256(path: Path) -> str:

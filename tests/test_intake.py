@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,15 @@ async def test_twelve_concurrent_commands_on_one_source_are_all_served(
         assert await h.available() == 1000 - 12 * (14 + 2)
         media = h.app.settings.data_dir / "media"
         assert [p.suffix for p in media.iterdir()] == [".wav"]  # one stored file, no leftovers
+
+
+async def test_temporary_files_abandoned_by_a_crash_are_cleaned_up(tmp_path: Path) -> None:
+    async with chorus(tmp_path) as h:
+        media = h.app.settings.data_dir / "media"
+        abandoned, current = media / "incoming-0123456789abcdef.part", media / "incoming-f.part"
+        abandoned.write_bytes(b"half a download")
+        current.write_bytes(b"a download in progress")
+        two_hours_ago = time.time() - 7200
+        os.utime(abandoned, (two_hours_ago, two_hours_ago))
+        await h.app.media.cleanup()
+        assert not abandoned.exists() and current.exists()
