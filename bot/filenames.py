@@ -20,10 +20,11 @@ MAX_NAME_BYTES = 120  # well under every file system's 255, with room for a ".pa
 EXTENSION = re.compile(r"[A-Za-z0-9]{1,8}", re.ASCII)
 FALLBACK = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
 EDGES = "-._"  # never first (hidden files, options to shell tools) or last (Windows drops them)
-# Device names Windows refuses as a file name, with or without an extension.
+# Device names Windows refuses as a file name, with or without an extension ("COM¹" is
+# "COM1" once NFKC-normalised; "CONIN$" cannot survive cleaning).
 RESERVED = frozenset(
-    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
-    + [f"{device}{n}" for device in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")]
+    ["CON", "PRN", "AUX", "NUL"]
+    + [f"{device}{n}" for device in ("COM", "LPT") for n in "123456789"]
 )
 
 

@@ -42,6 +42,7 @@ def assert_safe(name: str) -> None:
         ("CON.lrc", f"{FALLBACK}.lrc"),
         ("nul.wav", f"{FALLBACK}.wav"),
         ("com1.song.mid", f"{FALLBACK}.mid"),
+        ("LPT¹.wav", f"{FALLBACK}.wav"),
         ("Console.lrc", "Console.lrc"),
         ("🎵🎸.lrc", f"{FALLBACK}.lrc"),
         ("Rain 🌧 song.lrc", "Rain-song.lrc"),

@@ -20,8 +20,12 @@ FORGED = "a title\n2026-12-02T10:00:00.000Z ERROR bot.ledger: credits lost\r\x1b
 
 
 @pytest.fixture
-def root() -> Iterator[None]:
-    """configure() replaces the root handlers; pytest's own go back afterwards."""
+def root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """configure() replaces the root handlers; pytest's own go back afterwards. No .env or
+    LOG_* variable of the machine running the tests takes part."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("LOG_LEVEL", "LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
     logger = logging.getLogger()
     handlers, level = list(logger.handlers), logger.level
     chatty = {name: logging.getLogger(name).level for name in logs.CHATTY + logs.INTERNALS}
