@@ -47,6 +47,7 @@ def _clean(text: str) -> str:
 
 
 def _cap(stem: str, budget: int) -> str:
+    stem = stem[:budget]  # a character is at least one byte
     while len(stem.encode()) > budget:
         stem = stem[:-1]
     return stem.rstrip(EDGES)
