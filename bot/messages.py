@@ -211,6 +211,7 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     return shown + "…" if len(text) > limit else shown
 
 
+TEXT_EMPTY = "with some text: it was empty."
 TEXT_INVISIBLE = "with visible characters: only invisible ones were sent."
 
 

@@ -23,6 +23,8 @@ INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"
 
 def problem(text: str) -> str | None:
     """Why ``text`` is not plain text a member can mean, or None when it is."""
+    if not text:
+        return messages.TEXT_EMPTY
     for char in text:
         category = unicodedata.category(char)
         if (category == "Cc" and char not in ALLOWED_CONTROLS) or category == "Cs":

@@ -181,6 +181,7 @@ async def test_an_unknown_option_from_an_adapter_is_named(tmp_path: Path) -> Non
             "Please write title as plain text: control characters such as U+0007",
         ),
         ("/compose la la title=\u200b", "Please write title with visible characters"),
+        ("/compose la la title=", "Please write title with some text: it was empty."),
         ("/compose \u200b\u200b", "Please write lyrics with visible characters"),
         ("/tags \x00", "Please write tags as plain text: control characters such as U+0000"),
         ("/lyrics \u2063\u2060", "Please write description with visible characters"),
