@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot import logs
 from bot.aimusic import AIMusicClient
 from bot.catalog import Env
 from bot.config import Settings
@@ -114,6 +115,8 @@ class App:
             if settings.media_secret
             else await asyncio.to_thread(secret_file, data / "media.key")
         )
+        logs.SECRETS.add(webhook_secret)  # generated ones too: they sign what the vendor trusts
+        logs.SECRETS.add(media_secret)
         media = Media(
             store,
             MediaConfig(

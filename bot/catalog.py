@@ -18,11 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.aimusic import AIMusicClient
 from bot.aimusic import models as m
 from bot.aimusic.errors import UpstreamUnavailable
+from bot.plaintext import Plain
 
-Text = Annotated[str, Field(min_length=1)]
-Description = Annotated[str, Field(min_length=1, max_length=400)]
-Lyrics = Annotated[str, Field(min_length=1, max_length=5000)]
-Tags = Annotated[str, Field(min_length=1, max_length=1000)]
+# Every free-text parameter is Plain: no control characters, something visible (bot.plaintext).
+Text = Annotated[str, Field(min_length=1), Plain]
+Description = Annotated[str, Field(min_length=1, max_length=400), Plain]
+Lyrics = Annotated[str, Field(min_length=1, max_length=5000), Plain]
+Tags = Annotated[str, Field(min_length=1, max_length=1000), Plain]
+Title = Annotated[str, Field(max_length=80), Plain]
 Seconds = Annotated[float, Field(ge=0, le=480)]
 Model = m.SonicModel
 
@@ -109,6 +112,7 @@ class Operation:
     actions: tuple[str, ...] = ()  # follow-ups offered as buttons on each result
     examples: tuple[str, ...] = field(default=())
     label: str = ""  # the button that offers this operation on a result; default: the name
+    audio_over: float = 0.0  # the vendor's documented minimum: member audio must be longer
 
     @property
     def button(self) -> str:
@@ -128,9 +132,9 @@ class SongParams(Params):
 
 class ComposeParams(Params):
     lyrics: Lyrics
-    title: Annotated[str, Field(max_length=80)] | None = None
+    title: Title | None = None
     tags: Tags | None = None
-    negative_tags: Annotated[str, Field(max_length=1000)] | None = None
+    negative_tags: Annotated[str, Field(max_length=1000), Plain] | None = None
     vocal_gender: Literal["f", "m"] | None = None
     model: Model | None = None
     style_weight: Annotated[float, Field(ge=0, le=1)] | None = None
@@ -138,7 +142,7 @@ class ComposeParams(Params):
 
 
 class LyricsParams(Params):
-    description: Annotated[str, Field(min_length=1, max_length=120)]
+    description: Annotated[str, Field(min_length=1, max_length=120), Plain]
 
 
 class ExtendParams(Params):
@@ -218,7 +222,7 @@ class PersonaParams(Params):
 class ProducerParams(Params):
     prompt: Description
     lyrics: Lyrics | None = None
-    title: Annotated[str, Field(max_length=80)] | None = None
+    title: Title | None = None
     instrumental: bool = False
 
 
@@ -690,6 +694,7 @@ OPERATIONS: tuple[Operation, ...] = (
         4,
         voice,
         upload_price=0,
+        audio_over=10.0,  # create-voice: "> 10 s" (reference §2.7)
     ),
     Operation(
         "persona",

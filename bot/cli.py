@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -12,6 +11,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from bot import logs
 from bot.app import App
 from bot.config import ConfigError, load_settings
 from bot.engine import EngineConfig
@@ -109,6 +109,7 @@ async def _demo(args: argparse.Namespace) -> int:
             public_base_url=None,
             starting_credits=200,
         )
+        logs.configure_from(settings)
         config = EngineConfig(time_scale=args.time_scale, rate_per_second=1.0, burst=5)
         app = await App.create(settings, engine_config=config, local_public=True)
         print(f"Chorus demo: simulator at {sim.url}, bot web server at {app.base_url}", flush=True)
@@ -118,6 +119,7 @@ async def _demo(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace) -> int:
     """The real mode: settings from .env, the web server, and every adapter that is configured."""
     settings = load_settings()
+    logs.configure_from(settings)
     telegram, discord = settings.telegram_token, settings.discord_token
     if settings.aimusic_api_key is None or not (args.console or telegram or discord):
         print(
@@ -195,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("doctor", help="check the configuration")
     sub.add_parser("migrate", help="apply pending database migrations")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure("WARNING")  # until the settings are read; `chorus sim` keeps it
     try:
         if args.command == "sim":
             asyncio.run(_serve_sim(args))
@@ -205,11 +207,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_run(args))
         elif args.command == "doctor":
             settings = load_settings()
+            logs.configure_from(settings)
             key = "set" if settings.aimusic_api_key else "NOT SET"
             print(f"AIMUSIC_API_KEY: {key}\nAIMUSIC_BASE_URL: {settings.aimusic_base_url}")
             print(f"database: {settings.database_file}")
+            print(f"logging: {settings.log_level}, {settings.log_format}")
         elif args.command == "migrate":
-            print(asyncio.run(_migrate(load_settings().database_file)))
+            settings = load_settings()
+            logs.configure_from(settings)
+            print(asyncio.run(_migrate(settings.database_file)))
     except (ConfigError, StoreError) as exc:
         print(f"chorus: {exc}", file=sys.stderr)
         return 2

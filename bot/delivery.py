@@ -24,6 +24,7 @@ import mutagen
 
 from bot.domain import Action, Attachment, ResultCard
 from bot.engine import Engine
+from bot.filenames import safe_name, within
 from bot.platform import PlatformError
 from bot.store import jobs as q
 
@@ -134,7 +135,9 @@ class Delivery:
         attachments = list(card.attachments)
         link = card.link
         for wanted in row.payload.get("fetch", []):
-            path = self.files / row.job_id / wanted["filename"]
+            # Sanitized again: a row queued by an older Chorus may hold a raw title.
+            filename = safe_name(wanted["filename"], row.job_id)
+            path = within(self.files, row.job_id, filename)
             try:
                 size = await self._fetch(wanted["url"], wanted["mime"], path)
             except FetchFailed:
@@ -143,7 +146,7 @@ class Delivery:
             if size > row.target.upload_limit:
                 link = link or wanted["url"]
                 continue
-            attachments.append(Attachment(str(path), wanted["filename"], wanted["mime"]))
+            attachments.append(Attachment(str(path), filename, wanted["mime"]))
             if link == wanted["url"]:
                 link = None
         return replace(card, attachments=tuple(attachments), link=link)

@@ -29,6 +29,7 @@ from bot.aimusic import errors as e
 from bot.aimusic.models import Clip, ProducerTask, SonicTask, UploadRequest
 from bot.catalog import CATALOG, Env, Immediate, Operation, Source, Submitted
 from bot.domain import Action, Attachment, ResultCard
+from bot.filenames import safe_name, within
 from bot.ledger import HoldAlreadyResolved, Ledger, day_of
 from bot.media import Media, MediaRefused
 from bot.metrics import Metrics
@@ -546,17 +547,23 @@ class Engine:
         await self._succeed(job, [], [{"card": card, "fetch": []}], also=remember)
 
     async def _finish_immediate(self, job: q.JobRow, outcome: Immediate) -> None:
-        folder = self.files / job.id
+        """Files are named after the track's title, which the member chose: sanitized, and
+        written only inside the results folder."""
+        fallback = (job.inputs.get("tracks") or [job.id])[0]
         attachments = []
-        for filename, data, mime in outcome.made:
-            path = folder / filename
-            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        for made, data, mime in outcome.made:
+            filename = safe_name(made, fallback)
+            path = within(self.files, job.id, filename)
+            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
             await asyncio.to_thread(path.write_bytes, data)
             attachments.append(Attachment(str(path), filename, mime))
         card = ResultCard(
             job_id=job.id, title=outcome.title, text=outcome.text, attachments=tuple(attachments)
         )
-        fetch = [{"url": f.url, "filename": f.filename, "mime": f.mime} for f in outcome.remote]
+        fetch = [
+            {"url": f.url, "filename": safe_name(f.filename, fallback), "mime": f.mime}
+            for f in outcome.remote
+        ]
         await self._succeed(job, [], [{"card": card, "fetch": fetch}])
 
     async def _succeed(

@@ -9,8 +9,11 @@ never passed on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
+import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +36,12 @@ FORMATS = {
     "MP4": ("m4a", "audio/mp4"),
     "FLAC": ("flac", "audio/flac"),
 }  # fmt: skip
+EXTENSIONS = frozenset(ext for ext, _ in FORMATS.values())
+TOKEN = re.compile(
+    r"(?P<id>[0-9a-f]{64})\.(?P<expires>[0-9]{1,12})\.(?P<signature>[0-9a-f]{32})\.(?P<ext>[a-z0-9]+)",
+    re.ASCII,
+)
+PARTIAL_SECONDS = 3_600  # no intake takes an hour: a temporary file that old was abandoned
 MAX_SECONDS = 8 * 60  # the vendor's upload limit
 MIN_SECONDS = 1.0
 
@@ -111,10 +120,9 @@ class Media:
         limit = self.config.max_bytes
         if audio.size is not None and audio.size > limit:
             raise MediaRefused(messages.audio_too_big(audio.size, limit))
-        partial = (
-            self.config.root
-            / f"incoming-{hashlib.sha256(audio.location.encode()).hexdigest()[:16]}"
-        )
+        # One temporary file per intake: the same audio may arrive many times at once (a
+        # message's buttons pressed together), and a shared name is replaced under the others.
+        partial = self.config.root / f"incoming-{secrets.token_hex(8)}.part"
         try:
             await self._fetch(audio, partial, limit)
             digest = await asyncio.to_thread(_sha256, partial)
@@ -184,10 +192,12 @@ class Media:
 
     def resolve(self, token: str) -> Path | None:
         """The file a token grants, or None if forged, altered or expired."""
-        parts = token.split(".")
-        if len(parts) != 4 or not parts[1].isdigit():
+        # Checked for shape first: compare_digest refuses non-ASCII text with a TypeError, and
+        # the extension, which the signature does not cover, must be one Chorus stores.
+        shape = TOKEN.fullmatch(token)
+        if shape is None or shape["ext"] not in EXTENSIONS:
             return None
-        media_id, expires, signature, ext = parts
+        media_id, expires, signature, ext = shape.group("id", "expires", "signature", "ext")
         if not hmac.compare_digest(signature, self._sign(f"{media_id}.{expires}")):
             return None
         if int(expires) < self.clock():
@@ -205,6 +215,7 @@ class Media:
         for media_id in expired:
             for path in self.config.root.glob(f"{media_id}.*"):
                 await asyncio.to_thread(path.unlink, missing_ok=True)
+        await asyncio.to_thread(_forget_partials, self.config.root)
         return len(expired)
 
 
@@ -220,6 +231,16 @@ def _copy_local(location: str, into: Path, limit: int) -> None:
     if size > limit:
         raise MediaRefused(messages.audio_too_big(size, limit))
     into.write_bytes(source.read_bytes())
+
+
+def _forget_partials(root: Path) -> None:
+    """Temporary files an intake left when the process died mid-download (each has a name of
+    its own, so nothing else would ever replace them). File times are wall-clock times."""
+    stale = time.time() - PARTIAL_SECONDS
+    for partial in root.glob("incoming-*.part"):
+        with contextlib.suppress(FileNotFoundError):
+            if partial.stat().st_mtime < stale:
+                partial.unlink()
 
 
 def _sha256(path: Path) -> str:

@@ -82,7 +82,7 @@ def not_moderator() -> str:
 
 
 def unknown_member(who: str) -> str:
-    return f"{who} has never used Chorus here, so there is nothing to change."
+    return f"{echo(who)} has never used Chorus here, so there is nothing to change."
 
 
 def revoke_too_much(who: str, available: int, asked: int) -> str:
@@ -187,15 +187,44 @@ def audio_too_big(size: int | None, limit: int) -> str:
     return f"That file is {megabytes(size)}; Chorus accepts audio up to {megabytes(limit)}."
 
 
+def audio_too_short_for(op: str, minimum: float, seconds: float) -> str:
+    return (
+        f"/{op} needs more than {minimum:g} s of audio; yours is {seconds:.1f} s. "
+        "Send a longer recording."
+    )
+
+
 def audio_missing(where: str) -> str:
-    return f"There is no file at {where}."
+    return f"There is no file at {echo(where, 200)}."
 
 
 # --- commands ------------------------------------------------------------------------------------
 
 
+ECHO_LIMIT = 40
+
+
+def echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """A member's own words quoted back in a refusal: at most ``limit`` characters, and nothing
+    that would not print (a pasted 1,000-character "track id" is not repeated in full)."""
+    shown = "".join(char if char.isprintable() else "?" for char in text[:limit])
+    return shown + "…" if len(text) > limit else shown
+
+
+TEXT_EMPTY = "with some text: it was empty."
+TEXT_INVISIBLE = "with visible characters: only invisible ones were sent."
+
+
+def control_character(codepoint: int) -> str:
+    return f"as plain text: control characters such as U+{codepoint:04X} are not accepted."
+
+
+def not_text(name: str, why: str) -> str:
+    return f"Please write {name} {why}"
+
+
 def unknown_command(op: str) -> str:
-    return f"There is no /{op} command. /help lists them all."
+    return f"There is no /{echo(op)} command. /help lists them all."
 
 
 def not_on_audio(op: str, needs: str) -> str:
@@ -219,11 +248,11 @@ def needs_tracks(op: str, needs: str) -> str:
 
 
 def unknown_track(track_id: str) -> str:
-    return f"There is no track {track_id} here; /history lists yours."
+    return f"There is no track {echo(track_id)} here; /history lists yours."
 
 
 def track_without_audio(track_id: str) -> str:
-    return f"Track {track_id} has no audio to work on."
+    return f"Track {echo(track_id)} has no audio to work on."
 
 
 FULLSONG_NEEDS_EXTENSION = (
@@ -232,7 +261,7 @@ FULLSONG_NEEDS_EXTENSION = (
 
 
 def unknown_voice(name: str) -> str:
-    return f"You have no voice called {name!r}; make one with /voice and an audio file."
+    return f"You have no voice called {echo(name)!r}; make one with /voice and an audio file."
 
 
 def vendor_silent(detail: str) -> str:
@@ -240,4 +269,4 @@ def vendor_silent(detail: str) -> str:
 
 
 def unknown_moderator_action(action: str) -> str:
-    return f"There is no moderator action called {action}."
+    return f"There is no moderator action called {echo(action)}."

@@ -59,7 +59,9 @@ def explain(error: ValidationError, op: str) -> str:
     if kind == "missing":
         return f"Please give {name}."
     if kind == "extra_forbidden":
-        return f"/{op} has no option called {name}."
+        return f"/{op} has no option called {messages.echo(name)}."
+    if kind == "not_text":
+        return messages.not_text(name, ctx["why"])
     if kind == "string_too_long":
         return f"{name} is too long: at most {ctx.get('max_length')} characters."
     if kind == "string_too_short":
@@ -105,6 +107,8 @@ class Service:
                 stored = await self.media.intake(audio, member)
             except MediaRefused as exc:
                 raise Refused(str(exc)) from None
+            if stored.duration <= op.audio_over:  # the vendor would refuse it after the charge
+                raise Refused(messages.audio_too_short_for(op.name, op.audio_over, stored.duration))
             inputs["media"] = [stored.id]
             if self.media.config.public_base_url is None:
                 inputs["shared_url"] = audio.location

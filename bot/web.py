@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.aimusic import AIMusicError
@@ -98,12 +100,46 @@ async def platform_hook(request: web.Request) -> web.StreamResponse:
     return await handler(request)
 
 
+# One byte range, as RFC 9110 §14.1.2 spells it (the unit is case-insensitive).
+BYTE_RANGE = re.compile(r"bytes=[ \t]*([0-9]*)-([0-9]*)[ \t]*", re.ASCII | re.IGNORECASE)
+
+
+def single_range(header: str) -> str | None:
+    """The one byte range a ``Range`` header asks for, or None when the header is to be ignored.
+
+    RFC 9110 §14.2 lets a server ignore a Range it will not serve (an invalid one, several
+    ranges, which aiohttp cannot send as multipart) and requires it to ignore an unknown unit:
+    the answer is then 200 with the whole file. aiohttp answers all of these 416 instead.
+    """
+    found = BYTE_RANGE.fullmatch(header)
+    if found is None:
+        return None
+    first, last = found.groups()
+    if not (first or last) or (first and last and int(last) < int(first)):
+        return None
+    return f"bytes={first}-{last}"
+
+
+class MediaFile(web.FileResponse):
+    """A FileResponse that sees a Range header only when it is one well-formed byte range."""
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        asked = request.headers.get(hdrs.RANGE)
+        if asked is not None:
+            headers = request.headers.copy()
+            del headers[hdrs.RANGE]
+            if (kept := single_range(asked)) is not None:
+                headers[hdrs.RANGE] = kept
+            request = request.clone(headers=headers)
+        return await super().prepare(request)
+
+
 async def media(request: web.Request) -> web.StreamResponse:
-    """Members' audio for the vendor's HEAD probe and download; Range and HEAD via FileResponse."""
+    """Members' audio for the vendor's HEAD probe and download, with HEAD and one-range GETs."""
     path = chorus(request).media.resolve(request.match_info["token"])
     if path is None:
         return web.Response(status=404, text="not found")
-    return web.FileResponse(path)
+    return MediaFile(path)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -158,3 +158,83 @@ async def test_an_unknown_option_from_an_adapter_is_named(tmp_path: Path) -> Non
                 )
             )
         assert await h.available() == 1000
+
+
+@pytest.mark.parametrize(
+    ("line", "complaint"),
+    [
+        (
+            "/song a tune\x00",
+            "Please write prompt as plain text: control characters such as U+0000",
+        ),
+        (
+            "/song a \x1b[31mred\x1b[0m tune",
+            "Please write prompt as plain text: control characters such as U+001B",
+        ),
+        ("/song a\x7ftune", "Please write prompt as plain text: control characters such as U+007F"),
+        ("/song a\x85tune", "Please write prompt as plain text: control characters such as U+0085"),
+        ("/song \u200b\u200c\u200d\ufeff", "Please write prompt with visible characters"),
+        ("/song \u3164", "Please write prompt with visible characters"),
+        ('/song "\u00a0 \u2800 \u2028"', "Please write prompt with visible characters"),
+        (
+            "/compose la la title=\x07bell",
+            "Please write title as plain text: control characters such as U+0007",
+        ),
+        ("/compose la la title=\u200b", "Please write title with visible characters"),
+        ("/compose la la title=", "Please write title with some text: it was empty."),
+        ("/compose \u200b\u200b", "Please write lyrics with visible characters"),
+        ("/tags \x00", "Please write tags as plain text: control characters such as U+0000"),
+        ("/lyrics \u2063\u2060", "Please write description with visible characters"),
+    ],
+)
+async def test_text_that_is_not_text_is_refused_before_any_charge(
+    tmp_path: Path, line: str, complaint: str
+) -> None:
+    async with chorus(tmp_path) as h:
+        await refused(h, line, complaint)
+
+
+async def test_line_breaks_emoji_and_every_script_are_text(tmp_path: Path) -> None:
+    async with chorus(tmp_path) as h:
+        for line in (
+            '/compose "[Verse]\nRain on the roof\r\n\tand on the sea" title=Rain🌧',
+            "/song 雨の歌 about the sea, ‏עברית‏ and नमस्ते 🎶",
+            '/song "a song\nin two lines"',
+        ):
+            before = len(h.console.started)
+            await h.console.execute(line)
+            assert len(h.console.started) == before + 1, (line, h.lines[-1])
+
+
+async def test_a_refusal_does_not_echo_a_huge_track_id(tmp_path: Path) -> None:
+    huge = "f" * 1000
+    async with chorus(tmp_path) as h:
+        for tracks, op, args in (((huge,), "remaster", {}), ((), "persona", {"voice": huge})):
+            with pytest.raises(Refused) as caught:
+                await h.app.service.run(
+                    Request(
+                        op=op,
+                        actor=h.console.actor,
+                        scope=SCOPE,
+                        target=TARGET,
+                        request_key=f"huge-{op}",
+                        args=args,
+                        tracks=tracks,
+                    )
+                )
+            message = str(caught.value)
+            assert "f" * 40 + "…" in message and "f" * 41 not in message, message
+            assert len(message) < 200
+        assert await h.available() == 1000
+
+
+@pytest.mark.parametrize("seconds", [5, 10])
+async def test_voice_from_too_short_audio_is_refused_before_any_charge(
+    tmp_path: Path, seconds: int
+) -> None:
+    """The vendor documents create-voice as needing more than 10 s (reference §2.7)."""
+    sample = tmp_path / "me.wav"
+    sample.write_bytes(tone(seconds, hz=220))
+    async with chorus(tmp_path) as h:
+        await refused(h, f"/voice {sample}", "/voice needs more than 10 s of audio")
+        assert not [call for call in h.sim.sim.calls if "voice" in call or "upload" in call]

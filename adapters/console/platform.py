@@ -7,13 +7,13 @@ files are in place, so a redelivery after a crash overwrites the same files and 
 from __future__ import annotations
 
 import asyncio
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.domain import ReplyTarget, ResultCard
+from bot.filenames import safe_name, within
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,6 @@ class Saved:
     duration: float | None
     files: tuple[str, ...]
     text: str | None
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "track"
 
 
 class ConsolePlatform:
@@ -84,13 +80,10 @@ class ConsolePlatform:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         files = []
         for attachment in card.attachments:
-            stem = (
-                f"{card.track_id}-{slug(card.title)}"
-                if card.track_id
-                else f"{card.job_id}-{slug(card.title)}"
-            )
+            prefix = card.track_id or card.job_id
             suffix = Path(attachment.filename).suffix
-            destination = self.out_dir / f"{stem}{suffix}"
+            name = safe_name(f"{prefix}-{card.title[:40]}{suffix}", prefix)
+            destination = within(self.out_dir, name)
             shutil.copyfile(attachment.path, destination)
             files.append(str(destination))
         self._mark(key)
