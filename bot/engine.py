@@ -176,6 +176,9 @@ class Engine:
     async def _run(self) -> None:
         last_sweep = 0.0
         while True:
+            # Cleared before the pass, never after: a command queued or a webhook landing while
+            # the pass runs sets it again, and the wait below then returns at once.
+            self.wake.clear()
             try:
                 now = self.clock()
                 if now - last_sweep > self.scaled(60):
@@ -188,7 +191,6 @@ class Engine:
                 pause = 1.0
             # A burst of commands sets the event many times; one pass serves them all.
             await asyncio.sleep(self.config.min_tick)
-            self.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     self.wake.wait(), timeout=max(0.0, pause - self.config.min_tick)
