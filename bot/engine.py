@@ -33,6 +33,7 @@ from bot.ledger import HoldAlreadyResolved, Ledger, day_of
 from bot.media import Media, MediaRefused
 from bot.metrics import Metrics
 from bot.platform import Platform
+from bot.pricing import owed
 from bot.store import Store
 from bot.store import jobs as q
 
@@ -89,6 +90,13 @@ class TokenBucket:
     def drain(self) -> None:
         """After a 429: stop submitting until the bucket refills."""
         self.tokens = 0.0
+
+
+def reusable_upload(row: q.MediaRow, now: float) -> str | None:
+    """The vendor's clip for this audio if it was uploaded recently enough to use again."""
+    if row.vendor_clip_id is None or (row.vendor_clip_at or 0) < now - UPLOAD_REUSE_SECONDS:
+        return None
+    return row.vendor_clip_id
 
 
 def short_id(length: int = 8) -> str:
@@ -363,14 +371,15 @@ class Engine:
             url = job.inputs.get("shared_url") or self.media.public_url(row)
             if url is None:
                 raise MediaRefused(messages.AUDIO_NEEDS_PUBLIC_URL)
-            if op.name in ("voice", "sample"):
+            if op.by_link:
                 sources.append(Source(None, True, row.duration, url, row.filename, None))
                 continue
-            clip_id = row.vendor_clip_id
-            if clip_id is None or (row.vendor_clip_at or 0) < self.clock() - UPLOAD_REUSE_SECONDS:
+            clip_id = reusable_upload(row, self.clock())
+            if clip_id is None:
                 clip_id = (await self.client.upload(UploadRequest(url=url))).clip_id
                 async with self.store.write() as conn:
                     await q.set_vendor_clip(conn, row.id, clip_id, self.clock())
+                    await q.mark_uploaded(conn, job.id)  # the member pays the fee it held
             sources.append(Source(clip_id, True, row.duration, url, row.filename, None))
         return sources
 
@@ -440,7 +449,8 @@ class Engine:
             )
             await self.fail(job_id, "task_failed", detail)
         else:
-            await self._finish_clips(job_id, [c for c in task.clips if c.state == "succeeded"])
+            made = [c for c in task.clips if c.state == "succeeded"]
+            await self._finish_clips(job_id, made, expected=len(task.clips))
 
     async def apply_producer(self, job_id: str, task: ProducerTask) -> None:
         if task.status == "FAILED":
@@ -454,7 +464,7 @@ class Engine:
                 for item in task.data
                 if item.get("clip_id")
             ]
-            await self._finish_clips(job_id, clips)
+            await self._finish_clips(job_id, clips, expected=len(clips))
 
     async def _progress(self, job_id: str, clips: list[Clip]) -> None:
         async with self.store.read() as conn:
@@ -483,7 +493,8 @@ class Engine:
             Action(name, CATALOG[name].button, track_id) for name in op.actions if name in CATALOG
         )
 
-    async def _finish_clips(self, job_id: str, clips: list[Clip]) -> None:
+    async def _finish_clips(self, job_id: str, clips: list[Clip], expected: int) -> None:
+        """Deliver the clips that succeeded; ``expected`` is how many the task was to make."""
         async with self.store.read() as conn:
             job = await q.job(conn, job_id)
         if job is None or job.state in q.TERMINAL:
@@ -528,7 +539,7 @@ class Engine:
             }
             for row in rows
         ]
-        await self._succeed(job, rows, cards)
+        await self._succeed(job, rows, cards, expected=expected)
 
     async def _finish_voice(self, job_id: str, result: dict[str, Any]) -> None:
         async with self.store.read() as conn:
@@ -567,16 +578,33 @@ class Engine:
         tracks: list[q.TrackRow],
         cards: list[dict[str, Any]],
         also: Callable[[aiosqlite.Connection], Any] | None = None,
+        expected: int | None = None,
     ) -> None:
-        """Record the results, capture the hold and queue the deliveries: one transaction."""
+        """Record the results, capture what they cost and queue the deliveries: one transaction.
+
+        The member pays for what is delivered (``bot.pricing``): with ``len(cards)`` of
+        ``expected`` results the price is shared pro rata, and the upload fee is paid only if
+        the vendor uploaded; the rest of the hold is returned in the same capture.
+        """
+        expected = expected or len(cards)
+        returned = 0
         async with self.store.write() as conn:
             current = await q.job(conn, job.id)
             if current is None or current.state in q.TERMINAL:
                 return  # a webhook and a poll raced; the first one finished it
             for track in tracks:
                 await q.insert_track(conn, track)
+            held = await self.ledger.held_in(conn, job.hold_id)
+            spent = owed(
+                held,
+                int(current.inputs.get("upload_fee", 0)),
+                bool(current.inputs.get("uploaded")),
+                len(cards),
+                expected,
+            )
             try:
-                await self.ledger.capture_in(conn, job.hold_id)
+                resolution = await self.ledger.capture_in(conn, job.hold_id, spent)
+                returned = 0 if resolution.already else held - resolution.amount
             except HoldAlreadyResolved:
                 log.warning("job %s finished after its hold expired; delivering it free", job.id)
             if also is not None:
@@ -587,7 +615,8 @@ class Engine:
                 await q.enqueue(conn, job.id, "result", payload, job.target, now)
             await q.update_job(conn, job.id, state="succeeded", finished_at=now)
         self.metrics.finished.labels(op=job.op, outcome="succeeded").inc()
-        await self.status(job.id, messages.done(job.id, job.op, len(cards)), force=True)
+        text = messages.done(job.id, job.op, len(cards), expected, returned)
+        await self.status(job.id, text, force=True)
         self.delivery_wake.set()
 
     async def fail(self, job_id: str, kind: str, detail: str = "") -> None:

@@ -113,8 +113,16 @@ def retrying(job_id: str, op: str, wait: float) -> str:
     return f"⏳ /{op} {job_id}: the music service is busy; trying again in {duration(wait)}."
 
 
-def done(job_id: str, op: str, results: int) -> str:
-    return f"✅ /{op} {job_id}: done, {results} result{'s' if results != 1 else ''} below."
+def done(job_id: str, op: str, results: int, expected: int = 0, returned: int = 0) -> str:
+    """The finished job; when fewer results came than asked for, or part of the hold was not
+    spent, say what was returned."""
+    line = f"✅ /{op} {job_id}: done, {results} result{'s' if results != 1 else ''} below."
+    if results < expected:
+        failed = expected - results
+        line += f" {failed} of {expected} versions failed; {credits(returned)} returned."
+    elif returned:
+        line += f" The music service already had your audio: {credits(returned)} returned."
+    return line
 
 
 def failed(job_id: str, op: str, reason: str, refunded: int) -> str:
