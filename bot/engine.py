@@ -630,8 +630,12 @@ class Engine:
             text = messages.failed(job.id, job.op, messages.reason(kind, detail), refunded)
             await q.enqueue(conn, job.id, "notice", {"text": text}, job.target, self.clock())
             await q.update_job(conn, job_id, state="failed", error=kind, finished_at=self.clock())
+        if detail:
+            log.info("job %s failed (%s): %r", job_id, kind, detail)  # the vendor's words, kept
         self.metrics.finished.labels(op=job.op, outcome="failed").inc()
-        await self.status(job_id, text, force=True)
+        # The notice says why; the status message only says that it failed, so that the reason is
+        # read once, not twice.
+        await self.status(job_id, messages.failed_status(job.id, job.op), force=True)
         self.delivery_wake.set()
 
     async def _tell_moderators(self, job: q.JobRow) -> None:

@@ -9,6 +9,7 @@ hold is returned in the same transaction.
 
 from __future__ import annotations
 
+
 def owed(held: int, upload_fee: int, uploaded: bool, delivered: int, expected: int) -> int:
     """Credits to capture from a hold of ``held``, of which ``upload_fee`` was for the upload.
 
