@@ -108,7 +108,8 @@ class Operation:
     price: int
     call: Call
     text_param: str | None = None  # the parameter that takes a command's free text
-    upload_price: int = 2  # added when the input is the member's own audio (vendor upload)
+    upload_price: int = 2  # the vendor's fee when it uploads the member's own audio
+    by_link: bool = False  # member audio goes to the vendor as a link it fetches: no upload
     actions: tuple[str, ...] = ()  # follow-ups offered as buttons on each result
     examples: tuple[str, ...] = field(default=())
     label: str = ""  # the button that offers this operation on a result; default: the name
@@ -642,6 +643,7 @@ OPERATIONS: tuple[Operation, ...] = (
         14,
         sample,
         text_param="prompt",
+        by_link=True,
         actions=SONG_ACTIONS,
     ),
     Operation(
@@ -693,8 +695,8 @@ OPERATIONS: tuple[Operation, ...] = (
         Needs.AUDIO,
         4,
         voice,
-        upload_price=0,
         audio_over=10.0,  # create-voice: "> 10 s" (reference §2.7)
+        by_link=True,
     ),
     Operation(
         "persona",

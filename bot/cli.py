@@ -44,6 +44,9 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     sim.add_argument("--slow-rate", type=float, default=0.0, help="rate of slow answers")
     sim.add_argument("--slow-seconds", type=float, default=2.0)
     sim.add_argument("--task-fail", type=float, default=0.0, help="rate of failed tasks")
+    sim.add_argument(
+        "--clip-fail", type=float, default=0.0, help="rate of tasks where one clip of two fails"
+    )
     sim.add_argument("--malformed", type=float, default=0.0, help="rate of garbled JSON answers")
     sim.add_argument("--seed", type=int, default=0)
 
@@ -60,6 +63,7 @@ async def _serve_sim(args: argparse.Namespace) -> None:
         slow_rate=args.slow_rate,
         slow_seconds=args.slow_seconds,
         task_fail=args.task_fail,
+        clip_fail=args.clip_fail,
         malformed=args.malformed,
         seed=args.seed,
     )

@@ -77,12 +77,12 @@ class Delivery:
     async def _run(self) -> None:
         wake = self.engine.delivery_wake
         while True:
+            wake.clear()  # before the pass: a row written during it must start the next one
             try:
                 pause = await self.drain()
             except Exception:
                 log.exception("delivery pass failed")
                 pause = 1.0
-            wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=max(0.005, pause))
 

@@ -34,6 +34,7 @@ from bot.ledger import HoldAlreadyResolved, Ledger, day_of
 from bot.media import Media, MediaRefused
 from bot.metrics import Metrics
 from bot.platform import Platform
+from bot.pricing import owed
 from bot.store import Store
 from bot.store import jobs as q
 
@@ -90,6 +91,13 @@ class TokenBucket:
     def drain(self) -> None:
         """After a 429: stop submitting until the bucket refills."""
         self.tokens = 0.0
+
+
+def reusable_upload(row: q.MediaRow, now: float) -> str | None:
+    """The vendor's clip for this audio if it was uploaded recently enough to use again."""
+    if row.vendor_clip_id is None or (row.vendor_clip_at or 0) < now - UPLOAD_REUSE_SECONDS:
+        return None
+    return row.vendor_clip_id
 
 
 def short_id(length: int = 8) -> str:
@@ -177,6 +185,9 @@ class Engine:
     async def _run(self) -> None:
         last_sweep = 0.0
         while True:
+            # Cleared before the pass, never after: a command queued or a webhook landing while
+            # the pass runs sets it again, and the wait below then returns at once.
+            self.wake.clear()
             try:
                 now = self.clock()
                 if now - last_sweep > self.scaled(60):
@@ -189,7 +200,6 @@ class Engine:
                 pause = 1.0
             # A burst of commands sets the event many times; one pass serves them all.
             await asyncio.sleep(self.config.min_tick)
-            self.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     self.wake.wait(), timeout=max(0.0, pause - self.config.min_tick)
@@ -362,14 +372,15 @@ class Engine:
             url = job.inputs.get("shared_url") or self.media.public_url(row)
             if url is None:
                 raise MediaRefused(messages.AUDIO_NEEDS_PUBLIC_URL)
-            if op.name in ("voice", "sample"):
+            if op.by_link:
                 sources.append(Source(None, True, row.duration, url, row.filename, None))
                 continue
-            clip_id = row.vendor_clip_id
-            if clip_id is None or (row.vendor_clip_at or 0) < self.clock() - UPLOAD_REUSE_SECONDS:
+            clip_id = reusable_upload(row, self.clock())
+            if clip_id is None:
                 clip_id = (await self.client.upload(UploadRequest(url=url))).clip_id
                 async with self.store.write() as conn:
                     await q.set_vendor_clip(conn, row.id, clip_id, self.clock())
+                    await q.mark_uploaded(conn, job.id)  # the member pays the fee it held
             sources.append(Source(clip_id, True, row.duration, url, row.filename, None))
         return sources
 
@@ -439,7 +450,8 @@ class Engine:
             )
             await self.fail(job_id, "task_failed", detail)
         else:
-            await self._finish_clips(job_id, [c for c in task.clips if c.state == "succeeded"])
+            made = [c for c in task.clips if c.state == "succeeded"]
+            await self._finish_clips(job_id, made, expected=len(task.clips))
 
     async def apply_producer(self, job_id: str, task: ProducerTask) -> None:
         if task.status == "FAILED":
@@ -453,7 +465,7 @@ class Engine:
                 for item in task.data
                 if item.get("clip_id")
             ]
-            await self._finish_clips(job_id, clips)
+            await self._finish_clips(job_id, clips, expected=len(clips))
 
     async def _progress(self, job_id: str, clips: list[Clip]) -> None:
         async with self.store.read() as conn:
@@ -482,7 +494,8 @@ class Engine:
             Action(name, CATALOG[name].button, track_id) for name in op.actions if name in CATALOG
         )
 
-    async def _finish_clips(self, job_id: str, clips: list[Clip]) -> None:
+    async def _finish_clips(self, job_id: str, clips: list[Clip], expected: int) -> None:
+        """Deliver the clips that succeeded; ``expected`` is how many the task was to make."""
         async with self.store.read() as conn:
             job = await q.job(conn, job_id)
         if job is None or job.state in q.TERMINAL:
@@ -527,7 +540,7 @@ class Engine:
             }
             for row in rows
         ]
-        await self._succeed(job, rows, cards)
+        await self._succeed(job, rows, cards, expected=expected)
 
     async def _finish_voice(self, job_id: str, result: dict[str, Any]) -> None:
         async with self.store.read() as conn:
@@ -572,16 +585,33 @@ class Engine:
         tracks: list[q.TrackRow],
         cards: list[dict[str, Any]],
         also: Callable[[aiosqlite.Connection], Any] | None = None,
+        expected: int | None = None,
     ) -> None:
-        """Record the results, capture the hold and queue the deliveries: one transaction."""
+        """Record the results, capture what they cost and queue the deliveries: one transaction.
+
+        The member pays for what is delivered (``bot.pricing``): with ``len(cards)`` of
+        ``expected`` results the price is shared pro rata, and the upload fee is paid only if
+        the vendor uploaded; the rest of the hold is returned in the same capture.
+        """
+        expected = expected or len(cards)
+        returned = 0
         async with self.store.write() as conn:
             current = await q.job(conn, job.id)
             if current is None or current.state in q.TERMINAL:
                 return  # a webhook and a poll raced; the first one finished it
             for track in tracks:
                 await q.insert_track(conn, track)
+            held = await self.ledger.held_in(conn, job.hold_id)
+            spent = owed(
+                held,
+                int(current.inputs.get("upload_fee", 0)),
+                bool(current.inputs.get("uploaded")),
+                len(cards),
+                expected,
+            )
             try:
-                await self.ledger.capture_in(conn, job.hold_id)
+                resolution = await self.ledger.capture_in(conn, job.hold_id, spent)
+                returned = 0 if resolution.already else held - resolution.amount
             except HoldAlreadyResolved:
                 log.warning("job %s finished after its hold expired; delivering it free", job.id)
             if also is not None:
@@ -592,7 +622,8 @@ class Engine:
                 await q.enqueue(conn, job.id, "result", payload, job.target, now)
             await q.update_job(conn, job.id, state="succeeded", finished_at=now)
         self.metrics.finished.labels(op=job.op, outcome="succeeded").inc()
-        await self.status(job.id, messages.done(job.id, job.op, len(cards)), force=True)
+        text = messages.done(job.id, job.op, len(cards), expected, returned)
+        await self.status(job.id, text, force=True)
         self.delivery_wake.set()
 
     async def fail(self, job_id: str, kind: str, detail: str = "") -> None:
@@ -606,8 +637,12 @@ class Engine:
             text = messages.failed(job.id, job.op, messages.reason(kind, detail), refunded)
             await q.enqueue(conn, job.id, "notice", {"text": text}, job.target, self.clock())
             await q.update_job(conn, job_id, state="failed", error=kind, finished_at=self.clock())
+        if detail:
+            log.info("job %s failed (%s): %r", job_id, kind, detail)  # the vendor's words, kept
         self.metrics.finished.labels(op=job.op, outcome="failed").inc()
-        await self.status(job_id, text, force=True)
+        # The notice says why; the status message only says that it failed, so that the reason is
+        # read once, not twice.
+        await self.status(job_id, messages.failed_status(job.id, job.op), force=True)
         self.delivery_wake.set()
 
     async def _tell_moderators(self, job: q.JobRow) -> None:

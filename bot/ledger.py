@@ -445,6 +445,13 @@ class Ledger:
         )
         return Resolution(hold.id, "capture", spent)
 
+    async def held_in(self, conn: aiosqlite.Connection, hold_id: int) -> int:
+        """The amount a hold reserved, whether or not it is resolved yet."""
+        hold = await j.find_hold(conn, hold_id)
+        if hold is None:
+            raise KeyError(f"no hold {hold_id}")
+        return hold.amount
+
     async def release(self, hold_id: int, *, reason: str, actor: str = SYSTEM) -> Resolution:
         """Return a hold in full (failure, rejection, timeout, expiry)."""
         async with self.store.write() as conn:

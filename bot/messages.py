@@ -113,13 +113,29 @@ def retrying(job_id: str, op: str, wait: float) -> str:
     return f"⏳ /{op} {job_id}: the music service is busy; trying again in {duration(wait)}."
 
 
-def done(job_id: str, op: str, results: int) -> str:
-    return f"✅ /{op} {job_id}: done, {results} result{'s' if results != 1 else ''} below."
+def done(job_id: str, op: str, results: int, expected: int = 0, returned: int = 0) -> str:
+    """The finished job; when fewer results came than asked for, or part of the hold was not
+    spent, say what was returned."""
+    line = f"✅ /{op} {job_id}: done, {results} result{'s' if results != 1 else ''} below."
+    if results < expected:
+        failed = expected - results
+        line += f" {failed} of {expected} versions failed; {credits(returned)} returned."
+    elif returned:
+        line += f" The music service already had your audio: {credits(returned)} returned."
+    return line
 
 
 def failed(job_id: str, op: str, reason: str, refunded: int) -> str:
-    refund = f" Your {credits(refunded)} were returned." if refunded else ""
+    """The one notice of a failure: why, in Chorus's words, and what was returned."""
+    refund = ""
+    if refunded:
+        refund = f" Your {credits(refunded)} {'was' if refunded == 1 else 'were'} returned."
     return f"❌ /{op} {job_id}: {reason}{refund}"
+
+
+def failed_status(job_id: str, op: str) -> str:
+    """The job's status message on failure; the notice below it says why (said once)."""
+    return f"❌ /{op} {job_id}: failed; the reason is below."
 
 
 def vendor_out_of_credits() -> str:
@@ -129,9 +145,12 @@ def vendor_out_of_credits() -> str:
     )
 
 
+# Why a job failed, by error kind. The vendor's own sentences are never shown: they are written
+# for developers ("The 'continue_clip_id' is invalid") and speak of the vendor's credits, not the
+# member's. Only "media" carries a detail, and that detail is one of Chorus's sentences below.
 REASONS = {
-    "content": "the music service refused this request: {detail}",
-    "validation": "the music service did not accept the request: {detail}",
+    "content": "the music service's content rules refused this request; please rephrase it.",
+    "validation": "the music service did not accept this request; try other options.",
     "upstream_credits": (
         "the community's music-service account is out of credits; the moderators have been told."
     ),
@@ -143,18 +162,46 @@ REASONS = {
         "an operator must fix it."
     ),
     "source_expired": "the music service no longer has that track's audio; make a new one.",
+    "not_found": "the music service could not find what this needs; please try again.",
     "task_not_found": "the music service lost track of this song.",
     "retired": "that feature was retired by the music service.",
-    "task_failed": "the music service could not make this: {detail}",
+    "task_failed": "the music service could not make this; please try again.",
     "timeout": "this took far longer than it should, so it was cancelled.",
     "restart": "Chorus restarted before the music service confirmed this request.",
     "media": "{detail}",
     "expired": "this waited too long in the queue and was cancelled.",
 }
 
+# Vendor refusals Chorus recognises: (kind, words all in the vendor's text, what members read).
+RECOGNISED = (
+    (
+        "content",
+        ("artist",),
+        "the music service does not allow artists' names; describe the style instead.",
+    ),
+    (
+        "content",
+        ("copyright",),
+        "the music service found copyrighted lyrics; please use your own words.",
+    ),
+    (
+        "validation",
+        ("clip", "is invalid"),
+        "the music service no longer knows that track; make a new one.",
+    ),
+)
+
 
 def reason(kind: str, detail: str = "") -> str:
-    return REASONS.get(kind, REASONS["unavailable"]).format(detail=detail.rstrip("."))
+    """Why a job failed, as one sentence ending in a full stop. ``detail`` is the vendor's text
+    for vendor errors (only matched against :data:`RECOGNISED`, never shown) or, for "media",
+    Chorus's own sentence about the member's audio."""
+    lowered = detail.lower()
+    for known_kind, words, sentence in RECOGNISED:
+        if kind == known_kind and all(word in lowered for word in words):
+            return sentence
+    text = REASONS.get(kind, REASONS["unavailable"]).format(detail=detail.strip())
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 # --- members' audio ------------------------------------------------------------------------------

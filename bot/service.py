@@ -17,7 +17,7 @@ from bot import messages
 from bot.aimusic import AIMusicClient, AIMusicError
 from bot.catalog import CATALOG, Needs, Operation
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
-from bot.engine import Engine, short_id
+from bot.engine import Engine, reusable_upload, short_id
 from bot.ledger import Ledger, LedgerRefusal
 from bot.media import Media, MediaRefused
 from bot.moderation import Moderation, ModerationRefused
@@ -99,6 +99,7 @@ class Service:
         if op.name == "persona":
             args["voice"] = await self._voice(member, args["voice"])
         inputs: dict[str, Any] = {"tracks": [t.id for t in tracks], "media": []}
+        uploads = False  # whether the vendor will have to upload the member's audio
         if request.audio:
             audio = request.audio[0]
             if self.media.config.public_base_url is None and not audio.shareable:
@@ -110,13 +111,16 @@ class Service:
             if stored.duration <= op.audio_over:  # the vendor would refuse it after the charge
                 raise Refused(messages.audio_too_short_for(op.name, op.audio_over, stored.duration))
             inputs["media"] = [stored.id]
+            uploads = not op.by_link and reusable_upload(stored, self.engine.clock()) is None
             if self.media.config.public_base_url is None:
                 inputs["shared_url"] = audio.location
         try:
             policy = await self.ledger.policy(member)
-            price = policy.price(op.price + (op.upload_price if request.audio else 0))
+            fee = policy.price(op.upload_price) if uploads else 0
+            price = policy.price(op.price) + fee
             job_id = short_id()
-            fingerprint = {"op": op.name, "args": args, "inputs": inputs}
+            fingerprint = {"op": op.name, "args": args, "inputs": dict(inputs)}
+            inputs["upload_fee"] = fee  # returned at the end unless the vendor really uploads
             async with self.store.write() as conn:
                 hold = await self.ledger.hold_in(
                     conn,

@@ -47,13 +47,16 @@ async def vendor_gate(request: web.Request, handler: Handler) -> web.StreamRespo
     if path.startswith("/_sim/"):
         return await handler(request)
     resource = request.match_info.route.resource
-    sim.calls[f"{request.method} {resource.canonical if resource else path}"] += 1
+    endpoint = f"{request.method} {resource.canonical if resource else path}"
+    sim.calls[endpoint] += 1
     knobs = sim.knobs
     if sim.chance(knobs.slow_rate):
         await asyncio.sleep(knobs.slow_seconds)
     if sim.chance(knobs.fail_429):
+        sim.faults[f"429 {endpoint}"] += 1
         return error(429, "Too many requests. Please slow down.", headers={"Retry-After": "1"})
     if sim.chance(knobs.fail_500):
+        sim.faults[f"500 {endpoint}"] += 1
         return error(500, "Internal Server Error.")
     response = await handler(request)
     if (
@@ -62,6 +65,7 @@ async def vendor_gate(request: web.Request, handler: Handler) -> web.StreamRespo
         and response.status == 200
     ):
         # The request took effect but its answer arrives garbled: a client must not resend a POST.
+        sim.faults[f"garbled {endpoint}"] += 1
         return web.Response(status=200, text='{"message": "succ', content_type="application/json")
     return response
 
@@ -133,6 +137,7 @@ async def admin_stats(request: web.Request) -> web.Response:
         {
             "credits": sim.credits,
             "calls": dict(sim.calls),
+            "faults": dict(sim.faults),
             "fetched_urls": sim.fetched_urls,
             "webhooks_sent": sim.webhooks_sent,
             "tasks": {task_id: task.phase for task_id, task in sim.tasks.items()},

@@ -38,6 +38,7 @@ class Knobs:
     slow_rate: float = 0.0
     slow_seconds: float = 2.0
     task_fail: float = 0.0
+    clip_fail: float = 0.0  # rate of two-clip tasks where one clip fails (its share refunded)
     malformed: float = 0.0
     create_interval: float = 0.0  # vendor seconds between creates per key (the vendor says 3)
     platform: str = "sonic"  # webhook "platform" value for Sonic tasks
@@ -107,6 +108,12 @@ class Task:
     webhook_secret: str | None = None
     result: Any = None  # non-clip results (voice personas, producer lyrics, uploads, downloads)
     message: str = "success"
+    refunded: int = 0  # credits given back: all of ``cost`` on failure, a failed clip's share
+
+    @property
+    def charged(self) -> int:
+        """What the account paid for this task in the end."""
+        return self.cost - self.refunded
 
 
 class Simulator:
@@ -122,6 +129,7 @@ class Simulator:
         self.aligned: set[str] = set()  # clips whose lyrics timeline was already paid for
         self.prepared: dict[str, float] = {}  # clip_id -> when its download files are ready
         self.calls: Counter[str] = Counter()
+        self.faults: Counter[str] = Counter()  # injected: "500 POST /api/v1/sonic/create" -> n
         self.fetched_urls: list[str] = []  # every URL the simulator fetched (tests audit these)
         self.webhooks_sent: list[dict[str, Any]] = []
         self.rng = random.Random(self.knobs.seed)
@@ -223,14 +231,18 @@ class Simulator:
         if self.chance(self.knobs.task_fail):
             await self._fail(task, "Generation failed. Credits were refunded.")
             return
+        if task.product == "sonic" and len(task.clips) >= 2 and self.chance(self.knobs.clip_fail):
+            self._fail_one_clip(task)
         if task.product == "sonic" and task.clips:
             task.phase = "streaming"
             for clip in task.clips:
-                clip.state = "streaming"
+                if clip.state != "failed":
+                    clip.state = "streaming"
             await self._notify(task, "song.streaming")
         await until(1.0)
         for clip in task.clips:
-            clip.state = "succeeded"
+            if clip.state != "failed":
+                clip.state = "succeeded"
         task.phase = "succeeded"
         await self._notify(task, "song.completed")
 
@@ -258,8 +270,19 @@ class Simulator:
         if self.post_callback:
             await self.post_callback(callback_url, body)
 
+    def _fail_one_clip(self, task: Task) -> None:
+        """One clip of several fails and the task still succeeds with the others. The vendor does
+        not document this case; the simulator refunds the failed clip's share of the price
+        (rounded down), the way it refunds a whole failed task."""
+        clip = task.clips[-1]
+        clip.state, clip.error_message = "failed", "Generation failed. Credits were refunded."
+        share = task.cost // len(task.clips)
+        self.refund(share)
+        task.refunded += share
+
     async def _fail(self, task: Task, message: str) -> None:
-        self.refund(task.cost)
+        self.refund(task.cost - task.refunded)
+        task.refunded = task.cost
         task.phase, task.message = "failed", message
         for clip in task.clips:
             clip.state, clip.error_message = "failed", message

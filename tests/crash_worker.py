@@ -1,7 +1,8 @@
 """A Chorus process for the crash test: queue N songs (idempotently), wait for all, exit.
 
 Run again after a SIGKILL it replays the same request keys, so no song is queued or charged
-twice, and the engine's recovery finishes what the killed process started.
+twice, and the engine's recovery finishes what the killed process started. Results go to a
+:class:`RecordingPlatform`, which appends every post to one file shared by all the runs.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import asyncio
 import sys
 from pathlib import Path
 
-from adapters.console import ConsoleAdapter
 from adapters.console.adapter import SCOPE, TARGET
 from bot.app import App
 from bot.config import load_settings
 from bot.domain import Actor
 from bot.engine import EngineConfig
 from bot.service import Request
+from bot.store import jobs as q
+from tests.recording import RecordingPlatform
 
 ENGINE = EngineConfig(
     time_scale=0.005,
@@ -29,7 +31,19 @@ ENGINE = EngineConfig(
 )
 
 
-async def main(data: Path, sim_url: str, count: int) -> int:
+async def settled(app: App, job_ids: list[str], patience: float) -> None:
+    """Until every job is finished and nothing is left to post."""
+    async with asyncio.timeout(patience):
+        while True:
+            async with app.store.read() as conn:
+                jobs = [await q.job(conn, job_id) for job_id in job_ids]
+                outbox = await q.outbox_counts(conn)
+            if all(job and job.state in q.TERMINAL for job in jobs) and not outbox.get("pending"):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def main(data: Path, sim_url: str, count: int, posts: Path) -> int:
     settings = load_settings(
         aimusic_api_key="crash-key",
         aimusic_base_url=sim_url,
@@ -39,10 +53,10 @@ async def main(data: Path, sim_url: str, count: int) -> int:
         max_concurrent_jobs=100,
     )
     app = await App.create(settings, engine_config=ENGINE, local_public=True)
-    console = ConsoleAdapter(app, data / "songs")
-    console.platform.write = lambda text: print(text, flush=True)
+    app.platforms["console"] = RecordingPlatform(posts)
     await app.start()
     try:
+        job_ids = []
         for n in range(count):
             request = Request(
                 op="song",
@@ -52,9 +66,9 @@ async def main(data: Path, sim_url: str, count: int) -> int:
                 request_key=f"crash-{n}",
                 args={"prompt": f"song number {n}"},
             )
-            console.started.append((await app.service.run(request)).job_id)
+            job_ids.append((await app.service.run(request)).job_id)
             print(f"queued {n}", flush=True)
-        await console.wait_for_jobs(600)
+        await settled(app, job_ids, 600)
         print("all done", flush=True)
     finally:
         await app.stop()
@@ -62,4 +76,4 @@ async def main(data: Path, sim_url: str, count: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))))
+    sys.exit(asyncio.run(main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]))))

@@ -68,7 +68,7 @@ def test_a_failed_job_makes_the_script_exit_non_zero(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert rejected.returncode == 1
-    assert "refused this request" in rejected.stdout and "were returned" in rejected.stdout
+    assert "does not allow artists' names" in rejected.stdout and "were returned" in rejected.stdout
 
 
 def test_chorus_run_with_nothing_set_says_what_to_set(tmp_path: Path) -> None:

@@ -1,4 +1,11 @@
-"""SIGKILL the bot at five random moments while it makes 200 songs; nothing is lost or doubled."""
+"""SIGKILL the bot at five random moments while it makes 200 songs; nothing is lost or doubled.
+
+Two witnesses that the bot cannot tidy up after itself: the posts, recorded as they arrive by a
+platform with no de-duplication (``tests/recording.py``), and the vendor's own bill, read from
+the simulator. Every vendor charge must be a member's capture, or a counted loss: a song the
+vendor accepted while the bot was killed before recording its task id, which the restart then
+refunds to the member (the bot cannot know the vendor took it, so the operator pays).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +13,21 @@ import asyncio
 import contextlib
 import random
 import sys
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from bot.ledger import Ledger
 from bot.store import Store
 from bot.store import jobs as q
 from simulator import Knobs, running_simulator
+from tests.recording import mark_restart, read_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 SONGS = 200
+DRAIN_BATCH = 50  # rows one delivery pass posts at once (bot.delivery.Delivery.drain)
 
 
-async def start_worker(data: Path, sim_url: str) -> asyncio.subprocess.Process:
+async def start_worker(data: Path, sim_url: str, posts: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -25,6 +35,7 @@ async def start_worker(data: Path, sim_url: str) -> asyncio.subprocess.Process:
         str(data),
         sim_url,
         str(SONGS),
+        str(posts),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -32,11 +43,12 @@ async def start_worker(data: Path, sim_url: str) -> asyncio.subprocess.Process:
 
 
 async def test_200_songs_survive_five_sigkills(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+    data, posts = tmp_path / "data", tmp_path / "posts.jsonl"
     rng = random.Random(2026)
-    async with running_simulator("crash-key", Knobs(time_scale=0.005, song_seconds=2.0)) as sim:
+    knobs = Knobs(time_scale=0.005, song_seconds=2.0, slow_rate=1.0, slow_seconds=0.05)
+    async with running_simulator("crash-key", knobs) as sim:
         for _ in range(5):
-            worker = await start_worker(data, sim.url)
+            worker = await start_worker(data, sim.url, posts)
             assert worker.stdout is not None
             for _ in range(rng.randrange(20, 600)):  # a random moment, measured in progress
                 if not await worker.stdout.readline():
@@ -44,10 +56,14 @@ async def test_200_songs_survive_five_sigkills(tmp_path: Path) -> None:
             with contextlib.suppress(ProcessLookupError):  # it may have finished already
                 worker.kill()
             await worker.wait()
-        final = await start_worker(data, sim.url)
+            mark_restart(posts)
+        final = await start_worker(data, sim.url, posts)
         output, errors = await asyncio.wait_for(final.communicate(), timeout=300)
         assert final.returncode == 0, errors.decode()[-3000:]
         assert b"all done" in output
+        tasks = list(sim.sim.tasks.values())
+        vendor_spent = knobs.credits - sim.sim.credits
+        prompts = {t.task_id: t.clips[0].description for t in tasks}
 
     async with await Store.open(data / "chorus.db") as store:
         ledger = Ledger(store)
@@ -58,34 +74,61 @@ async def test_200_songs_survive_five_sigkills(tmp_path: Path) -> None:
             )
             unfinished = [await q.jobs_in(conn, s) for s in ("queued", "submitting", "running")]
             resolved = await conn.execute_fetchall(
-                "SELECT r.kind, count(*) FROM jobs j JOIN journal r ON r.hold_id = j.hold_id"
-                " GROUP BY r.kind"
+                "SELECT j.id, r.kind, r.amount FROM jobs j JOIN journal r ON r.hold_id = j.hold_id"
+                " WHERE r.kind != 'hold'"
             )
-            resolutions = {str(kind): int(n) for kind, n in resolved}
-            rows = await conn.execute_fetchall("SELECT id, kind, state FROM outbox")
-            tracks = await conn.execute_fetchall("SELECT id FROM tracks")
-        succeeded = [job for job in jobs if job.state == "succeeded"]
-        assert len(jobs) == SONGS and unfinished == [
-            [],
-            [],
-            [],
-        ]  # one job per request, however many replays
-        # Every hold is resolved exactly once: captured for a song, released for a failure (a run
-        # whose kills never caught a submission has no releases, so the key is then absent).
-        assert resolutions.get("capture", 0) == len(succeeded)
-        assert resolutions.get("release", 0) == SONGS - len(succeeded)
-        assert set(resolutions) <= {"capture", "release"}
-        # The only jobs that may fail are those a kill caught mid-submission: Chorus cannot know
-        # whether the vendor took them, so it refunds them rather than risk a second charge.
-        assert {job.error for job in jobs if job.state == "failed"} <= {"restart"}
-        assert succeeded
-        markers = {
-            p.name for p in (data / "songs" / ".delivered").iterdir() if not p.name.startswith(".")
-        }
-        assert {
-            f"outbox-{row[0]}" for row in rows
-        } == markers  # every row posted, each recorded once
-        assert all(row[2] == "delivered" for row in rows)
-        songs = sorted(p.name.split("-")[0] for p in (data / "songs").glob("*.mp3"))
-        assert songs == sorted(str(t[0]) for t in tracks)  # one file per track, none twice
-        assert len(tracks) == 2 * len(succeeded)
+            rows = await conn.execute_fetchall("SELECT id, kind, state, job_id FROM outbox")
+            tracks = await conn.execute_fetchall("SELECT id, job_id FROM tracks")
+    resolution = {str(job_id): (str(kind), int(amount)) for job_id, kind, amount in resolved}
+    succeeded = [job for job in jobs if job.state == "succeeded"]
+    failed = [job for job in jobs if job.state == "failed"]
+    assert len(jobs) == SONGS and unfinished == [[], [], []]  # one job per request, replays too
+    assert succeeded
+
+    # --- the books: every hold resolved exactly once, and the only failures are the refunds of
+    # jobs a kill caught mid-submission (Chorus cannot know whether the vendor took them).
+    assert len(resolved) == SONGS and len(resolution) == SONGS
+    assert all(resolution[job.id] == ("capture", 14) for job in succeeded)
+    assert all(resolution[job.id] == ("release", 14) for job in failed)
+    assert {job.error for job in failed} <= {"restart"}
+
+    # --- the posts, as the platform received them.
+    received = read_posts(posts)
+    outbox = {f"outbox-{row_id}": (str(kind), str(job_id)) for row_id, kind, _, job_id in rows}
+    assert all(state == "delivered" for _, _, state, _ in rows)
+    assert {post.key for post in received} == set(outbox)  # every row posted, nothing else
+    per_run = Counter((post.run, post.key) for post in received)
+    assert max(per_run.values()) == 1  # no process ever posts a row twice
+    # A row is posted again only by a later process, when a kill fell between its post and the
+    # record of it: the same key, which a platform must make harmless (Discord's nonce does).
+    reposts = Counter(post.key for post in received) - Counter(set(outbox))
+    reposts_per_kill = Counter(min(p.run for p in received if p.key == key) for key in reposts)
+    assert all(n <= DRAIN_BATCH for n in reposts_per_kill.values()), reposts_per_kill
+    # Each track is one result row, each failure one notice row: nothing was queued twice.
+    track_rows: dict[str, set[str]] = defaultdict(set)
+    for post in received:
+        if post.kind == "result":
+            track_rows[str(post.track_id)].add(post.key)
+    assert set(track_rows) == {str(t[0]) for t in tracks}
+    assert all(len(keys) == 1 for keys in track_rows.values())
+    assert len(tracks) == 2 * len(succeeded)
+    notices = Counter(job_id for kind, job_id in outbox.values() if kind == "notice")
+    assert notices == Counter({job.id: 1 for job in failed})
+    assert all(post.text and "Your 14 credits were returned." in post.text for post in received
+               if post.kind == "notice")  # fmt: skip
+
+    # --- the vendor's bill: each charge is a member's capture or a counted loss.
+    by_task = {job.task_id: job for job in jobs if job.task_id}
+    by_prompt = {job.params["prompt"]: job for job in jobs}
+    charged = [t for t in tasks if t.charged]
+    assert Counter(prompts[t.task_id] for t in charged).most_common(1)[0][1] == 1  # none twice
+    captured = [t for t in charged if t.task_id in by_task]
+    lost = [t for t in charged if t.task_id not in by_task]
+    assert all(by_task[t.task_id].state == "succeeded" for t in captured)
+    assert {by_task[t.task_id].id for t in captured} == {job.id for job in succeeded}
+    assert all(t.charged == resolution[by_task[t.task_id].id][1] for t in captured)
+    # A loss: the vendor charged for a job the bot then refunded after a restart.
+    assert all(by_prompt[prompts[t.task_id]].error == "restart" for t in lost)
+    captures = sum(amount for kind, amount in resolution.values() if kind == "capture")
+    loss = sum(t.charged for t in lost)
+    assert vendor_spent == captures + loss  # exactly: nothing charged that is not accounted for

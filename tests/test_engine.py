@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -40,6 +42,12 @@ async def submit_many(h: Chorus, count: int, members: int = 10) -> list[str]:
     return ids
 
 
+def plausible(observed: int, trials: int, rate: float) -> bool:
+    """``observed`` successes of ``trials`` draws at ``rate``, within 4.5 standard deviations."""
+    mean = trials * rate
+    return abs(observed - mean) <= 4.5 * math.sqrt(mean * (1 - rate)) + 1
+
+
 async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(tmp_path: Path) -> None:
     knobs = dataclasses.replace(
         SIM_KNOBS,
@@ -47,6 +55,7 @@ async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(tmp_path: 
         fail_500=0.10,
         fail_429=0.05,
         task_fail=0.05,
+        clip_fail=0.05,
         slow_rate=0.05,
         slow_seconds=0.05,
         seed=11,
@@ -56,16 +65,58 @@ async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(tmp_path: 
         assert len(jobs) == 200 and all(job.state in q.TERMINAL for job in jobs)
         async with h.app.store.read() as conn:
             outbox = await q.outbox_counts(conn)
-            holds = await conn.execute_fetchall(
-                "SELECT r.kind, count(*) FROM jobs j JOIN journal r ON r.hold_id = j.hold_id"
-                " GROUP BY r.kind"
+            resolved = await conn.execute_fetchall(
+                "SELECT j.id, r.kind, r.amount FROM jobs j JOIN journal r ON r.hold_id = j.hold_id"
+                " WHERE r.kind != 'hold'"
             )
-        resolved = dict(holds)  # type: ignore[arg-type]
-        succeeded = sum(job.state == "succeeded" for job in jobs)
-        assert resolved == {"capture": succeeded, "release": 200 - succeeded}
-        assert outbox == {"delivered": outbox["delivered"]}  # nothing left pending
-        assert 100 < succeeded < 200  # the faults did bite, and most songs still arrived
+            notices = await conn.execute_fetchall(
+                "SELECT job_id, count(*) FROM outbox WHERE kind = 'notice' GROUP BY job_id"
+            )
+            made = {job.id: len(await q.job_tracks(conn, job.id)) for job in jobs}
         await h.app.ledger.reconcile()
+        sim = h.sim.sim
+        creates, tasks = sim.calls["POST /api/v1/sonic/create"], list(sim.tasks.values())
+        vendor_spent = knobs.credits - sim.credits
+        notices_seen = list(h.console.platform.notices)
+
+    resolution = {str(job_id): (str(kind), int(amount)) for job_id, kind, amount in resolved}
+    succeeded = [job for job in jobs if job.state == "succeeded"]
+    failed = [job for job in jobs if job.state == "failed"]
+    assert len(resolution) == 200 and outbox == {"delivered": outbox["delivered"]}
+
+    # What the injected faults imply, fault by fault, counted where they were injected.
+    create_429 = sim.faults["429 POST /api/v1/sonic/create"]
+    create_500 = sim.faults["500 POST /api/v1/sonic/create"]
+    failed_tasks = [t for t in tasks if t.phase == "failed"]
+    partial = [t for t in tasks if t.phase == "succeeded" and 0 < t.refunded < t.cost]
+    assert plausible(create_429, creates, 0.05) and plausible(create_500, creates - create_429, 0.1)
+    assert plausible(len(failed_tasks), len(tasks), 0.05)
+    assert plausible(len(partial), len(tasks) - len(failed_tasks), 0.05)
+    assert create_429 and create_500 and failed_tasks and partial  # each fault did bite
+    # A 429 waits and retries; a 500 on create may have taken effect, so its job is refunded at
+    # once; a failed task is refunded. Nothing else fails.
+    reasons = Counter(job.error for job in failed)
+    assert reasons == Counter({"unavailable": create_500, "task_failed": len(failed_tasks)})
+    assert len(succeeded) == len(tasks) - len(failed_tasks) == 200 - create_500 - len(failed_tasks)
+
+    # Members paid for what they got: 14 for two versions, 7 for one, nothing for a failure.
+    assert sorted(made[job.id] for job in succeeded).count(1) == len(partial)
+    assert all(resolution[job.id] == ("capture", 7 * made[job.id]) for job in succeeded)
+    assert all(resolution[job.id] == ("release", 14) for job in failed)
+
+    # Every failed member was told exactly once, and no one else was.
+    assert dict(notices) == {job.id: 1 for job in failed}  # type: ignore[comparison-overlap]
+    assert sorted(text.split(":")[0] for text in notices_seen) == sorted(
+        f"❌ /song {job.id}" for job in failed
+    )
+
+    # The vendor's bill: every task it charged is one member's capture, to the credit.
+    by_task = {job.task_id: job for job in jobs if job.task_id}
+    assert {t.task_id for t in tasks} == set(by_task)
+    for task in tasks:
+        kind, amount = resolution[by_task[task.task_id].id]
+        assert task.charged == (amount if kind == "capture" else 0)
+    assert vendor_spent == sum(amount for kind, amount in resolution.values() if kind == "capture")
 
 
 async def test_a_restart_resumes_running_jobs_and_delivers_once(tmp_path: Path) -> None:

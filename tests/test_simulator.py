@@ -101,6 +101,21 @@ async def test_a_failed_task_is_refunded(client: AIMusicClient, sim: RunningSimu
     assert sim.sim.credits == before
 
 
+async def test_one_failed_clip_of_two_refunds_its_share(
+    client: AIMusicClient, sim: RunningSimulator
+) -> None:
+    sim.sim.knobs.clip_fail = 1.0
+    before = sim.sim.credits
+    task = await finished(
+        client, (await client.sonic_create(m.SonicCreateRequest(**DESCRIBED))).task_id
+    )
+    assert task.done and not task.failed
+    assert [c.state for c in task.clips] == ["succeeded", "failed"]
+    assert task.clips[1].error_message
+    assert before - sim.sim.credits == 7  # 14 for the song, half of it refunded
+    assert [t.charged for t in sim.sim.tasks.values()] == [7]
+
+
 async def test_add_vocals_accepts_only_fresh_uploads(
     client: AIMusicClient, files: FileHost
 ) -> None:

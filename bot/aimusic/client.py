@@ -26,6 +26,7 @@ from bot.aimusic.errors import (
     ContentRejected,
     CreditsExhausted,
     EndpointRetired,
+    NotFound,
     RateLimited,
     SourceExpired,
     TaskNotFound,
@@ -48,8 +49,8 @@ def _message(body: Any, fallback: str) -> str:
     return fallback
 
 
-def error_for(status: int, body: Any, headers: httpx.Headers) -> AIMusicError:
-    """Map an HTTP error answer to the error class a caller acts on."""
+def error_for(status: int, body: Any, headers: httpx.Headers, path: str = "") -> AIMusicError:
+    """Map an HTTP error answer from ``path`` to the error class a caller acts on."""
     text = _message(body, f"HTTP {status}")
     lowered = text.lower()
     if status == 400:
@@ -63,7 +64,9 @@ def error_for(status: int, body: Any, headers: httpx.Headers) -> AIMusicError:
             return CreditsExhausted(text, status=status)
         return ContentRejected(text, status=status)
     if status == 404:
-        return SourceExpired(text, status=status)
+        if path.endswith("/download"):  # documented: the source audio is gone
+            return SourceExpired(text, status=status)
+        return NotFound(text, status=status)
     if status == 410:
         return EndpointRetired(text, status=status)
     if status == 429:
@@ -179,7 +182,7 @@ class AIMusicClient:
                     await self._pause(self._delay(attempt))
                     continue
                 return status, parsed
-            error = error_for(status, parsed, response.headers)
+            error = error_for(status, parsed, response.headers, path)
             retryable = isinstance(error, RateLimited) or (
                 safe_to_resend and isinstance(error, UpstreamUnavailable)
             )

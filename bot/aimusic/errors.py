@@ -1,6 +1,7 @@
 """Errors a caller of the AI Music API can act on, one class per decision it has to make.
 
-Messages carry the vendor's own words (they are safe to show a member) and never the API key.
+Messages carry the vendor's own words (for logs; members read Chorus's sentences in
+``bot.messages``) and never the API key.
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ class SourceExpired(AIMusicError):
     """404 from /download: the vendor no longer keeps the source audio; regenerate it."""
 
     kind = "source_expired"
+
+
+class NotFound(AIMusicError):
+    """404 from any other endpoint: something the request names or links to is not there.
+
+    Not :class:`SourceExpired`: only a download's 404 is documented to mean the track's audio is
+    gone; elsewhere (create-voice fetching a link, a moved endpoint) it means no such thing.
+    """
+
+    kind = "not_found"
 
 
 class EndpointRetired(AIMusicError):

@@ -193,6 +193,14 @@ async def update_job(conn: aiosqlite.Connection, job_id: str, **fields: Any) -> 
     await conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
 
 
+async def mark_uploaded(conn: aiosqlite.Connection, job_id: str) -> None:
+    """Record that the vendor uploaded this job's audio, so the member pays the upload fee."""
+    await conn.execute(
+        "UPDATE jobs SET inputs = json_set(inputs, '$.uploaded', json('true')) WHERE id = ?",
+        (job_id,),
+    )
+
+
 async def reschedule(conn: aiosqlite.Connection, job_id: str, when: float) -> None:
     """Set a running job's next poll; a job finished meanwhile is left alone."""
     await conn.execute(
