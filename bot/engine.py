@@ -17,6 +17,7 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,16 @@ from bot.store import jobs as q
 
 log = logging.getLogger(__name__)
 UPLOAD_REUSE_SECONDS = 23 * 3600  # the vendor accepts uploads for add_* for 24 h
+# The vendor webhook being applied, if any. The transaction that finishes or fails its job also
+# records the event as seen, so a delivery that failed before that point is applied on redelivery
+# instead of being dropped as a duplicate.
+applying_event: ContextVar[str | None] = ContextVar("applying_event", default=None)
+
+
+async def _record_applying_event(conn: aiosqlite.Connection, now: float) -> None:
+    event_id = applying_event.get()
+    if event_id is not None:
+        await q.record_event(conn, event_id, now)
 
 
 @dataclass(frozen=True)
@@ -580,6 +591,7 @@ class Engine:
             if also is not None:
                 await also(conn)
             now = self.clock()
+            await _record_applying_event(conn, now)
             for card in cards:
                 payload = {"card": asdict(card["card"]), "fetch": card["fetch"]}
                 await q.enqueue(conn, job.id, "result", payload, job.target, now)
@@ -599,6 +611,7 @@ class Engine:
             text = messages.failed(job.id, job.op, messages.reason(kind, detail), refunded)
             await q.enqueue(conn, job.id, "notice", {"text": text}, job.target, self.clock())
             await q.update_job(conn, job_id, state="failed", error=kind, finished_at=self.clock())
+            await _record_applying_event(conn, self.clock())
         self.metrics.finished.labels(op=job.op, outcome="failed").inc()
         await self.status(job_id, text, force=True)
         self.delivery_wake.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.aimusic import AIMusicError
 from bot.aimusic.models import Clip, ProducerTask, SonicTask
-from bot.aimusic.webhooks import WebhookRejected, verify
+from bot.aimusic.webhooks import WebhookRejected, signed_headers_present, verify
+from bot.engine import applying_event
 from bot.store import jobs as q
 from bot.store import journal as j
 
@@ -28,6 +30,7 @@ class Holder:
 
 
 HOLDER_KEY = web.AppKey("chorus", Holder)
+READS_KEY = web.AppKey("webhook_reads", asyncio.Semaphore)
 
 
 def chorus(request: web.Request) -> App:
@@ -37,32 +40,82 @@ def chorus(request: web.Request) -> App:
     return app
 
 
+WEBHOOK_MAX_BYTES = 512 * 1024  # a finished 24-stem task is ~100 KB; nothing real comes near
+WEBHOOK_READS = 8  # bodies read at once: what forged traffic can make the bot hold in memory
+WEBHOOK_READ_SECONDS = 10.0  # waiting for a reading slot plus reading the body
+
+
+class BodyTooLarge(Exception):
+    """More bytes arrived than a webhook may have, whatever Content-Length said (or if chunked)."""
+
+
+async def _read_capped(request: web.Request, cap: int) -> bytes:
+    """The body, read in chunks and abandoned as soon as it passes ``cap``."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > cap:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def webhook(request: web.Request) -> web.Response:
-    """Verify, de-duplicate by event id, then finish or advance the job at once."""
+    """Refuse what cannot be a webhook before reading it, then verify, de-duplicate, apply.
+
+    The headers and the declared length are checked before a byte of the body is read, and
+    only ``WEBHOOK_READS`` bodies are read at once, so unsigned or oversized floods cost no
+    memory. The event is recorded as seen only once it has been applied (in the transaction
+    that moves the job's money), so a delivery that failed half-way is applied on redelivery.
+    """
     app = chorus(request)
     metrics = app.engine.metrics
-    body = await request.read()
     secret = app.webhook_secret
     if secret is None:
         return web.Response(status=404, text="webhooks are not enabled")
+    if not signed_headers_present(request.headers):
+        metrics.webhooks.labels(result="rejected").inc()
+        return web.Response(status=401, text="rejected")
+    if (request.content_length or 0) > WEBHOOK_MAX_BYTES:
+        metrics.webhooks.labels(result="too_large").inc()
+        return web.Response(status=413, text="too large")
+    try:
+        async with asyncio.timeout(WEBHOOK_READ_SECONDS), request.app[READS_KEY]:
+            body = await _read_capped(request, WEBHOOK_MAX_BYTES)
+    except BodyTooLarge:
+        metrics.webhooks.labels(result="too_large").inc()
+        return web.Response(status=413, text="too large")
+    except TimeoutError:
+        metrics.webhooks.labels(result="timeout").inc()
+        return web.Response(status=408, text="too slow")
     try:
         event = verify(secret, request.headers, body)
     except WebhookRejected as exc:
         metrics.webhooks.labels(result="rejected").inc()
         log.warning("rejected a webhook: %s", exc)
         return web.Response(status=401, text="rejected")
-    async with app.store.write() as conn:
-        fresh = await q.first_sighting(conn, event.event_id, time.time())
+    async with app.store.read() as conn:
+        seen = await q.seen_event(conn, event.event_id)
         job = await q.job_by_task(conn, event.task_id)
-    if not fresh:
+    if seen:
         metrics.webhooks.labels(result="duplicate").inc()
         return web.Response(text="duplicate")
     if job is None or job.state in q.TERMINAL:
-        metrics.webhooks.labels(result="ignored").inc()
-        return web.Response(text="ignored")
-    metrics.webhooks.labels(result="accepted").inc()
-    await apply(app, job, event.event, event.payload)
-    return web.Response(text="ok")
+        result = "ignored"
+    else:
+        result = "accepted"
+        token = applying_event.set(event.event_id)
+        try:
+            await apply(app, job, event.event, event.payload)
+        finally:
+            applying_event.reset(token)
+    # Progress and ignored events change no money: recorded here. A finish or failure already
+    # recorded it in its own transaction; recording again is a no-op.
+    async with app.store.write() as conn:
+        await q.record_event(conn, event.event_id, time.time())
+    metrics.webhooks.labels(result=result).inc()
+    return web.Response(text="ok" if result == "accepted" else result)
 
 
 async def apply(app: App, job: q.JobRow, event: str, payload: dict[str, Any]) -> None:
@@ -145,6 +198,7 @@ async def metrics(request: web.Request) -> web.Response:
 def make_web(holder: Holder) -> web.Application:
     site = web.Application(client_max_size=1024**2)
     site[HOLDER_KEY] = holder
+    site[READS_KEY] = asyncio.Semaphore(WEBHOOK_READS)
     site.router.add_post("/hooks/aimusic", webhook)
     site.router.add_post("/hooks/{platform}", platform_hook)
     site.router.add_get("/media/{token}", media)
