@@ -30,7 +30,6 @@ class Holder:
 
 
 HOLDER_KEY = web.AppKey("chorus", Holder)
-READS_KEY = web.AppKey("webhook_reads", asyncio.Semaphore)
 
 
 def chorus(request: web.Request) -> App:
@@ -41,12 +40,27 @@ def chorus(request: web.Request) -> App:
 
 
 WEBHOOK_MAX_BYTES = 512 * 1024  # a finished 24-stem task is ~100 KB; nothing real comes near
-WEBHOOK_READS = 8  # bodies read at once: what forged traffic can make the bot hold in memory
+WEBHOOK_READS = 4  # bodies read at once
+WEBHOOK_WAITING = 16  # requests waiting for a reading slot; past that the vendor retries later
 WEBHOOK_READ_SECONDS = 10.0  # waiting for a reading slot plus reading the body
+# aiohttp stops reading a connection once twice this much of its body is buffered (default
+# 256 KiB): with hundreds of connections sending bodies at once, that buffer is what costs memory.
+READ_BUFFER = 32 * 1024
 
 
 class BodyTooLarge(Exception):
     """More bytes arrived than a webhook may have, whatever Content-Length said (or if chunked)."""
+
+
+class Reads:
+    """Bounds the webhook bodies in memory: ``WEBHOOK_READS`` being read, a few more waiting."""
+
+    def __init__(self) -> None:
+        self.slots = asyncio.Semaphore(WEBHOOK_READS)
+        self.waiting = 0
+
+
+READS_KEY = web.AppKey("webhook_reads", Reads)
 
 
 async def _read_capped(request: web.Request, cap: int) -> bytes:
@@ -61,39 +75,62 @@ async def _read_capped(request: web.Request, cap: int) -> bytes:
     return b"".join(chunks)
 
 
+async def _hang_up(request: web.Request, status: int, text: str) -> web.Response:
+    """Answer, then drop the connection: aiohttp would otherwise read (and discard) the rest of
+    a body we refused, buffering it for up to ten seconds per connection."""
+    response = web.Response(status=status, text=text)
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()
+    return response
+
+
 async def webhook(request: web.Request) -> web.Response:
     """Refuse what cannot be a webhook before reading it, then verify, de-duplicate, apply.
 
-    The headers and the declared length are checked before a byte of the body is read, and
-    only ``WEBHOOK_READS`` bodies are read at once, so unsigned or oversized floods cost no
-    memory. The event is recorded as seen only once it has been applied (in the transaction
-    that moves the job's money), so a delivery that failed half-way is applied on redelivery.
+    The signature headers and the declared length are checked before a byte of the body is
+    read, and only a few bodies are read at once, so a flood of unsigned, forged or oversized
+    requests costs little memory. The event is recorded as seen only once it has been applied
+    (in the transaction that moves the job's money), so a delivery that failed half-way is
+    applied when the vendor redelivers it.
     """
     app = chorus(request)
     metrics = app.engine.metrics
     secret = app.webhook_secret
     if secret is None:
-        return web.Response(status=404, text="webhooks are not enabled")
+        return await _hang_up(request, 404, "webhooks are not enabled")
     if not signed_headers_present(request.headers):
         metrics.webhooks.labels(result="rejected").inc()
-        return web.Response(status=401, text="rejected")
+        return await _hang_up(request, 401, "rejected")
     if (request.content_length or 0) > WEBHOOK_MAX_BYTES:
         metrics.webhooks.labels(result="too_large").inc()
-        return web.Response(status=413, text="too large")
+        return await _hang_up(request, 413, "too large")
+    reads = request.app[READS_KEY]
+    if reads.waiting >= WEBHOOK_WAITING:
+        metrics.webhooks.labels(result="busy").inc()
+        return await _hang_up(request, 503, "busy")
+    reads.waiting += 1
+    queued = True
     try:
-        async with asyncio.timeout(WEBHOOK_READ_SECONDS), request.app[READS_KEY]:
-            body = await _read_capped(request, WEBHOOK_MAX_BYTES)
-    except BodyTooLarge:
+        async with asyncio.timeout(WEBHOOK_READ_SECONDS):
+            async with reads.slots:
+                reads.waiting, queued = reads.waiting - 1, False
+                body = await _read_capped(request, WEBHOOK_MAX_BYTES)
+    except BodyTooLarge:  # read up to the cap already; aiohttp discards the rest as it comes
         metrics.webhooks.labels(result="too_large").inc()
         return web.Response(status=413, text="too large")
     except TimeoutError:
         metrics.webhooks.labels(result="timeout").inc()
-        return web.Response(status=408, text="too slow")
+        return await _hang_up(request, 408, "too slow")
+    finally:
+        if queued:
+            reads.waiting -= 1
     try:
         event = verify(secret, request.headers, body)
     except WebhookRejected as exc:
         metrics.webhooks.labels(result="rejected").inc()
-        log.warning("rejected a webhook: %s", exc)
+        log.info("rejected a webhook: %s", exc)
         return web.Response(status=401, text="rejected")
     async with app.store.read() as conn:
         seen = await q.seen_event(conn, event.event_id)
@@ -110,8 +147,8 @@ async def webhook(request: web.Request) -> web.Response:
             await apply(app, job, event.event, event.payload)
         finally:
             applying_event.reset(token)
-    # Progress and ignored events change no money: recorded here. A finish or failure already
-    # recorded it in its own transaction; recording again is a no-op.
+    # Progress and ignored events move no money: recorded here. A finish or a failure already
+    # recorded it in its own transaction, so this is then a no-op.
     async with app.store.write() as conn:
         await q.record_event(conn, event.event_id, time.time())
     metrics.webhooks.labels(result=result).inc()
@@ -196,9 +233,11 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def make_web(holder: Holder) -> web.Application:
-    site = web.Application(client_max_size=1024**2)
+    site = web.Application(
+        client_max_size=1024**2, handler_args={"read_bufsize": READ_BUFFER}
+    )
     site[HOLDER_KEY] = holder
-    site[READS_KEY] = asyncio.Semaphore(WEBHOOK_READS)
+    site[READS_KEY] = Reads()
     site.router.add_post("/hooks/aimusic", webhook)
     site.router.add_post("/hooks/{platform}", platform_hook)
     site.router.add_get("/media/{token}", media)
