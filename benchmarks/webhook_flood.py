@@ -22,6 +22,7 @@ from bot.engine import EngineConfig
 from bot.web import WEBHOOK_MAX_BYTES, WEBHOOK_READS, WEBHOOK_WAITING
 
 REQUESTS = 500
+ROOT = Path(__file__).resolve().parents[1]
 MEGABYTE = 1024 * 1024
 FLOODS = {
     "empty": (0, False),  # the floor: connections and headers only
@@ -70,7 +71,7 @@ async def growth(url: str, kind: str) -> tuple[float, float, str]:
         url,
         kind,
         stdout=asyncio.subprocess.PIPE,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=ROOT,
     )
     peak = before
     waiting = asyncio.ensure_future(child.communicate())
