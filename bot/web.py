@@ -233,9 +233,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def make_web(holder: Holder) -> web.Application:
-    site = web.Application(
-        client_max_size=1024**2, handler_args={"read_bufsize": READ_BUFFER}
-    )
+    site = web.Application(client_max_size=1024**2, handler_args={"read_bufsize": READ_BUFFER})
     site[HOLDER_KEY] = holder
     site[READS_KEY] = Reads()
     site.router.add_post("/hooks/aimusic", webhook)
