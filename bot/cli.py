@@ -45,6 +45,11 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     sim.add_argument("--slow-seconds", type=float, default=2.0)
     sim.add_argument("--task-fail", type=float, default=0.0, help="rate of failed tasks")
     sim.add_argument("--malformed", type=float, default=0.0, help="rate of garbled JSON answers")
+    sim.add_argument(
+        "--paired",
+        action="store_true",
+        help="auto_concat results as {replaced|extended, full} pairs instead of flat clips",
+    )
     sim.add_argument("--seed", type=int, default=0)
 
 
@@ -61,6 +66,7 @@ async def _serve_sim(args: argparse.Namespace) -> None:
         slow_seconds=args.slow_seconds,
         task_fail=args.task_fail,
         malformed=args.malformed,
+        paired=args.paired,
         seed=args.seed,
     )
     async with running_simulator(args.api_key, knobs, args.host, args.port) as running:

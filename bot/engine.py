@@ -108,6 +108,8 @@ def short_id(length: int = 8) -> str:
 
 def _clip_title(clip: Clip) -> str:
     title = clip.title or "Untitled"
+    if clip.segment:
+        return messages.segment_title(title, clip.segment)
     return (
         f"{title} ({clip.stem_type})" if clip.stem_type and clip.stem_type not in title else title
     )

@@ -241,3 +241,11 @@ def vendor_silent(detail: str) -> str:
 
 def unknown_moderator_action(action: str) -> str:
     return f"There is no moderator action called {action}."
+
+
+# What each part of a replace-section or upload-extend result is, after the song's title.
+SEGMENTS = {"replaced": "the new section", "extended": "the extension", "full": "the full song"}
+
+
+def segment_title(title: str, segment: str) -> str:
+    return f"{title} — {SEGMENTS[segment]}" if segment in SEGMENTS else title

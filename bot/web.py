@@ -11,7 +11,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.aimusic import AIMusicError
-from bot.aimusic.models import Clip, ProducerTask, SonicTask
+from bot.aimusic.models import ProducerTask, SonicTask
 from bot.aimusic.webhooks import WebhookRejected, signed_headers_present, verify
 from bot.engine import applying_event
 from bot.store import jobs as q
@@ -170,13 +170,7 @@ async def apply(app: App, job: q.JobRow, event: str, payload: dict[str, Any]) ->
     if failed:
         await engine.fail(job.id, "task_failed", str(payload.get("message") or ""))
         return
-    if isinstance(data, dict):
-        await engine.apply_sonic(
-            job.id, SonicTask(task_id=job.task_id or "", ready=True, result=data)
-        )
-        return
-    clips = [Clip.model_validate(clip) for clip in data or [] if isinstance(clip, dict)]
-    await engine.apply_sonic(job.id, SonicTask(task_id=job.task_id or "", ready=True, clips=clips))
+    await engine.apply_sonic(job.id, SonicTask.from_data(job.task_id or "", data))
 
 
 async def platform_hook(request: web.Request) -> web.StreamResponse:

@@ -232,13 +232,12 @@ class AIMusicClient:
             )
         if payload.get("type") == "not_ready" or "data" not in payload:
             return m.SonicTask(task_id=task_id, ready=False, message=payload.get("message"))
-        data = payload["data"]
-        if isinstance(data, dict):
-            return m.SonicTask(
-                task_id=task_id, ready=True, result=data, message=payload.get("message")
-            )
-        clips = [self._parse(m.Clip, clip) for clip in data or []]
-        return m.SonicTask(task_id=task_id, ready=True, clips=clips, message=payload.get("message"))
+        try:
+            return m.SonicTask.from_data(task_id, payload["data"], payload.get("message"))
+        except ValueError:
+            raise UpstreamUnavailable(
+                "The music service sent an answer Chorus does not understand."
+            ) from None
 
     async def upload(self, request: m.UploadRequest) -> m.UploadedClip:
         """Synchronous upload (~20 s upstream): the vendor fetches ``url``, returns a clip id."""
