@@ -113,6 +113,14 @@ def retrying(job_id: str, op: str, wait: float) -> str:
     return f"⏳ /{op} {job_id}: the music service is busy; trying again in {duration(wait)}."
 
 
+def unconfirmed(job_id: str, op: str, window: float) -> str:
+    return (
+        f"⏳ /{op} {job_id}: the music service's answer was lost. If it is making this, the "
+        f"result will come here; your credits stay reserved for up to {duration(window)}, then "
+        "they are returned."
+    )
+
+
 def done(job_id: str, op: str, results: int) -> str:
     return f"✅ /{op} {job_id}: done, {results} result{'s' if results != 1 else ''} below."
 
@@ -135,7 +143,11 @@ REASONS = {
     "upstream_credits": (
         "the community's music-service account is out of credits; the moderators have been told."
     ),
-    "answer_lost": "the music service did not confirm the request, so it was cancelled.",
+    "answer_lost": (
+        "Chorus lost the music service's answer to this request, and without webhooks it cannot "
+        "find out whether the song is being made, so no result will come."
+    ),
+    "unconfirmed": ("the music service never confirmed this request, so no result will come."),
     "unavailable": "the music service is unavailable right now; please try again later.",
     "rate_limited": "the music service is too busy right now; please try again later.",
     "auth": (

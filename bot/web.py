@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.aimusic import AIMusicError
 from bot.aimusic.models import ProducerTask, SonicTask
-from bot.aimusic.webhooks import WebhookRejected, signed_headers_present, verify
+from bot.aimusic.webhooks import WebhookRejected, named_job, signed_headers_present, verify
 from bot.engine import applying_event
 from bot.store import jobs as q
 from bot.store import journal as j
@@ -135,13 +135,25 @@ async def webhook(request: web.Request) -> web.Response:
     async with app.store.read() as conn:
         seen = await q.seen_event(conn, event.event_id)
         job = await q.job_by_task(conn, event.task_id)
+        named = named_job(secret, request.query) if job is None else None
+        waiting = await q.job(conn, named) if named else None
     if seen:
         metrics.webhooks.labels(result="duplicate").inc()
         return web.Response(text="duplicate")
+    if waiting is not None and waiting.state == "submitting":
+        # Its create is still waiting for an answer: the vendor's retry will find the job by
+        # its task id, or adopt it if that answer is lost.
+        metrics.webhooks.labels(result="early").inc()
+        return web.Response(status=503, text="not yet")
+    result = "adopted"
+    if waiting is not None and waiting.state == "unconfirmed":
+        upstream = "producer" if event.payload.get("platform") == "producer" else "sonic"
+        job = await app.engine.adopt(waiting.id, event.task_id, upstream)
+    else:
+        result = "accepted"
     if job is None or job.state in q.TERMINAL:
         result = "ignored"
     else:
-        result = "accepted"
         token = applying_event.set(event.event_id)
         try:
             await apply(app, job, event.event, event.payload)
@@ -152,7 +164,7 @@ async def webhook(request: web.Request) -> web.Response:
     async with app.store.write() as conn:
         await q.record_event(conn, event.event_id, time.time())
     metrics.webhooks.labels(result=result).inc()
-    return web.Response(text="ok" if result == "accepted" else result)
+    return web.Response(text="ignored" if result == "ignored" else "ok")
 
 
 async def apply(app: App, job: q.JobRow, event: str, payload: dict[str, Any]) -> None:
@@ -211,7 +223,7 @@ async def metrics(request: web.Request) -> web.Response:
     app = chorus(request)
     gauges = app.engine.metrics
     async with app.store.read() as conn:
-        for state in ("queued", "submitting", "running", "succeeded", "failed"):
+        for state in ("queued", "submitting", "unconfirmed", "running", "succeeded", "failed"):
             gauges.jobs.labels(state=state).set(0)
         for state, n in (await q.state_counts(conn)).items():
             gauges.jobs.labels(state=state).set(n)

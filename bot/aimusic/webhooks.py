@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 DEFAULT_TOLERANCE = 300.0
 SIGNATURE_HEADER = "x-webhook-signature"
@@ -99,3 +100,22 @@ def _event_id(payload: dict[str, Any], body: bytes, lowered: dict[str, str]) -> 
         if lowered.get(header, own) != own:
             raise WebhookRejected(f"{header} disagrees with the signed body")
     return str(own)
+
+
+def job_signature(secret: str, job_id: str) -> str:
+    return hmac.new(secret.encode(), f"job:{job_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def job_hook_url(base_url: str, secret: str, job_id: str) -> str:
+    """The webhook URL sent with a job's create: it names the job, signed by us (the vendor's
+    HMAC covers the body, not the URL), so a task whose create answer was lost can be matched
+    to its job when the task's webhook arrives."""
+    return f"{base_url}?{urlencode({'job': job_id, 'sig': job_signature(secret, job_id)})}"
+
+
+def named_job(secret: str, query: Mapping[str, str]) -> str | None:
+    """The job a webhook URL names, if its signature is ours."""
+    job_id, sig = query.get("job", ""), query.get("sig", "")
+    if not job_id or not hmac.compare_digest(sig.encode(), job_signature(secret, job_id).encode()):
+        return None
+    return job_id
