@@ -305,8 +305,8 @@ class Engine:
                 self.bucket.drain()
                 await self._requeue(job, exc.retry_after, "rate_limited")
                 return
-            except e.AnswerLost:
-                await self._answer_lost(job)
+            except e.AnswerLost as exc:
+                await self._answer_lost(job, exc.webhook)
                 return
             except e.UpstreamUnavailable as exc:
                 if exc.status is not None:  # it answered 5xx: the request may have taken effect
@@ -358,13 +358,14 @@ class Engine:
         return replace(self.env, webhook_url=url)
 
     # --- lost answers --------------------------------------------------------------------------
-    async def _answer_lost(self, job: q.JobRow) -> None:
-        """The create was sent but its answer lost: the vendor may be making (and charging for)
-        it. With webhooks the job waits, unconfirmed and holding its credits, for a webhook
-        that names it; without them nothing could ever match the task, so the hold is
-        released at once, saying so (nothing was cancelled)."""
+    async def _answer_lost(self, job: q.JobRow, webhook: bool) -> None:
+        """The request was sent but its answer lost: the vendor may be making (and charging
+        for) it. If the request asked for a webhook, the job waits, unconfirmed and holding its
+        credits, for a webhook that names it; otherwise (webhooks off, or an endpoint that
+        takes none) nothing could ever match the task, so the hold is released at once, saying
+        so (nothing was cancelled)."""
         self.metrics.lost_answers.labels(outcome="lost").inc()
-        if not self.env.webhook_url:
+        if not webhook:
             self.metrics.lost_answers.labels(outcome="released").inc()
             await self.fail(job.id, "answer_lost")
             return

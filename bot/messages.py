@@ -144,8 +144,8 @@ REASONS = {
         "the community's music-service account is out of credits; the moderators have been told."
     ),
     "answer_lost": (
-        "Chorus lost the music service's answer to this request, and without webhooks it cannot "
-        "find out whether the song is being made, so no result will come."
+        "Chorus lost the music service's answer to this request and has no way to find out "
+        "whether it is being made, so no result will come."
     ),
     "unconfirmed": ("the music service never confirmed this request, so no result will come."),
     "unavailable": "the music service is unavailable right now; please try again later.",

@@ -7,13 +7,21 @@ import hashlib
 import json
 import time
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from aiohttp import web
 
 from bot.aimusic import AIMusicClient
 from bot.aimusic import models as m
-from bot.aimusic.webhooks import WebhookEvent, WebhookRejected, signature, verify
+from bot.aimusic.webhooks import (
+    WebhookEvent,
+    WebhookRejected,
+    job_hook_url,
+    named_job,
+    signature,
+    verify,
+)
 
 SECRET = "whsec-test"
 
@@ -123,3 +131,12 @@ def test_forged_stale_or_broken_events_are_rejected(
 ) -> None:
     with pytest.raises(WebhookRejected, match=why):
         verify(SECRET, headers, body)
+
+
+def test_a_webhook_url_names_its_job_only_with_our_signature() -> None:
+    url = job_hook_url("https://bot.example/hooks/aimusic", SECRET, "job1")
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert named_job(SECRET, query) == "job1"
+    assert named_job("other-secret", query) is None
+    assert named_job(SECRET, {**query, "job": "job2"}) is None  # a signature is for one job
+    assert named_job(SECRET, {"job": "job1"}) is None
