@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-ALL = ["ledger", "latency", "vendor_calls", "inflight", "discord_defer"]
+ALL = ["ledger", "latency", "vendor_calls", "inflight", "discord_defer", "webhook_flood"]
 
 
 def run(names: list[str]) -> None:

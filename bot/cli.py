@@ -48,6 +48,11 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "--clip-fail", type=float, default=0.0, help="rate of tasks where one clip of two fails"
     )
     sim.add_argument("--malformed", type=float, default=0.0, help="rate of garbled JSON answers")
+    sim.add_argument(
+        "--paired",
+        action="store_true",
+        help="auto_concat results as {replaced|extended, full} pairs instead of flat clips",
+    )
     sim.add_argument("--seed", type=int, default=0)
 
 
@@ -65,6 +70,7 @@ async def _serve_sim(args: argparse.Namespace) -> None:
         task_fail=args.task_fail,
         clip_fail=args.clip_fail,
         malformed=args.malformed,
+        paired=args.paired,
         seed=args.seed,
     )
     async with running_simulator(args.api_key, knobs, args.host, args.port) as running:

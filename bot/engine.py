@@ -17,7 +17,8 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from bot import messages
 from bot.aimusic import AIMusicClient
 from bot.aimusic import errors as e
 from bot.aimusic.models import Clip, ProducerTask, SonicTask, UploadRequest
+from bot.aimusic.webhooks import job_hook_url
 from bot.catalog import CATALOG, Env, Immediate, Operation, Source, Submitted
 from bot.domain import Action, Attachment, ResultCard
 from bot.filenames import safe_name, within
@@ -40,6 +42,16 @@ from bot.store import jobs as q
 
 log = logging.getLogger(__name__)
 UPLOAD_REUSE_SECONDS = 23 * 3600  # the vendor accepts uploads for add_* for 24 h
+# The vendor webhook being applied, if any. The transaction that finishes or fails its job also
+# records the event as seen, so a delivery that failed before that point is applied on redelivery
+# instead of being dropped as a duplicate.
+applying_event: ContextVar[str | None] = ContextVar("applying_event", default=None)
+
+
+async def _record_applying_event(conn: aiosqlite.Connection, now: float) -> None:
+    event_id = applying_event.get()
+    if event_id is not None:
+        await q.record_event(conn, event_id, now)
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,9 @@ class EngineConfig:
     poll_rate: float = 25.0  # polls per second at most, whatever the number of jobs in flight
     expected_seconds: float = 120.0  # a typical generation, for the progress bar
     job_timeout: float = 1200.0
+    # How long a job whose create answer was lost keeps its hold, waiting for a webhook that
+    # names it (the vendor's first webhook comes within a generation's time).
+    unconfirmed_window: float = 1200.0
     submit_attempts: int = 5
     status_interval: float = 2.0  # least time between two edits of one status message
     min_tick: float = 0.02  # wall seconds between two scheduler passes, however many wake-ups
@@ -106,6 +121,8 @@ def short_id(length: int = 8) -> str:
 
 def _clip_title(clip: Clip) -> str:
     title = clip.title or "Untitled"
+    if clip.segment:
+        return messages.segment_title(title, clip.segment)
     return (
         f"{title} ({clip.stem_type})" if clip.stem_type and clip.stem_type not in title else title
     )
@@ -191,6 +208,7 @@ class Engine:
             try:
                 now = self.clock()
                 if now - last_sweep > self.scaled(60):
+                    await self._expire_unconfirmed()
                     await self.ledger.sweep_expired()
                     await self.media.cleanup()
                     last_sweep = now
@@ -291,13 +309,15 @@ class Engine:
             op = CATALOG[job.op]
             try:
                 sources = await self._sources(job, op)
-                outcome = await op.call(self.client, op.params(**job.params), sources, self.env)
+                outcome = await op.call(
+                    self.client, op.params(**job.params), sources, self._env_for(job)
+                )
             except e.RateLimited as exc:
                 self.bucket.drain()
                 await self._requeue(job, exc.retry_after, "rate_limited")
                 return
-            except e.AnswerLost:
-                await self.fail(job.id, "answer_lost")
+            except e.AnswerLost as exc:
+                await self._answer_lost(job, exc.webhook)
                 return
             except e.UpstreamUnavailable as exc:
                 if exc.status is not None:  # it answered 5xx: the request may have taken effect
@@ -339,6 +359,79 @@ class Engine:
         finally:
             self.busy.discard(job.id)
             self.wake.set()
+
+    def _env_for(self, job: q.JobRow) -> Env:
+        """With webhooks on, every create's webhook URL names its job (signed), so that a task
+        whose create answer was lost can still be matched to its job when its webhook comes."""
+        if not (self.env.webhook_url and self.env.webhook_secret):
+            return self.env
+        url = job_hook_url(self.env.webhook_url, self.env.webhook_secret, job.id)
+        return replace(self.env, webhook_url=url)
+
+    # --- lost answers --------------------------------------------------------------------------
+    async def _answer_lost(self, job: q.JobRow, webhook: bool) -> None:
+        """The request was sent but its answer lost: the vendor may be making (and charging
+        for) it. If the request asked for a webhook, the job waits, unconfirmed and holding its
+        credits, for a webhook that names it; otherwise (webhooks off, or an endpoint that
+        takes none) nothing could ever match the task, so the hold is released at once, saying
+        so (nothing was cancelled)."""
+        self.metrics.lost_answers.labels(outcome="lost").inc()
+        if not webhook:
+            self.metrics.lost_answers.labels(outcome="released").inc()
+            await self.fail(job.id, "answer_lost")
+            return
+        window = self.config.unconfirmed_window
+        now = self.clock()
+        async with self.store.write() as conn:
+            await q.update_job(
+                conn,
+                job.id,
+                state="unconfirmed",
+                submitted_at=now,
+                not_before=now + self.scaled(window),
+            )
+        await self.status(job.id, messages.unconfirmed(job.id, job.op, window), force=True)
+
+    async def adopt(self, job_id: str, task_id: str, upstream: str) -> q.JobRow | None:
+        """A webhook named an unconfirmed job: its lost create did reach the vendor, as task
+        ``task_id``. From now on it is tracked like any running job. None if the job is not
+        waiting (any more)."""
+        async with self.store.write() as conn:
+            job = await q.job(conn, job_id)
+            if job is None or job.state != "unconfirmed":
+                return None
+            await q.update_job(
+                conn,
+                job_id,
+                state="running",
+                upstream=upstream,
+                task_id=task_id,
+                not_before=self.clock() + self.scaled(self.config.webhook_poll),
+            )
+            adopted = await q.job(conn, job_id)
+        self.metrics.lost_answers.labels(outcome="adopted").inc()
+        return adopted
+
+    async def _expire_unconfirmed(self) -> None:
+        """Release the holds of unconfirmed jobs whose window ended with no webhook."""
+        async with self.store.read() as conn:
+            due = await q.jobs_in(conn, "unconfirmed", due_by=self.clock())
+        for job in due:
+            async with self.store.write() as conn:
+                current = await q.job(conn, job.id)
+                if current is None or current.state != "unconfirmed":
+                    continue  # adopted meanwhile
+                released = await self.ledger.release_in(conn, job.hold_id, reason="job unconfirmed")
+                refunded = 0 if released.already else released.amount
+                text = messages.failed(job.id, job.op, messages.reason("unconfirmed"), refunded)
+                await q.enqueue(conn, job.id, "notice", {"text": text}, job.target, self.clock())
+                await q.update_job(
+                    conn, job.id, state="failed", error="unconfirmed", finished_at=self.clock()
+                )
+            self.metrics.lost_answers.labels(outcome="released").inc()
+            self.metrics.finished.labels(op=job.op, outcome="failed").inc()
+            await self.status(job.id, text, force=True)
+            self.delivery_wake.set()
 
     async def _requeue(self, job: q.JobRow, wait: float, why: str) -> None:
         if job.attempts + 1 >= self.config.submit_attempts:
@@ -617,6 +710,7 @@ class Engine:
             if also is not None:
                 await also(conn)
             now = self.clock()
+            await _record_applying_event(conn, now)
             for card in cards:
                 payload = {"card": asdict(card["card"]), "fetch": card["fetch"]}
                 await q.enqueue(conn, job.id, "result", payload, job.target, now)
@@ -637,6 +731,7 @@ class Engine:
             text = messages.failed(job.id, job.op, messages.reason(kind, detail), refunded)
             await q.enqueue(conn, job.id, "notice", {"text": text}, job.target, self.clock())
             await q.update_job(conn, job_id, state="failed", error=kind, finished_at=self.clock())
+            await _record_applying_event(conn, self.clock())
         if detail:
             log.info("job %s failed (%s): %r", job_id, kind, detail)  # the vendor's words, kept
         self.metrics.finished.labels(op=job.op, outcome="failed").inc()

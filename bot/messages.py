@@ -113,6 +113,14 @@ def retrying(job_id: str, op: str, wait: float) -> str:
     return f"⏳ /{op} {job_id}: the music service is busy; trying again in {duration(wait)}."
 
 
+def unconfirmed(job_id: str, op: str, window: float) -> str:
+    return (
+        f"⏳ /{op} {job_id}: the music service's answer was lost. If it is making this, the "
+        f"result will come here; your credits stay reserved for up to {duration(window)}, then "
+        "they are returned."
+    )
+
+
 def done(job_id: str, op: str, results: int, expected: int = 0, returned: int = 0) -> str:
     """The finished job; when fewer results came than asked for, or part of the hold was not
     spent, say what was returned."""
@@ -154,7 +162,11 @@ REASONS = {
     "upstream_credits": (
         "the community's music-service account is out of credits; the moderators have been told."
     ),
-    "answer_lost": "the music service did not confirm the request, so it was cancelled.",
+    "answer_lost": (
+        "Chorus lost the music service's answer to this request and has no way to find out "
+        "whether it is being made, so no result will come."
+    ),
+    "unconfirmed": ("the music service never confirmed this request, so no result will come."),
     "unavailable": "the music service is unavailable right now; please try again later.",
     "rate_limited": "the music service is too busy right now; please try again later.",
     "auth": (
@@ -317,3 +329,11 @@ def vendor_silent(detail: str) -> str:
 
 def unknown_moderator_action(action: str) -> str:
     return f"There is no moderator action called {echo(action)}."
+
+
+# What each part of a replace-section or upload-extend result is, after the song's title.
+SEGMENTS = {"replaced": "the new section", "extended": "the extension", "full": "the full song"}
+
+
+def segment_title(title: str, segment: str) -> str:
+    return f"{title} — {SEGMENTS[segment]}" if segment in SEGMENTS else title

@@ -36,6 +36,12 @@ class Metrics:
         self.webhooks = Counter(
             "chorus_webhooks_total", "Webhooks received", ["result"], registry=self.registry
         )
+        self.lost_answers = Counter(
+            "chorus_lost_answers_total",
+            "Submissions whose answer was lost (lost), then adopted by their webhook or released",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def vendor_call(self, endpoint: str, result: str) -> None:
         self.vendor_calls.labels(endpoint=endpoint, result=result).inc()

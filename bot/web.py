@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -12,8 +13,9 @@ from aiohttp.abc import AbstractStreamWriter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.aimusic import AIMusicError
-from bot.aimusic.models import Clip, ProducerTask, SonicTask
-from bot.aimusic.webhooks import WebhookRejected, verify
+from bot.aimusic.models import ProducerTask, SonicTask
+from bot.aimusic.webhooks import WebhookRejected, named_job, signed_headers_present, verify
+from bot.engine import applying_event
 from bot.store import jobs as q
 from bot.store import journal as j
 
@@ -39,32 +41,132 @@ def chorus(request: web.Request) -> App:
     return app
 
 
+WEBHOOK_MAX_BYTES = 512 * 1024  # a finished 24-stem task is ~100 KB; nothing real comes near
+WEBHOOK_READS = 4  # bodies read at once
+WEBHOOK_WAITING = 16  # requests waiting for a reading slot; past that the vendor retries later
+WEBHOOK_READ_SECONDS = 10.0  # waiting for a reading slot plus reading the body
+# aiohttp stops reading a connection once twice this much of its body is buffered (default
+# 256 KiB): with hundreds of connections sending bodies at once, that buffer is what costs memory.
+READ_BUFFER = 32 * 1024
+
+
+class BodyTooLarge(Exception):
+    """More bytes arrived than a webhook may have, whatever Content-Length said (or if chunked)."""
+
+
+class Reads:
+    """Bounds the webhook bodies in memory: ``WEBHOOK_READS`` being read, a few more waiting."""
+
+    def __init__(self) -> None:
+        self.slots = asyncio.Semaphore(WEBHOOK_READS)
+        self.waiting = 0
+
+
+READS_KEY = web.AppKey("webhook_reads", Reads)
+
+
+async def _read_capped(request: web.Request, cap: int) -> bytes:
+    """The body, read in chunks and abandoned as soon as it passes ``cap``."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > cap:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _hang_up(request: web.Request, status: int, text: str) -> web.Response:
+    """Answer, then drop the connection: aiohttp would otherwise read (and discard) the rest of
+    a body we refused, buffering it for up to ten seconds per connection."""
+    response = web.Response(status=status, text=text)
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()
+    return response
+
+
 async def webhook(request: web.Request) -> web.Response:
-    """Verify, de-duplicate by event id, then finish or advance the job at once."""
+    """Refuse what cannot be a webhook before reading it, then verify, de-duplicate, apply.
+
+    The signature headers and the declared length are checked before a byte of the body is
+    read, and only a few bodies are read at once, so a flood of unsigned, forged or oversized
+    requests costs little memory. The event is recorded as seen only once it has been applied
+    (in the transaction that moves the job's money), so a delivery that failed half-way is
+    applied when the vendor redelivers it.
+    """
     app = chorus(request)
     metrics = app.engine.metrics
-    body = await request.read()
     secret = app.webhook_secret
     if secret is None:
-        return web.Response(status=404, text="webhooks are not enabled")
+        return await _hang_up(request, 404, "webhooks are not enabled")
+    if not signed_headers_present(request.headers):
+        metrics.webhooks.labels(result="rejected").inc()
+        return await _hang_up(request, 401, "rejected")
+    if (request.content_length or 0) > WEBHOOK_MAX_BYTES:
+        metrics.webhooks.labels(result="too_large").inc()
+        return await _hang_up(request, 413, "too large")
+    reads = request.app[READS_KEY]
+    if reads.waiting >= WEBHOOK_WAITING:
+        metrics.webhooks.labels(result="busy").inc()
+        return await _hang_up(request, 503, "busy")
+    reads.waiting += 1
+    queued = True
+    try:
+        async with asyncio.timeout(WEBHOOK_READ_SECONDS):
+            async with reads.slots:
+                reads.waiting, queued = reads.waiting - 1, False
+                body = await _read_capped(request, WEBHOOK_MAX_BYTES)
+    except BodyTooLarge:  # read up to the cap already; aiohttp discards the rest as it comes
+        metrics.webhooks.labels(result="too_large").inc()
+        return web.Response(status=413, text="too large")
+    except TimeoutError:
+        metrics.webhooks.labels(result="timeout").inc()
+        return await _hang_up(request, 408, "too slow")
+    finally:
+        if queued:
+            reads.waiting -= 1
     try:
         event = verify(secret, request.headers, body)
     except WebhookRejected as exc:
         metrics.webhooks.labels(result="rejected").inc()
-        log.warning("rejected a webhook: %s", exc)
+        log.info("rejected a webhook: %s", exc)
         return web.Response(status=401, text="rejected")
-    async with app.store.write() as conn:
-        fresh = await q.first_sighting(conn, event.event_id, time.time())
+    async with app.store.read() as conn:
+        seen = await q.seen_event(conn, event.event_id)
         job = await q.job_by_task(conn, event.task_id)
-    if not fresh:
+        named = named_job(secret, request.query) if job is None else None
+        waiting = await q.job(conn, named) if named else None
+    if seen:
         metrics.webhooks.labels(result="duplicate").inc()
         return web.Response(text="duplicate")
+    if waiting is not None and waiting.state == "submitting":
+        # Its create is still waiting for an answer: the vendor's retry will find the job by
+        # its task id, or adopt it if that answer is lost.
+        metrics.webhooks.labels(result="early").inc()
+        return web.Response(status=503, text="not yet")
+    result = "adopted"
+    if waiting is not None and waiting.state == "unconfirmed":
+        upstream = "producer" if event.payload.get("platform") == "producer" else "sonic"
+        job = await app.engine.adopt(waiting.id, event.task_id, upstream)
+    else:
+        result = "accepted"
     if job is None or job.state in q.TERMINAL:
-        metrics.webhooks.labels(result="ignored").inc()
-        return web.Response(text="ignored")
-    metrics.webhooks.labels(result="accepted").inc()
-    await apply(app, job, event.event, event.payload)
-    return web.Response(text="ok")
+        result = "ignored"
+    else:
+        token = applying_event.set(event.event_id)
+        try:
+            await apply(app, job, event.event, event.payload)
+        finally:
+            applying_event.reset(token)
+    # Progress and ignored events move no money: recorded here. A finish or a failure already
+    # recorded it in its own transaction, so this is then a no-op.
+    async with app.store.write() as conn:
+        await q.record_event(conn, event.event_id, time.time())
+    metrics.webhooks.labels(result=result).inc()
+    return web.Response(text="ignored" if result == "ignored" else "ok")
 
 
 async def apply(app: App, job: q.JobRow, event: str, payload: dict[str, Any]) -> None:
@@ -82,13 +184,7 @@ async def apply(app: App, job: q.JobRow, event: str, payload: dict[str, Any]) ->
     if failed:
         await engine.fail(job.id, "task_failed", str(payload.get("message") or ""))
         return
-    if isinstance(data, dict):
-        await engine.apply_sonic(
-            job.id, SonicTask(task_id=job.task_id or "", ready=True, result=data)
-        )
-        return
-    clips = [Clip.model_validate(clip) for clip in data or [] if isinstance(clip, dict)]
-    await engine.apply_sonic(job.id, SonicTask(task_id=job.task_id or "", ready=True, clips=clips))
+    await engine.apply_sonic(job.id, SonicTask.from_data(job.task_id or "", data))
 
 
 async def platform_hook(request: web.Request) -> web.StreamResponse:
@@ -163,7 +259,7 @@ async def metrics(request: web.Request) -> web.Response:
     app = chorus(request)
     gauges = app.engine.metrics
     async with app.store.read() as conn:
-        for state in ("queued", "submitting", "running", "succeeded", "failed"):
+        for state in ("queued", "submitting", "unconfirmed", "running", "succeeded", "failed"):
             gauges.jobs.labels(state=state).set(0)
         for state, n in (await q.state_counts(conn)).items():
             gauges.jobs.labels(state=state).set(n)
@@ -179,8 +275,9 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def make_web(holder: Holder) -> web.Application:
-    site = web.Application(client_max_size=1024**2)
+    site = web.Application(client_max_size=1024**2, handler_args={"read_bufsize": READ_BUFFER})
     site[HOLDER_KEY] = holder
+    site[READS_KEY] = Reads()
     site.router.add_post("/hooks/aimusic", webhook)
     site.router.add_post("/hooks/{platform}", platform_hook)
     site.router.add_get("/media/{token}", media)

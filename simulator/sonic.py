@@ -266,11 +266,17 @@ async def _from_source(
     if task_type in ("concat_music", "remaster"):
         for clip in clips:
             clip.title, clip.lyrics = source.title, source.lyrics
+    # upload-extend with auto_concat: the extension, then the upload joined to it
+    joined = task_type == "extend_upload_music" and bool(body.get("auto_concat"))
+    if joined:
+        clips[0].extra["segment"], clips[1].extra["segment"] = "extended", "full"
 
     def build() -> None:
         for salt, clip in enumerate(clips):
             styled = styled_plan(sim, body, salt)
-            if task_type.startswith("extend"):
+            if joined and salt == 1:
+                render.concat(clip, source, clips[0], float(continue_at or 0.0))
+            elif task_type.startswith("extend"):
                 render.extension(
                     clip,
                     source,
@@ -333,7 +339,7 @@ async def get_task(request: web.Request) -> web.Response:
             {"type": "not_ready", "message": "Task is being processed, please try again later."},
             status=sim.knobs.not_ready_status,
         )
-    data = [sim.clip_json(clip, task.base_url) for clip in task.clips]
+    data = sim.task_data(task)
     return ok(
         {
             "code": 200,

@@ -44,6 +44,9 @@ class Knobs:
     platform: str = "sonic"  # webhook "platform" value for Sonic tasks
     mv_echo: str = "chirp"  # poll/webhook spelling of the model: "chirp" or "sonic"
     not_ready_status: int = 200
+    # auto_concat results (replace-section, upload-extend) as one {"replaced"|"extended": clip,
+    # "full": clip | null} pair instead of flat clips; the reference leaves the shape open
+    paired: bool = False
     default_webhook_secret: str = "simulator-default-secret"  # noqa: S105 - the vendor's own
     seed: int = 0
 
@@ -202,6 +205,27 @@ class Simulator:
             body["error_message"] = clip.error_message
         body.update(clip.extra)
         return body
+
+    def task_data(self, task: Task) -> list[dict[str, Any]]:
+        """A task's ``data`` as polls and webhooks show it: flat clips, or with ``paired`` an
+        auto_concat result as a pair whose ``full`` is null until the whole task is done (the
+        new part is finished first, while the vendor joins it to the song)."""
+        clips = [self.clip_json(clip, task.base_url) for clip in task.clips]
+        pieces = [c for c in task.clips if c.extra.get("segment") in ("replaced", "extended")]
+        if not self.knobs.paired or not pieces:
+            return clips
+        piece = pieces[0]
+        full = next((c for c in task.clips if c.extra.get("segment") == "full"), None)
+        shown = piece
+        if task.phase == "streaming":  # the part is ready; the join is what is still running
+            shown = dataclasses.replace(piece, state="succeeded")
+        pair: dict[str, Any] = {
+            str(piece.extra["segment"]): self.clip_json(shown, task.base_url),
+            "full": None,
+        }
+        if full is not None and task.phase == "succeeded":
+            pair["full"] = self.clip_json(full, task.base_url)
+        return [pair]
 
     # --- tasks ------------------------------------------------------------------------------
     def start(self, task: Task) -> Task:

@@ -38,7 +38,7 @@ def payload(sim: Simulator, task: Task, event: str) -> dict[str, Any]:
         body.update(
             code=200,
             message="streaming" if event == "song.streaming" else "success",
-            data=[sim.clip_json(clip, task.base_url) for clip in task.clips],
+            data=sim.task_data(task),
         )
     return body
 

@@ -255,7 +255,7 @@ async def test_sample_mashup_and_replace_section(client: AIMusicClient, files: F
     for task_id in (sampled.task_id, mashed.task_id):
         assert all(c.state == "succeeded" for c in (await finished(client, task_id)).clips)
     pieces = (await finished(client, replaced.task_id)).clips
-    assert [c.model_extra and c.model_extra.get("segment") for c in pieces] == ["replaced", "full"]
+    assert [c.segment for c in pieces] == ["replaced", "full"]
     assert pieces[0].duration == pytest.approx(2.0, abs=0.05)
     assert pieces[1].duration == pytest.approx(a.duration or 0, abs=0.05)
 

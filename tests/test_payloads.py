@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 import respx
 
-from bot.aimusic import AIMusicClient, CreditsExhausted, RateLimited
+from bot.aimusic import AIMusicClient, AnswerLost, CreditsExhausted, RateLimited
 from bot.aimusic import models as m
 
 POLL_EXAMPLE = {
@@ -155,3 +155,22 @@ def test_the_webhook_secret_is_sent_but_never_shown() -> None:
     assert request.body()["webhook_secret"] == "whsec-123"
     assert request.body()["use_suno_cdn"] is False
     assert "whsec-123" not in repr(request) and "whsec-123" not in str(request)
+
+
+@respx.mock
+async def test_a_create_answer_without_its_task_id_is_a_lost_answer(mocked: AIMusicClient) -> None:
+    """The request took effect upstream; an unreadable answer must not make it look retryable."""
+    route = respx.post(f"{BASE}/api/v1/sonic/create").respond(200, json={"message": "success"})
+    hooked = m.SonicCreateRequest(
+        custom_mode=False,
+        mv="chirp-v5",
+        gpt_description_prompt="x",
+        webhook_url="https://bot.example/hooks/aimusic?job=j1&sig=s",
+    )
+    with pytest.raises(AnswerLost) as lost:
+        await mocked.sonic_create(hooked)
+    assert lost.value.webhook and route.call_count == 1
+    respx.post(f"{BASE}/api/v1/sonic/lyrics").respond(200, json={"code": 200})
+    with pytest.raises(AnswerLost) as unread:
+        await mocked.lyrics(m.LyricsRequest(description="sky"))
+    assert not unread.value.webhook

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from aiohttp import web
 
 from bot.aimusic import AIMusicClient
 from bot.aimusic import models as m
-from bot.aimusic.webhooks import WebhookEvent, WebhookRejected, signature, verify
+from bot.aimusic.webhooks import (
+    WebhookEvent,
+    WebhookRejected,
+    job_hook_url,
+    named_job,
+    signature,
+    verify,
+)
 
 SECRET = "whsec-test"
 
@@ -62,10 +71,15 @@ async def test_real_deliveries_verify_and_carry_the_song(
 def signed(
     body: bytes, *, secret: str = SECRET, at: int | None = None, event_id: str = "evt-1"
 ) -> dict[str, str]:
+    """Headers as the vendor sends them: the event header mirrors the body's event."""
     stamp = int(time.time()) if at is None else at
+    try:
+        event = str(json.loads(body).get("event", ""))
+    except ValueError:
+        event = "song.completed"
     return {
         "X-Webhook-Id": event_id,
-        "X-Webhook-Event": "song.completed",
+        "X-Webhook-Event": event,
         "X-Webhook-Timestamp": str(stamp),
         "X-Webhook-Signature": signature(secret, stamp, body),
     }
@@ -74,9 +88,30 @@ def signed(
 BODY = json.dumps({"task_id": "t1", "event": "song.completed", "data": []}).encode()
 
 
-def test_a_genuine_event_returns_its_id_for_deduplication() -> None:
+def test_a_genuine_event_is_read_from_its_signed_body() -> None:
     event = verify(SECRET, signed(BODY), BODY)
-    assert event == WebhookEvent("evt-1", "song.completed", event.timestamp, "t1", json.loads(BODY))
+    digest = "sha256:" + hashlib.sha256(BODY).hexdigest()
+    assert event == WebhookEvent(digest, "song.completed", event.timestamp, "t1", json.loads(BODY))
+
+
+def test_a_header_that_disagrees_with_the_signed_body_is_refused() -> None:
+    """A captured streaming event resent as song.failed would fail and refund a paid job."""
+    streaming = json.dumps({"task_id": "t1", "event": "song.streaming", "data": []}).encode()
+    relabelled = {**signed(streaming), "X-Webhook-Event": "song.failed"}
+    with pytest.raises(WebhookRejected, match="X-Webhook-Event disagrees"):
+        verify(SECRET, relabelled, streaming)
+    with_id = json.dumps({"task_id": "t1", "event": "song.completed", "id": "e9"}).encode()
+    with pytest.raises(WebhookRejected, match="x-webhook-id disagrees"):
+        verify(SECRET, signed(with_id, event_id="e10"), with_id)
+    assert verify(SECRET, signed(with_id, event_id="e9"), with_id).event_id == "e9"
+
+
+def test_a_replay_under_a_new_id_header_is_still_the_same_event() -> None:
+    first = verify(SECRET, signed(BODY, event_id="evt-1"), BODY)
+    replayed = verify(SECRET, signed(BODY, event_id="evt-2"), BODY)
+    assert first.event_id == replayed.event_id
+    other = json.dumps({"task_id": "t1", "event": "song.streaming", "data": []}).encode()
+    assert verify(SECRET, signed(other, event_id="evt-1"), other).event_id != first.event_id
 
 
 @pytest.mark.parametrize(
@@ -96,3 +131,12 @@ def test_forged_stale_or_broken_events_are_rejected(
 ) -> None:
     with pytest.raises(WebhookRejected, match=why):
         verify(SECRET, headers, body)
+
+
+def test_a_webhook_url_names_its_job_only_with_our_signature() -> None:
+    url = job_hook_url("https://bot.example/hooks/aimusic", SECRET, "job1")
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert named_job(SECRET, query) == "job1"
+    assert named_job("other-secret", query) is None
+    assert named_job(SECRET, {**query, "job": "job2"}) is None  # a signature is for one job
+    assert named_job(SECRET, {"job": "job1"}) is None

@@ -78,6 +78,10 @@ def error_for(status: int, body: Any, headers: httpx.Headers, path: str = "") ->
     return UpstreamUnavailable(text, status=status)
 
 
+def _asks_webhook(body: dict[str, Any] | None) -> bool:
+    return bool(body and body.get("webhook_url"))
+
+
 class AIMusicClient:
     """Async client for api.aimusicapi.ai (or the simulator). Use as an async context manager."""
 
@@ -161,7 +165,9 @@ class AIMusicClient:
                 log.warning("aimusic %s %s: %s", method, path, type(exc).__name__)
                 self._observe(endpoint, "timeout")
                 if not safe_to_resend:
-                    raise AnswerLost("The music service did not answer in time.") from None
+                    raise AnswerLost(
+                        "The music service did not answer in time.", webhook=_asks_webhook(body)
+                    ) from None
                 if last:
                     raise UpstreamUnavailable("The music service did not answer in time.") from None
                 await self._pause(self._delay(attempt))
@@ -176,7 +182,9 @@ class AIMusicClient:
             if status in accept:
                 if parsed is None:
                     if not safe_to_resend:
-                        raise AnswerLost("The music service sent a garbled answer.")
+                        raise AnswerLost(
+                            "The music service sent a garbled answer.", webhook=_asks_webhook(body)
+                        )
                     if last:
                         raise UpstreamUnavailable("The music service sent a garbled answer.")
                     await self._pause(self._delay(attempt))
@@ -209,15 +217,29 @@ class AIMusicClient:
                 "The music service sent an answer Chorus does not understand."
             ) from None
 
+    @staticmethod
+    def _parse_answer(model: type[T], payload: Any, body: dict[str, Any]) -> T:
+        """A POST's answer. One Chorus cannot read (a 200 without its ``task_id``, say) is a lost
+        answer, not an outage: the request took effect and must not be sent again."""
+        try:
+            return model.model_validate(payload)
+        except ValidationError:
+            raise AnswerLost(
+                "The music service sent an answer Chorus does not understand.",
+                webhook=_asks_webhook(body),
+            ) from None
+
     async def _post(self, path: str, request: m.Request, model: type[T], **kw: Any) -> T:
-        _, payload = await self._call("POST", path, request.body(), **kw)
-        return self._parse(model, payload)
+        body = request.body()
+        _, payload = await self._call("POST", path, body, **kw)
+        return self._parse_answer(model, payload, body)
 
     async def _post_data(self, path: str, request: m.Request, model: type[T]) -> T:
         """Analysis endpoints wrap their result as ``{"code": 200, "data": {...}}``."""
-        _, payload = await self._call("POST", path, request.body())
+        body = request.body()
+        _, payload = await self._call("POST", path, body)
         data = payload.get("data") if isinstance(payload, dict) else None
-        return self._parse(model, data)
+        return self._parse_answer(model, data, body)
 
     # --- sonic -------------------------------------------------------------------------------
     async def sonic_create(self, request: m.SonicCreateRequest) -> m.TaskAccepted:
@@ -235,13 +257,12 @@ class AIMusicClient:
             )
         if payload.get("type") == "not_ready" or "data" not in payload:
             return m.SonicTask(task_id=task_id, ready=False, message=payload.get("message"))
-        data = payload["data"]
-        if isinstance(data, dict):
-            return m.SonicTask(
-                task_id=task_id, ready=True, result=data, message=payload.get("message")
-            )
-        clips = [self._parse(m.Clip, clip) for clip in data or []]
-        return m.SonicTask(task_id=task_id, ready=True, clips=clips, message=payload.get("message"))
+        try:
+            return m.SonicTask.from_data(task_id, payload["data"], payload.get("message"))
+        except ValueError:
+            raise UpstreamUnavailable(
+                "The music service sent an answer Chorus does not understand."
+            ) from None
 
     async def upload(self, request: m.UploadRequest) -> m.UploadedClip:
         """Synchronous upload (~20 s upstream): the vendor fetches ``url``, returns a clip id."""
@@ -258,10 +279,9 @@ class AIMusicClient:
         return await self._post("/api/v1/sonic/upload", request, m.TaskAccepted)
 
     async def _upload_and(self, path: str, request: m.Request) -> m.UploadAndGenerate:
-        _, payload = await self._call(
-            "POST", path, request.body(), read_timeout=self.upload_timeout
-        )
-        task = self._parse(m.TaskAccepted, payload)
+        body = request.body()
+        _, payload = await self._call("POST", path, body, read_timeout=self.upload_timeout)
+        task = self._parse_answer(m.TaskAccepted, payload, body)
         steps = payload.get("steps") or {}
         clip_id = (steps.get("upload") or {}).get("clip_id") if isinstance(steps, dict) else None
         return m.UploadAndGenerate(task_id=task.task_id, upload_clip_id=clip_id)

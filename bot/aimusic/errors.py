@@ -94,7 +94,12 @@ class AnswerLost(UpstreamUnavailable):
     """A POST was sent but its answer was lost (timeout, dropped connection, garbled body).
 
     It may have taken effect and been charged upstream; there is no idempotency key, so it is
-    never resent automatically. The caller decides (usually: fail the job and refund the member).
+    never resent automatically. ``webhook`` says whether the request asked for a webhook: if it
+    did, the vendor may still report the task there, and the caller can wait for it.
     """
 
     kind = "answer_lost"
+
+    def __init__(self, message: str, *, status: int | None = None, webhook: bool = False) -> None:
+        super().__init__(message, status=status)
+        self.webhook = webhook

@@ -355,6 +355,7 @@ class Clip(Response):
     negative_tags: str | None = None
     error_message: str | None = None
     stem_type: str | None = None
+    segment: str | None = None  # auto_concat results: "replaced" | "extended" | "full"
 
     @property
     def model(self) -> str | None:
@@ -365,20 +366,70 @@ class Clip(Response):
         return self.state in ("succeeded", "failed")
 
 
+PIECES = ("replaced", "extended")  # the new part of an auto_concat result, beside its "full"
+
+
+def _paired(item: dict[str, Any]) -> bool:
+    return "full" in item or any(piece in item for piece in PIECES)
+
+
+def task_clips(data: list[Any] | dict[str, Any]) -> tuple[list[Clip], bool]:
+    """The clips of a task's ``data`` and whether a full song is still being joined.
+
+    Items are flat clips, or (replace-section and upload-extend with ``auto_concat``) pairs
+    ``{"replaced"|"extended": clip, "full": clip | null}``, where ``full`` is null while the
+    vendor joins the new part to the song (the reference leaves the nesting open, so a single
+    pair as ``data`` is read too). Each clip of a pair is labelled with its key in ``segment``.
+    Raises ``ValueError`` (pydantic's ``ValidationError``) on anything else.
+    """
+    items = [data] if isinstance(data, dict) else data
+    clips: list[Clip] = []
+    joining = False
+    for item in items:
+        if not isinstance(item, dict):
+            raise ValueError(f"a task item is a {type(item).__name__}, not an object")
+        if not _paired(item):
+            clips.append(Clip.model_validate(item))
+            continue
+        piece = None
+        for key in PIECES:
+            if isinstance(item.get(key), dict):
+                piece = Clip.model_validate({**item[key], "segment": key})
+                clips.append(piece)
+        full = item.get("full")
+        if isinstance(full, dict):
+            clips.append(Clip.model_validate({**full, "segment": "full"}))
+        elif piece is None or piece.state != "failed":  # a failed part is never joined
+            joining = True
+    return clips, joining
+
+
 class SonicTask(Response):
-    """A poll answer. ``ready`` is False while the vendor answers ``not_ready``."""
+    """A poll answer or a webhook. ``ready`` is False while the vendor answers ``not_ready``."""
 
     task_id: str
     ready: bool
     clips: list[Clip] = []
     result: dict[str, Any] | None = None  # non-clip tasks, e.g. create-voice: persona_id, name
     message: str | None = None
+    joining: bool = False  # an auto_concat pair whose full song is not there yet
+
+    @classmethod
+    def from_data(cls, task_id: str, data: Any, message: str | None = None) -> SonicTask:
+        """From the ``data`` of a finished-or-running answer: clips (flat or paired) or, for
+        tasks that make no clip (create-voice), the result object."""
+        if isinstance(data, dict) and not _paired(data):
+            return cls(task_id=task_id, ready=True, result=data, message=message)
+        clips, joining = task_clips(data or [])
+        return cls(task_id=task_id, ready=True, clips=clips, joining=joining, message=message)
 
     @property
     def done(self) -> bool:
         if not self.ready:
             return False
-        return self.result is not None or (bool(self.clips) and all(c.terminal for c in self.clips))
+        if self.result is not None:
+            return True
+        return bool(self.clips) and not self.joining and all(c.terminal for c in self.clips)
 
     @property
     def failed(self) -> bool:

@@ -85,6 +85,15 @@ class Store:
             return await _version(conn)
 
     async def _check_and_migrate(self, migrate: bool) -> int:
+        # A migration that rebuilds a table (SQLite's only way to change a CHECK) must run with
+        # foreign keys off, as SQLite's ALTER TABLE guide says; they are checked before commit.
+        await self._conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            return await self._migrate(migrate)
+        finally:
+            await self._conn.execute("PRAGMA foreign_keys = ON")
+
+    async def _migrate(self, migrate: bool) -> int:
         async with self.write() as conn:
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
@@ -106,6 +115,8 @@ class Store:
                     await conn.execute(statement)
                 await conn.execute("DELETE FROM schema_version")
                 await conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+            if pending and await fetch(conn, "PRAGMA foreign_key_check"):
+                raise StoreError(f"migrating {self.path} broke a foreign key; nothing was changed.")
             return len(pending)
 
     @asynccontextmanager

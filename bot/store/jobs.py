@@ -389,13 +389,18 @@ async def voices(conn: aiosqlite.Connection, member: Member, limit: int = 25) ->
     return [str(row[0]) for row in rows]
 
 
-async def first_sighting(conn: aiosqlite.Connection, event_id: str, now: float) -> bool:
-    """Record a webhook event id; False if it was seen before (a replay or a retry)."""
-    cursor = await conn.execute(
+async def seen_event(conn: aiosqlite.Connection, event_id: str) -> bool:
+    """Whether a webhook event was already applied (a replay or a retry)."""
+    rows = await fetch(conn, "SELECT 1 FROM webhook_events WHERE event_id = ?", (event_id,))
+    return bool(rows)
+
+
+async def record_event(conn: aiosqlite.Connection, event_id: str, now: float) -> None:
+    """Mark a webhook event applied; called inside the transaction that applies it."""
+    await conn.execute(
         "INSERT OR IGNORE INTO webhook_events (event_id, received_at) VALUES (?, ?)",
         (event_id, now),
     )
-    return cursor.rowcount == 1
 
 
 async def once(conn: aiosqlite.Connection, scope: Scope, topic: str, day: str) -> bool:
