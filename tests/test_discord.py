@@ -36,6 +36,7 @@ class Discord:
     guild: Json
     chorus: Chorus
     adapter: DiscordAdapter
+    caplog: pytest.LogCaptureFixture
 
     async def start(self) -> None:
         self.adapter = DiscordAdapter(self.chorus.app, self.fake.token, ready_timeout=0.05)
@@ -101,19 +102,29 @@ async def discord_bot(
     fake.aim(monkeypatch)
     guild = fake.add_guild()
     async with chorus(tmp_path) as harness:
-        handle = Discord(fake, guild, harness, None)  # type: ignore[arg-type]
+        handle = Discord(fake, guild, harness, None, caplog)  # type: ignore[arg-type]
         await handle.start()
         try:
             yield handle
         finally:
             await handle.adapter.stop()
             await fake.stop()
-    errors = [
+    complaints = [
         f"{r.name}: {r.getMessage()}"
-        for r in caplog.records
-        if r.levelno >= logging.ERROR and r.name.startswith(("discord", "adapters"))
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.WARNING and r.name.startswith(("discord", "adapters", "bot"))
     ]
-    assert errors == [], "discord.py or the adapter logged errors"
+    assert complaints == [], "discord.py or Chorus logged errors or warnings"
+
+
+def expected_warnings(caplog: pytest.LogCaptureFixture, text: str, count: int) -> None:
+    """Take out the ``count`` warnings a test provoked on purpose (and only those): the fixture
+    fails the test on any other warning logged while it ran."""
+    records = caplog.get_records("call")
+    provoked = [r for r in records if text in r.getMessage()]
+    assert len(provoked) == count, [r.getMessage() for r in records]
+    for record in provoked:
+        records.remove(record)
 
 
 def track_of(message: Json) -> str | None:
@@ -352,6 +363,7 @@ async def test_a_rate_limit_from_discord_is_waited_out(discord_bot: Discord) -> 
     [result] = await discord_bot.wait_for_results(1)
     assert "autumn" in result["embeds"][0]["title"].lower() or result["embeds"][0]["fields"]
     assert fake.rate_limited == 2  # both 429s were sent, waited out and retried
+    expected_warnings(discord_bot.caplog, "We are being rate limited", 2)
 
 
 async def test_a_redelivered_result_is_posted_once(discord_bot: Discord, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import time
 from typing import Any
 
 import discord
@@ -91,7 +92,7 @@ class DiscordAdapter:
         self.token = token
         self.dev_guild = dev_guild
         self.sync_commands = sync_commands
-        self.forms: set[str] = set()  # custom ids of forms this process has shown
+        self.forms: dict[str, float] = {}  # custom ids of forms this process showed -> expiry
         aim(api_url, gateway_url)
         self.client = ChorusClient(self, guild_ready_timeout=ready_timeout)
         self.tree = self.client.tree
@@ -374,6 +375,13 @@ class DiscordAdapter:
     async def answer(self, interaction: discord.Interaction[Any], text: str) -> None:
         """Replace the "thinking…" of a deferred interaction with ``text`` (for the member only)."""
         await interaction.edit_original_response(content=text[:2000], allowed_mentions=NO_PINGS)
+
+    def shown(self, custom_id: str) -> None:
+        """Remember a form until it times out (forgetting the expired ones)."""
+        now = time.monotonic()
+        for expired in [k for k, until in self.forms.items() if until < now]:
+            del self.forms[expired]
+        self.forms[custom_id] = now + forms.FORM_TIMEOUT
 
     async def on_stale_form(self, interaction: discord.Interaction[Any]) -> None:
         """A form shown before a restart cannot be run: say so instead of letting it fail."""
