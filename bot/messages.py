@@ -122,6 +122,21 @@ def failed(job_id: str, op: str, reason: str, refunded: int) -> str:
     return f"❌ /{op} {job_id}: {reason}{refund}"
 
 
+def kept_for_you(job_id: str, op: str, title: str) -> str:
+    return (
+        f"📦 /{op} {job_id}: Chorus could not post “{title}” here, so it is kept for you: "
+        "/mysongs lists it with its files."
+    )
+
+
+def undelivered(items: list[tuple[str, str, list[str]]]) -> str:
+    """/mysongs' list of results that could not be posted: (job, title, files or links)."""
+    lines = ["Kept for you (Chorus could not post these where you asked):"]
+    for job_id, title, files in items:
+        lines.append(f"• {title} (job {job_id}): {', '.join(files) or 'no files'}")
+    return "\n".join(lines)
+
+
 def vendor_out_of_credits() -> str:
     return (
         "⚠️ Moderators: the music service account behind Chorus is out of credits, so songs fail "

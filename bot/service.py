@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from bot import messages
 from bot.aimusic import AIMusicClient, AIMusicError
 from bot.catalog import CATALOG, Needs, Operation
+from bot.delivery import Kept, kept_for
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.engine import Engine, short_id
 from bot.ledger import Ledger, LedgerRefusal
@@ -202,6 +203,17 @@ class Service:
             return await q.user_tracks(
                 conn, Member(scope, actor.user_id), limit=per_page, offset=page * per_page
             )
+
+    async def kept(self, actor: Actor, scope: Scope) -> list[Kept]:
+        """Results that could not be posted anywhere, kept (with their files) for the member."""
+        return await kept_for(self.store, Member(scope, actor.user_id))
+
+    async def kept_text(self, actor: Actor, scope: Scope) -> str | None:
+        """The same as a paragraph for /mysongs on any platform, or ``None`` when there are none."""
+        found = await self.kept(actor, scope)
+        if not found:
+            return None
+        return messages.undelivered([(k.job_id, k.title, k.names()) for k in found])
 
     async def voices(self, actor: Actor, scope: Scope) -> list[str]:
         async with self.store.read() as conn:
