@@ -214,6 +214,8 @@ class FakeDiscord:
         self.rejected_uploads = 0  # 413s sent: files over the guild's limit
         self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
         self._faults: list[Fault] = []
+        self._holds: list[tuple[Any, asyncio.Event]] = []
+        self.held: list[Request] = []  # requests that waited at a gate
         self._changed = asyncio.Condition()
         self._ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -367,6 +369,13 @@ class FakeDiscord:
         else:
             body, headers = {"message": f"{status}: injected", "code": 0}, {}
         self._faults.append(Fault(method, pattern, status, body, headers))
+
+    def hold(self, matches: Any) -> asyncio.Event:
+        """Requests for which ``matches(request)`` is true wait until the returned event is set
+        (a slow Discord), so a test can change the world between a request and its answer."""
+        gate = asyncio.Event()
+        self._holds.append((matches, gate))
+        return gate
 
     # --- interactions, as members cause them ----------------------------------------------------
     async def interact(
@@ -617,6 +626,11 @@ class FakeDiscord:
         }
 
     async def _route(self, record: Request) -> web.Response:
+        for matches, gate in self._holds:
+            if not gate.is_set() and matches(record):
+                self.held.append(record)
+                await self._touch()
+                await gate.wait()
         if self.banned():  # Cloudflare answers for Discord: plain text, no JSON, no Via
             return web.Response(status=429, text="error code: 1015")
         if self._over_global(record):
