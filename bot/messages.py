@@ -186,6 +186,9 @@ AUDIO_DAMAGED = "That audio file is damaged and cannot be played."
 AUDIO_TOO_SHORT = "That audio is too short: send at least a second of sound."
 AUDIO_DOWNLOAD_FAILED = "Chorus could not download that file; please send it again."
 AUDIO_EXPIRED = "Your audio file expired before its turn came; please send it again."
+AUDIO_UPLOAD_FAILED = (
+    "Chorus could not pass your audio to the music service; nothing was charged. Please try again."
+)
 AUDIO_NEEDS_PUBLIC_URL = (
     "Chorus cannot send your audio to the music service: the operator has not set "
     "PUBLIC_BASE_URL, which the service needs to fetch it."

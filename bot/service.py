@@ -15,15 +15,20 @@ from pydantic import ValidationError
 
 from bot import messages
 from bot.aimusic import AIMusicClient, AIMusicError
+from bot.aimusic.models import UploadRequest
 from bot.catalog import CATALOG, Needs, Operation
 from bot.delivery import Kept, kept_for
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
-from bot.engine import Engine, short_id
+from bot.engine import UPLOAD_REUSE_SECONDS, Engine, short_id
 from bot.ledger import Ledger, LedgerRefusal
 from bot.media import Media, MediaRefused
 from bot.moderation import Moderation, ModerationRefused
 from bot.store import Store
 from bot.store import jobs as q
+
+# Operations whose audio the vendor fetches by URL when the job runs (a voice, a sample) rather
+# than as an uploaded clip: without PUBLIC_BASE_URL there is no link that will still work then.
+FETCHED_WHEN_RUN = frozenset({"voice", "sample"})
 
 
 class Refused(Exception):
@@ -100,15 +105,16 @@ class Service:
         inputs: dict[str, Any] = {"tracks": [t.id for t in tracks], "media": []}
         if request.audio:
             audio = request.audio[0]
-            if self.media.config.public_base_url is None and not audio.shareable:
+            private = self.media.config.public_base_url is None
+            if private and (not audio.shareable or op.name in FETCHED_WHEN_RUN):
                 raise Refused(messages.AUDIO_NEEDS_PUBLIC_URL)
             try:
                 stored = await self.media.intake(audio, member)
             except MediaRefused as exc:
                 raise Refused(str(exc)) from None
             inputs["media"] = [stored.id]
-            if self.media.config.public_base_url is None:
-                inputs["shared_url"] = audio.location
+            if private:
+                await self._upload_while_fresh(stored, audio.location)
         try:
             policy = await self.ledger.policy(member)
             price = policy.price(op.price + (op.upload_price if request.audio else 0))
@@ -150,6 +156,23 @@ class Service:
         self.engine.wake.set()
         await self.engine.status(job_id, messages.queued(job_id, op.name, position), force=True)
         return Accepted(job_id, op.name, price, position, hold.available_after)
+
+    async def _upload_while_fresh(self, stored: q.MediaRow, location: str) -> None:
+        """Without PUBLIC_BASE_URL the vendor can only fetch the member's audio from the
+        platform's own link, and Discord signs those links to expire: a job queued for a while
+        would hand the vendor a dead link. So it is uploaded to the vendor now, while the link
+        works, and the job uses the vendor's clip (reused for a day, like any upload). This is
+        before the hold: a refused hold leaves an upload the member's next try reuses."""
+        if stored.vendor_clip_id and (stored.vendor_clip_at or 0) > self.engine.clock() - (
+            UPLOAD_REUSE_SECONDS
+        ):
+            return
+        try:
+            clip = await self.client.upload(UploadRequest(url=location))
+        except AIMusicError:
+            raise Refused(messages.AUDIO_UPLOAD_FAILED) from None
+        async with self.store.write() as conn:
+            await q.set_vendor_clip(conn, stored.id, clip.clip_id, self.engine.clock())
 
     async def _tracks(self, op: Operation, request: Request) -> list[q.TrackRow]:
         needs = op.needs
