@@ -62,8 +62,8 @@ class Wire:
                 return response.status, text
 
     async def post(
-        self, channel: Json, body: Json, files: list[tuple[str, bytes]] = ()
-    ) -> tuple[int, Any]:  # type: ignore[assignment]
+        self, channel: Json, body: Json, files: tuple[tuple[str, bytes], ...] = ()
+    ) -> tuple[int, Any]:
         return await self.call("POST", f"/channels/{channel['id']}/messages", body, files)
 
     async def command(self, **how: Any) -> Json:
