@@ -183,15 +183,17 @@ class Delivery:
 
     async def _give_up(self, row: q.OutboxRow, card: ResultCard | None, why: str) -> None:
         """No route took the row: keep it (with the files fetched for it) for /mysongs, and
-        queue a notice telling the member so (a notice that fails in turn is only counted)."""
+        queue one notice per job telling the member so (a notice that fails in turn is only
+        counted)."""
         payload = dict(row.payload)
         if card is not None:  # what was fetched stays on disk and is listed from here
             payload = {**payload, "card": asdict(card), "fetch": []}
         async with self.store.write() as conn:
             await q.mark_undelivered(conn, row.id, payload, why, self.clock())
             job = await q.job(conn, row.job_id)
-            if row.kind == "result" and job is not None:
-                text = messages.kept_for_you(job.id, job.op, payload["card"]["title"])
+            first = await q.undelivered_results(conn, row.job_id) == 1
+            if row.kind == "result" and job is not None and first:  # one notice per job
+                text = messages.kept_for_you(job.id, job.op)
                 await q.enqueue(conn, job.id, "notice", {"text": text}, row.target, self.clock())
         log.info("delivery outbox-%s undelivered: %s", row.id, why)
         self.engine.metrics.undelivered.labels(platform=row.target.platform, kind=row.kind).inc()

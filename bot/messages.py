@@ -122,9 +122,9 @@ def failed(job_id: str, op: str, reason: str, refunded: int) -> str:
     return f"❌ /{op} {job_id}: {reason}{refund}"
 
 
-def kept_for_you(job_id: str, op: str, title: str) -> str:
+def kept_for_you(job_id: str, op: str) -> str:
     return (
-        f"📦 /{op} {job_id}: Chorus could not post “{title}” here, so it is kept for you: "
+        f"📦 /{op} {job_id}: Chorus could not post the result here, so it is kept for you: "
         "/mysongs lists it with its files."
     )
 

@@ -276,6 +276,17 @@ async def test_a_rate_limit_from_discord_is_waited_out(discord_bot: Discord) -> 
     expected_warnings(discord_bot.caplog, "We are being rate limited", 2)
 
 
+async def test_rate_limit_buckets_are_respected_before_a_429(discord_bot: Discord) -> None:
+    """Discord announces each route's bucket in X-RateLimit-* headers; with two requests a
+    second per route, the bot spaces its posts and edits itself and is never refused."""
+    fake = discord_bot.fake
+    fake.route_limit, fake.route_per = 2, 0.5
+    await discord_bot.slash(ALICE, "song", dc.option("prompt", "slow and steady", dc.STRING))
+    await discord_bot.wait_for_results(2)
+    assert len(fake.requests_to("POST", MESSAGES)) >= 3  # the status message and two results
+    assert fake.rate_limited == 0
+
+
 async def test_a_redelivered_result_is_posted_once(discord_bot: Discord, tmp_path: Path) -> None:
     """Chorus may die after Discord accepted a result but before recording it: the retry
     carries the same nonces and Discord answers with the messages it already has. A message

@@ -148,10 +148,11 @@ async def test_a_result_no_route_takes_is_kept_for_mysongs_with_its_files(
     async with discord_bot.chorus.app.store.read() as conn:
         assert (await q.outbox_counts(conn))["undelivered"] == 2  # never recorded as delivered
     told = [m for m in discord_bot.posted() if "so it is kept for you" in m["content"]]
-    assert len(told) == 2  # the text notices still fit the channel
+    assert len(told) == 1  # once per job; a text notice still fits the channel
     metrics = discord_bot.chorus.app.engine.metrics.registry
     counted = {"platform": "discord", "kind": "result"}
     assert metrics.get_sample_value("chorus_undelivered_total", counted) == 2
+    assert len(fake.invalid) == 2 * 3  # each result tried each route once, then left alone
     mine = await fake.reply(await discord_bot.slash(ALICE, "mysongs"))
     assert "Kept for you" in mine["content"]
     assert len(mine["attachments"]) == 2  # the files, in the private answer

@@ -336,6 +336,16 @@ async def mark_undelivered(
     )
 
 
+async def undelivered_results(conn: aiosqlite.Connection, job_id: str) -> int:
+    rows = await fetch(
+        conn,
+        "SELECT count(*) FROM outbox"
+        " WHERE job_id = ? AND kind = 'result' AND state = 'undelivered'",
+        (job_id,),
+    )
+    return int(rows[0][0])
+
+
 async def undelivered(
     conn: aiosqlite.Connection, member: Member, limit: int = 10
 ) -> list[UndeliveredRow]:
