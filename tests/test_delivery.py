@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from adapters.console.adapter import SCOPE, TARGET
 from bot.delivery import MAX_ATTEMPTS
 from bot.domain import Actor, AudioInput, ReplyTarget, ResultCard
 from bot.platform import PlatformError
 from bot.service import Request
+from bot.store import Store
 from bot.store import jobs as q
+from bot.store.database import _statements, migrations
 from tests.conftest import FileHost, tone
 from tests.harness import chorus
 
@@ -116,3 +121,44 @@ async def test_a_retryable_error_is_tried_max_attempts_times_then_kept(tmp_path:
     assert refusing.attempts == 2 * MAX_ATTEMPTS
     assert outbox == {"undelivered": 2, "delivered": 1}
     assert "Kept for you" in shown
+
+
+async def test_migration_3_keeps_the_outbox_and_allows_undelivered(tmp_path: Path) -> None:
+    """A store written before migration 3 keeps its pending deliveries; the rebuilt table
+    takes the new state and still refuses unknown ones."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as raw:
+        for version, _, sql in migrations()[:2]:
+            assert version < 3
+            for statement in _statements(sql):
+                raw.execute(statement)
+        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        raw.execute("INSERT INTO schema_version (version) VALUES (2)")
+        raw.execute(
+            "INSERT INTO accounts (id, platform, scope, user_id, created_at)"
+            " VALUES (1, 'console', 'local', 'dj', 0)"
+        )
+        raw.execute(
+            "INSERT INTO journal (id, account_id, kind, amount, actor, reason, created_at)"
+            " VALUES (1, 1, 'grant', 10, 'system', 'start', 0)"
+        )
+        raw.execute(
+            "INSERT INTO jobs (id, platform, scope, user_id, op, params, inputs, target, hold_id,"
+            " state, not_before, created_at)"
+            " VALUES ('j1', 'console', 'local', 'dj', 'song', '{}', '{}', '{}', 1,"
+            " 'succeeded', 0, 0)"
+        )
+        raw.execute(
+            "INSERT INTO outbox (job_id, kind, payload, target, not_before, created_at)"
+            " VALUES ('j1', 'notice', '{\"text\": \"hi\"}', '{}', 5, 5)"
+        )
+    async with await Store.open(path) as store:
+        assert await store.schema_version() == 3
+        async with store.read() as conn:
+            rows = await conn.execute_fetchall("SELECT job_id, state, tried_at FROM outbox")
+            assert [tuple(r) for r in rows] == [("j1", "pending", None)]
+        async with store.write() as conn:
+            await conn.execute("UPDATE outbox SET state = 'undelivered'")
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            async with store.write() as conn:
+                await conn.execute("UPDATE outbox SET state = 'lost'")
