@@ -39,7 +39,11 @@ class Platform(Protocol):
     async def edit_status(self, target: ReplyTarget, ref: str, text: str) -> None: ...
 
     async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
-        """Post one result (its attachments are files on disk); returns the message reference."""
+        """Post one result (its attachments are files on disk); returns the message reference.
+
+        When the target refuses for good, the adapter tries its own other routes to the member
+        first; a permanent :class:`PlatformError` means none would take it (the core then keeps
+        the result for /mysongs and never records it as delivered)."""
         ...
 
     async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
