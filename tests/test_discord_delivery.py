@@ -230,3 +230,26 @@ async def test_in_a_dm_the_bot_uploads_at_most_10_mib_whatever_the_members_nitro
     [link] = [f for f in result["embeds"][0]["fields"] if f["name"] == "Audio"]
     assert "too big to attach" in link["value"]
     assert fake.rejected_uploads == 0  # decided before uploading, not by a 413
+
+
+async def test_a_token_known_to_be_expired_is_not_even_tried(
+    discord_bot: Discord, tmp_path: Path
+) -> None:
+    """Every refused request counts towards Discord's invalid-request ban, so a follow-up
+    whose interaction is over 15 minutes old (its id says when it was made) is skipped."""
+    fake = discord_bot.fake
+    asked = await discord_bot.slash(ALICE, "credits")
+    await discord_bot.reply(asked)
+    channel = discord_bot.guild["channels"][0]
+    fake.permit(channel, dc.BOT_PERMISSIONS & ~dc.SEND_MESSAGES)
+    made = int(asked["id"]) - ((16 * 60 * 1000) << 22)  # the same interaction, 16 minutes ago
+    target = ReplyTarget(
+        "discord", channel["id"], requester=ALICE["id"], followup=f"{made}:{asked['token']}"
+    )
+    card = ResultCard(job_id="j1", title="Late")
+    await discord_bot.adapter.platform.deliver(target, card, "outbox-9")
+    assert not [r for r in fake.requests if r.method == "POST" and "/webhooks/" in r.path]
+    dm = next(c for c in fake.channels.values() if c["type"] == 1)
+    assert [
+        m["embeds"][0]["title"] for m in fake.messages.values() if m["channel_id"] == dm["id"]
+    ] == ["Late"]

@@ -184,7 +184,7 @@ class DiscordAdapter:
             str(interaction.channel_id),
             upload_limit=limit,
             requester=str(interaction.user.id),
-            followup=interaction.token,
+            followup=f"{interaction.id}:{interaction.token}",
         )
 
     # --- building the commands -------------------------------------------------------------------

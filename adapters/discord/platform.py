@@ -15,6 +15,7 @@ and timeouts are retryable and raised as such at once: the channel may work agai
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ NO_PINGS = discord.AllowedMentions.none()
 DM_UPLOAD_LIMIT = 10 * 1024 * 1024  # what a bot may upload in a DM, whatever the member's Nitro
 FILES_PER_MESSAGE = 10
 HISTORY_SCANNED = 50  # recent messages searched for a result posted before
+TOKEN_LIFETIME = datetime.timedelta(minutes=15)  # an interaction token's follow-ups
 
 Route = Callable[[], Awaitable[str]]
 
@@ -122,7 +124,7 @@ class DiscordPlatform:
     ) -> str:
         """The channel; on a permanent refusal the interaction's follow-up, then a DM."""
         routes = [in_channel]
-        if target.followup:
+        if followup_alive(target):
             routes.append(as_followup)
         if target.requester:
             routes.append(in_dm)
@@ -146,9 +148,8 @@ class DiscordPlatform:
     def _followup(self, target: ReplyTarget) -> discord.Webhook:
         """The interaction's webhook: posts in the channel without any channel permission."""
         assert self.client.application_id is not None and target.followup is not None
-        return discord.Webhook.partial(
-            self.client.application_id, target.followup, client=self.client
-        )
+        token = target.followup.partition(":")[2]
+        return discord.Webhook.partial(self.client.application_id, token, client=self.client)
 
     async def _post(
         self,
@@ -202,6 +203,17 @@ async def send(
     finally:
         for file in files:
             file.close()
+
+
+def followup_alive(target: ReplyTarget) -> bool:
+    """Whether the interaction behind ``target.followup`` (``<interaction id>:<token>``) is
+    younger than the 15 minutes its token works: an expired token is not even tried, since
+    every refused request counts towards Discord's invalid-request ban."""
+    if not target.followup:
+        return False
+    interaction_id = target.followup.partition(":")[0]
+    created = discord.utils.snowflake_time(int(interaction_id))
+    return discord.utils.utcnow() - created < TOKEN_LIFETIME
 
 
 def size_of(attachment: Attachment) -> int:
