@@ -211,7 +211,7 @@ class FakeDiscord:
         self._cdn: dict[str, tuple[bytes, str]] = {}
         self.cdn_fetches: list[str] = []  # attachment URLs downloaded, in order
         self.rate_limited = 0  # 429s sent
-        self.rejected_uploads = 0  # 413s sent: files over the guild's limit
+        self.rejected_uploads = 0  # 413s sent: a file over the upload limit
         self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
         self._faults: list[Fault] = []
         self._holds: list[tuple[Any, asyncio.Event]] = []
@@ -760,12 +760,10 @@ class FakeDiscord:
         merged = {k: v for k, v in message.items() if k in ("content", "embeds", "components")}
         merged.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
         check_message(merged, files)
+        limit = self.upload_limit(self._guild_of(message["channel_id"]))
+        if any(len(data) > limit for *_, data in files):
+            raise Refusal(*TOO_LARGE)  # refused whole: nothing of the edit is kept
         message.update(merged)
-        if any(
-            len(data) > self.upload_limit(self._guild_of(message["channel_id"]))
-            for *_, data in files
-        ):
-            raise Refusal(*TOO_LARGE)
         if "attachments" in body or files:
             kept = [
                 a
