@@ -1,9 +1,18 @@
 """The outbox worker: fetch each result's files, post it through its platform, record it.
 
 A row is marked delivered in the store only after the platform accepted it; the platform key
-(the row id) makes a repeat after a crash harmless. Vendor CDNs sometimes answer 403 or an empty
-body for a while after a task finishes, so downloads retry; a file that still cannot be fetched,
-or is bigger than the target accepts, is posted as a link instead.
+(the row id) makes a repeat after a crash harmless, and a row tried before is first looked for
+on platforms that can (their own deduplication forgets keys after a while). Vendor CDNs
+sometimes answer 403 or an empty body for a while after a task finishes, so downloads retry; a
+file that still cannot be fetched, or is bigger than the target accepts, is posted as a link.
+
+Errors come in two kinds. Retryable ones (rate limits, server errors, timeouts) are tried again
+with backoff, at most ``MAX_ATTEMPTS`` times. Permanent ones (no access or permission, too
+large, a bad request, a member who blocked the bot) cannot succeed by repetition: the adapter
+has already tried its own fallbacks (another route to the member) before saying so. Either way a
+row that runs out of routes becomes *undelivered*: never recorded as delivered, listed in
+/mysongs with its files, counted in ``chorus_undelivered_total``, and the member is told where
+that is still possible.
 """
 
 from __future__ import annotations
@@ -15,17 +24,19 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import mutagen
 
-from bot.domain import Action, Attachment, ResultCard
+from bot import messages
+from bot.domain import Action, Attachment, Member, ResultCard
 from bot.engine import Engine
 from bot.filenames import safe_name, within
-from bot.platform import PlatformError
+from bot.platform import FindsPosted, PlatformError
+from bot.store import Store
 from bot.store import jobs as q
 
 log = logging.getLogger(__name__)
@@ -42,6 +53,35 @@ def card_from(data: dict[str, Any]) -> ResultCard:
     data["actions"] = tuple(Action(**a) for a in data.get("actions", ()))
     data["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
     return ResultCard(**data)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """An undelivered result as /mysongs shows it: its files still on disk, and its links."""
+
+    job_id: str
+    op: str
+    title: str
+    files: tuple[Attachment, ...]
+    links: tuple[str, ...]
+
+    def names(self) -> list[str]:
+        return [a.filename for a in self.files] + list(self.links)
+
+
+async def kept_for(store: Store, member: Member, limit: int = 10) -> list[Kept]:
+    """The member's undelivered results, newest first."""
+    async with store.read() as conn:
+        rows = await q.undelivered(conn, member, limit)
+    found = []
+    for row in rows:
+        card = card_from(row.payload["card"])
+        on_disk = [await asyncio.to_thread(Path(a.path).is_file) for a in card.attachments]
+        files = tuple(a for a, there in zip(card.attachments, on_disk, strict=True) if there)
+        wanted = [str(f["url"]) for f in row.payload.get("fetch", [])]
+        links = tuple(dict.fromkeys(u for u in (card.link, *wanted) if u))
+        found.append(Kept(row.job_id, row.op, card.title, files, links))
+    return found
 
 
 def _looks_right(body: bytes, mime: str) -> bool:
@@ -102,13 +142,23 @@ class Delivery:
         if platform is None:
             return
         key = f"outbox-{row.id}"
+        if row.tried_at is None:
+            async with self.store.write() as conn:
+                await q.mark_tried(conn, row.id, self.clock())
+        card: ResultCard | None = None
         try:
             if row.kind == "notice":
                 ref = await platform.notify(row.target, row.payload["text"], key)
             else:
                 card = await self._prepare(row)
-                ref = await platform.deliver(row.target, card, key)
+                found = None
+                if row.tried_at is not None and isinstance(platform, FindsPosted):
+                    found = await platform.find_posted(row.target, card, key)
+                ref = found or await platform.deliver(row.target, card, key)
         except PlatformError as exc:
+            if exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+                await self._give_up(row, card, str(exc))
+                return
             wait = (
                 exc.retry_after if exc.retry_after is not None else self.scaled(5 * 2**row.attempts)
             )
@@ -116,8 +166,11 @@ class Delivery:
             async with self.store.write() as conn:
                 await q.retry_later(conn, row.id, self.clock() + wait)
             return
-        except Exception:
+        except Exception as exc:
             log.exception("delivery %s failed", key)
+            if row.attempts + 1 >= MAX_ATTEMPTS:
+                await self._give_up(row, card, type(exc).__name__)
+                return
             async with self.store.write() as conn:
                 await q.retry_later(
                     conn, row.id, self.clock() + self.scaled(10 * 2 ** min(row.attempts, 6))
@@ -128,6 +181,24 @@ class Delivery:
             job = await q.job(conn, row.job_id)
         if job and job.finished_at:
             self.engine.metrics.delivery_seconds.observe(max(0.0, self.clock() - job.finished_at))
+
+    async def _give_up(self, row: q.OutboxRow, card: ResultCard | None, why: str) -> None:
+        """No route took the row: keep it (with the files fetched for it) for /mysongs, and
+        queue one notice per job telling the member so (a notice that fails in turn is only
+        counted)."""
+        payload = dict(row.payload)
+        if card is not None:  # what was fetched stays on disk and is listed from here
+            payload = {**payload, "card": asdict(card), "fetch": []}
+        async with self.store.write() as conn:
+            await q.mark_undelivered(conn, row.id, payload, why, self.clock())
+            job = await q.job(conn, row.job_id)
+            first = await q.undelivered_results(conn, row.job_id) == 1
+            if row.kind == "result" and job is not None and first:  # one notice per job
+                text = messages.kept_for_you(job.id, job.op)
+                await q.enqueue(conn, job.id, "notice", {"text": text}, row.target, self.clock())
+        log.info("delivery outbox-%s undelivered: %s", row.id, why)
+        self.engine.metrics.undelivered.labels(platform=row.target.platform, kind=row.kind).inc()
+        self.engine.delivery_wake.set()
 
     async def _prepare(self, row: q.OutboxRow) -> ResultCard:
         """Fetch the card's remote files; attach those that fit, link the rest."""

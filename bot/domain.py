@@ -52,6 +52,9 @@ class ReplyTarget:
     reply_to: str | None = None
     upload_limit: int = 8 * 1024 * 1024
     requester: str | None = None  # the member it is for, named (never pinged) where possible
+    # A second route to the member when the channel refuses (Discord: the interaction's token,
+    # which posts follow-ups for 15 minutes); kept out of repr so it never reaches a log.
+    followup: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

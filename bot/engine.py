@@ -463,13 +463,15 @@ class Engine:
             if row is None:
                 raise MediaRefused(messages.AUDIO_EXPIRED)
             url = job.inputs.get("shared_url") or self.media.public_url(row)
-            if url is None:
+            if url is None and (op.by_link or row.vendor_clip_id is None):
                 raise MediaRefused(messages.AUDIO_NEEDS_PUBLIC_URL)
             if op.by_link:
                 sources.append(Source(None, True, row.duration, url, row.filename, None))
                 continue
             clip_id = reusable_upload(row, self.clock())
             if clip_id is None:
+                if url is None:  # uploaded at command time (no public URL), a day ago
+                    raise MediaRefused(messages.AUDIO_EXPIRED)
                 clip_id = (await self.client.upload(UploadRequest(url=url))).clip_id
                 async with self.store.write() as conn:
                     await q.set_vendor_clip(conn, row.id, clip_id, self.clock())

@@ -146,6 +146,21 @@ def failed_status(job_id: str, op: str) -> str:
     return f"❌ /{op} {job_id}: failed; the reason is below."
 
 
+def kept_for_you(job_id: str, op: str) -> str:
+    return (
+        f"📦 /{op} {job_id}: Chorus could not post the result here, so it is kept for you: "
+        "/mysongs lists it with its files."
+    )
+
+
+def undelivered(items: list[tuple[str, str, list[str]]]) -> str:
+    """/mysongs' list of results that could not be posted: (job, title, files or links)."""
+    lines = ["Kept for you (Chorus could not post these where you asked):"]
+    for job_id, title, files in items:
+        lines.append(f"• {title} (job {job_id}): {', '.join(files) or 'no files'}")
+    return "\n".join(lines)
+
+
 def vendor_out_of_credits() -> str:
     return (
         "⚠️ Moderators: the music service account behind Chorus is out of credits, so songs fail "
@@ -230,6 +245,9 @@ AUDIO_DAMAGED = "That audio file is damaged and cannot be played."
 AUDIO_TOO_SHORT = "That audio is too short: send at least a second of sound."
 AUDIO_DOWNLOAD_FAILED = "Chorus could not download that file; please send it again."
 AUDIO_EXPIRED = "Your audio file expired before its turn came; please send it again."
+AUDIO_UPLOAD_FAILED = (
+    "Chorus could not pass your audio to the music service; nothing was charged. Please try again."
+)
 AUDIO_NEEDS_PUBLIC_URL = (
     "Chorus cannot send your audio to the music service: the operator has not set "
     "PUBLIC_BASE_URL, which the service needs to fetch it."

@@ -33,6 +33,12 @@ class Metrics:
             buckets=(0.5, 1, 2, 5, 10, 30, 60, 300),
             registry=self.registry,
         )
+        self.undelivered = Counter(
+            "chorus_undelivered_total",
+            "Results and notices no route would take (kept for /mysongs)",
+            ["platform", "kind"],
+            registry=self.registry,
+        )
         self.webhooks = Counter(
             "chorus_webhooks_total", "Webhooks received", ["result"], registry=self.registry
         )

@@ -8,7 +8,7 @@ when Chorus dies between posting it and recording that it did.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.domain import ReplyTarget, ResultCard
 
@@ -39,9 +39,27 @@ class Platform(Protocol):
     async def edit_status(self, target: ReplyTarget, ref: str, text: str) -> None: ...
 
     async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
-        """Post one result (its attachments are files on disk); returns the message reference."""
+        """Post one result (its attachments are files on disk); returns the message reference.
+
+        When the target refuses for good, the adapter tries its own other routes to the member
+        first; a permanent :class:`PlatformError` means none would take it (the core then keeps
+        the result for /mysongs and never records it as delivered)."""
         ...
 
     async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
         """Post a plain message: a failure and its refund, or a notice to moderators."""
+        ...
+
+
+@runtime_checkable
+class FindsPosted(Protocol):
+    """A platform that can look for a result it may have posted already.
+
+    The core asks before it tries a result again whose earlier attempt may have reached the
+    platform (Chorus stopped between posting and recording, or the attempt timed out), when the
+    platform's own deduplication may have forgotten the key (Discord keeps nonces for minutes).
+    """
+
+    async def find_posted(self, target: ReplyTarget, card: ResultCard, key: str) -> str | None:
+        """The reference of the message already posted for ``key``, if there is one."""
         ...

@@ -15,7 +15,9 @@ from pydantic import ValidationError
 
 from bot import messages
 from bot.aimusic import AIMusicClient, AIMusicError
+from bot.aimusic.models import UploadRequest
 from bot.catalog import CATALOG, Needs, Operation
+from bot.delivery import Kept, kept_for
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.engine import Engine, reusable_upload, short_id
 from bot.ledger import Ledger, LedgerRefusal
@@ -100,9 +102,11 @@ class Service:
             args["voice"] = await self._voice(member, args["voice"])
         inputs: dict[str, Any] = {"tracks": [t.id for t in tracks], "media": []}
         uploads = False  # whether the vendor will have to upload the member's audio
+        private_upload = False  # uploaded here, at command time, while the platform link works
         if request.audio:
             audio = request.audio[0]
-            if self.media.config.public_base_url is None and not audio.shareable:
+            private = self.media.config.public_base_url is None
+            if private and (not audio.shareable or op.by_link):
                 raise Refused(messages.AUDIO_NEEDS_PUBLIC_URL)
             try:
                 stored = await self.media.intake(audio, member)
@@ -112,8 +116,9 @@ class Service:
                 raise Refused(messages.audio_too_short_for(op.name, op.audio_over, stored.duration))
             inputs["media"] = [stored.id]
             uploads = not op.by_link and reusable_upload(stored, self.engine.clock()) is None
-            if self.media.config.public_base_url is None:
-                inputs["shared_url"] = audio.location
+            if private:
+                await self._upload_while_fresh(stored, audio.location)
+                private_upload = uploads
         try:
             policy = await self.ledger.policy(member)
             fee = policy.price(op.upload_price) if uploads else 0
@@ -121,6 +126,8 @@ class Service:
             job_id = short_id()
             fingerprint = {"op": op.name, "args": args, "inputs": dict(inputs)}
             inputs["upload_fee"] = fee  # returned at the end unless the vendor really uploads
+            if private_upload:
+                inputs["uploaded"] = True  # done above, at command time: the fee is owed
             async with self.store.write() as conn:
                 hold = await self.ledger.hold_in(
                     conn,
@@ -157,6 +164,21 @@ class Service:
         self.engine.wake.set()
         await self.engine.status(job_id, messages.queued(job_id, op.name, position), force=True)
         return Accepted(job_id, op.name, price, position, hold.available_after)
+
+    async def _upload_while_fresh(self, stored: q.MediaRow, location: str) -> None:
+        """Without PUBLIC_BASE_URL the vendor can only fetch the member's audio from the
+        platform's own link, and Discord signs those links to expire: a job queued for a while
+        would hand the vendor a dead link. So it is uploaded to the vendor now, while the link
+        works, and the job uses the vendor's clip (reused for a day, like any upload). This is
+        before the hold: a refused hold leaves an upload the member's next try reuses."""
+        if reusable_upload(stored, self.engine.clock()) is not None:
+            return
+        try:
+            clip = await self.client.upload(UploadRequest(url=location))
+        except AIMusicError:
+            raise Refused(messages.AUDIO_UPLOAD_FAILED) from None
+        async with self.store.write() as conn:
+            await q.set_vendor_clip(conn, stored.id, clip.clip_id, self.engine.clock())
 
     async def _tracks(self, op: Operation, request: Request) -> list[q.TrackRow]:
         needs = op.needs
@@ -210,6 +232,17 @@ class Service:
             return await q.user_tracks(
                 conn, Member(scope, actor.user_id), limit=per_page, offset=page * per_page
             )
+
+    async def kept(self, actor: Actor, scope: Scope) -> list[Kept]:
+        """Results that could not be posted anywhere, kept (with their files) for the member."""
+        return await kept_for(self.store, Member(scope, actor.user_id))
+
+    async def kept_text(self, actor: Actor, scope: Scope) -> str | None:
+        """The same as a paragraph for /mysongs on any platform, or ``None`` when there are none."""
+        found = await self.kept(actor, scope)
+        if not found:
+            return None
+        return messages.undelivered([(k.job_id, k.title, k.names()) for k in found])
 
     async def voices(self, actor: Actor, scope: Scope) -> list[str]:
         async with self.store.read() as conn:

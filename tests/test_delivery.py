@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from adapters.console.adapter import SCOPE, TARGET
-from bot.domain import Actor, AudioInput
+from bot.delivery import MAX_ATTEMPTS
+from bot.domain import Actor, AudioInput, ReplyTarget, ResultCard
+from bot.platform import PlatformError
 from bot.service import Request
+from bot.store import Store
+from bot.store import jobs as q
+from bot.store.database import _statements, migrations
 from tests.conftest import FileHost, tone
 from tests.harness import chorus
 
@@ -56,3 +65,100 @@ async def test_a_shareable_platform_url_is_passed_through_without_a_public_url(
         job = await h.app.service.job(accepted.job_id)
         assert job is not None and job.state == "succeeded"
         assert h.sim.sim.fetched_urls == [url]
+
+
+class Refusing:
+    """The console, except that results are refused: permanently (like a Discord 403) or with a
+    retryable error (like a 5xx) every time. Status messages and notices still get through."""
+
+    def __init__(self, inner: Any, *, permanent: bool) -> None:
+        self.inner, self.permanent, self.name = inner, permanent, inner.name
+        self.attempts = 0
+
+    async def post_status(self, target: ReplyTarget, text: str) -> str:
+        return str(await self.inner.post_status(target, text))
+
+    async def edit_status(self, target: ReplyTarget, ref: str, text: str) -> None:
+        await self.inner.edit_status(target, ref, text)
+
+    async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
+        return str(await self.inner.notify(target, text, key))
+
+    async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
+        self.attempts += 1
+        raise PlatformError("refused", permanent=self.permanent)
+
+
+async def _song_refused(tmp_path: Path, *, permanent: bool) -> tuple[Any, Refusing, str]:
+    async with chorus(tmp_path) as h:
+        refusing = Refusing(h.app.platforms["console"], permanent=permanent)
+        h.app.platforms["console"] = refusing
+        job = await h.run("/song a song nobody can post")
+        assert job is not None and job.state == "succeeded"  # the member paid for it
+        async with h.app.store.read() as conn:
+            outbox = await q.outbox_counts(conn)
+        counted = h.app.engine.metrics.registry.get_sample_value(
+            "chorus_undelivered_total", {"platform": "console", "kind": "result"}
+        )
+        assert counted == 2
+        assert await h.available() == 1000 - 14
+        await h.console.execute("/mysongs")
+        return outbox, refusing, "\n".join(h.lines)
+
+
+async def test_a_permanent_refusal_is_kept_for_mysongs_not_retried_or_marked_delivered(
+    tmp_path: Path,
+) -> None:
+    outbox, refusing, shown = await _song_refused(tmp_path, permanent=True)
+    assert refusing.attempts == 2  # one try per result: a 403 is not worth a second
+    assert outbox == {"undelivered": 2, "delivered": 1}  # the two results; one notice got out
+    assert shown.count("so it is kept for you: /mysongs lists it") == 1  # the member is told
+    assert "Kept for you" in shown and ".mp3" in shown  # /mysongs names the files
+
+
+async def test_a_retryable_error_is_tried_max_attempts_times_then_kept(tmp_path: Path) -> None:
+    outbox, refusing, shown = await _song_refused(tmp_path, permanent=False)
+    assert refusing.attempts == 2 * MAX_ATTEMPTS
+    assert outbox == {"undelivered": 2, "delivered": 1}
+    assert "Kept for you" in shown
+
+
+async def test_migration_4_keeps_the_outbox_and_allows_undelivered(tmp_path: Path) -> None:
+    """A store written before migrations 3 and 4 keeps its pending deliveries; the rebuilt table
+    takes the new state and still refuses unknown ones."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as raw:
+        for version, _, sql in migrations()[:2]:
+            assert version < 3
+            for statement in _statements(sql):
+                raw.execute(statement)
+        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        raw.execute("INSERT INTO schema_version (version) VALUES (2)")
+        raw.execute(
+            "INSERT INTO accounts (id, platform, scope, user_id, created_at)"
+            " VALUES (1, 'console', 'local', 'dj', 0)"
+        )
+        raw.execute(
+            "INSERT INTO journal (id, account_id, kind, amount, actor, reason, created_at)"
+            " VALUES (1, 1, 'grant', 10, 'system', 'start', 0)"
+        )
+        raw.execute(
+            "INSERT INTO jobs (id, platform, scope, user_id, op, params, inputs, target, hold_id,"
+            " state, not_before, created_at)"
+            " VALUES ('j1', 'console', 'local', 'dj', 'song', '{}', '{}', '{}', 1,"
+            " 'succeeded', 0, 0)"
+        )
+        raw.execute(
+            "INSERT INTO outbox (job_id, kind, payload, target, not_before, created_at)"
+            " VALUES ('j1', 'notice', '{\"text\": \"hi\"}', '{}', 5, 5)"
+        )
+    async with await Store.open(path) as store:
+        assert await store.schema_version() == 4
+        async with store.read() as conn:
+            rows = await conn.execute_fetchall("SELECT job_id, state, tried_at FROM outbox")
+            assert [tuple(r) for r in rows] == [("j1", "pending", None)]
+        async with store.write() as conn:
+            await conn.execute("UPDATE outbox SET state = 'undelivered'")
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            async with store.write() as conn:
+                await conn.execute("UPDATE outbox SET state = 'lost'")

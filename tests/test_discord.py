@@ -2,118 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from adapters.discord import DiscordAdapter
-from bot.app import App
 from bot.catalog import CATALOG
 from bot.config import ConfigError
 from bot.domain import Attachment, Member, ReplyTarget, ResultCard, Scope
 from bot.store import jobs as q
 from tests.conftest import mp3
+from tests.discord_harness import (
+    ADA,
+    ALICE,
+    BOB,
+    MESSAGES,
+    ROLE_MOD,
+    Discord,
+    expected_warnings,
+    running_discord,
+)
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as dc
 from tests.fakes.discord.payloads import Json
-from tests.harness import ENGINE, Chorus, chorus, chorus_run
-
-ALICE = dc.user("Alice")
-BOB = dc.user("Bob")
-ADA = dc.user("Ada")  # has Manage Server
-ROLE_MOD = dc.user("Rhea")  # holds the moderator role the server configured
-MESSAGES = r"/channels/\d+/messages"
-
-
-@dataclass
-class Discord:
-    fake: FakeDiscord
-    guild: Json
-    chorus: Chorus
-    adapter: DiscordAdapter
-
-    async def start(self) -> None:
-        self.adapter = DiscordAdapter(self.chorus.app, self.fake.token, ready_timeout=0.05)
-        await self.adapter.start()
-
-    async def restart(self) -> None:
-        """Stop the bot and its core, and start both again on the same data, as after a crash."""
-        await self.adapter.stop()
-        await self.chorus.app.stop()
-        self.chorus.app = await App.create(
-            self.chorus.app.settings, engine_config=ENGINE, local_public=True
-        )
-        await self.chorus.app.start()
-        await self.start()
-
-    async def slash(self, who: Json, name: str, *options: Json, **how: Any) -> Json:
-        return await self.fake.command(who, name, list(options), guild=self.guild, **how)
-
-    async def reply(self, interaction: Json) -> str:
-        return str((await self.fake.reply(interaction))["content"])
-
-    def posted(self) -> list[Json]:
-        """What the bot posted in the channel for everyone (not its answers to interactions)."""
-        return [
-            m
-            for m in self.fake.channel_messages(self.guild)
-            if m["author"]["id"] == self.fake.app_id and "webhook_id" not in m
-        ]
-
-    def results(self) -> list[Json]:
-        """Result messages: the ones with an embed (status messages are plain text)."""
-        return [m for m in self.posted() if m["embeds"]]
-
-    async def wait_for_results(self, count: int) -> list[Json]:
-        await self.fake.wait_until(lambda: len(self.results()) >= count, patience=60)
-        await self.settled()
-        return self.results()
-
-    async def settled(self) -> None:
-        """Every job finished and every result delivered."""
-        async with asyncio.timeout(60):
-            while True:
-                async with self.chorus.app.store.read() as conn:
-                    states = await q.state_counts(conn)
-                    outbox = await q.outbox_counts(conn)
-                busy = sum(n for s, n in states.items() if s not in q.TERMINAL)
-                if not busy and not outbox.get("pending"):
-                    return
-                await asyncio.sleep(0.02)
-
-    async def credits(self, who: Json) -> int:
-        member = Member(Scope("discord", self.guild["id"]), who["id"])
-        return (await self.chorus.app.ledger.balance(member)).available
+from tests.harness import chorus_run
 
 
 @pytest.fixture
 async def discord_bot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[Discord]:
-    caplog.set_level(logging.WARNING)
-    fake = FakeDiscord()
-    await fake.start()
-    fake.aim(monkeypatch)
-    guild = fake.add_guild()
-    async with chorus(tmp_path) as harness:
-        handle = Discord(fake, guild, harness, None)  # type: ignore[arg-type]
-        await handle.start()
-        try:
-            yield handle
-        finally:
-            await handle.adapter.stop()
-            await fake.stop()
-    errors = [
-        f"{r.name}: {r.getMessage()}"
-        for r in caplog.records
-        if r.levelno >= logging.ERROR and r.name.startswith(("discord", "adapters"))
-    ]
-    assert errors == [], "discord.py or the adapter logged errors"
+    async with running_discord(tmp_path, monkeypatch, caplog) as handle:
+        yield handle
 
 
 def track_of(message: Json) -> str | None:
@@ -352,16 +273,28 @@ async def test_a_rate_limit_from_discord_is_waited_out(discord_bot: Discord) -> 
     [result] = await discord_bot.wait_for_results(1)
     assert "autumn" in result["embeds"][0]["title"].lower() or result["embeds"][0]["fields"]
     assert fake.rate_limited == 2  # both 429s were sent, waited out and retried
+    expected_warnings(discord_bot.caplog, "We are being rate limited", 2)
+
+
+async def test_rate_limit_buckets_are_respected_before_a_429(discord_bot: Discord) -> None:
+    """Discord announces each route's bucket in X-RateLimit-* headers; with two requests a
+    second per route, the bot spaces its posts and edits itself and is never refused."""
+    fake = discord_bot.fake
+    fake.route_limit, fake.route_per = 2, 0.5
+    await discord_bot.slash(ALICE, "song", dc.option("prompt", "slow and steady", dc.STRING))
+    await discord_bot.wait_for_results(2)
+    assert len(fake.requests_to("POST", MESSAGES)) >= 3  # the status message and two results
+    assert fake.rate_limited == 0
 
 
 async def test_a_redelivered_result_is_posted_once(discord_bot: Discord, tmp_path: Path) -> None:
     """Chorus may die after Discord accepted a result but before recording it: the retry
-    carries the same nonces and Discord answers with the messages it already has. Files that
-    fit the guild's limit one by one but not together are split over several messages."""
+    carries the same nonces and Discord answers with the messages it already has. A message
+    holds at most ten files, so twelve stems take two messages."""
     stems = []
-    for name in ("vocals", "drums", "bass"):
-        path = tmp_path / f"{name}.wav"
-        path.write_bytes(b"RIFF" + bytes(4 * 1024 * 1024))
+    for number in range(12):
+        path = tmp_path / f"stem{number}.wav"
+        path.write_bytes(b"RIFF" + bytes(64 * 1024))
         stems.append(Attachment(str(path), path.name, "audio/wav"))
     channel = discord_bot.guild["channels"][0]["id"]
     target = ReplyTarget("discord", channel, upload_limit=10 * 1024 * 1024)  # the guild's
@@ -370,7 +303,7 @@ async def test_a_redelivered_result_is_posted_once(discord_bot: Discord, tmp_pat
     again = await discord_bot.adapter.platform.deliver(target, card, "outbox-7")
     posted = discord_bot.posted()
     assert first == again and len(posted) == 2
-    assert [len(m["attachments"]) for m in posted] == [2, 1] and posted[0]["embeds"]
+    assert [len(m["attachments"]) for m in posted] == [10, 2] and posted[0]["embeds"]
     assert discord_bot.fake.rejected_uploads == 0
 
 

@@ -70,10 +70,9 @@ class ConsoleAdapter:
             tracks = await self.service.history(
                 self.actor, SCOPE, page=int(parsed.args.get("page", 0) or 0)
             )
-            return (
-                "\n".join(f"{t.id}  {t.title}  ({(t.duration or 0):.0f}s)" for t in tracks)
-                or "No tracks yet."
-            )
+            listed = "\n".join(f"{t.id}  {t.title}  ({(t.duration or 0):.0f}s)" for t in tracks)
+            kept = await self.service.kept_text(self.actor, SCOPE)
+            return "\n\n".join(part for part in (listed, kept) if part) or "No tracks yet."
         if name == "mod":
             return await self._moderate(parsed.words)
         request = Request(

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import time
 from typing import Any
 
 import discord
@@ -23,13 +24,20 @@ from discord import app_commands
 from adapters.discord import forms
 from adapters.discord.mod import ModGroup
 from adapters.discord.options import AUTOCOMPLETED, FORM_OPS, parameters
-from adapters.discord.platform import NO_PINGS, DiscordPlatform
+from adapters.discord.permissions import cannot_post
+from adapters.discord.platform import (
+    DM_UPLOAD_LIMIT,
+    FILES_PER_MESSAGE,
+    NO_PINGS,
+    DiscordPlatform,
+    size_of,
+)
 from adapters.discord.render import ResultButton
 from bot import messages
 from bot.app import App
 from bot.catalog import CATALOG, Model, Operation
 from bot.config import ConfigError
-from bot.domain import Actor, AudioInput, ReplyTarget, Scope
+from bot.domain import Actor, Attachment, AudioInput, ReplyTarget, Scope
 from bot.platform import PlatformError
 from bot.service import Refused, Request
 from bot.store import jobs as q
@@ -91,7 +99,7 @@ class DiscordAdapter:
         self.token = token
         self.dev_guild = dev_guild
         self.sync_commands = sync_commands
-        self.forms: set[str] = set()  # custom ids of forms this process has shown
+        self.forms: dict[str, float] = {}  # custom ids of forms this process showed -> expiry
         aim(api_url, gateway_url)
         self.client = ChorusClient(self, guild_ready_timeout=ready_timeout)
         self.tree = self.client.tree
@@ -165,14 +173,18 @@ class DiscordAdapter:
 
     @staticmethod
     def target(interaction: discord.Interaction[Any]) -> ReplyTarget:
-        """The channel, with the largest file it takes (the guild's boost tier decides)."""
+        """The channel, with the largest file the bot may post there: per file, the guild's
+        (its boost tier decides), or in a DM the bot's own 10 MiB. ``interaction.filesize_limit``
+        is what the *member* may upload, which their Nitro raises, so it is no guide. The
+        interaction's token rides along as the follow-up route for when the channel refuses."""
         guild = interaction.guild
-        limit = guild.filesize_limit if guild is not None else interaction.filesize_limit
+        limit = guild.filesize_limit if guild is not None else DM_UPLOAD_LIMIT
         return ReplyTarget(
             "discord",
             str(interaction.channel_id),
             upload_limit=limit,
             requester=str(interaction.user.id),
+            followup=f"{interaction.id}:{interaction.token}",
         )
 
     # --- building the commands -------------------------------------------------------------------
@@ -250,20 +262,22 @@ class DiscordAdapter:
             interaction: discord.Interaction[Any], page: app_commands.Range[int, 1, 100] = 1
         ) -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            recent = await self.service.history(
-                self.actor(interaction), self.scope_of(interaction), page=page - 1
-            )
+            actor, scope = self.actor(interaction), self.scope_of(interaction)
+            recent = await self.service.history(actor, scope, page=page - 1)
             lines = [
                 f"`{t.id}` **{discord.utils.escape_markdown(t.title)}** "
                 f"{messages.duration(t.duration or 0)}"
                 for t in recent
             ]
-            text = "\n".join(lines) or (
+            kept = await self.service.kept(actor, scope) if page == 1 else []
+            shown = [(k.job_id, discord.utils.escape_markdown(k.title), k.names()) for k in kept]
+            parts = ("\n".join(lines), messages.undelivered(shown) if kept else "")
+            text = "\n\n".join(part for part in parts if part) or (
                 "No tracks yet: try /song." if page == 1 else "No more tracks."
             )
             if len(recent) == 10:
                 text += f"\n\nMore: /mysongs page:{page + 1}"
-            await self.answer(interaction, text)
+            await self.answer_with_files(interaction, text, [f for k in kept for f in k.files])
 
         @self.tree.command(name="help", description="What Chorus can do, and what it costs here")
         async def help_(interaction: discord.Interaction[Any]) -> None:
@@ -277,11 +291,25 @@ class DiscordAdapter:
     async def on_slash(
         self, interaction: discord.Interaction[Any], op: Operation, values: dict[str, Any]
     ) -> None:
+        if await self.refused_here(interaction):
+            return
         if op.name in FORM_OPS and not values.get("lyrics"):
             await interaction.response.send_modal(forms.Form(self, op.name, values))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.run(interaction, op.name, values)
+
+    async def refused_here(self, interaction: discord.Interaction[Any]) -> bool:
+        """Refuse, free and before any hold, a job whose results the bot could not post in
+        this channel; the answer names the missing permissions."""
+        refusal = cannot_post(interaction)
+        if refusal is None:
+            return False
+        if interaction.response.is_done():
+            await self.answer(interaction, refusal)
+        else:
+            await interaction.response.send_message(refusal, ephemeral=True)
+        return True
 
     async def on_context_menu(
         self, interaction: discord.Interaction[Any], op_name: str, message: discord.Message
@@ -296,6 +324,8 @@ class DiscordAdapter:
             )
             return
         values: dict[str, Any] = {"audio": attachment} if attachment else {"track": track}
+        if await self.refused_here(interaction):
+            return
         if op_name in forms.FORMS:
             await interaction.response.send_modal(forms.Form(self, op_name, values))
             return
@@ -306,6 +336,8 @@ class DiscordAdapter:
         self, interaction: discord.Interaction[Any], op_name: str, values: dict[str, Any]
     ) -> None:
         """Run ``op`` for the member (the interaction is acknowledged already); say how it went."""
+        if await self.refused_here(interaction):
+            return
         given = {k: v for k, v in values.items() if v is not None}
         attachment = given.pop("audio", None)
         tracks = tuple(str(given.pop(name)) for name in ("track", "other") if name in given)
@@ -337,6 +369,8 @@ class DiscordAdapter:
     async def on_button(
         self, interaction: discord.Interaction[Any], op: str, track_id: str
     ) -> None:
+        if await self.refused_here(interaction):
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.app.store.read() as conn:
             track = await q.track(conn, track_id)
@@ -374,6 +408,30 @@ class DiscordAdapter:
     async def answer(self, interaction: discord.Interaction[Any], text: str) -> None:
         """Replace the "thinking…" of a deferred interaction with ``text`` (for the member only)."""
         await interaction.edit_original_response(content=text[:2000], allowed_mentions=NO_PINGS)
+
+    async def answer_with_files(
+        self, interaction: discord.Interaction[Any], text: str, kept: list[Attachment]
+    ) -> None:
+        """Answer with the files of results that could not be posted: an interaction response
+        needs no channel permission, so this reaches the member wherever the channel refused.
+        At most ten, each within the upload limit here; the text names them all."""
+        limit = self.target(interaction).upload_limit
+        fitting = [a for a in kept if size_of(a) <= limit][:FILES_PER_MESSAGE]
+        files = [discord.File(a.path, filename=a.filename) for a in fitting]
+        try:
+            await interaction.edit_original_response(
+                content=text[:2000], attachments=files, allowed_mentions=NO_PINGS
+            )
+        finally:
+            for file in files:
+                file.close()
+
+    def shown(self, custom_id: str) -> None:
+        """Remember a form until it times out (forgetting the expired ones)."""
+        now = time.monotonic()
+        for expired in [k for k, until in self.forms.items() if until < now]:
+            del self.forms[expired]
+        self.forms[custom_id] = now + forms.FORM_TIMEOUT
 
     async def on_stale_form(self, interaction: discord.Interaction[Any]) -> None:
         """A form shown before a restart cannot be run: say so instead of letting it fail."""

@@ -5,6 +5,9 @@ the first answer), so commands that need one open it at once and defer when it i
 Its ``custom_id`` is unique per form; what the member already chose (the track, the attached
 audio, options) rides along in the form object. Forms live in memory for ten minutes: one
 submitted after a restart is answered with a request to run the command again, never dropped.
+The adapter remembers every form this process showed until it times out, submitted or not: the
+stale-form check runs beside ``on_submit`` (both see the same interaction), so forgetting a form
+when it is submitted would make that check answer it a second time.
 """
 
 from __future__ import annotations
@@ -76,17 +79,13 @@ class Form(discord.ui.Modal):
             )
             self.inputs[field.name] = text_input
             self.add_item(text_input)
-        adapter.forms.add(self.custom_id)
+        adapter.shown(self.custom_id)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        self.adapter.forms.discard(self.custom_id)
         given = {name: item.value.strip() for name, item in self.inputs.items()}
         values = {**self.values, **{k: v for k, v in given.items() if v}}
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.adapter.run(interaction, self.op, values)
-
-    async def on_timeout(self) -> None:
-        self.adapter.forms.discard(self.custom_id)
 
     async def on_error(  # type: ignore[override]  # a Modal's has no item argument
         self, interaction: discord.Interaction[Any], error: Exception, /

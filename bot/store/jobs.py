@@ -68,6 +68,19 @@ class OutboxRow:
     payload: dict[str, Any]
     target: ReplyTarget
     attempts: int
+    tried_at: float | None = None  # the first attempt, if there was one
+
+
+@dataclass(frozen=True)
+class UndeliveredRow:
+    """A result no platform route would take, kept for the member's /mysongs."""
+
+    id: int
+    job_id: str
+    op: str
+    payload: dict[str, Any]
+    error: str | None
+    created_at: float
 
 
 @dataclass(frozen=True)
@@ -284,12 +297,12 @@ async def enqueue(
 async def pending(conn: aiosqlite.Connection, now: float, limit: int) -> list[OutboxRow]:
     rows = await fetch(
         conn,
-        "SELECT id, job_id, kind, payload, target, attempts FROM outbox"
+        "SELECT id, job_id, kind, payload, target, attempts, tried_at FROM outbox"
         " WHERE state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
         (now, limit),
     )
     return [
-        OutboxRow(r[0], r[1], r[2], json.loads(r[3]), ReplyTarget(**json.loads(r[4])), r[5])
+        OutboxRow(r[0], r[1], r[2], json.loads(r[3]), ReplyTarget(**json.loads(r[4])), r[5], r[6])
         for r in rows
     ]
 
@@ -311,6 +324,50 @@ async def retry_later(conn: aiosqlite.Connection, outbox_id: int, when: float) -
     await conn.execute(
         "UPDATE outbox SET attempts = attempts + 1, not_before = ? WHERE id = ?", (when, outbox_id)
     )
+
+
+async def mark_tried(conn: aiosqlite.Connection, outbox_id: int, now: float) -> None:
+    """Remember when a row was first attempted (later attempts keep the first time)."""
+    await conn.execute(
+        "UPDATE outbox SET tried_at = coalesce(tried_at, ?) WHERE id = ?", (now, outbox_id)
+    )
+
+
+async def mark_undelivered(
+    conn: aiosqlite.Connection, outbox_id: int, payload: dict[str, Any], error: str, now: float
+) -> None:
+    """No route would take this row: keep it (with the files it had) for /mysongs."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'undelivered', payload = ?, error = ?, attempts = attempts + 1,"
+        " delivered_at = ? WHERE id = ?",
+        (json.dumps(payload, sort_keys=True), error, now, outbox_id),
+    )
+
+
+async def undelivered_results(conn: aiosqlite.Connection, job_id: str) -> int:
+    rows = await fetch(
+        conn,
+        "SELECT count(*) FROM outbox"
+        " WHERE job_id = ? AND kind = 'result' AND state = 'undelivered'",
+        (job_id,),
+    )
+    return int(rows[0][0])
+
+
+async def undelivered(
+    conn: aiosqlite.Connection, member: Member, limit: int = 10
+) -> list[UndeliveredRow]:
+    """The member's results that could not be posted, newest first."""
+    rows = await fetch(
+        conn,
+        "SELECT o.id, o.job_id, j.op, o.payload, o.error, o.created_at FROM outbox o"
+        " JOIN jobs j ON j.id = o.job_id"
+        " WHERE o.state = 'undelivered' AND o.kind = 'result'"
+        " AND j.platform = ? AND j.scope = ? AND j.user_id = ?"
+        " ORDER BY o.id DESC LIMIT ?",
+        (member.scope.platform, member.scope.id, member.user_id, limit),
+    )
+    return [UndeliveredRow(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 
 
 async def outbox_counts(conn: aiosqlite.Connection) -> dict[str, int]:

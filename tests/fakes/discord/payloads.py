@@ -11,10 +11,30 @@ import time
 from typing import Any
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
-# view channel, send messages, embed links, attach files, use application commands
-EVERYONE_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 31)
-MANAGE_GUILD = 1 << 5
+# Permission bits (topics/permissions.mdx)
 ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+USE_APPLICATION_COMMANDS = 1 << 31
+SEND_MESSAGES_IN_THREADS = 1 << 38
+# view channel, send messages, embed links, attach files, use application commands
+EVERYONE_PERMISSIONS = (
+    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | USE_APPLICATION_COMMANDS
+)
+# what the README's invite link grants the bot
+BOT_PERMISSIONS = (
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | SEND_MESSAGES_IN_THREADS
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+)
+PUBLIC_THREAD = 11
 _counter = itertools.count(1)
 
 Json = dict[str, Any]
@@ -86,6 +106,28 @@ def channel(guild_id: str | None, name: str = "general", *, kind: int = 0) -> Js
     if guild_id is not None:
         body["guild_id"] = guild_id
     return body
+
+
+def thread(parent: Json, name: str, owner_id: str) -> Json:
+    """A public thread under ``parent``, as GUILD_CREATE and interactions carry it."""
+    return {
+        **channel(parent.get("guild_id"), name, kind=PUBLIC_THREAD),
+        "parent_id": parent["id"],
+        "owner_id": owner_id,
+        "message_count": 0,
+        "member_count": 1,
+        "rate_limit_per_user": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": iso_now(),
+            "locked": False,
+        },
+    }
+
+
+def dm_channel(recipient: Json) -> Json:
+    return {"id": snowflake(), "type": 1, "recipients": [recipient], "last_message_id": None}
 
 
 def guild(name: str, owner_id: str, bot: Json, *, premium_tier: int = 0) -> Json:
@@ -241,6 +283,7 @@ def interaction(
     permissions: int,
     roles: tuple[str, ...] = (),
     attachment_size_limit: int,
+    app_permissions: int = BOT_PERMISSIONS,
     source: Json | None = None,
 ) -> Json:
     """INTERACTION_CREATE's payload: in a guild it carries ``member``, in a DM ``user``."""
@@ -254,7 +297,7 @@ def interaction(
         "channel": channel_,
         "data": data,
         "locale": "en-US",
-        "app_permissions": str(EVERYONE_PERMISSIONS),
+        "app_permissions": str(app_permissions),
         "entitlements": [],
         "context": 0 if guild_id else 1,
         "attachment_size_limit": attachment_size_limit,

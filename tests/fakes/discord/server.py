@@ -8,15 +8,24 @@ It is strict where Discord is strict, so a bot bug fails a test instead of passi
 breaking in production: an interaction answered twice (40060), answered after three seconds or
 unknown (10062), an original response edited before any callback (10015), an autocomplete answer
 to anything but an autocomplete, a modal after a defer, a message over Discord's limits (50035),
-files over the guild's upload limit (40005), editing a message someone else wrote (50005). Every
-REST request is kept in :attr:`requests`, the surface tests assert on; :meth:`fail_next` injects
-rate limits the way Discord sends them (``Via`` header, ``retry_after`` body) or other errors.
+a file over the guild's per-file upload limit or, in a DM, over the bot's 10 MiB (40005),
+editing a message someone else wrote (50005), posting where the bot lacks View Channel (50001)
+or Send Messages, Send Messages in Threads, Attach Files or Embed Links (50013), an interaction
+token used after 15 minutes (50027), a DM to a member who closed them (50007), CDN links used
+after their signature expired (404), per-route rate-limit buckets announced in ``X-RateLimit-*``
+headers and enforced, the global 50 requests a second, and the ban after too many invalid
+requests. Time-based rules run on :attr:`clock`, which tests move forward instead of waiting.
+Every REST request is kept in :attr:`requests`, the surface tests assert on; :meth:`fail_next`
+injects rate limits the way Discord sends them (``Via`` header, ``retry_after`` body) or other
+errors.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import mimetypes
 import re
@@ -38,7 +47,12 @@ try:  # discord.py asks for zstd-stream instead of zlib-stream when zstandard is
 except ImportError:  # pragma: no cover - depends on the environment
     zstandard = None
 
+# reference.mdx "Uploading Files": per file, 10 MiB unless the guild's boosts raise it
 TIER_UPLOAD_LIMITS = {0: 10 * 1024 * 1024, 1: 10 * 1024 * 1024, 2: 50 << 20, 3: 100 << 20}
+DM_UPLOAD_LIMIT = 10 * 1024 * 1024  # the bot's own uploads in a DM, whatever the member's Nitro
+TOKEN_LIFETIME = 15 * 60  # interactions/receiving-and-responding.mdx: tokens last 15 minutes
+CDN_LIFETIME = 24 * 3600  # reference.mdx "Signed Attachment CDN URLs": ``ex`` is when it expires
+INVALID_WINDOW, INVALID_LIMIT = 600.0, 10_000  # topics/rate-limits.mdx "Invalid Request Limit"
 EPHEMERAL, LOADING = 64, 128
 CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_DEFER_UPDATE, CALLBACK_UPDATE = 4, 5, 6, 7
 CALLBACK_AUTOCOMPLETE, CALLBACK_MODAL = 8, 9
@@ -61,6 +75,46 @@ class Invalid(Exception):
     """A request body Discord would refuse with 50035 Invalid Form Body."""
 
 
+class Refusal(Exception):
+    """Any other refusal: the HTTP status, JSON code and message Discord answers with."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+MISSING_ACCESS = (403, 50001, "Missing Access")
+MISSING_PERMISSIONS = (403, 50013, "Missing Permissions")
+TOO_LARGE = (413, 40005, "Request entity too large")
+INVALID_TOKEN = (401, 50027, "Invalid Webhook Token")
+UNKNOWN_WEBHOOK = (404, 10015, "Unknown Webhook")
+DMS_CLOSED = (403, 50007, "Cannot send messages to this user")
+
+
+class Clock:
+    """The fake's time: the wall clock plus however far a test moved it forward."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@dataclass
+class Bucket:
+    """One per-route rate limit (topics/rate-limits.mdx): ``limit`` requests per ``per`` s."""
+
+    name: str
+    limit: int
+    per: float
+    used: int = 0
+    resets: float = 0.0
+
+
 @dataclass
 class Request:
     """One REST request as the server saw it."""
@@ -80,6 +134,7 @@ class Interaction:
 
     payload: Json
     dispatched: float
+    created: float = 0.0  # on the fake's clock: the token expires TOKEN_LIFETIME later
     response: int | None = None
     acknowledged: float | None = None
     original: str | None = None  # the id of the message the original response is
@@ -138,14 +193,29 @@ class FakeDiscord:
         self.messages: dict[str, Json] = {}  # every message, by id
         self.interactions: dict[str, Interaction] = {}  # by token
         self.ack_deadline = 3.0  # seconds Discord waits for the first response
+        self.clock = Clock()
+        self.nonce_window = 300.0  # resources/message.mdx: nonces dedupe "in the past few minutes"
+        self.route_limit, self.route_per = 50, 1.0  # each route's bucket (generous by default)
+        self.global_limit = 50  # requests per second, interaction endpoints exempt
+        self.invalid_limit = INVALID_LIMIT
+        self.invalid: list[float] = []  # when each 401, 403 and 429 was answered
+        self.buckets: dict[str, Bucket] = {}
+        self._global_second: tuple[int, int] = (0, 0)  # (second, requests in it)
+        self.channels: dict[str, Json] = {}  # every channel, thread and DM, by id
+        self.bot_permissions: dict[str, int] = {}  # per channel; p.BOT_PERMISSIONS by default
+        self.users: dict[str, Json] = {}  # everyone who interacted, for DMs
+        self.dms_closed: set[str] = set()  # members who do not accept DMs from the bot
+        self._secret = p.snowflake().encode()  # signs CDN URLs
         self.heartbeat_interval_ms = 41_250
         self.sessions: list[GatewaySession] = []
         self._cdn: dict[str, tuple[bytes, str]] = {}
         self.cdn_fetches: list[str] = []  # attachment URLs downloaded, in order
         self.rate_limited = 0  # 429s sent
-        self.rejected_uploads = 0  # 413s sent: files over the guild's limit
-        self._nonces: dict[tuple[str, str], str] = {}
+        self.rejected_uploads = 0  # 413s sent: a file over the upload limit
+        self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
         self._faults: list[Fault] = []
+        self._holds: list[tuple[Any, asyncio.Event]] = []
+        self.held: list[Request] = []  # requests that waited at a gate
         self._changed = asyncio.Condition()
         self._ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -163,6 +233,8 @@ class FakeDiscord:
             ),
             ("POST", r"/webhooks/(?P<app>\d+)/(?P<tok>[^/]+)", self._followup),
             ("POST", r"/channels/(?P<cid>\d+)/messages", self._send),
+            ("GET", r"/channels/(?P<cid>\d+)/messages", self._history),
+            ("POST", r"/users/@me/channels", self._open_dm),
             ("PATCH", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._edit),
         ]
 
@@ -211,8 +283,30 @@ class FakeDiscord:
         guild = p.guild(name, self.owner["id"], self.bot_user, premium_tier=premium_tier)
         for channel in guild["channels"]:
             channel["guild_id"] = guild["id"]
+            self.channels[channel["id"]] = channel
         self.guilds.append(guild)
         return guild
+
+    def add_channel(self, guild: Json, name: str) -> Json:
+        """Another text channel in the guild (before the bot connects)."""
+        made = {**p.channel(guild["id"], name), "position": len(guild["channels"])}
+        guild["channels"].append(made)
+        self.channels[made["id"]] = made
+        return made
+
+    def add_thread(self, guild: Json, name: str = "ideas") -> Json:
+        """A public thread in the guild's first channel (before the bot connects)."""
+        made = p.thread(guild["channels"][0], name, self.owner["id"])
+        guild["threads"].append(made)
+        self.channels[made["id"]] = made
+        return made
+
+    def permit(self, channel: Json, permissions: int) -> None:
+        """What the bot may do in ``channel`` from now on (its roles and overwrites, computed)."""
+        self.bot_permissions[channel["id"]] = permissions
+
+    def permissions_in(self, channel_id: str) -> int:
+        return self.bot_permissions.get(channel_id, p.BOT_PERMISSIONS)
 
     async def add_role(self, guild: Json, name: str, permissions: int = 0) -> str:
         """A new role, announced to connected bots as Discord does (GUILD_ROLE_CREATE)."""
@@ -222,7 +316,9 @@ class FakeDiscord:
         return str(role["id"])
 
     def upload_limit(self, guild: Json | None) -> int:
-        return TIER_UPLOAD_LIMITS[guild.get("premium_tier") or 0] if guild else 10 * 1024 * 1024
+        """The largest file the bot may upload: the guild's (boosts raise it), or in a DM the
+        bot's own 10 MiB (reference.mdx "Uploading Files")."""
+        return TIER_UPLOAD_LIMITS[guild.get("premium_tier") or 0] if guild else DM_UPLOAD_LIMIT
 
     def add_attachment(
         self, filename: str, data: bytes, content_type: str | None, *, size: int | None = None
@@ -231,12 +327,20 @@ class FakeDiscord:
         attachment_id = p.snowflake()
         path = f"attachments/{attachment_id}/{filename}"
         self._cdn[path] = (data, content_type or "application/octet-stream")
-        url = f"http://127.0.0.1:{self.port}/cdn/{path}"
+        url = f"http://127.0.0.1:{self.port}/cdn/{path}?{self._signature(path)}"
         return p.attachment(attachment_id, filename, size or len(data), url, content_type)
+
+    def _signature(self, path: str) -> str:
+        """``ex`` (expiry), ``is`` (issued) and ``hm`` (signature), hex, as Discord signs."""
+        issued = int(self.clock.now())
+        expires = issued + CDN_LIFETIME
+        mark = hmac.new(self._secret, f"{path}:{expires:x}".encode(), hashlib.sha256)
+        return f"ex={expires:x}&is={issued:x}&hm={mark.hexdigest()}"
 
     def post(self, guild: Json, author: Json, content: str = "", **extra: Any) -> Json:
         """A member's message in the guild's first channel (say, one carrying an audio file)."""
         channel = guild["channels"][0]
+        self.users[author["id"]] = author
         message = p.message(channel["id"], author, content, guild_id=guild["id"], **extra)
         self.messages[message["id"]] = message
         return message
@@ -246,16 +350,32 @@ class FakeDiscord:
         return [m for m in self.messages.values() if m["channel_id"] == channel]
 
     def fail_next(
-        self, method: str, pattern: str, *, status: int = 429, retry_after: float = 0.2
+        self,
+        method: str,
+        pattern: str,
+        *,
+        status: int = 429,
+        retry_after: float = 0.2,
+        everywhere: bool = False,
     ) -> None:
-        """The next matching request gets ``status``; 429 the way Discord rate-limits."""
+        """The next matching request gets ``status``; 429 the way Discord rate-limits (with
+        ``everywhere``, the global limit: ``"global": true`` and ``X-RateLimit-Global``)."""
         if status == 429:
             body: Json = {"message": "You are being rate limited.", "retry_after": retry_after}
-            body["global"] = False
+            body["global"] = everywhere
             headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry_after)))}
+            if everywhere:
+                headers |= {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}
         else:
             body, headers = {"message": f"{status}: injected", "code": 0}, {}
         self._faults.append(Fault(method, pattern, status, body, headers))
+
+    def hold(self, matches: Any) -> asyncio.Event:
+        """Requests for which ``matches(request)`` is true wait until the returned event is set
+        (a slow Discord), so a test can change the world between a request and its answer."""
+        gate = asyncio.Event()
+        self._holds.append((matches, gate))
+        return gate
 
     # --- interactions, as members cause them ----------------------------------------------------
     async def interact(
@@ -269,12 +389,17 @@ class FakeDiscord:
         roles: tuple[str, ...] = (),
         source: Json | None = None,
         dm_channel: Json | None = None,
+        channel: Json | None = None,
+        member_upload_limit: int | None = None,
     ) -> Json:
-        channel = (
-            {**guild["channels"][0], "guild_id": guild["id"]}
-            if guild
-            else dm_channel or p.channel(None, "dm", kind=1)
-        )
+        """``member_upload_limit``: what the member may upload (Nitro raises it); Discord sends
+        it as the interaction's ``attachment_size_limit``, though it says nothing about what
+        the bot may upload in a DM."""
+        self.users[who["id"]] = who
+        if guild:
+            channel = {**(channel or guild["channels"][0]), "guild_id": guild["id"]}
+        else:
+            channel = dm_channel or self._dm_with(who)
         payload = p.interaction(
             kind,
             data,
@@ -284,10 +409,12 @@ class FakeDiscord:
             guild_id=guild["id"] if guild else None,
             permissions=permissions,
             roles=roles,
-            attachment_size_limit=self.upload_limit(guild),
+            attachment_size_limit=member_upload_limit or self.upload_limit(guild),
+            app_permissions=self.permissions_in(channel["id"]),
             source=source,
         )
-        self.interactions[payload["token"]] = Interaction(payload, time.perf_counter())
+        state = Interaction(payload, time.perf_counter(), created=self.clock.now())
+        self.interactions[payload["token"]] = state
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
@@ -304,9 +431,11 @@ class FakeDiscord:
         data = p.command_data(name, options or [], resolved)
         return await self.interact(p.COMMAND, data, who, guild, **how)
 
-    async def context_menu(self, who: Json, name: str, target: Json, *, guild: Json) -> Json:
+    async def context_menu(
+        self, who: Json, name: str, target: Json, *, guild: Json, **how: Any
+    ) -> Json:
         data = p.message_command_data(name, target)
-        return await self.interact(p.COMMAND, data, who, guild)
+        return await self.interact(p.COMMAND, data, who, guild, **how)
 
     async def press(
         self, who: Json, message: Json, custom_id: str, *, guild: Json, **how: Any
@@ -314,9 +443,11 @@ class FakeDiscord:
         data = p.component_data(custom_id)
         return await self.interact(p.COMPONENT, data, who, guild, source=message, **how)
 
-    async def submit(self, who: Json, modal: Json, values: dict[str, str], *, guild: Json) -> Json:
+    async def submit(
+        self, who: Json, modal: Json, values: dict[str, str], *, guild: Json | None, **how: Any
+    ) -> Json:
         data = p.modal_data(modal["custom_id"], values)
-        return await self.interact(p.MODAL_SUBMIT, data, who, guild)
+        return await self.interact(p.MODAL_SUBMIT, data, who, guild, **how)
 
     async def autocomplete(
         self, who: Json, name: str, options: list[Json], *, guild: Json
@@ -429,7 +560,7 @@ class FakeDiscord:
         path = "/" + request.match_info["path"]
         auth = request.headers.get("Authorization")
         if auth not in (f"Bot {self.token}", None):
-            return error(401, 0, "401: Unauthorized")
+            return self._counted(error(401, 0, "401: Unauthorized"))
         record = Request(request.method, path, dict(request.query), authorised=auth is not None)
         if request.content_type == "multipart/form-data":
             async for part in await request.multipart():
@@ -442,16 +573,91 @@ class FakeDiscord:
             record.json = await request.json()
         self.requests.append(record)
         try:
-            return await self._route(record)
+            return self._counted(await self._route(record))
         finally:
             await self._touch()
 
+    def _counted(self, response: web.Response) -> web.Response:
+        """Keep the time of every 401, 403 and 429: too many of them and Discord bans the IP
+        (topics/rate-limits.mdx "Invalid Request Limit")."""
+        if response.status in (401, 403, 429):
+            self.invalid.append(self.clock.now())
+        return response
+
+    def banned(self) -> bool:
+        since = self.clock.now() - INVALID_WINDOW
+        self.invalid = [at for at in self.invalid if at > since]
+        return len(self.invalid) >= self.invalid_limit
+
+    def _over_global(self, record: Request) -> bool:
+        """The global limit: ``global_limit`` requests a second for the bot token, interaction
+        callbacks and webhooks exempt (topics/rate-limits.mdx "Global Rate Limit")."""
+        if record.path.startswith(("/interactions/", "/webhooks/")):
+            return False
+        second = int(self.clock.now())
+        at, count = self._global_second
+        count = count + 1 if at == second else 1
+        self._global_second = (second, count)
+        return count > self.global_limit
+
+    def _bucket(self, record: Request) -> Bucket:
+        """The route's bucket, per major parameter (channel, guild or webhook) as Discord does."""
+        shape = re.sub(r"/\d+", "/{id}", record.path)
+        major = re.match(r"/(channels|guilds|webhooks|interactions)/(\d+)", record.path)
+        key = f"{record.method} {shape} {major[2] if major else ''}"
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            name = hashlib.sha256(f"{record.method} {shape}".encode()).hexdigest()[:16]
+            bucket = self.buckets[key] = Bucket(name, self.route_limit, self.route_per)
+        now = self.clock.now()
+        if now >= bucket.resets:
+            bucket.used, bucket.resets = 0, now + bucket.per
+        return bucket
+
+    @staticmethod
+    def _bucket_headers(bucket: Bucket, now: float) -> dict[str, str]:
+        left = max(0.0, bucket.resets - now)
+        return {
+            "X-RateLimit-Limit": str(bucket.limit),
+            "X-RateLimit-Remaining": str(max(0, bucket.limit - bucket.used)),
+            "X-RateLimit-Reset": f"{bucket.resets:.3f}",
+            "X-RateLimit-Reset-After": f"{left:.3f}",
+            "X-RateLimit-Bucket": bucket.name,
+        }
+
     async def _route(self, record: Request) -> web.Response:
+        for matches, gate in self._holds:
+            if not gate.is_set() and matches(record):
+                self.held.append(record)
+                await self._touch()
+                await gate.wait()
+        if self.banned():  # Cloudflare answers for Discord: plain text, no JSON, no Via
+            return web.Response(status=429, text="error code: 1015")
+        if self._over_global(record):
+            self.rate_limited += 1
+            body = {"message": "You are being rate limited.", "retry_after": 1.0, "global": True}
+            headers = {"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Global": "true"}
+            return json_response(body, 429, headers | {"X-RateLimit-Scope": "global"})
         for fault in self._faults:
             if fault.method == record.method and re.fullmatch(fault.pattern, record.path):
                 self._faults.remove(fault)
                 self.rate_limited += fault.status == 429
                 return json_response(fault.body, fault.status, fault.headers)
+        bucket = self._bucket(record)
+        now = self.clock.now()
+        if bucket.used >= bucket.limit:
+            self.rate_limited += 1
+            headers = self._bucket_headers(bucket, now)
+            retry = float(headers["X-RateLimit-Reset-After"])
+            body = {"message": "You are being rate limited.", "retry_after": retry, "global": False}
+            headers |= {"Via": "1.1 google", "Retry-After": str(max(1, round(retry)))}
+            return json_response(body, 429, headers | {"X-RateLimit-Scope": "user"})
+        bucket.used += 1
+        response = await self._handle(record)
+        response.headers.update(self._bucket_headers(bucket, now))
+        return response
+
+    async def _handle(self, record: Request) -> web.Response:
         for method, pattern, handler in self._routes:
             match = re.fullmatch(pattern, record.path)
             if match and method == record.method:
@@ -464,34 +670,73 @@ class FakeDiscord:
                     response: web.Response = await handler(record, **arguments)
                 except Invalid as exc:
                     return error(400, 50035, "Invalid Form Body", errors=str(exc))
-                except TooLarge:
-                    self.rejected_uploads += 1
-                    return error(413, 40005, "Request entity too large")
+                except Refusal as exc:
+                    self.rejected_uploads += exc.code == TOO_LARGE[1]
+                    return error(exc.status, exc.code, exc.message)
                 return response
         return error(404, 0, "404: Not Found")
 
     async def _serve_cdn(self, request: web.Request) -> web.Response:
-        found = self._cdn.get(request.match_info["path"])
+        """Signed URLs only, until ``ex`` on the fake's clock; then 404, as the CDN answers
+        (reference.mdx "Signed Attachment CDN URLs")."""
+        path = request.match_info["path"]
         self.cdn_fetches.append(str(request.url))
-        if found is None:
-            return web.Response(status=404)
+        found = self._cdn.get(path)
+        expires = request.query.get("ex", "")
+        mark = hmac.new(self._secret, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()
+        fresh = bool(expires) and int(expires, 16) > self.clock.now()
+        if found is None or not fresh or not hmac.compare_digest(mark, request.query.get("hm", "")):
+            return web.Response(status=404, text="This content is no longer available.")
         return web.Response(body=found[0], content_type=found[1])
 
     def _guild_of(self, channel_id: str) -> Json | None:
-        for guild in self.guilds:
-            if any(c["id"] == channel_id for c in guild["channels"]):
-                return guild
-        return None
+        channel = self.channels.get(channel_id) or {}
+        return next((g for g in self.guilds if g["id"] == channel.get("guild_id")), None)
+
+    def _dm_with(self, who: Json) -> Json:
+        """The DM channel between the bot and ``who`` (one per member, as on Discord)."""
+        for channel in self.channels.values():
+            if channel["type"] == 1 and channel["recipients"][0]["id"] == who["id"]:
+                return channel
+        made = p.dm_channel(who)
+        self.channels[made["id"]] = made
+        return made
+
+    def _may_post(
+        self, channel_id: str, body: Json, files: list[tuple[str, str, bytes]], *, edit: bool
+    ) -> None:
+        """The bot token's permissions in the channel (topics/permissions.mdx): View Channel
+        to see it (50001), Send Messages there or Send Messages in Threads in a thread, Attach
+        Files for files and Embed Links for embeds (50013); a DM needs the member to accept DMs
+        (50007). Interaction responses and follow-ups go through the webhook and need none."""
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            raise Refusal(404, 10003, "Unknown Channel")
+        if channel["type"] == 1:
+            if channel["recipients"][0]["id"] in self.dms_closed:
+                raise Refusal(*DMS_CLOSED)
+            return
+        allowed = self.permissions_in(channel_id)
+        if not allowed & p.VIEW_CHANNEL:
+            raise Refusal(*MISSING_ACCESS)
+        speak = (
+            p.SEND_MESSAGES_IN_THREADS if channel["type"] == p.PUBLIC_THREAD else p.SEND_MESSAGES
+        )
+        needed = (0 if edit else speak) | (p.ATTACH_FILES if files else 0)
+        needed |= p.EMBED_LINKS if body.get("embeds") else 0
+        if allowed & needed != needed:
+            raise Refusal(*MISSING_PERMISSIONS)
 
     def _compose(
         self, channel_id: str, body: Json, files: list[tuple[str, str, bytes]], **how: Any
     ) -> Json:
-        """A message as Discord would store it, after checking it against Discord's limits."""
+        """A message as Discord would store it, after checking it against Discord's limits:
+        each file on its own against the upload limit (reference.mdx "Uploading Files")."""
         check_message(body, files)
         guild = self._guild_of(channel_id)
         limit = self.upload_limit(guild)
-        if sum(len(data) for _, _, data in files) > limit:
-            raise TooLarge
+        if any(len(data) > limit for _, _, data in files):
+            raise Refusal(*TOO_LARGE)
         attachments = []
         for _, filename, data in files:
             kind = mimetypes.guess_type(filename)[0]
@@ -515,6 +760,9 @@ class FakeDiscord:
         merged = {k: v for k, v in message.items() if k in ("content", "embeds", "components")}
         merged.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
         check_message(merged, files)
+        limit = self.upload_limit(self._guild_of(message["channel_id"]))
+        if any(len(data) > limit for *_, data in files):
+            raise Refusal(*TOO_LARGE)  # refused whole: nothing of the edit is kept
         message.update(merged)
         if "attachments" in body or files:
             kept = [
@@ -589,9 +837,11 @@ class FakeDiscord:
             return error(400, 40060, "Interaction has already been acknowledged.")
         kind, data = record.json["type"], record.json.get("data") or {}
         source = state.payload["type"]
+        # receiving-and-responding.mdx: a modal may answer a command or a component (a button),
+        # never a modal submission or an autocomplete
         allowed = {
             p.COMMAND: {CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_MODAL},
-            p.COMPONENT: {CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_DEFER_UPDATE},
+            p.COMPONENT: {CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_DEFER_UPDATE, CALLBACK_MODAL},
             p.MODAL_SUBMIT: {CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_DEFER_UPDATE},
             p.AUTOCOMPLETE: {CALLBACK_AUTOCOMPLETE},
         }[source] | ({CALLBACK_UPDATE} if source == p.COMPONENT else set())
@@ -600,8 +850,7 @@ class FakeDiscord:
         channel = state.payload["channel_id"]
         if kind == CALLBACK_AUTOCOMPLETE:
             choices = data.get("choices") or []
-            if len(choices) > 25 or any(len(c["name"]) > 100 for c in choices):
-                raise Invalid("choices: at most 25, names at most 100 characters")
+            check_choices(choices, "choices")
             state.choices = choices
         elif kind == CALLBACK_MODAL:
             check_modal(data)
@@ -636,41 +885,71 @@ class FakeDiscord:
             answer["resource"]["message"] = self.messages[state.original]
         return json_response(answer)
 
-    async def _edit_response(self, record: Request, app: str, tok: str, mid: str) -> web.Response:
+    def _live(self, app: str, tok: str) -> Interaction:
+        """The interaction behind a webhook token that still works: answered, and used within
+        15 minutes of the interaction (interactions/receiving-and-responding.mdx)."""
         state = self.interactions.get(tok)
         if app != self.app_id or state is None or state.response is None:
-            return error(404, 10015, "Unknown Webhook")
+            raise Refusal(*UNKNOWN_WEBHOOK)
+        if self.clock.now() - state.created > TOKEN_LIFETIME:
+            raise Refusal(*INVALID_TOKEN)
+        return state
+
+    async def _edit_response(self, record: Request, app: str, tok: str, mid: str) -> web.Response:
+        state = self._live(app, tok)
         target = state.original if mid == "@original" else mid
         if target is None or target not in self.messages:
             return error(404, 10008, "Unknown Message")
         return json_response(self._revise(self.messages[target], record.json or {}, record.files))
 
     async def _followup(self, record: Request, app: str, tok: str) -> web.Response:
-        state = self.interactions.get(tok)
-        if app != self.app_id or state is None or state.response is None:
-            return error(404, 10015, "Unknown Webhook")
+        state = self._live(app, tok)
         channel = state.payload["channel_id"]
         return json_response(
             self._compose(channel, record.json or {}, record.files, webhook_id=app)
         )
 
     async def _send(self, record: Request, cid: str) -> web.Response:
-        if self._guild_of(cid) is None and not any(
-            s.payload["channel_id"] == cid for s in self.interactions.values()
-        ):
-            return error(404, 10003, "Unknown Channel")
         body = record.json or {}
+        self._may_post(cid, body, record.files, edit=False)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             if len(str(nonce)) > 25:
                 raise Invalid("nonce: at most 25 characters")
             earlier = self._nonces.get((cid, str(nonce)))
-            if earlier is not None:  # Discord returns the message it already created
-                return json_response(self.messages[earlier])
+            # Discord returns the message it already created, for a few minutes only
+            if earlier is not None and self.clock.now() - earlier[1] <= self.nonce_window:
+                return json_response(self.messages[earlier[0]])
         message = self._compose(cid, body, record.files, nonce=nonce)
         if nonce is not None:
-            self._nonces[(cid, str(nonce))] = message["id"]
+            self._nonces[(cid, str(nonce))] = (message["id"], self.clock.now())
         return json_response(message)
+
+    async def _history(self, record: Request, cid: str) -> web.Response:
+        """GET channel messages: newest first, ``limit`` 1 to 100 (resources/message.mdx);
+        needs View Channel and Read Message History."""
+        channel = self.channels.get(cid)
+        if channel is None:
+            raise Refusal(404, 10003, "Unknown Channel")
+        if channel["type"] != 1:
+            allowed = self.permissions_in(cid)
+            if not allowed & p.VIEW_CHANNEL:
+                raise Refusal(*MISSING_ACCESS)
+            if not allowed & p.READ_MESSAGE_HISTORY:
+                raise Refusal(*MISSING_PERMISSIONS)
+        limit = int(record.query.get("limit", 50))
+        if not 1 <= limit <= 100:
+            raise Invalid("limit: 1 to 100")
+        found = [m for m in self.messages.values() if m["channel_id"] == cid]
+        found.sort(key=lambda m: int(m["id"]), reverse=True)
+        return json_response([{k: v for k, v in m.items() if k != "nonce"} for m in found[:limit]])
+
+    async def _open_dm(self, record: Request) -> web.Response:
+        """POST /users/@me/channels (resources/user.mdx "Create DM")."""
+        who = self.users.get(str((record.json or {}).get("recipient_id")))
+        if who is None:
+            raise Refusal(404, 10013, "Unknown User")
+        return json_response(self._dm_with(who))
 
     async def _edit(self, record: Request, cid: str, mid: str) -> web.Response:
         message = self.messages.get(mid)
@@ -678,6 +957,7 @@ class FakeDiscord:
             return error(404, 10008, "Unknown Message")
         if message["author"]["id"] != self.app_id:
             return error(403, 50005, "Cannot edit a message authored by another user")
+        self._may_post(cid, record.json or {}, record.files, edit=True)
         return json_response(self._revise(message, record.json or {}, record.files))
 
 
@@ -687,10 +967,6 @@ class _Setter:
     @staticmethod
     def setattr(target: Any, name: str, value: Any) -> None:
         setattr(target, name, value)
-
-
-class TooLarge(Exception):
-    """The files are over the upload limit of the channel's guild."""
 
 
 def check_message(body: Json, files: list[tuple[str, str, bytes]]) -> None:
@@ -765,11 +1041,29 @@ def check_command(command: Json) -> None:
             required_done = True
         if option.get("autocomplete") and option.get("choices"):
             raise Invalid(f"option {option['name']}: autocomplete and choices both set")
-        if len(option.get("choices") or []) > 25:
-            raise Invalid(f"option {option['name']}: at most 25 choices")
+        check_choices(option.get("choices") or [], f"option {option['name']}")
+        if option["type"] == 3 and not 0 <= option.get("min_length", 0) <= 6000:
+            raise Invalid(f"option {option['name']}: min_length 0 to 6000")
+        if option["type"] == 3 and not 1 <= option.get("max_length", 6000) <= 6000:
+            raise Invalid(f"option {option['name']}: max_length 1 to 6000")
+
+
+def check_choices(choices: list[Json], where: str) -> None:
+    """At most 25 choices, names and string values 1 to 100 characters
+    (interactions/application-commands.mdx "Application Command Option Choice Structure")."""
+    if len(choices) > 25:
+        raise Invalid(f"{where}: at most 25 choices")
+    for choice in choices:
+        value = choice.get("value")
+        if not 1 <= len(choice.get("name") or "") <= 100 or (
+            isinstance(value, str) and not 1 <= len(value) <= 100
+        ):
+            raise Invalid(f"{where}: choice names and values 1 to 100 characters")
 
 
 def check_modal(data: Json) -> None:
+    """components/reference.mdx "Text Input": label 1-45, placeholder up to 100, min_length
+    0-4000, max_length 1-4000, custom_id up to 100; a modal holds 1 to 5 rows."""
     if not data.get("custom_id") or len(data["custom_id"]) > 100:
         raise Invalid("modal custom_id: required, at most 100 characters")
     if not 1 <= len(data.get("title") or "") <= 45:
@@ -777,3 +1071,15 @@ def check_modal(data: Json) -> None:
     rows = data.get("components") or []
     if not 1 <= len(rows) <= 5:
         raise Invalid("modal: 1 to 5 components")
+    for row in rows:
+        for item in row.get("components") or []:
+            if not 1 <= len(item.get("label") or "") <= 45:
+                raise Invalid("text input label: 1 to 45 characters")
+            if len(item.get("placeholder") or "") > 100:
+                raise Invalid("text input placeholder: at most 100 characters")
+            if not 1 <= item.get("max_length", 4000) <= 4000:
+                raise Invalid("text input max_length: 1 to 4000")
+            if not 0 <= item.get("min_length", 0) <= 4000:
+                raise Invalid("text input min_length: 0 to 4000")
+            if not item.get("custom_id") or len(item["custom_id"]) > 100:
+                raise Invalid("text input custom_id: required, at most 100 characters")
