@@ -28,12 +28,31 @@ def songs_left(available: int, song_price: int) -> int:
     return available // song_price if song_price > 0 else 0
 
 
-def balance(available: int, held: int, song_price: int) -> str:
+def _worth(available: int, song_price: int) -> str:
     songs = songs_left(available, song_price)
-    line = f"You have {credits(available)}: enough for {songs} song{'' if songs == 1 else 's'}."
+    return f"{credits(available)}: enough for {songs} song{'' if songs == 1 else 's'}."
+
+
+def _balance_notes(held: int, allowance: int) -> str:
+    notes = ""
+    if allowance:
+        notes += (
+            f" {credits(allowance)} of that {'is' if allowance == 1 else 'are'} today's allowance,"
+            " spent first; it resets at midnight UTC."
+        )
     if held:
-        line += f" ({credits(held)} are reserved for songs in progress.)"
-    return line
+        notes += f" ({credits(held)} {'is' if held == 1 else 'are'} reserved for jobs in progress.)"
+    return notes
+
+
+def balance(available: int, held: int, song_price: int, allowance: int = 0) -> str:
+    """A member's own balance: ``available`` includes what is left of today's ``allowance``."""
+    return f"You have {_worth(available, song_price)}{_balance_notes(held, allowance)}"
+
+
+def member_balance(who: str, available: int, held: int, song_price: int, allowance: int = 0) -> str:
+    """Another member's balance, for a moderator; ``who`` is how the platform names them."""
+    return f"{who} has {_worth(available, song_price)}{_balance_notes(held, allowance)}"
 
 
 def insufficient(available: int, needed: int) -> str:
