@@ -45,14 +45,14 @@ class Banned(LedgerRefusal):
 
 
 class CoolingDown(LedgerRefusal):
-    def __init__(self, wait: float) -> None:
-        super().__init__(messages.cooling_down(wait))
+    def __init__(self, wait: float, op: str | None = None) -> None:
+        super().__init__(messages.cooling_down(wait, op))
         self.wait = wait
 
 
 class TooManyJobs(LedgerRefusal):
-    def __init__(self, limit: int) -> None:
-        super().__init__(messages.too_many_jobs(limit))
+    def __init__(self, limit: int, op: str | None = None) -> None:
+        super().__init__(messages.too_many_jobs(limit, op))
 
 
 class DailyCapReached(LedgerRefusal):
@@ -391,9 +391,9 @@ class Ledger:
         if policy.cooldown_seconds:
             last = await j.last_hold_at(conn, account.id)
             if last is not None and now - last < policy.cooldown_seconds:
-                raise CoolingDown(policy.cooldown_seconds - (now - last))
+                raise CoolingDown(policy.cooldown_seconds - (now - last), op)
         if account.open_holds >= policy.max_concurrent:
-            raise TooManyJobs(policy.max_concurrent)
+            raise TooManyJobs(policy.max_concurrent, op)
         since = day_start(now)
         if policy.daily_spend_cap is not None:
             spent = await j.spent_since(conn, account.id, since)
