@@ -102,10 +102,10 @@ async def test_limits_refuse_with_specific_reasons(ledger: Ledger, clock: Clock)
         MOD, ALICE, max_concurrent=1, cooldown_seconds=60, daily_spend_cap=20
     )
     first = await ledger.hold(ALICE, 10)
-    with pytest.raises(CoolingDown, match="another song in 60 s"):
+    with pytest.raises(CoolingDown, match="you can run another command in 60 s"):
         await ledger.hold(ALICE, 10)
     clock.advance(61)
-    with pytest.raises(TooManyJobs, match="1 song in progress"):
+    with pytest.raises(TooManyJobs, match="1 job in progress; wait for one to finish"):
         await ledger.hold(ALICE, 10)
     await ledger.capture(first.hold_id)
     with pytest.raises(DailyCapReached, match="10 credits left today"):
