@@ -119,9 +119,9 @@ async def test_limits_refuse_with_specific_reasons(ledger: Ledger, clock: Clock)
 
 async def test_disabled_operations_and_the_scope_pool(ledger: Ledger) -> None:
     moderation = Moderation(ledger)
-    await moderation.update_settings(MOD, GUILD, disabled_ops=["stems_full"], pool_daily_budget=40)
-    with pytest.raises(OperationDisabled, match="/stems_full"):
-        await ledger.hold(ALICE, 14, op="stems_full")
+    await moderation.update_settings(MOD, GUILD, disabled_ops=["stemsfull"], pool_daily_budget=40)
+    with pytest.raises(OperationDisabled, match="/stemsfull"):
+        await ledger.hold(ALICE, 14, op="stemsfull")
     await ledger.hold(ALICE, 30, op="create")
     with pytest.raises(PoolExhausted, match="daily budget of 40"):
         await ledger.hold(BOB, 14, op="create")

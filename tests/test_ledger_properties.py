@@ -184,7 +184,9 @@ class LedgerMachine(RuleBasedStateMachine):
         try:
             self.run(self.moderation.revoke(MOD, Member(GUILD, user), amount, "correction"))
         except ModerationRefused:
+            assert amount > self.balance.get(user, STARTING) - self.held(user, "own")
             return
+        self.touch(user)  # a moderator may act on a member who has not used Chorus yet
         self.balance[user] -= amount
         self.audited += 1
 

@@ -89,7 +89,7 @@ class ModGroup(app_commands.Group):
     @app_commands.command(description="Set a member's own limits (leave out what stays)")
     @app_commands.describe(
         member="Who",
-        daily_allowance="Credits added each day",
+        daily_allowance="Credits a day, spent before their own; unspent ones lapse at midnight UTC",
         daily_spend_cap="Most credits spent in a day",
         max_concurrent="Jobs at once",
         cooldown_seconds="Seconds between commands",
@@ -179,7 +179,7 @@ class ModGroup(app_commands.Group):
     @app_commands.command(description="Server-wide settings (leave everything out to see them)")
     @app_commands.describe(
         starting_credits="Credits a new member starts with",
-        daily_allowance="Credits added to everyone each day",
+        daily_allowance="Credits a day for each member, spent before their own; resets daily",
         max_concurrent="Jobs at once per member",
         cooldown_seconds="Seconds between a member's commands",
         price_multiplier="Multiply every price by this",
