@@ -6,6 +6,11 @@ and the available credits, then writes the hold), which later resolves exactly o
 schema, not the code paths, guarantees the "exactly once": a unique index allows one resolution
 per hold. Balances are sums over the journal, cached on the account in the same transaction and
 checked by :meth:`Ledger.reconcile`.
+
+The daily allowance is not a grant: it is a daily amount, spent before the member's own credits
+and renewed at midnight UTC, so it can never absorb credits a moderator granted. Each hold (and
+capture) records how much of it was allowance; what is left of today's allowance is derived
+from today's holds, and the cached balances count own credits only.
 """
 
 from __future__ import annotations
@@ -261,7 +266,11 @@ class Ledger:
         return account
 
     async def _allowance_left(
-        self, conn: aiosqlite.Connection, account: j.AccountRow, policy: Policy
+        self,
+        conn: aiosqlite.Connection,
+        account: j.AccountRow,
+        policy: Policy,
+        now: float | None = None,
     ) -> int:
         """What is left of today's allowance: the day's amount less what today's holds took.
 
@@ -271,7 +280,8 @@ class Ledger:
         """
         if policy.daily_allowance <= 0:
             return 0
-        used = await j.allowance_used_since(conn, account.id, day_start(self.clock()))
+        since = day_start(self.clock() if now is None else now)  # a hold's own day
+        used = await j.allowance_used_since(conn, account.id, since)
         return max(0, policy.daily_allowance - used)
 
     async def grant_in(
@@ -351,7 +361,7 @@ class Ledger:
         account = await self.account_in(conn, member)
         policy = await self.policy_in(conn, member.scope, account.id)
         await self._check(conn, member, account, policy, amount, op, now)
-        allowance = await self._allowance_left(conn, account, policy)
+        allowance = await self._allowance_left(conn, account, policy, now)
         available = account.available + allowance
         if available < amount:
             raise InsufficientCredits(available, amount)
