@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot import messages
 from bot.aimusic import AIMusicClient
 from bot.aimusic import models as m
 from bot.aimusic.errors import UpstreamUnavailable
@@ -35,7 +36,7 @@ class Needs(Enum):
     TRACK = "a track"  # a previous result
     AUDIO = "an audio file"
     TRACK_OR_AUDIO = "a track or an audio file"
-    UPLOAD = "your own audio file (the music service adds to uploads only)"
+    UPLOAD = "your own audio file"  # not a track: the music service adds to uploads only
     TWO_TRACKS = "two tracks"
 
 
@@ -488,7 +489,8 @@ async def tags(client: AIMusicClient, p: TagsParams, _: list[Source], env: Env) 
 
 async def lyrics(client: AIMusicClient, p: LyricsParams, _: list[Source], env: Env) -> Outcome:
     answer = await client.lyrics(m.LyricsRequest(description=p.description))
-    text = "\n\n".join(f"**{v.title or 'Untitled'}**\n{v.lyrics}" for v in answer.results)
+    # Plain text: markup would show as asterisks in the console and in Telegram's HTML.
+    text = "\n\n".join(messages.lyrics_sheet(v.title, v.lyrics) for v in answer.results)
     return Immediate(title=f"Lyrics: {p.description}", text=text)
 
 

@@ -145,7 +145,7 @@ async def test_moderation_is_for_chat_admins(telegram: Telegram) -> None:
     replies = await fake.wait_for("sendMessage", 3)
     texts = [r.params["text"] for r in replies[1:]]
     assert any("Only moderators" in t for t in texts)
-    assert any(t.startswith("Done. They have 1100 credits") for t in texts)
+    assert any(t.startswith(f"Done. {BOB['id']} has 1100 credits") for t in texts)
     assert await telegram.credits(BOB) == 1100
 
 

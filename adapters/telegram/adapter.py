@@ -34,10 +34,12 @@ from telegram.request import HTTPXRequest
 
 from adapters.telegram.platform import TelegramPlatform
 from adapters.telegram.render import TEXT_LIMIT
+from bot import messages
 from bot.app import App
 from bot.catalog import CATALOG
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.messages import megabytes
+from bot.moderation import audit_text, limits_text, report_text
 from bot.service import Refused, Request
 from bot.store import jobs as q
 from bot.textcommand import CommandError, parse
@@ -283,13 +285,7 @@ class TelegramAdapter:
         if action == "credits":
             return await service.upstream_credits(actor, scope)
         if action == "audit":
-            rows = await service.moderate("audit_log", actor, scope, member=who)
-            return (
-                "\n".join(
-                    f"#{r.id} {r.actor} {r.action} {r.target or ''}: {r.reason}" for r in rows
-                )
-                or "Nothing yet."
-            )
+            return audit_text(await service.moderate("audit_log", actor, scope, member=who))
         if who is None:
             raise Refused(
                 f"/mod {action}: reply to the member's message, or give their numeric id."
@@ -301,18 +297,18 @@ class TelegramAdapter:
             balance = await service.moderate(
                 action, actor, member, int(plain[0]), " ".join(plain[1:]) or None
             )
-            return f"Done. {balance.describe().replace('You have', 'They have')}"
+            return messages.moderated(balance.describe_member(who))
         if action == "limits":
             values = {k: int(v) if v.isdigit() else v for k, v in options.items()}
-            await service.moderate("set_limits", actor, member, " ".join(plain) or None, **values)
-            return "Limits updated."
+            policy = await service.moderate(
+                "set_limits", actor, member, " ".join(plain) or None, **values
+            )
+            return messages.limits_updated(who, limits_text(policy))
         if action in ("ban", "unban"):
             await service.moderate(action, actor, member, " ".join(plain) or None)
-            return "Banned." if action == "ban" else "Unbanned."
+            return (messages.banned_member if action == "ban" else messages.unbanned_member)(who)
         if action == "show":
-            report = await service.moderate("show", actor, member)
-            they = report.balance.describe().replace("You have", "They have")
-            return f"{they} Spent today: {report.spent_today}."
+            return report_text(await service.moderate("show", actor, member))
         raise Refused(f"There is no /mod {action}.")
 
     # --- the compose conversation: title, then style tags, then lyrics -------------------------
