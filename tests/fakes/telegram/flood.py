@@ -39,7 +39,7 @@ class FloodLimits:
         self.refused: list[tuple[str, int, int]] = []  # (method, chat, retry_after)
 
     def check(self, method: str, chat_id: int) -> int | None:
-        """Count the request, or return the retry_after (whole seconds) that refuses it."""
+        """The retry_after (whole seconds) that refuses this request now, if any."""
         if method not in COUNTED:
             return None
         now = self.clock.now()
@@ -59,6 +59,10 @@ class FloodLimits:
             wait = max(1, math.ceil(free_at - now))
             self.refused.append((method, chat_id, wait))
             return wait
-        chat.append(now)
-        self._overall.append(now)
         return None
+
+    def count(self, method: str, chat_id: int) -> None:
+        """A post Telegram accepted (refused ones do not count)."""
+        if method in COUNTED:
+            self._chats[chat_id].append(self.clock.now())
+            self._overall.append(self.clock.now())

@@ -76,6 +76,7 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+    at: float = 0.0  # when it arrived, on the fake's clock
 
 
 class FakeTelegram:
@@ -101,6 +102,7 @@ class FakeTelegram:
         self.forums: dict[int, dict[int, bool]] = {}  # chat -> topic id -> closed
         self.unanswered: dict[str, dict[str, Any]] = {}  # delivered callback queries
         self.thumbnail_problems: list[str] = []
+        self.blocked: dict[int, str] = {}  # chat -> why the bot may not post there (403)
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.members: dict[tuple[int, int], str] = {}  # (chat, user) -> status
@@ -183,6 +185,15 @@ class FakeTelegram:
             return addressee.lower() == self.username.lower()
         return self.last_bot.get(chat["id"]) == self.bot["id"]
 
+    def block(self, chat_id: int) -> None:
+        """The member blocked the bot (a private chat) or removed it (a group). Bot API
+        "Making requests": 403 with these descriptions."""
+        self.blocked[chat_id] = (
+            "Forbidden: bot was blocked by the user"
+            if chat_id > 0
+            else "Forbidden: bot was kicked from the supergroup chat"
+        )
+
     def another_bot_posts(self, chat_id: int) -> None:
         """Another bot spoke last in the chat: bare commands now go to it, not to ours."""
         self.last_bot[chat_id] = 999_999
@@ -262,18 +273,23 @@ class FakeTelegram:
         if request.match_info["token"] != self.token:
             return self.error(401, "Unauthorized")
         call = await self._parse(request)
+        call.at = self.clock.now()
         self.calls.append(call)
         self._new_call.set()
         if call.method in self.fail_next:
             status, description, parameters = self.fail_next.pop(call.method)
             return self.error(status, description, **parameters)
         chat_id = call.params.get("chat_id")
+        if chat_id in self.blocked and call.method.startswith(("send", "edit")):
+            return self.error(403, self.blocked[chat_id])
         if isinstance(chat_id, int) and (wait := self.flood.check(call.method, chat_id)):
             return self.error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         handler = getattr(self, f"m_{call.method}", None)
         if handler is None:
             return self.error(404, "Not Found")
         result: web.Response = await handler(call)
+        if result.status == 200 and isinstance(chat_id, int):
+            self.flood.count(call.method, chat_id)
         return result
 
     async def _file(self, request: web.Request) -> web.Response:
