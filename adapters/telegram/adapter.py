@@ -470,7 +470,7 @@ class TelegramAdapter:
     async def _button(self, query: CallbackQuery) -> str:
         """What to answer a press with; a refusal starts with ✋."""
         if not isinstance(query.message, Message):
-            return "✋ That message is too old for its buttons; reply to it with a command instead."
+            return "✋ That message is too old for its buttons; reply to the result with a command."
         op, _, track_id = (query.data or "").partition(":")
         message, user = query.message, query.from_user
         async with self.app.store.read() as conn:
