@@ -82,6 +82,7 @@ async def telegram(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIte
         try:
             yield handle
         finally:
+            fake.clock.release()
             await handle.adapter.stop()
             await fake.stop()
     quiet(caplog)

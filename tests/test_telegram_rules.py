@@ -159,6 +159,20 @@ async def test_a_busy_group_stays_within_the_flood_limits(telegram: Telegram) ->
     # The fixture checks that Telegram never had to refuse one.
 
 
+async def test_a_chat_waiting_for_its_turn_does_not_hold_up_others(telegram: Telegram) -> None:
+    fake = telegram.fake
+    fake.clock.hold()  # time stands still: the group's second reply must wait a second
+    telegram.say(ALICE, f"/credits{BOT}")
+    telegram.say(BOB, f"/credits{BOT}")
+    await fake.wait_for("sendMessage")
+    dm = tg.chat(int(ALICE["id"]), "private")
+    fake.push(message=tg.message(dm, ALICE, "/credits"))
+    await fake.wait_until(lambda: any(c.params.get("chat_id") == dm["id"] for c in fake.calls))
+    assert [c.params["chat_id"] for c in fake.calls_to("sendMessage")] == [GROUP["id"], dm["id"]]
+    fake.advance(1)
+    await fake.wait_for("sendMessage", 3)  # the group's turn came
+
+
 async def test_status_edits_follow_stages_not_every_poll(telegram: Telegram) -> None:
     fake = telegram.fake
     telegram.say(ALICE, f"/song{BOT} a slow tune")

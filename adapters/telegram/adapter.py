@@ -42,6 +42,7 @@ from telegram.request import HTTPXRequest
 from adapters.telegram.flood import Clock, FloodControl
 from adapters.telegram.platform import TelegramPlatform
 from adapters.telegram.render import TEXT_LIMIT, cut
+from adapters.telegram.updates import PerChatUpdates
 from bot.app import App
 from bot.catalog import CATALOG, Needs
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
@@ -92,6 +93,7 @@ class TelegramAdapter:
             .request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
             .get_updates_request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
             .rate_limiter(self.flood)
+            .concurrent_updates(PerChatUpdates())
             .build()
         )
         self.compose_timeout = compose_timeout
