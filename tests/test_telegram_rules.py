@@ -7,6 +7,7 @@ General instead of the topic, status edits over the flood limits, a button left 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from itertools import pairwise
@@ -15,7 +16,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
+from adapters.telegram.platform import jpeg_thumbnail
 from adapters.telegram.render import CAPTION_LIMIT, TEXT_LIMIT, caption
 from bot.domain import Attachment, ReplyTarget, ResultCard
 from bot.platform import PlatformError
@@ -173,6 +176,16 @@ async def test_a_chat_waiting_for_its_turn_does_not_hold_up_others(telegram: Tel
     await fake.wait_for("sendMessage", 3)  # the group's turn came
 
 
+async def test_many_chats_at_once_stay_within_thirty_a_second(telegram: Telegram) -> None:
+    fake = telegram.fake
+    for n in range(40):
+        member = tg.user(900 + n, f"Member {n}")
+        fake.push(message=tg.message(tg.chat(900 + n, "private"), member, "/credits"))
+    replies = await fake.wait_for("sendMessage", 40)
+    times = sorted(c.at for c in replies)
+    assert all(later - first >= 1 for first, later in zip(times, times[30:], strict=False))
+
+
 async def test_status_edits_follow_stages_not_every_poll(telegram: Telegram) -> None:
     fake = telegram.fake
     telegram.say(ALICE, f"/song{BOT} a slow tune")
@@ -194,6 +207,41 @@ async def test_a_429_on_a_status_edit_is_waited_out(telegram: Telegram) -> None:
     await fake.wait_until(lambda: any(t.startswith("✅") for t in texts(fake, "editMessageText")))
     refused, *retried = fake.calls_to("editMessageText")
     assert retried and retried[0].at - refused.at >= 7
+
+
+async def test_a_retried_result_does_not_post_its_audio_again(telegram: Telegram) -> None:
+    fake = telegram.fake
+    folder = telegram.chorus.out
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "song.mp3").write_bytes(b"ID3" + bytes(2000))
+    (folder / "song.lrc").write_text("[00:01.00] la la")
+    card = ResultCard(
+        "job1",
+        "A tune",
+        attachments=(
+            Attachment(str(folder / "song.mp3"), "song.mp3", "audio/mpeg"),
+            Attachment(str(folder / "song.lrc"), "song.lrc", "text/plain"),
+        ),
+    )
+    target = ReplyTarget("telegram", str(ALICE["id"]))
+    fake.fail_next["sendDocument"] = (502, "Bad Gateway", {})
+    with pytest.raises(PlatformError) as caught:
+        await telegram.adapter.platform.deliver(target, card, "outbox-7")
+    assert not caught.value.permanent
+    fake.advance(5)
+    await telegram.adapter.platform.deliver(target, card, "outbox-7")
+    assert len(fake.calls_to("sendAudio")) == 1  # the audio was posted once
+    assert len(fake.calls_to("sendDocument")) == 2  # the failed file, then again
+
+
+def test_covers_become_small_jpegs() -> None:
+    big = io.BytesIO()
+    Image.new("RGBA", (1400, 900), (10, 120, 200, 255)).save(big, "PNG")
+    thumb = jpeg_thumbnail(big.getvalue())
+    assert thumb is not None and thumb.startswith(b"\xff\xd8") and len(thumb) < 200 * 1024
+    with Image.open(io.BytesIO(thumb)) as opened:
+        assert opened.format == "JPEG" and max(opened.size) == 320
+    assert jpeg_thumbnail(b"not a picture") is None
 
 
 # --- buttons -------------------------------------------------------------------------------------
