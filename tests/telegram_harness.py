@@ -49,14 +49,12 @@ class Telegram:
         return (await self.chorus.app.ledger.balance(member)).available
 
 
-def adapter_for(harness: Chorus, fake: FakeTelegram, **options: object) -> TelegramAdapter:
+def adapter_for(
+    harness: Chorus, fake: FakeTelegram, compose_timeout: float = 300
+) -> TelegramAdapter:
     """The adapter on the fake's clock, so that flood limits pass in virtual time."""
     return TelegramAdapter(
-        harness.app,
-        fake.token,
-        api_url=fake.url,
-        clock=fake.clock,
-        **options,  # type: ignore[arg-type]
+        harness.app, fake.token, api_url=fake.url, compose_timeout=compose_timeout, clock=fake.clock
     )
 
 

@@ -24,7 +24,7 @@ from bot.domain import Attachment, ReplyTarget, ResultCard
 from bot.platform import PlatformError
 from tests.fakes.telegram import payloads as tg
 from tests.fakes.telegram.markup import plain_text, utf16_length
-from tests.telegram_harness import ALICE, BOB, BOT, GROUP, Telegram, telegram
+from tests.telegram_harness import ALICE, BOB, BOT, GROUP, Telegram, adapter_for, telegram
 
 __all__ = ["telegram"]  # the fixture
 
@@ -63,12 +63,7 @@ async def test_the_start_log_says_whether_privacy_mode_is_on(
 ) -> None:
     caplog.set_level(logging.INFO, logger="adapters.telegram")
     await telegram.adapter.stop()
-    restarted = telegram.adapter.__class__(
-        telegram.chorus.app,
-        telegram.fake.token,
-        api_url=telegram.fake.url,
-        clock=telegram.fake.clock,
-    )
+    restarted = adapter_for(telegram.chorus, telegram.fake)
     await restarted.start(poll_timeout=1)
     telegram.adapter = restarted
     assert any(
@@ -82,7 +77,7 @@ async def test_editing_a_command_does_not_run_it_again(telegram: Telegram) -> No
     fake = telegram.fake
     command = telegram.say(ALICE, f"/song{BOT} a tune about rain")
     await fake.wait_for("sendAudio", 2)
-    fake.push(message=None, edited_message=tg.edited(command, f"/song{BOT} a tune about snow"))
+    fake.push(edited_message=tg.edited(command, f"/song{BOT} a tune about snow"))
     telegram.say(ALICE, f"/credits{BOT}")  # handled after the edit: the balance shows any charge
     await fake.wait_until(lambda: any("credits:" in t for t in texts(fake)))
     assert next(t for t in texts(fake) if "credits:" in t).startswith("You have 986 credits")
