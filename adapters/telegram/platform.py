@@ -37,7 +37,7 @@ REMEMBERED_DELIVERIES = 10_000
 PROGRESS_EDIT_SECONDS = 10.0
 # Bot API sendAudio: "Your audio must be in the .MP3 or .M4A format"; thumbnails are "JPEG
 # format and less than 200 kB in size", at most 320 px wide and high.
-PLAYABLE = {"audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a", "audio/aac"}
+PLAYABLE = {"audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a"}
 THUMBNAIL_SIDE = 320
 THUMBNAIL_BYTES = 200 * 1024
 PROGRESS_MARKS = re.compile(r"[0-9█░]+")
@@ -111,12 +111,9 @@ class TelegramPlatform:
         chat_id = int(target.channel)
         now = self.flood.clock.now()
         last = self._edited.get(ref)
-        progress = last is not None and last[0] == stage(text)
-        if (
-            progress
-            and last
-            and (now - last[1] < PROGRESS_EDIT_SECONDS or self.flood.busy(chat_id))
-        ):
+        same_stage = last is not None and last[0] == stage(text)
+        too_soon = last is not None and now - last[1] < PROGRESS_EDIT_SECONDS
+        if same_stage and (too_soon or self.flood.busy(chat_id)):
             return
         try:
             await self.bot.edit_message_text(text, chat_id=chat_id, message_id=int(ref))
