@@ -23,6 +23,7 @@ from adapters.telegram.render import CAPTION_LIMIT, TEXT_LIMIT, caption
 from bot.domain import Attachment, ReplyTarget, ResultCard
 from bot.platform import PlatformError
 from tests.fakes.telegram import payloads as tg
+from tests.fakes.telegram.flood import COUNTED
 from tests.fakes.telegram.markup import plain_text, utf16_length
 from tests.telegram_harness import ALICE, BOB, BOT, GROUP, Telegram, adapter_for, telegram
 
@@ -145,12 +146,14 @@ async def test_results_go_to_the_topic_the_command_came_from(telegram: Telegram)
 # --- flood limits --------------------------------------------------------------------------------
 async def test_a_busy_group_stays_within_the_flood_limits(telegram: Telegram) -> None:
     fake = telegram.fake
-    for n in range(8):
+    for n in range(5):
         telegram.say(ALICE if n % 2 else BOB, f"/song{BOT} tune number {n}")
-    await fake.wait_for("sendAudio", 16)
-    await telegram.chorus.console.wait_for_jobs(60)
-    posts = sorted(c.at for c in fake.calls if c.params.get("chat_id") == GROUP["id"])
-    assert len(posts) >= 8 + 16  # a status for each, two results each
+    await fake.wait_for("sendAudio", 10, patience=90)
+    await telegram.chorus.console.wait_for_jobs(90)
+    posts = sorted(
+        c.at for c in fake.calls if c.method in COUNTED and c.params["chat_id"] == GROUP["id"]
+    )
+    assert len(posts) > 20  # statuses, their edits and two results each: over a minute's worth
     for first, later in zip(posts, posts[20:], strict=False):
         assert later - first >= 60  # never more than 20 in a minute
     assert all(b - a >= 1 for a, b in pairwise(posts))

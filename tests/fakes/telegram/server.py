@@ -215,14 +215,14 @@ class FakeTelegram:
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, patience: float = 30) -> list[Call]:
+    async def wait_for(self, method: str, count: int = 1, patience: float = 60) -> list[Call]:
         async with asyncio.timeout(patience):
             while len(found := self.calls_to(method)) < count:
                 self._new_call.clear()
                 await self._new_call.wait()
         return found
 
-    async def wait_until(self, check: Callable[[], bool], patience: float = 30) -> None:
+    async def wait_until(self, check: Callable[[], bool], patience: float = 60) -> None:
         """Wait until ``check()`` holds, re-checking after every call the bot makes."""
         async with asyncio.timeout(patience):
             while not check():
