@@ -219,6 +219,8 @@ async def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
                 secret="guessed", message=tg.message(GROUP, ALICE, f"/credits{BOT}")
             )
             assert forged == 401
+            chatter = tg.message(GROUP, ALICE, "nice weather")  # privacy mode: never sent
+            assert await fake.post_update(message=chatter) == 0
             assert await fake.post_update(message=tg.message(GROUP, ALICE, f"/credits{BOT}")) == 200
             [reply] = await fake.wait_for("sendMessage")
             assert reply.params["text"] == "You have 1000 credits: enough for 71 songs."

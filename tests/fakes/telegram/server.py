@@ -372,10 +372,15 @@ class FakeTelegram:
         return self.ok(True)
 
     async def post_update(self, secret: str | None = None, **update: Any) -> int:
-        """Deliver an update the webhook way; returns the bot's HTTP status."""
+        """Deliver an update the webhook way; returns the bot's HTTP status, or 0 when privacy
+        mode keeps it from the bot (Telegram then sends nothing)."""
         assert self.webhook is not None, "the bot has not set a webhook"
         url, registered = self.webhook
         body = {"update_id": next(self._update_ids), **update}
+        message = update.get("message") or update.get("edited_message")
+        if message is not None and not self.reaches_bot(message):
+            self.withheld.append(body)
+            return 0
         headers = {"X-Telegram-Bot-Api-Secret-Token": registered if secret is None else secret}
         async with (
             aiohttp.ClientSession() as http,
