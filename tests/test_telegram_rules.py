@@ -143,6 +143,23 @@ async def test_results_go_to_the_topic_the_command_came_from(telegram: Telegram)
     assert stored and all(t.thread == "42" for t in stored)  # kept for a delivery after a restart
 
 
+async def test_a_result_for_a_closed_topic_goes_to_general(telegram: Telegram) -> None:
+    fake = telegram.fake
+    forum = tg.chat(-100778, "supergroup", "Studio", forum=True)
+    fake.forum(int(forum["id"]), 9, closed=(9,))  # closed after the command was given
+    song = telegram.chorus.out / "song.mp3"
+    song.parent.mkdir(parents=True, exist_ok=True)
+    song.write_bytes(b"ID3" + bytes(2000))
+    card = ResultCard(
+        "job1", "A tune", attachments=(Attachment(str(song), "song.mp3", "audio/mpeg"),)
+    )
+    target = ReplyTarget("telegram", str(forum["id"]), thread="9")
+    ref = await telegram.adapter.platform.deliver(target, card, "outbox-3")
+    [refused, posted] = fake.calls_to("sendAudio")
+    assert refused.params["message_thread_id"] == 9 and "message_thread_id" not in posted.params
+    assert "message_thread_id" not in fake.sent[(int(forum["id"]), int(ref))]
+
+
 # --- flood limits --------------------------------------------------------------------------------
 async def test_a_busy_group_stays_within_the_flood_limits(telegram: Telegram) -> None:
     fake = telegram.fake
@@ -270,7 +287,7 @@ async def test_a_kicked_admin_cannot_moderate(telegram: Telegram) -> None:
     ("status", "description", "parameters", "permanent"),
     [
         (403, "Forbidden: bot was blocked by the user", {}, True),
-        (400, "Bad Request: TOPIC_CLOSED", {}, True),
+        (400, "Bad Request: chat not found", {}, True),
         (413, "Request Entity Too Large", {}, True),
         (429, "Too Many Requests: retry after 3", {"retry_after": 3}, False),
         (502, "Bad Gateway", {}, False),

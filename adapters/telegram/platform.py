@@ -4,11 +4,14 @@ Telegram has no idempotency key for sends. This process remembers each part of a
 posted (the newest 10,000 outbox keys), so a retried delivery resumes at the part that failed
 instead of posting the audio again. What remains is the window between Telegram accepting the
 last part and the outbox recording the delivery: a crash there posts that result twice after the
-restart. The window is one store transaction long; nothing else runs inside it.
+restart. The window is one store transaction long; nothing else runs inside it. (The Bot API
+offers no way to read a chat's history, so a restarted bot cannot look for what it posted.)
 
 Errors are sorted for the core: a 429 (with Telegram's ``retry_after``), a 5xx or a timeout is
-worth retrying; a blocked or removed bot (403), a bad request (400: a closed topic, a deleted
-chat) or a file too large (413) will fail the same way again, so it is ``permanent``.
+worth retrying; a blocked or removed bot (403), a bad request (400: a chat that is gone, markup
+Telegram refuses) or a file too large (413) will fail the same way again, so it is ``permanent``. A forum
+topic closed or deleted since the command is not one of them: the post goes to the chat's
+General instead.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ PLAYABLE = {"audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a"}
 THUMBNAIL_SIDE = 320
 THUMBNAIL_BYTES = 200 * 1024
 PROGRESS_MARKS = re.compile(r"[0-9█░]+")
+# A forum topic closed or deleted since the command (Bot API sendMessage, message_thread_id).
+TOPIC_GONE = re.compile(r"topic_closed|thread not found|topic_deleted", re.IGNORECASE)
+Send = Callable[[dict[str, Any]], Awaitable[Any]]  # a post, given where it goes
 
 
 def _read(path: str) -> bytes:
@@ -94,14 +100,24 @@ class TelegramPlatform:
         thread = int(target.thread) if target.thread else None
         return {"chat_id": int(target.channel), "message_thread_id": thread}
 
-    async def _call(self, send: Callable[[], Awaitable[Any]]) -> Any:
+    async def _call(self, target: ReplyTarget, send: Send) -> Any:
+        """Post once; a result for a forum topic that was closed or deleted since the command
+        goes to the chat's General instead, so that what the member paid for still arrives."""
+        where = self._where(target)
         try:
-            return await send()
+            return await send(where)
+        except BadRequest as exc:
+            if where["message_thread_id"] is None or not TOPIC_GONE.search(exc.message):
+                raise refusal(exc) from None
+        except TelegramError as exc:
+            raise refusal(exc) from None
+        try:
+            return await send({**where, "message_thread_id": None})
         except TelegramError as exc:
             raise refusal(exc) from None
 
     async def post_status(self, target: ReplyTarget, text: str) -> str:
-        message = await self._call(lambda: self.bot.send_message(text=text, **self._where(target)))
+        message = await self._call(target, lambda where: self.bot.send_message(text=text, **where))
         self._edited[str(message.message_id)] = (stage(text), self.flood.clock.now())
         return str(message.message_id)
 
@@ -129,11 +145,11 @@ class TelegramPlatform:
     async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
         if key in self._delivered:
             return self._delivered[key]
-        markup, where = keyboard(card), self._where(target)
+        markup = keyboard(card)
         audio = next((a for a in card.attachments if a.mime in PLAYABLE), None)
         if audio is not None:
 
-            async def send_audio(audio: Attachment = audio) -> Any:
+            async def send_audio(where: dict[str, Any], audio: Attachment = audio) -> Any:
                 return await self.bot.send_audio(
                     audio=await asyncio.to_thread(_read, audio.path),
                     filename=audio.filename,
@@ -148,11 +164,12 @@ class TelegramPlatform:
                     **where,
                 )
 
-            ref = await self._part(f"{key}:audio", send_audio)
+            ref = await self._part(target, f"{key}:audio", send_audio)
         else:
             ref = await self._part(
+                target,
                 f"{key}:text",
-                lambda: self.bot.send_message(
+                lambda where: self.bot.send_message(
                     text=caption(card, TEXT_LIMIT),
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
@@ -162,15 +179,13 @@ class TelegramPlatform:
             )
         for n, other in enumerate(card.attachments):
             if other is not audio:
-                await self._part(f"{key}:file{n}", self._document(other, where))
+                await self._part(target, f"{key}:file{n}", self._document(other))
         return self._remember(key, ref)
 
-    def _document(
-        self, attachment: Attachment, where: dict[str, Any]
-    ) -> Callable[[], Awaitable[Any]]:
+    def _document(self, attachment: Attachment) -> Send:
         """A file without a player: WAV, MIDI, lyrics, stems (Telegram plays MP3 and M4A only)."""
 
-        async def send() -> Any:
+        async def send(where: dict[str, Any]) -> Any:
             return await self.bot.send_document(
                 document=await asyncio.to_thread(_read, attachment.path),
                 filename=attachment.filename,
@@ -180,10 +195,10 @@ class TelegramPlatform:
 
         return send
 
-    async def _part(self, key: str, send: Callable[[], Awaitable[Any]]) -> str:
+    async def _part(self, target: ReplyTarget, key: str, send: Send) -> str:
         """Post one message of a result once: a retry skips what this process already posted."""
         if key not in self._delivered:
-            sent = await self._call(send)
+            sent = await self._call(target, send)
             self._remember(key, str(sent.message_id))
         return self._delivered[key]
 
@@ -210,8 +225,9 @@ class TelegramPlatform:
         if key in self._delivered:
             return self._delivered[key]
         sent = await self._call(
-            lambda: self.bot.send_message(
-                text=cut(text, TEXT_LIMIT), rate_limit_args={"retry": False}, **self._where(target)
-            )
+            target,
+            lambda where: self.bot.send_message(
+                text=cut(text, TEXT_LIMIT), rate_limit_args={"retry": False}, **where
+            ),
         )
         return self._remember(key, str(sent.message_id))
