@@ -309,4 +309,3 @@ async def test_errors_are_sorted_into_permanent_and_retryable(
         await telegram.adapter.platform.deliver(target, card, "outbox-1")
     assert caught.value.permanent is permanent
     assert caught.value.retry_after == (3 if status == 429 else None)
-    fake.flood.refused.clear()
