@@ -63,7 +63,8 @@ def quiet(caplog: pytest.LogCaptureFixture) -> None:
     loud = [
         f"{r.name}: {r.getMessage()}"
         for r in caplog.get_records("call")
-        if r.levelno >= logging.WARNING and r.name.startswith(("telegram", "adapters", "bot"))
+        if r.levelno >= logging.WARNING
+        and r.name.startswith(("telegram", "adapters", "bot", "simulator"))
     ]
     assert loud == [], "python-telegram-bot or Chorus logged warnings or errors"
 
