@@ -9,9 +9,9 @@ offers no way to read a chat's history, so a restarted bot cannot look for what 
 
 Errors are sorted for the core: a 429 (with Telegram's ``retry_after``), a 5xx or a timeout is
 worth retrying; a blocked or removed bot (403), a bad request (400: a chat that is gone, markup
-Telegram refuses) or a file too large (413) will fail the same way again, so it is ``permanent``. A forum
-topic closed or deleted since the command is not one of them: the post goes to the chat's
-General instead.
+Telegram refuses) or a file too large (413) will fail the same way again, so it is
+``permanent``. A forum topic closed or deleted since the command is not one of them: the post
+goes to the chat's General instead.
 """
 
 from __future__ import annotations
