@@ -263,6 +263,12 @@ async def test_a_member_who_blocked_the_bot_does_not_stall_delivery(telegram: Te
     async with telegram.chorus.app.store.read() as conn:
         pending = await conn.execute_fetchall("SELECT count(*) FROM outbox WHERE state = 'pending'")
     assert next(iter(pending))[0] == 0
+    # The refused track is the member's still: /mysongs lists it with its file.
+    before = len(fake.calls_to("sendMessage"))
+    telegram.say(ALICE, f"/mysongs{BOT}")
+    replies = await fake.wait_for("sendMessage", before + 1)
+    listing = replies[-1].params["text"]
+    assert "Kept for you" in listing and ".mp3" in listing
 
 
 async def test_captions_escape_what_members_write(telegram: Telegram) -> None:

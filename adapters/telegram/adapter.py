@@ -249,8 +249,9 @@ class TelegramAdapter:
         if name in ("mysongs", "history"):
             actor = await self.actor(message, user, check_admin=False)
             recent = await self.service.history(actor, scope)
-            lines = [f"{t.id}  {t.title}  ({(t.duration or 0):.0f}s)" for t in recent]
-            return "\n".join(lines) or "No tracks yet."
+            listed = "\n".join(f"{t.id}  {t.title}  ({(t.duration or 0):.0f}s)" for t in recent)
+            kept = await self.service.kept_text(actor, scope)
+            return "\n\n".join(part for part in (listed, kept) if part) or "No tracks yet."
         if name == "mod":
             return await self._moderate(message, user, scope, parsed.words)
         audio = await self._audio(message)
