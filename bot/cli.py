@@ -54,6 +54,12 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="auto_concat results as {replaced|extended, full} pairs instead of flat clips",
     )
     sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="keep the account (clips, tasks, credits, audio) in DIR across restarts",
+    )
 
 
 async def _serve_sim(args: argparse.Namespace) -> None:
@@ -73,7 +79,9 @@ async def _serve_sim(args: argparse.Namespace) -> None:
         paired=args.paired,
         seed=args.seed,
     )
-    async with running_simulator(args.api_key, knobs, args.host, args.port) as running:
+    async with running_simulator(
+        args.api_key, knobs, args.host, args.port, state_dir=args.state
+    ) as running:
         print(f"AI Music API simulator on {running.url} (API key: {args.api_key})", flush=True)
         await asyncio.Event().wait()
 
@@ -109,7 +117,10 @@ async def _demo(args: argparse.Namespace) -> int:
     from simulator import Knobs, running_simulator
 
     knobs = Knobs(time_scale=args.time_scale, song_seconds=args.song_seconds)
-    async with running_simulator(SIM_DEFAULT_KEY, knobs) as sim:
+    # the simulator's account lives beside the bot's database, so tracks from earlier runs can
+    # be extended or split and a job left running by a killed demo still finishes
+    state = args.data / "simulator"
+    async with running_simulator(SIM_DEFAULT_KEY, knobs, state_dir=state) as sim:
         settings = load_settings(
             aimusic_api_key=SIM_DEFAULT_KEY,
             aimusic_base_url=sim.url,
