@@ -54,8 +54,8 @@ def test_a_demo_killed_mid_song_delivers_it_once_after_a_restart(tmp_path: Path)
         env={"PATH": "", "PYTHONUNBUFFERED": "1"},
     )
     assert process.stdout is not None
-    for line in process.stdout:  # the bot has the vendor's task id: the song is under way
-        if "generating" in line:
+    for line in process.stdout:  # the bot is polling the vendor's task
+        if "🎧" in line:  # streaming: the vendor is partway through the song
             break
     tasks = sim_state(data)["tasks"]
     assert isinstance(tasks, list) and tasks[0]["phase"] != "succeeded"
