@@ -44,7 +44,7 @@ def test_a_demo_killed_mid_song_delivers_it_once_after_a_restart(tmp_path: Path)
     script = tmp_path / "song.txt"
     script.write_text("/song a slow ballad about the sea\n")
     slow = ("--time-scale", "0.1", "--song-seconds", "3")  # a song takes 12 s of wall time
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
+    process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "demo", "--data", str(data), *slow],
         cwd=tmp_path,
         stdin=script.open(),
