@@ -100,6 +100,7 @@ async def test_lyrics_lead_to_a_song_with_their_line_breaks(tmp_path: Path) -> N
         assert lyrics is not None and lyrics.state == "succeeded"
         (card,) = [s for s in h.console.platform.saved if s.job_id == lyrics.id]
         assert card.text is not None
+        assert any("next: /compose lyrics=last" in line for line in h.lines)
         song = await h.run("/compose lyrics=last title=Rain")
         assert song is not None and song.state == "succeeded", h.lines[-3:]
         sung = song.params["lyrics"]

@@ -44,6 +44,8 @@ BANNER = """Chorus console. Try:
   /extend last          (last = the previous command's track; last.2, last.lyrics)
   /as bob /song ...     (run a command as another member, not a moderator)"""
 OPERATOR = "you"
+# Results that lead somewhere only through `last`: what to type next, shown with the result.
+NEXT_STEPS = {"lyrics": "/compose lyrics=last title=...   (the second set: /compose last.lyrics.2)"}
 MEMBER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 LAST = re.compile(r"^last(?:\.(\d+)|\.lyrics(?:\.(\d+))?)?$")
 LYRICS_TITLE = re.compile(r"^\*\*(.*)\*\*$")
@@ -213,6 +215,8 @@ class ConsoleAdapter:
         accepted = await self.service.run(request)
         self.started.append(accepted.job_id)
         self.last_job = accepted.job_id
+        if name in NEXT_STEPS:
+            self.platform.next_steps[accepted.job_id] = NEXT_STEPS[name]
         left = accepted.available_after
         return f"→ job {accepted.job_id}: {credits(accepted.price)} reserved, {left} left."
 
