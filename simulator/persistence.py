@@ -25,6 +25,7 @@ from simulator import music
 from simulator.state import Clip, Simulator, Task
 
 STATE_VERSION = 1
+PARTIAL = ".partial-"  # files being written; renamed into place when complete
 _SAVED_STATES = ("streaming", "succeeded")  # a clip's audio is final from these states on
 _CLIP_FIELDS = (
     "clip_id",
@@ -63,7 +64,7 @@ _TASK_FIELDS = (
 
 
 def _replace_atomically(path: Path, data: bytes) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as f:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=PARTIAL, delete=False) as f:
         f.write(data)
     os.replace(f.name, path)
 
@@ -81,6 +82,8 @@ class StateDir:
     def attach(self, sim: Simulator) -> None:
         """Restore the account saved here (if any) into ``sim`` and save it after each change."""
         self.audio.mkdir(parents=True, exist_ok=True)
+        for partial in [*self.root.glob(f"{PARTIAL}*"), *self.audio.glob(f"{PARTIAL}*")]:
+            partial.unlink()  # a write a kill interrupted: never read, so just swept
         if self.state_file.exists():
             self._restore(sim, json.loads(self.state_file.read_text()))
 
@@ -124,7 +127,7 @@ class StateDir:
             for name, track in (stems or {}).items():
                 layers[f"stem_{name}"] = track.astype(np.float16)
             path = self.audio / f"{clip_id}.npz"
-            with tempfile.NamedTemporaryFile(dir=self.audio, suffix=".npz", delete=False) as f:
+            with tempfile.NamedTemporaryFile(dir=self.audio, prefix=PARTIAL, delete=False) as f:
                 np.savez(f, **layers)
             os.replace(f.name, path)
             self.written.add(clip_id)

@@ -108,13 +108,16 @@ class ConsoleAdapter:
         return Actor(name, name=name, is_admin=False), command.strip()
 
     async def _one_finishes(self, actor: Actor) -> bool:
-        """Wait until one of ``actor``'s console jobs ends; False if none is running."""
+        """Wait until one of ``actor``'s running console jobs ends; False if none is running."""
+        running: set[str] | None = None
         while True:
             async with self.app.store.read() as conn:
                 jobs = [await q.job(conn, job_id) for job_id in self.started]
-            mine = [j for j in jobs if j and j.user_id == actor.user_id]
-            if not any(j.state in UNFINISHED for j in mine):
-                return bool(mine)
+            now = {j.id for j in jobs if j and j.user_id == actor.user_id and j.state in UNFINISHED}
+            if running is None:
+                running = now
+            if not running or running - now:
+                return bool(running)
             self.platform.changed.clear()
             try:
                 await asyncio.wait_for(self.platform.changed.wait(), timeout=0.5)
