@@ -71,4 +71,5 @@ def test_a_demo_killed_mid_song_delivers_it_once_after_a_restart(tmp_path: Path)
     state = sim_state(data)
     vendor_charged = 10_000 - int(state["credits"])  # type: ignore[call-overload]
     assert vendor_charged == 14
-    assert "You have 186 credits" in again.stdout  # the member paid once, the same 14
+    settled = chorus("demo", "--data", str(data), *slow, cwd=tmp_path, stdin="/balance\n")
+    assert "You have 186 credits: enough for 13 songs.\n" in settled.stdout  # captured once
