@@ -30,10 +30,12 @@ def test_a_later_demo_run_can_extend_cover_and_split_an_earlier_track(tmp_path: 
     first = demo(data, "/song a lo-fi beat about rain\n")
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
     track = re.findall(r"\[([0-9a-f]{6})\]", first.stdout)[0]
-    second = demo(data, f"/extend {track}\n/cover {track} as a jazz ballad\n/stems {track}\n")
+    lines = f"/extend {track}\n/cover {track} as a jazz ballad\n/stems {track}\n/wav {track}\n"
+    second = demo(data, lines)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-2000:]
     assert "clip not found" not in second.stdout
-    assert second.stdout.count("✅") == 3
+    assert second.stdout.count("✅") == 4
+    assert list((data / "songs").glob("*.wav"))  # the first run's song as WAV
     stems = [p.name for p in (data / "songs").glob("*") if "vocals" in p.name.lower()]
     assert stems  # the split of the first run's song was delivered
 
@@ -43,7 +45,7 @@ def test_a_demo_killed_mid_song_delivers_it_once_after_a_restart(tmp_path: Path)
     data.mkdir()
     script = tmp_path / "song.txt"
     script.write_text("/song a slow ballad about the sea\n")
-    slow = ("--time-scale", "0.1", "--song-seconds", "3")  # a song takes 12 s of wall time
+    slow = ("--time-scale", "0.05", "--song-seconds", "3")  # a song takes 6 s of wall time
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "demo", "--data", str(data), *slow],
         cwd=tmp_path,
