@@ -40,6 +40,8 @@ async def test_a_song_prompt_may_say_last(tmp_path: Path) -> None:
     async with chorus(tmp_path) as h:
         job = await h.run("/song the last dance")
         assert job is not None and job.params["prompt"] == "the last dance"
+        job = await h.run("/song a waltz tags=last")
+        assert job is not None and job.params["tags"] == "last"
 
 
 async def test_a_script_waits_for_a_free_slot_instead_of_being_refused(tmp_path: Path) -> None:

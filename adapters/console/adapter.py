@@ -135,8 +135,10 @@ class ConsoleAdapter:
         takes_tracks = op is not None and op.needs in TRACK_NEEDS
 
         def names_last(word: str, option: str | None) -> bool:
+            """`last` is a result only where a result belongs: a track where the command takes
+            tracks, lyrics in a ``lyrics=`` option or as ``last.lyrics``; elsewhere a word."""
             if option is not None:
-                return op is not None and option in op.params.model_fields
+                return option == "lyrics" and op is not None and option in op.params.model_fields
             return word.startswith("last.lyrics") or takes_tracks
 
         named = [
@@ -157,7 +159,10 @@ class ConsoleAdapter:
         if job is None or job.state != "succeeded":
             raise CommandError(f"'last' names job {job_id}, which did not succeed.")
         texts = [s.text for s in self.platform.saved if s.job_id == job_id and s.text]
-        lyrics = _lyrics_in(texts[0]) if texts else [t.lyrics for t in tracks if t.lyrics]
+        if job.op == "lyrics":
+            lyrics = _lyrics_in(texts[0]) if texts else []
+        else:
+            lyrics = [t.lyrics for t in tracks if t.lyrics]
 
         def resolve(word: str, option: str | None) -> str | None:
             match = LAST.match(word)
