@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -19,6 +20,7 @@ from bot.store import Store, StoreError
 
 SIM_DEFAULT_PORT = 8765
 SIM_DEFAULT_KEY = "sim-key"
+WEB_PORT_FILE = "web.port"  # under the demo's --data: where its web server listened last
 
 
 def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -112,6 +114,22 @@ async def _serve_console(app: App, out: Path, script: Path | None) -> int:
         await app.stop()
 
 
+def _demo_port(data: Path) -> int:
+    """The port the previous demo on this data listened on, if it is free: the tasks the
+    simulator resumes send their webhooks to the address they were given. Else 0 (any port)."""
+    try:
+        port = int((data / WEB_PORT_FILE).read_text())
+    except (OSError, ValueError):
+        return 0
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return 0
+    return port
+
+
 async def _demo(args: argparse.Namespace) -> int:
     """Everything on loopback: the simulator, the bot's web server, SQLite, the console."""
     from simulator import Knobs, running_simulator
@@ -126,13 +144,15 @@ async def _demo(args: argparse.Namespace) -> int:
             aimusic_base_url=sim.url,
             data_dir=args.data,
             web_host="127.0.0.1",
-            web_port=0,
+            web_port=await asyncio.to_thread(_demo_port, args.data),
             public_base_url=None,
             starting_credits=200,
         )
         logs.configure_from(settings)
         config = EngineConfig(time_scale=args.time_scale, rate_per_second=1.0, burst=5)
         app = await App.create(settings, engine_config=config, local_public=True)
+        port = app.base_url.rsplit(":", 1)[1]
+        await asyncio.to_thread((args.data / WEB_PORT_FILE).write_text, port)
         print(f"Chorus demo: simulator at {sim.url}, bot web server at {app.base_url}", flush=True)
         return await _serve_console(app, args.data / "songs", args.script)
 

@@ -56,6 +56,7 @@ def test_a_demo_killed_mid_song_delivers_it_once_after_a_restart(tmp_path: Path)
         env={"PATH": "", "PYTHONUNBUFFERED": "1"},
     )
     assert process.stdout is not None
+    banner = process.stdout.readline()
     for line in process.stdout:  # the bot is polling the vendor's task
         if "🎧" in line:  # streaming: the vendor is partway through the song
             break
@@ -68,6 +69,11 @@ def test_a_demo_killed_mid_song_delivers_it_once_after_a_restart(tmp_path: Path)
     again = chorus("demo", "--data", str(data), *slow, cwd=tmp_path, stdin="/balance\n")
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
     assert "left from a previous run" in again.stdout
+    # the same address as before: the resumed task's webhooks reach the restarted demo
+    assert (
+        again.stdout.splitlines()[0].split("bot web server at ")[1]
+        == banner.split("bot web server at ")[1].strip()
+    )
     assert again.stdout.count("♪ ") == 2  # both clips of the song, delivered once
     assert len(list((data / "songs").glob("*.mp3"))) == 2
     state = sim_state(data)
