@@ -2,6 +2,8 @@
 
 ``state.json`` holds credits, personas, clips (without audio) and tasks; ``audio/<clip>.npz``
 holds a finished clip's audio and stems, read back only when a restored clip is first used.
+A clip rendered from its plan and notes alone (a new song, a cover, an extension) keeps no
+audio file: it is rendered again from them on first use, which gives the same samples.
 Every file is written to a temporary name and renamed into place, so a kill at any moment
 leaves either the previous file or the new one, never a torn one; a clip's audio is written
 before the state that says it exists. Tasks that were still running resume on their stored
@@ -100,6 +102,7 @@ class StateDir:
             for clip in sim.clips.values()
             if clip.clip_id not in self.written
             and clip.state in _SAVED_STATES
+            and not clip.reproducible
             and clip.audio is not None
         ]
         arrays = [(clip.clip_id, clip.audio, clip.stems) for clip in fresh]
@@ -109,7 +112,10 @@ class StateDir:
             "credits": sim.credits,
             "personas": sim.personas,
             "aligned": sorted(sim.aligned),
-            "clips": [_clip_json(clip, clip.clip_id in saved) for clip in sim.clips.values()],
+            "clips": [
+                _clip_json(clip, clip.clip_id in saved or _kept_by_notes(clip))
+                for clip in sim.clips.values()
+            ],
             "tasks": [_task_json(task) for task in sim.tasks.values()],
         }
         body = json.dumps(snapshot).encode()
@@ -140,7 +146,11 @@ class StateDir:
         sim.aligned = set(state["aligned"])
         for saved in state["clips"]:
             clip = _clip_of(saved)
-            if saved["audio"] and (self.audio / f"{clip.clip_id}.npz").exists():
+            if saved["audio"] and saved["reproducible"]:
+                clip._seconds = float(saved["seconds"])
+                clip._load = _renderer(clip)
+                clip.reproducible = True
+            elif saved["audio"] and (self.audio / f"{clip.clip_id}.npz").exists():
                 clip._seconds = float(saved["seconds"])
                 clip._load = self._loader(clip.clip_id)
                 self.written.add(clip.clip_id)
@@ -167,6 +177,18 @@ class StateDir:
         return load
 
 
+def _kept_by_notes(clip: Clip) -> bool:
+    return clip.reproducible and clip.state in _SAVED_STATES
+
+
+def _renderer(clip: Clip) -> Any:
+    def render() -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
+        assert clip.plan is not None and clip.notes is not None
+        return music.master(music.render(clip.plan, clip.notes))
+
+    return render
+
+
 def resume(sim: Simulator, base_url: str) -> None:
     """Serve restored tasks from this run's address and let unfinished ones run to the end."""
     for task in sim.tasks.values():
@@ -185,6 +207,7 @@ def _clip_json(clip: Clip, audio: bool) -> dict[str, Any]:
     )
     body["source"] = list(clip.source) if clip.source else None
     body["audio"] = audio
+    body["reproducible"] = clip.reproducible
     body["seconds"] = clip.duration if audio else None
     return body
 

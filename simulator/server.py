@@ -89,7 +89,7 @@ async def files(request: web.Request) -> web.StreamResponse:
         body, kind = codecs.cover_png(clip.plan.seed if clip.plan else 0), "image/png"
     elif ext == "mid" and clip.notes is not None and clip.plan is not None:
         body, kind = codecs.midi_file(clip.notes, clip.plan.bpm), "audio/midi"
-    elif ext in ("mp3", "wav") and clip.audio is not None:
+    elif ext in ("mp3", "wav") and clip.rendered:  # read or rendered again in the thread below
         ready = clip.state == "succeeded" or (streaming and clip.state == "streaming")
         if not ready:
             return web.Response(status=404, text="Not Found")

@@ -80,6 +80,9 @@ class Clip:
     # reads the audio and stems back from disk on first use (a clip restored from saved state)
     _load: Callable[[], tuple[np.ndarray, dict[str, np.ndarray] | None]] | None = None
     _seconds: float | None = None  # the saved audio's length, known before it is read
+    # rendered from plan and notes alone (render.fresh): a restart renders it again rather than
+    # keeping its audio, since equal plans and notes render identical samples
+    reproducible: bool = False
 
     def _loaded(self) -> None:
         if self._load is not None:
@@ -117,7 +120,7 @@ class Clip:
         return self._encoded[fmt]
 
     def set_rendered(self, audio: np.ndarray, stems: dict[str, np.ndarray] | None) -> None:
-        self._load = None
+        self._load, self.reproducible = None, False
         self._audio, self._stems = audio, stems
         self._encoded.clear()
 
