@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -19,6 +20,7 @@ from bot.store import Store, StoreError
 
 SIM_DEFAULT_PORT = 8765
 SIM_DEFAULT_KEY = "sim-key"
+WEB_PORT_FILE = "web.port"  # under the demo's --data: where its web server listened last
 
 
 def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,6 +56,12 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="auto_concat results as {replaced|extended, full} pairs instead of flat clips",
     )
     sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="keep the account (clips, tasks, credits, audio) in DIR across restarts",
+    )
 
 
 async def _serve_sim(args: argparse.Namespace) -> None:
@@ -73,7 +81,9 @@ async def _serve_sim(args: argparse.Namespace) -> None:
         paired=args.paired,
         seed=args.seed,
     )
-    async with running_simulator(args.api_key, knobs, args.host, args.port) as running:
+    async with running_simulator(
+        args.api_key, knobs, args.host, args.port, state_dir=args.state
+    ) as running:
         print(f"AI Music API simulator on {running.url} (API key: {args.api_key})", flush=True)
         await asyncio.Event().wait()
 
@@ -104,24 +114,45 @@ async def _serve_console(app: App, out: Path, script: Path | None) -> int:
         await app.stop()
 
 
+def _demo_port(data: Path) -> int:
+    """The port the previous demo on this data listened on, if it is free: the tasks the
+    simulator resumes send their webhooks to the address they were given. Else 0 (any port)."""
+    try:
+        port = int((data / WEB_PORT_FILE).read_text())
+    except (OSError, ValueError):
+        return 0
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return 0
+    return port
+
+
 async def _demo(args: argparse.Namespace) -> int:
     """Everything on loopback: the simulator, the bot's web server, SQLite, the console."""
     from simulator import Knobs, running_simulator
 
     knobs = Knobs(time_scale=args.time_scale, song_seconds=args.song_seconds)
-    async with running_simulator(SIM_DEFAULT_KEY, knobs) as sim:
+    # the simulator's account lives beside the bot's database, so tracks from earlier runs can
+    # be extended or split and a job left running by a killed demo still finishes
+    state = args.data / "simulator"
+    async with running_simulator(SIM_DEFAULT_KEY, knobs, state_dir=state) as sim:
         settings = load_settings(
             aimusic_api_key=SIM_DEFAULT_KEY,
             aimusic_base_url=sim.url,
             data_dir=args.data,
             web_host="127.0.0.1",
-            web_port=0,
+            web_port=await asyncio.to_thread(_demo_port, args.data),
             public_base_url=None,
             starting_credits=200,
         )
         logs.configure_from(settings)
         config = EngineConfig(time_scale=args.time_scale, rate_per_second=1.0, burst=5)
         app = await App.create(settings, engine_config=config, local_public=True)
+        port = app.base_url.rsplit(":", 1)[1]
+        await asyncio.to_thread((args.data / WEB_PORT_FILE).write_text, port)
         print(f"Chorus demo: simulator at {sim.url}, bot web server at {app.base_url}", flush=True)
         return await _serve_console(app, args.data / "songs", args.script)
 

@@ -460,9 +460,12 @@ def needs_upload(op: str, needs: str) -> str:
     )
 
 
+LYRICS_SHEET_MARK = "🎼 "  # starts each sheet's title line; the console finds the sets by it
+
+
 def lyrics_sheet(title: str | None, lyrics: str) -> str:
     """One set of written lyrics, as plain text every platform shows as it is."""
-    return f"🎼 {title or 'Untitled'}\n{lyrics}"
+    return f"{LYRICS_SHEET_MARK}{title or 'Untitled'}\n{lyrics}"
 
 
 def sing_with(voice: str) -> str:

@@ -20,7 +20,7 @@ from bot.catalog import CATALOG, Needs, Operation
 from bot.delivery import Kept, kept_for
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.engine import Engine, reusable_upload, short_id
-from bot.ledger import Ledger, LedgerRefusal
+from bot.ledger import Ledger, LedgerRefusal, TooManyJobs
 from bot.media import Media, MediaRefused
 from bot.moderation import Moderation, ModerationRefused
 from bot.store import Store
@@ -29,6 +29,11 @@ from bot.store import jobs as q
 
 class Refused(Exception):
     """The request changes nothing; ``str()`` is the sentence to show the member."""
+
+
+class Busy(Refused):
+    """Refused only because the member already has as many jobs running as allowed: the same
+    request succeeds once one of them finishes (a console script waits for that)."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,8 @@ class Service:
                 job = await q.job(conn, job_id)
                 assert job is not None
                 position = await q.queue_position(conn, job)
+        except TooManyJobs as exc:
+            raise Busy(str(exc)) from None
         except LedgerRefusal as exc:
             raise Refused(str(exc)) from None
         self.engine.wake.set()

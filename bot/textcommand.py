@@ -2,13 +2,21 @@
 
 Words of the form ``name=value`` set options, six-hex-digit words name tracks, and the rest is
 the command's free text (its ``text_param``). With ``paths=True`` (the console), words that are
-paths to audio files are the member's audio. ``/cmd@botname`` works as in Telegram groups.
+paths to audio files are the member's audio, and ``\\n`` typed in a line is a line break.
+``/cmd@botname`` works as in Telegram groups. Line breaks in the text survive (lyrics need them),
+and a ``name=value`` word whose name is not an option of the command is refused, naming the
+options, rather than sent as part of the prompt.
+
+``resolve`` lets the caller replace words before they are read: the console uses it for
+``last``, ``last.2`` and ``last.lyrics`` (see the README). It gets the word and the option it is
+the value of (None for a bare word) and answers the replacement, or None to keep the word.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +26,9 @@ from bot.domain import AudioInput
 
 TRACK_ID = re.compile(r"^[0-9a-f]{6}$")
 AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".m4a", ".flac", ".oga", ".opus")
+OPTION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=")
+LINE_BREAK = "\n"
+Resolver = Callable[[str, str | None], str | None]
 
 
 class CommandError(ValueError):
@@ -33,9 +44,24 @@ class Parsed:
     words: list[str] = field(default_factory=list)
 
 
-def parse(line: str, *, paths: bool = False) -> Parsed:
+def tokens_of(line: str, *, escapes: bool = False) -> list[str]:
+    """Shell-like words, where a line break is a word of its own (quoted or not), so that the
+    text joined back from the words keeps its lines."""
+    if escapes:
+        line = line.replace("\\n", LINE_BREAK)
+    lexer = shlex.shlex(line.strip().replace(LINE_BREAK, f" {LINE_BREAK} "), posix=True)
+    lexer.whitespace = " \t\r"
+    lexer.whitespace_split = True
+    return list(lexer)
+
+
+def _text(words: list[str]) -> str:
+    return re.sub(r" *\n *", "\n", " ".join(words)).strip()
+
+
+def parse(line: str, *, paths: bool = False, resolve: Resolver | None = None) -> Parsed:
     try:
-        tokens = shlex.split(line)
+        tokens = tokens_of(line, escapes=paths)
     except ValueError as exc:
         raise CommandError(f"Could not read that line: {exc}.") from None
     if not tokens or not tokens[0].startswith("/"):
@@ -52,8 +78,18 @@ def parse(line: str, *, paths: bool = False) -> Parsed:
     )
     for token in tokens[1:]:
         key, eq, value = token.partition("=")
+        if op is not None and OPTION.match(token) and key not in fields:
+            raise CommandError(
+                f"/{op.name} has no option {key!r}; its options are: "
+                f"{', '.join(f'{name}=' for name in fields) or 'none'}."
+            )
+        if resolve is not None:
+            if eq and key in fields:
+                value = resolve(value, key) or value
+            else:
+                token = resolve(token, None) or token
         if eq and key in fields:
-            parsed.args[key] = value
+            parsed.args[key] = _text([value]) if LINE_BREAK in value else value
         elif takes_tracks and TRACK_ID.match(token.lower()):
             parsed.tracks.append(token.lower())
         elif paths and (
@@ -63,6 +99,8 @@ def parse(line: str, *, paths: bool = False) -> Parsed:
             parsed.audio.append(AudioInput(str(path), path.name))
         else:
             parsed.words.append(token)
+    if all(word == LINE_BREAK for word in parsed.words):
+        parsed.words = []
     if op is not None and parsed.words:
         if op.text_param is None and takes_tracks:
             raise CommandError(
@@ -73,5 +111,5 @@ def parse(line: str, *, paths: bool = False) -> Parsed:
             raise CommandError(
                 f"/{op.name} takes no text; options are: {', '.join(fields) or 'none'}."
             )
-        parsed.args.setdefault(op.text_param, " ".join(parsed.words))
+        parsed.args.setdefault(op.text_param, _text(parsed.words))
     return parsed

@@ -11,7 +11,7 @@ from simulator import music, render, text
 from simulator.intake import IntakeError, fetch_audio, uploaded_clip
 from simulator.responses import error, ok, read_json, sim_of
 from simulator.sonic import accepted, base_url, find_clip, launch
-from simulator.state import VENDOR_SECONDS, Clip, Simulator, Task
+from simulator.state import VENDOR_SECONDS, Clip, Simulator, Task, builder
 from simulator.validation import check_webhook
 
 PRICES = {"create": 10, "lyrics_create": 1, "video_clip": 5, "upload": 2, "download": 2}
@@ -64,7 +64,6 @@ async def create(request: web.Request) -> web.Response:
     if problem := check_webhook(body):
         return error(400, problem)
     description = str(sound or lyrics)
-    instrumental = bool(body.get("make_instrumental")) or not lyrics
     clip = sim.new_clip(
         title=body.get("title") or text.title_for(description, seed),
         tags=str(sound or ""),
@@ -74,17 +73,6 @@ async def create(request: web.Request) -> web.Response:
         mv=str(body.get("mv") or "FUZZ-2.0"),
         extra={"sound": sound, "seed": seed or str(music.seed_of(description))},
     )
-
-    def build() -> None:
-        plan = music.plan_song(
-            text=description,
-            tags=str(sound or ""),
-            duration=sim.knobs.song_seconds,
-            instrumental=instrumental,
-            salt=seed,
-        )
-        render.fresh(clip, plan)
-
     return accepted(
         launch(
             sim,
@@ -93,10 +81,23 @@ async def create(request: web.Request) -> web.Response:
             body=body,
             cost=PRICES["create"],
             clips=[clip],
-            build=build,
             product="producer",
         )
     )
+
+
+@builder("producer", "create_music")
+def _render_song(sim: Simulator, task: Task) -> None:
+    body = task.recipe["body"]
+    sound, lyrics = body.get("sound"), body.get("lyrics")
+    plan = music.plan_song(
+        text=str(sound or lyrics),
+        tags=str(sound or ""),
+        duration=sim.knobs.song_seconds,
+        instrumental=bool(body.get("make_instrumental")) or not lyrics,
+        salt=body.get("seed"),
+    )
+    render.fresh(task.clips[0], plan)
 
 
 async def lyrics_create(request: web.Request) -> web.Response:

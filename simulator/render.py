@@ -21,6 +21,7 @@ def fresh(clip: Clip, plan: music.Plan) -> None:
     notes = music.compose(plan)
     clip.plan, clip.notes = plan, notes
     clip.set_rendered(*music.master(music.render(plan, notes)))
+    clip.reproducible = True
 
 
 def melody_of(source: Clip) -> tuple[int, ...]:

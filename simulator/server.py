@@ -12,12 +12,14 @@ import hmac
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from simulator import analysis, codecs, producer, sonic
+from simulator.persistence import StateDir, resume
 from simulator.responses import SIM_KEY, error, ok, read_json, sim_of
 from simulator.state import Knobs, Simulator
 from simulator.webhooks import WebhookSender
@@ -45,7 +47,10 @@ async def vendor_gate(request: web.Request, handler: Handler) -> web.StreamRespo
     if not hmac.compare_digest(key.encode(), sim.api_key.encode()):
         return error(401, "Invalid API key.")
     if path.startswith("/_sim/"):
-        return await handler(request)
+        response = await handler(request)
+        if request.method != "GET":
+            await sim.changed()
+        return response
     resource = request.match_info.route.resource
     endpoint = f"{request.method} {resource.canonical if resource else path}"
     sim.calls[endpoint] += 1
@@ -59,6 +64,8 @@ async def vendor_gate(request: web.Request, handler: Handler) -> web.StreamRespo
         sim.faults[f"500 {endpoint}"] += 1
         return error(500, "Internal Server Error.")
     response = await handler(request)
+    if request.method != "GET":
+        await sim.changed()  # durable before the client hears of it
     if (
         sim.chance(knobs.malformed)
         and isinstance(response, web.Response)
@@ -82,7 +89,7 @@ async def files(request: web.Request) -> web.StreamResponse:
         body, kind = codecs.cover_png(clip.plan.seed if clip.plan else 0), "image/png"
     elif ext == "mid" and clip.notes is not None and clip.plan is not None:
         body, kind = codecs.midi_file(clip.notes, clip.plan.bpm), "audio/midi"
-    elif ext in ("mp3", "wav") and clip.audio is not None:
+    elif ext in ("mp3", "wav") and clip.rendered:  # read or rendered again in the thread below
         ready = clip.state == "succeeded" or (streaming and clip.state == "streaming")
         if not ready:
             return web.Response(status=404, text="Not Found")
@@ -145,8 +152,13 @@ async def admin_stats(request: web.Request) -> web.Response:
     )
 
 
-def create_app(api_key: str, knobs: Knobs | None = None) -> web.Application:
+def create_app(
+    api_key: str, knobs: Knobs | None = None, state_dir: Path | None = None
+) -> web.Application:
+    """The simulator's web app; with ``state_dir`` the account is kept on disk (and restored)."""
     sim = Simulator(api_key, knobs)
+    if state_dir is not None:
+        StateDir(state_dir).attach(sim)
     sender = WebhookSender(sim)
     sim.deliver_webhook = sender
 
@@ -217,16 +229,23 @@ class RunningSimulator:
 
 @asynccontextmanager
 async def running_simulator(
-    api_key: str = "sim-key", knobs: Knobs | None = None, host: str = "127.0.0.1", port: int = 0
+    api_key: str = "sim-key",
+    knobs: Knobs | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    state_dir: Path | None = None,
 ) -> AsyncIterator[RunningSimulator]:
-    """Serve the simulator in this event loop on loopback; yields its base URL."""
-    app = create_app(api_key, knobs)
+    """Serve the simulator in this event loop on loopback; yields its base URL. With
+    ``state_dir`` the account outlives the process: tasks left running resume here."""
+    app = create_app(api_key, knobs, state_dir)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
     bound = runner.addresses[0][1]
+    url = f"http://{host}:{bound}"
+    resume(app[SIM_KEY], url)
     try:
-        yield RunningSimulator(url=f"http://{host}:{bound}", api_key=api_key, sim=app[SIM_KEY])
+        yield RunningSimulator(url=url, api_key=api_key, sim=app[SIM_KEY])
     finally:
         await runner.cleanup()

@@ -16,7 +16,7 @@ from aiohttp import web
 from simulator import music, render, text
 from simulator.intake import IntakeError, fetch_audio, uploaded_clip
 from simulator.responses import error, ok, read_json, sim_of
-from simulator.state import VENDOR_SECONDS, Clip, Simulator, Task
+from simulator.state import VENDOR_SECONDS, Clip, Simulator, Task, builder
 from simulator.validation import (
     SAMPLE_MODELS,
     TASK_TYPES,
@@ -125,12 +125,15 @@ def launch(
     body: dict[str, Any],
     cost: int,
     clips: list[Clip],
-    build: Callable[[], None],
+    build: Callable[[], None] | None = None,
+    recipe: dict[str, Any] | None = None,
     vendor_seconds: float = VENDOR_SECONDS["generate"],
     product: str = "sonic",
     result: Any = None,
 ) -> web.Response | Task:
-    """Charge, register and start a task; answers 403 when the account cannot pay."""
+    """Charge, register and start a task; answers 403 when the account cannot pay. Without
+    ``build`` the builder registered for the task's kind renders it from ``recipe`` (by default
+    the request body)."""
     if not sim.charge(cost):
         for clip in clips:
             sim.clips.pop(clip.clip_id, None)
@@ -145,6 +148,7 @@ def launch(
         cost=cost,
         base_url=base_url(request),
         build=build,
+        recipe=recipe if recipe is not None else {"body": body},
         clips=clips,
         vendor_seconds=vendor_seconds,
         webhook_url=body.get("webhook_url"),
@@ -213,22 +217,17 @@ async def _new_song(
         )
     sim.last_create = now
     clips = new_clips(sim, body)
-
-    def build() -> None:
-        for salt, clip in enumerate(clips):
-            render.fresh(clip, styled_plan(sim, body, salt, persona))
-
     return accepted(
-        launch(
-            sim,
-            request,
-            kind=task_type,
-            body=body,
-            cost=price(task_type, body),
-            clips=clips,
-            build=build,
-        )
+        launch(sim, request, kind=task_type, body=body, cost=price(task_type, body), clips=clips)
     )
+
+
+@builder("sonic", "create_music", "persona_music")
+def _render_new_song(sim: Simulator, task: Task) -> None:
+    body = task.recipe["body"]
+    persona = sim.personas.get(str(body.get("persona_id") or ""))
+    for salt, clip in enumerate(task.clips):
+        render.fresh(clip, styled_plan(sim, body, salt, persona))
 
 
 async def _from_source(
@@ -260,42 +259,14 @@ async def _from_source(
         )
     if task_type == "concat_music" and source.source is None:
         return error(400, "concat_music needs the clip_id of an extension.")
-    duration = body.get("duration")
     count = 1 if task_type == "concat_music" else 2
     clips = new_clips(sim, {**body, "tags": body.get("tags") or source.tags}, count)
     if task_type in ("concat_music", "remaster"):
         for clip in clips:
             clip.title, clip.lyrics = source.title, source.lyrics
     # upload-extend with auto_concat: the extension, then the upload joined to it
-    joined = task_type == "extend_upload_music" and bool(body.get("auto_concat"))
-    if joined:
+    if task_type == "extend_upload_music" and body.get("auto_concat"):
         clips[0].extra["segment"], clips[1].extra["segment"] = "extended", "full"
-
-    def build() -> None:
-        for salt, clip in enumerate(clips):
-            styled = styled_plan(sim, body, salt)
-            if joined and salt == 1:
-                render.concat(clip, source, clips[0], float(continue_at or 0.0))
-            elif task_type.startswith("extend"):
-                render.extension(
-                    clip,
-                    source,
-                    styled,
-                    float(duration or sim.knobs.song_seconds),
-                    float(continue_at or 0.0),
-                )
-            elif task_type.startswith("cover"):
-                render.cover(clip, source, styled, duration)
-            elif task_type == "concat_music":
-                original = sim.clips[source.source[0]]  # type: ignore[index]
-                render.concat(clip, original, source, source.source[1])  # type: ignore[index]
-            elif task_type == "remaster":
-                render.remaster(clip, source, body.get("variation_category") or "normal", salt)
-            elif task_type == "add_vocals":
-                render.overlay(clip, source, styled, ("vocals",), "instrumental")
-            else:
-                render.overlay(clip, source, styled, ("drums", "bass", "keys"), "vocals")
-
     if task_type == "remaster" and body.get("variation_category", "normal") not in (
         "subtle",
         "normal",
@@ -303,16 +274,39 @@ async def _from_source(
     ):
         return error(400, "The 'variation_category' field should be 'subtle', 'normal' or 'high'.")
     return accepted(
-        launch(
-            sim,
-            request,
-            kind=task_type,
-            body=body,
-            cost=price(task_type, body),
-            clips=clips,
-            build=build,
-        )
+        launch(sim, request, kind=task_type, body=body, cost=price(task_type, body), clips=clips)
     )
+
+
+@builder("sonic", *(t for t in TASK_TYPES if t not in ("create_music", "persona_music")))
+def _render_from_source(sim: Simulator, task: Task) -> None:
+    body, task_type, clips = task.recipe["body"], task.kind, task.clips
+    source = sim.clips[str(body["continue_clip_id"])]
+    continue_at, duration = body.get("continue_at"), body.get("duration")
+    joined = task_type == "extend_upload_music" and bool(body.get("auto_concat"))
+    for salt, clip in enumerate(clips):
+        styled = styled_plan(sim, body, salt)
+        if joined and salt == 1:
+            render.concat(clip, source, clips[0], float(continue_at or 0.0))
+        elif task_type.startswith("extend"):
+            render.extension(
+                clip,
+                source,
+                styled,
+                float(duration or sim.knobs.song_seconds),
+                float(continue_at or 0.0),
+            )
+        elif task_type.startswith("cover"):
+            render.cover(clip, source, styled, duration)
+        elif task_type == "concat_music":
+            original = sim.clips[source.source[0]]  # type: ignore[index]
+            render.concat(clip, original, source, source.source[1])  # type: ignore[index]
+        elif task_type == "remaster":
+            render.remaster(clip, source, body.get("variation_category") or "normal", salt)
+        elif task_type == "add_vocals":
+            render.overlay(clip, source, styled, ("vocals",), "instrumental")
+        else:
+            render.overlay(clip, source, styled, ("drums", "bass", "keys"), "vocals")
 
 
 _CREATE = {
@@ -454,23 +448,34 @@ async def sample(request: web.Request) -> web.Response:
             "0 <= chop_sample_start_s < chop_sample_end_s <= clip duration.",
         )
     clips = new_clips(sim, body)
-
-    def build() -> None:
-        assert source.audio is not None and source.plan is not None
-        piece = source.audio[int(start * music.SAMPLE_RATE) : int(end * music.SAMPLE_RATE)]
-        bpm = music.estimate_bpm(piece) if source.origin == "uploaded" else source.plan.bpm
-        for salt, clip in enumerate(clips):
-            styled = styled_plan(sim, body, salt)
-            render.fresh(
-                clip,
-                replace(styled, bpm=bpm, melody=music.melody_from_audio(piece, bpm, styled.root)),
-            )
-
+    recipe = {"body": body, "source": source.clip_id, "start": start, "end": end}
     return accepted(
         launch(
-            sim, request, kind="sample", body=body, cost=PRICES["sample"], clips=clips, build=build
+            sim,
+            request,
+            kind="sample",
+            body=body,
+            cost=PRICES["sample"],
+            clips=clips,
+            recipe=recipe,
         )
     )
+
+
+@builder("sonic", "sample")
+def _render_sample(sim: Simulator, task: Task) -> None:
+    recipe = task.recipe
+    source = sim.clips[recipe["source"]]
+    assert source.audio is not None and source.plan is not None
+    start, end = float(recipe["start"]), float(recipe["end"])
+    piece = source.audio[int(start * music.SAMPLE_RATE) : int(end * music.SAMPLE_RATE)]
+    bpm = music.estimate_bpm(piece) if source.origin == "uploaded" else source.plan.bpm
+    for salt, clip in enumerate(task.clips):
+        styled = styled_plan(sim, recipe["body"], salt)
+        render.fresh(
+            clip,
+            replace(styled, bpm=bpm, melody=music.melody_from_audio(piece, bpm, styled.root)),
+        )
 
 
 async def mashup(request: web.Request) -> web.Response:
@@ -486,26 +491,26 @@ async def mashup(request: web.Request) -> web.Response:
     for found in sources:
         if isinstance(found, str):
             return error(400, found)
-    a, b = sources
     clips = new_clips(sim, body)
-
-    def build() -> None:
-        assert a.plan is not None and b.plan is not None  # type: ignore[union-attr]
-        for salt, clip in enumerate(clips):
-            styled = styled_plan(sim, body, salt)
-            plan = replace(
-                styled,
-                bpm=round((a.plan.bpm + b.plan.bpm) / 2),  # type: ignore[union-attr]
-                root=b.plan.root,  # type: ignore[union-attr]
-                melody=render.melody_of(a),  # type: ignore[arg-type]
-            )
-            render.fresh(clip, plan)
-
     return accepted(
-        launch(
-            sim, request, kind="mashup", body=body, cost=PRICES["mashup"], clips=clips, build=build
-        )
+        launch(sim, request, kind="mashup", body=body, cost=PRICES["mashup"], clips=clips)
     )
+
+
+@builder("sonic", "mashup")
+def _render_mashup(sim: Simulator, task: Task) -> None:
+    body = task.recipe["body"]
+    a, b = (sim.clips[str(i)] for i in body["mashup_clip_ids"])
+    assert a.plan is not None and b.plan is not None
+    for salt, clip in enumerate(task.clips):
+        styled = styled_plan(sim, body, salt)
+        plan = replace(
+            styled,
+            bpm=round((a.plan.bpm + b.plan.bpm) / 2),
+            root=b.plan.root,
+            melody=render.melody_of(a),
+        )
+        render.fresh(clip, plan)
 
 
 async def replace_section(request: web.Request) -> web.Response:
@@ -538,11 +543,6 @@ async def replace_section(request: web.Request) -> web.Response:
     if full:
         clips[1].extra["segment"] = "full"
         clips[1].title, clips[1].lyrics = source.title, source.lyrics
-
-    def build() -> None:
-        for index, clip in enumerate(clips):
-            render.replace_section(clip, source, float(start), float(end), 0, full=index == 1)
-
     return accepted(
         launch(
             sim,
@@ -551,9 +551,17 @@ async def replace_section(request: web.Request) -> web.Response:
             body=body,
             cost=PRICES["replace_section"],
             clips=clips,
-            build=build,
         )
     )
+
+
+@builder("sonic", "replace_section")
+def _render_replace_section(sim: Simulator, task: Task) -> None:
+    body = task.recipe["body"]
+    source = sim.clips[str(body["clip_id"])]
+    start, end = float(body["infill_start_s"]), float(body["infill_end_s"])
+    for index, clip in enumerate(task.clips):
+        render.replace_section(clip, source, start, end, 0, full=index == 1)
 
 
 async def stems(request: web.Request) -> web.Response:
@@ -586,11 +594,6 @@ async def stems(request: web.Request) -> web.Response:
         )
         clip.stem_type = name
         clips.append((clip, group))
-
-    def build() -> None:
-        for clip, group in clips:
-            render.stem(clip, source, group)
-
     kind = "stems_full" if full else "stems_basic"
     return accepted(
         launch(
@@ -600,10 +603,17 @@ async def stems(request: web.Request) -> web.Response:
             body=body,
             cost=PRICES[kind],
             clips=[c for c, _ in clips],
-            build=build,
+            recipe={"source": source.clip_id, "groups": [g for _, g in clips]},
             vendor_seconds=VENDOR_SECONDS["stems"],
         )
     )
+
+
+@builder("sonic", "stems_full", "stems_basic")
+def _render_stems(sim: Simulator, task: Task) -> None:
+    source = sim.clips[task.recipe["source"]]
+    for clip, group in zip(task.clips, task.recipe["groups"], strict=True):
+        render.stem(clip, source, group)
 
 
 async def create_voice(request: web.Request) -> web.Response:
@@ -617,11 +627,6 @@ async def create_voice(request: web.Request) -> web.Response:
         return error(400, "The voice sample must be longer than 10 seconds.")
     persona_id = str(uuid.uuid4())
     result = {"persona_id": persona_id, "name": f"Voice {persona_id[:4]}"}
-
-    def build() -> None:
-        assert source.plan is not None
-        sim.personas[persona_id] = {"voice": (source.plan.seed % 100) / 100, "name": result["name"]}
-
     return accepted(
         launch(
             sim,
@@ -630,11 +635,19 @@ async def create_voice(request: web.Request) -> web.Response:
             body=body,
             cost=PRICES["create_voice"],
             clips=[],
-            build=build,
+            recipe={"source": source.clip_id, **result},
             vendor_seconds=VENDOR_SECONDS["voice"],
             result=result,
         )
     )
+
+
+@builder("sonic", "create_voice")
+def _render_voice(sim: Simulator, task: Task) -> None:
+    source = sim.clips[task.recipe["source"]]
+    assert source.plan is not None
+    voice = (source.plan.seed % 100) / 100
+    sim.personas[task.recipe["persona_id"]] = {"voice": voice, "name": task.recipe["name"]}
 
 
 async def persona(request: web.Request) -> web.Response:

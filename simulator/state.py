@@ -13,7 +13,7 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,8 +65,6 @@ class Clip:
     state: str = "pending"
     plan: music.Plan | None = None
     notes: dict[str, list[music.Note]] | None = None
-    stems: dict[str, np.ndarray] | None = None
-    audio: np.ndarray | None = None
     description: str | None = None
     negative_tags: str | None = None
     style_weight: float | None = None
@@ -77,11 +75,41 @@ class Clip:
     source: tuple[str, float] | None = None  # (clip extended, continue_at): what concat joins
     extra: dict[str, Any] = field(default_factory=dict)
     _encoded: dict[str, bytes] = field(default_factory=dict)
+    _audio: np.ndarray | None = None
+    _stems: dict[str, np.ndarray] | None = None
+    # reads the audio and stems back from disk on first use (a clip restored from saved state)
+    _load: Callable[[], tuple[np.ndarray, dict[str, np.ndarray] | None]] | None = None
+    _seconds: float | None = None  # the saved audio's length, known before it is read
+    # rendered from plan and notes alone (render.fresh): a restart renders it again rather than
+    # keeping its audio, since equal plans and notes render identical samples
+    reproducible: bool = False
+
+    def _loaded(self) -> None:
+        if self._load is not None:
+            load, self._load = self._load, None
+            self._audio, self._stems = load()
+
+    @property
+    def audio(self) -> np.ndarray | None:
+        self._loaded()
+        return self._audio
+
+    @property
+    def stems(self) -> dict[str, np.ndarray] | None:
+        self._loaded()
+        return self._stems
+
+    @property
+    def rendered(self) -> bool:
+        """Whether the clip has audio, in memory or saved, without reading it from disk."""
+        return self._audio is not None or self._load is not None
 
     @property
     def duration(self) -> float:
-        if self.audio is not None:
-            return len(self.audio) / music.SAMPLE_RATE
+        if self._audio is not None:
+            return len(self._audio) / music.SAMPLE_RATE
+        if self._seconds is not None:
+            return self._seconds
         return self.plan.duration if self.plan else 0.0
 
     def encoded(self, fmt: str) -> bytes:
@@ -92,7 +120,8 @@ class Clip:
         return self._encoded[fmt]
 
     def set_rendered(self, audio: np.ndarray, stems: dict[str, np.ndarray] | None) -> None:
-        self.audio, self.stems = audio, stems
+        self._load, self.reproducible = None, False
+        self._audio, self._stems = audio, stems
         self._encoded.clear()
 
 
@@ -103,8 +132,12 @@ class Task:
     kind: str  # task_type or endpoint name, as the poll answer reports it
     cost: int
     base_url: str
-    build: Callable[[], None]  # renders audio into the task's clips; runs in a worker thread
+    # renders audio into the task's clips in a worker thread; None: the builder registered for
+    # (product, kind) in BUILDERS renders it from ``recipe``, which is what a restart can redo
+    build: Callable[[], None] | None = None
+    recipe: dict[str, Any] = field(default_factory=dict)  # JSON: what the builder needs
     clips: list[Clip] = field(default_factory=list)
+    created: float = field(default_factory=time.time)  # wall clock: the timeline survives restarts
     phase: str = "not_ready"  # not_ready | running | streaming | succeeded | failed
     vendor_seconds: float = VENDOR_SECONDS["generate"]
     webhook_url: str | None = None
@@ -117,6 +150,21 @@ class Task:
     def charged(self) -> int:
         """What the account paid for this task in the end."""
         return self.cost - self.refunded
+
+
+# (product, kind) -> how a task of that kind renders its clips from its recipe; sonic.py and
+# producer.py register theirs, so a task restored after a restart can be rendered again.
+Builder = Callable[["Simulator", Task], None]
+BUILDERS: dict[tuple[str, str], Builder] = {}
+
+
+def builder(product: str, *kinds: str) -> Callable[[Builder], Builder]:
+    def register(function: Builder) -> Builder:
+        for kind in kinds:
+            BUILDERS[product, kind] = function
+        return function
+
+    return register
 
 
 class Simulator:
@@ -140,6 +188,8 @@ class Simulator:
         self.background: set[asyncio.Task[None]] = set()
         self.deliver_webhook: Callable[[Task, str], Any] | None = None
         self.post_callback: Callable[[str, dict[str, Any]], Any] | None = None
+        # saves the account after each change when the simulator keeps state on disk
+        self.save: Callable[[], Awaitable[None]] | None = None
 
     # --- time -------------------------------------------------------------------------------
     def scaled(self, kind: str) -> float:
@@ -235,39 +285,65 @@ class Simulator:
         job.add_done_callback(self.background.discard)
         return task
 
+    def render(self, task: Task) -> None:
+        """Render a task's clips (in a worker thread); a restored task whose clips were saved
+        rendered is not rendered again."""
+        if task.clips and all(clip.rendered or clip.state == "failed" for clip in task.clips):
+            return
+        if task.build is not None:
+            task.build()
+        elif (task.product, task.kind) in BUILDERS:
+            BUILDERS[task.product, task.kind](self, task)
+        elif task.clips:
+            raise RuntimeError(f"no way to render a {task.kind} task")
+
+    async def changed(self) -> None:
+        if self.save is not None:
+            await self.save()
+
     async def _run(self, task: Task) -> None:
+        """The task's phases at fixed fractions of its timeline, which starts at its creation:
+        a task resumed after a restart continues where its clock says it is."""
         total = task.vendor_seconds * self.knobs.time_scale
-        started = time.monotonic()
 
         async def until(fraction: float) -> None:
-            await asyncio.sleep(max(0.0, started + total * fraction - time.monotonic()))
+            await asyncio.sleep(max(0.0, task.created + total * fraction - time.time()))
 
+        streamed = task.phase == "streaming"  # resumed past the point where a task may fail
         await until(0.25)
-        task.phase = "running"
-        for clip in task.clips:
-            clip.state = "running"
+        if not streamed:
+            task.phase = "running"
+            for clip in task.clips:
+                clip.state = "running"
         try:
-            await asyncio.to_thread(task.build)
+            await asyncio.to_thread(self.render, task)
         except Exception as exc:  # a render bug must fail the task, not hang it
             await self._fail(task, f"Generation failed: {exc}. Credits were refunded.")
             return
         await until(0.6)
-        if self.chance(self.knobs.task_fail):
+        if not streamed and self.chance(self.knobs.task_fail):
             await self._fail(task, "Generation failed. Credits were refunded.")
             return
-        if task.product == "sonic" and len(task.clips) >= 2 and self.chance(self.knobs.clip_fail):
+        if (
+            not streamed
+            and task.product == "sonic"
+            and len(task.clips) >= 2
+            and self.chance(self.knobs.clip_fail)
+        ):
             self._fail_one_clip(task)
         if task.product == "sonic" and task.clips:
             task.phase = "streaming"
             for clip in task.clips:
                 if clip.state != "failed":
                     clip.state = "streaming"
+            await self.changed()
             await self._notify(task, "song.streaming")
         await until(1.0)
         for clip in task.clips:
             if clip.state != "failed":
                 clip.state = "succeeded"
         task.phase = "succeeded"
+        await self.changed()
         await self._notify(task, "song.completed")
 
     def start_upload_callback(self, task_id: str, url: str, callback_url: str) -> None:
@@ -291,6 +367,7 @@ class Simulator:
         except IntakeError as exc:
             self.refund(2)
             body = {"task_id": task_id, "code": 400, "message": str(exc)}
+        await self.changed()
         if self.post_callback:
             await self.post_callback(callback_url, body)
 
@@ -310,6 +387,7 @@ class Simulator:
         task.phase, task.message = "failed", message
         for clip in task.clips:
             clip.state, clip.error_message = "failed", message
+        await self.changed()
         await self._notify(task, "song.failed")
 
     async def _notify(self, task: Task, event: str) -> None:

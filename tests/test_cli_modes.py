@@ -36,7 +36,7 @@ def test_the_demo_reads_piped_commands_and_saves_real_songs(tmp_path: Path) -> N
         cwd=tmp_path,
         stdin="/song a lo-fi beat about rain\n/bpm nothing\n/balance\n",
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 1, result.stderr[-2000:]  # a refused line fails the run
     assert "✋ /bpm needs a track" in result.stdout  # a mistake is explained, not fatal
     assert "You have 186 credits: enough for 13 songs." in result.stdout
     songs = sorted((tmp_path / "demo" / "songs").glob("*.mp3"))
@@ -55,7 +55,8 @@ def test_a_failed_job_makes_the_script_exit_non_zero(tmp_path: Path) -> None:
         cwd=tmp_path,
         stdin=f"/cover {tmp_path / 'missing.mp3'}\n/vox abcdef\n",
     )
-    assert result.returncode == 0  # refusals are not failures: nothing was started
+    assert result.returncode == 1  # refused lines: nothing was started, and the run says so
+    assert "songs" not in {p.name for p in (tmp_path / "demo").iterdir()}
     (tmp_path / "script.txt").write_text("/song Taylor Swift style\n")
     rejected = chorus(
         "demo",

@@ -1,15 +1,24 @@
 """The console adapter: a REPL for people, and a script runner for pipes and tests.
 
-The local user is the operator, so they are a moderator of the console's one scope. In script
-mode (``--script FILE``, or stdin that is not a terminal) every command runs in order, then the
-adapter waits for every job it started to finish and be delivered, prints a table of what was
-saved, and exits non-zero if any job failed.
+The local user ("you") is the operator, so they are a moderator of the console's one scope;
+``/as NAME <command>`` runs one command as another member, who is not a moderator, so bans,
+limits and allowances can be tried from the terminal.
+
+A line may use the previous command's results: ``last`` (its first track), ``last.2`` (its
+second) and ``last.lyrics`` (the first lyrics it wrote; ``last.lyrics.2`` the second; ``last``
+as the value of a ``lyrics=`` option means the same). Such a line first waits for that command
+to finish. In script mode (``--script FILE``, or stdin that is not a terminal) every command
+runs in order; one refused only because the member has too many jobs running waits for a free
+slot instead. At the end the adapter waits for every job it started (and any console job a
+previous run left unfinished) to finish and be delivered, prints a table of what was saved,
+and exits non-zero if any job failed or any line was refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import sys
 import time
 import uuid
@@ -19,29 +28,49 @@ from typing import Any
 
 from adapters.console.platform import ConsolePlatform
 from bot.app import App
+from bot.catalog import CATALOG, Needs
 from bot.domain import Actor, Member, ReplyTarget, Scope
-from bot.messages import banned_member, credits, limits_updated, moderated, unbanned_member
+from bot.messages import (
+    LYRICS_SHEET_MARK,
+    banned_member,
+    credits,
+    limits_updated,
+    moderated,
+    unbanned_member,
+)
 from bot.moderation import audit_text, limits_text, report_text, settings_text
-from bot.service import Refused, Request
+from bot.service import Busy, Refused, Request
 from bot.store import jobs as q
-from bot.textcommand import CommandError, parse
+from bot.textcommand import CommandError, Resolver, parse, tokens_of
 
 SCOPE = Scope("console", "local")
 TARGET = ReplyTarget("console", "terminal", upload_limit=50 * 1024 * 1024)
 BANNER = """Chorus console. Try:
   /song a lo-fi beat about rain
   /cover <track id> as a jazz ballad      /cover ./my.mp3 as a rock anthem
-  /stems <track id>    /balance    /history    /help    /quit"""
+  /stems <track id>    /balance    /history    /help    /quit
+  /extend last          (last = the previous command's track; last.2, last.lyrics)
+  /as bob /song ...     (run a command as another member, not a moderator)"""
+OPERATOR = "you"
+# Results that lead somewhere only through `last`: what to type next, shown with the result.
+NEXT_STEPS = {"lyrics": "/compose lyrics=last title=...   (the second set: /compose last.lyrics.2)"}
+MEMBER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+LAST = re.compile(r"^last(?:\.(\d+)|\.lyrics(?:\.(\d+))?)?$")
+TRACK_NEEDS = (Needs.TRACK, Needs.TWO_TRACKS, Needs.TRACK_OR_AUDIO)
+UNFINISHED = ("queued", "submitting", "running", "unconfirmed")
 
 
 class ConsoleAdapter:
-    def __init__(self, app: App, out_dir: Path, user: str = "you") -> None:
+    def __init__(self, app: App, out_dir: Path, user: str = OPERATOR) -> None:
         self.app = app
         self.service = app.service
         self.platform = ConsolePlatform(out_dir)
         app.platforms["console"] = self.platform
         self.actor = Actor(user, name=user, is_admin=True)
         self.started: list[str] = []
+        self.refused = 0  # lines refused: a script with any exits non-zero
+        self.wait_for_slot = False  # script mode: a "too many jobs" refusal waits and retries
+        self.last_job: str | None = None  # the newest job a line started: what `last` names
         self.session = uuid.uuid4().hex[:8]
         self._counter = itertools.count(1)
 
@@ -54,44 +83,159 @@ class ConsoleAdapter:
         if not line or line.startswith("#"):
             return
         try:
-            answer = await self._dispatch(line)
+            actor, line = self._actor_of(line)
+            key = f"console-{self.session}-{next(self._counter)}"
+            while True:
+                try:
+                    answer = await self._dispatch(line, actor, key)
+                    break
+                except Busy as exc:
+                    if not self.wait_for_slot or not await self._one_finishes(actor):
+                        raise
+                    self.say(f"… {exc} Waiting for one to finish.")
         except (CommandError, Refused) as exc:
+            self.refused += 1
             answer = f"✋ {exc}"
         if answer:
             self.say(answer)
 
-    async def _dispatch(self, line: str) -> str | None:
-        parsed = parse(line, paths=True)
+    def _actor_of(self, line: str) -> tuple[Actor, str]:
+        """``/as NAME <command>``: the command, run as member NAME (never a moderator)."""
+        if not re.match(r"^/as(\s|$)", line):
+            return self.actor, line
+        _, _, rest = line.partition(" ")
+        name, _, command = rest.strip().partition(" ")
+        if not MEMBER_NAME.match(name) or not command.strip().startswith("/"):
+            raise CommandError(
+                "Usage: /as <member> /<command> ..., e.g. /as bob /song a lo-fi beat "
+                "(member names are letters, digits, '.', '_' or '-', at most 32)."
+            )
+        if name == self.actor.user_id:
+            return self.actor, command.strip()
+        return Actor(name, name=name, is_admin=False), command.strip()
+
+    async def _one_finishes(self, actor: Actor) -> bool:
+        """Wait until one of ``actor``'s running console jobs ends; False if none is running."""
+        running: set[str] | None = None
+        while True:
+            async with self.app.store.read() as conn:
+                jobs = [await q.job(conn, job_id) for job_id in self.started]
+            now = {j.id for j in jobs if j and j.user_id == actor.user_id and j.state in UNFINISHED}
+            if running is None:
+                running = now
+            if not running or running - now:
+                return bool(running)
+            self.platform.changed.clear()
+            try:
+                await asyncio.wait_for(self.platform.changed.wait(), timeout=0.5)
+            except TimeoutError:
+                continue
+
+    # --- `last` -----------------------------------------------------------------------------
+    async def _resolver(self, line: str) -> Resolver | None:
+        """What ``last`` words in ``line`` stand for, once the job they name has finished."""
+        try:
+            words = tokens_of(line, escapes=True)
+        except ValueError:
+            return None  # parse() says what is wrong with the line
+        op = CATALOG.get(words[0][1:].lower()) if words else None
+        takes_tracks = op is not None and op.needs in TRACK_NEEDS
+
+        def names_last(word: str, option: str | None) -> bool:
+            """`last` is a result only where a result belongs: a track where the command takes
+            tracks, lyrics in a ``lyrics=`` option or as ``last.lyrics``; elsewhere a word."""
+            if option is not None:
+                return option == "lyrics" and op is not None and option in op.params.model_fields
+            return word.startswith("last.lyrics") or takes_tracks
+
+        named = [
+            w
+            for w in words[1:]
+            if LAST.match(w.partition("=")[2] or w)
+            and names_last(w, w.partition("=")[0] if "=" in w else None)
+        ]
+        if not named:
+            return None
+        if self.last_job is None:
+            raise CommandError("There is no earlier result for 'last' to name yet.")
+        job_id = self.last_job
+        await self._until_delivered(job_id)
+        async with self.app.store.read() as conn:
+            job = await q.job(conn, job_id)
+            tracks = await q.job_tracks(conn, job_id)
+        if job is None or job.state != "succeeded":
+            raise CommandError(f"'last' names job {job_id}, which did not succeed.")
+        texts = [s.text for s in self.platform.saved if s.job_id == job_id and s.text]
+        if job.op == "lyrics":
+            lyrics = _lyrics_in(texts[0]) if texts else []
+        else:
+            lyrics = [t.lyrics for t in tracks if t.lyrics]
+
+        def resolve(word: str, option: str | None) -> str | None:
+            match = LAST.match(word)
+            if match is None or not names_last(word, option):
+                return None
+            wants_lyrics = word.startswith("last.lyrics") or option == "lyrics"
+            index = int(match.group(1) or match.group(2) or 1) - 1
+            found = lyrics if wants_lyrics else [t.id for t in tracks]
+            if not 0 <= index < len(found):
+                what = "lyrics" if wants_lyrics else "tracks"
+                raise CommandError(
+                    f"'{word}' names job {job_id}'s {what} number {index + 1}, "
+                    f"but it has {len(found)}."
+                )
+            return found[index]
+
+        return resolve
+
+    async def _until_delivered(self, job_id: str) -> None:
+        while True:
+            async with self.app.store.read() as conn:
+                job = await q.job(conn, job_id)
+                outbox = await q.outbox_counts(conn)
+            if job is None or (job.state in q.TERMINAL and not outbox.get("pending")):
+                return
+            self.platform.changed.clear()
+            try:
+                await asyncio.wait_for(self.platform.changed.wait(), timeout=0.5)
+            except TimeoutError:
+                continue
+
+    async def _dispatch(self, line: str, actor: Actor, key: str) -> str | None:
+        parsed = parse(line, paths=True, resolve=await self._resolver(line))
         name = parsed.name
         if name == "help":
             return await self.service.help(SCOPE)
         if name in ("balance", "credits"):
-            return await self.service.balance(self.actor, SCOPE)
+            return await self.service.balance(actor, SCOPE)
         if name in ("history", "mysongs"):
             tracks = await self.service.history(
-                self.actor, SCOPE, page=int(parsed.args.get("page", 0) or 0)
+                actor, SCOPE, page=int(parsed.args.get("page", 0) or 0)
             )
             listed = "\n".join(f"{t.id}  {t.title}  ({(t.duration or 0):.0f}s)" for t in tracks)
-            kept = await self.service.kept_text(self.actor, SCOPE)
+            kept = await self.service.kept_text(actor, SCOPE)
             return "\n\n".join(part for part in (listed, kept) if part) or "No tracks yet."
         if name == "mod":
-            return await self._moderate(parsed.words)
+            return await self._moderate(parsed.words, actor)
         request = Request(
             op=name,
-            actor=self.actor,
+            actor=actor,
             scope=SCOPE,
             target=TARGET,
-            request_key=f"console-{self.session}-{next(self._counter)}",
+            request_key=key,
             args=parsed.args,
             tracks=tuple(parsed.tracks),
             audio=tuple(parsed.audio),
         )
         accepted = await self.service.run(request)
         self.started.append(accepted.job_id)
+        self.last_job = accepted.job_id
+        if name in NEXT_STEPS:
+            self.platform.next_steps[accepted.job_id] = NEXT_STEPS[name]
         left = accepted.available_after
         return f"→ job {accepted.job_id}: {credits(accepted.price)} reserved, {left} left."
 
-    async def _moderate(self, words: list[str]) -> str:
+    async def _moderate(self, words: list[str], actor: Actor) -> str:
         if not words:
             return "Usage: /mod grant|revoke|limits|ban|unban|show|audit|settings|credits ..."
         action, rest = words[0], words[1:]
@@ -101,19 +245,17 @@ class ConsoleAdapter:
         reason = " ".join(plain[2:] if action in ("grant", "revoke") else plain[1:]) or None
         service = self.service
         if action == "credits":
-            return await service.upstream_credits(self.actor, SCOPE)
+            return await service.upstream_credits(actor, SCOPE)
         if action == "settings":
             values: dict[str, Any] = {k: _value(v) for k, v in options.items()}
             if not values:
-                policy = await service.moderate("settings", self.actor, SCOPE)
+                policy = await service.moderate("settings", actor, SCOPE)
             else:
-                policy = await service.moderate(
-                    "update_settings", self.actor, SCOPE, reason, **values
-                )
+                policy = await service.moderate("update_settings", actor, SCOPE, reason, **values)
             return settings_text(policy)
         if action == "audit":
             rows = await service.moderate(
-                "audit_log", self.actor, SCOPE, member=plain[0] if plain else None
+                "audit_log", actor, SCOPE, member=plain[0] if plain else None
             )
             return audit_text(rows)
         if member is None:
@@ -121,26 +263,38 @@ class ConsoleAdapter:
         if action in ("grant", "revoke"):
             if len(plain) < 2 or not plain[1].lstrip("-").isdigit():
                 raise Refused(f"Usage: /mod {action} <member> <credits> [reason]")
-            balance = await service.moderate(action, self.actor, member, int(plain[1]), reason)
+            balance = await service.moderate(action, actor, member, int(plain[1]), reason)
             return moderated(balance.describe_member(member.user_id))
         if action == "limits":
             values = {k: _value(v) for k, v in options.items()}
-            policy = await service.moderate("set_limits", self.actor, member, reason, **values)
+            policy = await service.moderate("set_limits", actor, member, reason, **values)
             return limits_updated(member.user_id, limits_text(policy))
         if action in ("ban", "unban"):
-            await service.moderate(action, self.actor, member, reason)
+            await service.moderate(action, actor, member, reason)
             return (banned_member if action == "ban" else unbanned_member)(member.user_id)
         if action == "show":
-            return report_text(await service.moderate("show", self.actor, member))
+            return report_text(await service.moderate("show", actor, member))
         raise Refused(f"There is no /mod {action}.")
 
     # --- modes -----------------------------------------------------------------------------
     async def run_script(self, lines: Iterable[str], patience: float = 3600) -> int:
+        self.wait_for_slot = True
+        await self.adopt_unfinished()
         for line in lines:
             await self.execute(line)
         failed = await self.wait_for_jobs(patience)
         self.print_table()
-        return 1 if failed else 0
+        return 1 if failed or self.refused else 0
+
+    async def adopt_unfinished(self) -> None:
+        """Console jobs a previous run left unfinished (it was killed): this run waits for them
+        too, so a restarted script still sees them delivered."""
+        async with self.app.store.read() as conn:
+            for state in UNFINISHED:
+                for job in await q.jobs_in(conn, state, limit=1_000_000):
+                    if job.platform == SCOPE.platform and job.id not in self.started:
+                        self.started.append(job.id)
+                        self.say(f"Waiting for job {job.id} (/{job.op}), left from a previous run.")
 
     async def wait_for_jobs(self, patience: float) -> int:
         """Wait until every job started here is finished and delivered; returns how many failed."""
@@ -202,6 +356,17 @@ def _value(text: str) -> Any:
     except ValueError:
         pass
     return [part for part in text.split(",") if part] if "," in text else text
+
+
+def _lyrics_in(text: str) -> list[str]:
+    """The sets of lyrics in a /lyrics result: each follows its title line."""
+    sets: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith(LYRICS_SHEET_MARK):
+            sets.append([])
+        elif sets:
+            sets[-1].append(line)
+    return ["\n".join(lines).strip() for lines in sets] or [text.strip()]
 
 
 def interactive() -> bool:
