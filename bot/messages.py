@@ -332,6 +332,9 @@ def track_without_audio(track_id: str) -> str:
     return f"Track {echo(track_id)} has no audio to work on."
 
 
+PRODUCER_FORMATS = (
+    "Tracks made with /producer (or kept with /upload) download as mp3 or wav, not m4a."
+)
 FULLSONG_NEEDS_EXTENSION = (
     "/fullsong joins an extension to its original: pick a track made by /extend."
 )

@@ -184,7 +184,15 @@ async def upload(request: web.Request) -> web.Response:
             clips=[],
             build=lambda: None,
             product="producer",
-            result=[{"clip_id": clip.clip_id}],
+            result=[
+                {
+                    "clip_id": clip.clip_id,
+                    "title": clip.title,
+                    "audio_url": f"{base_url(request)}/files/{clip.clip_id}.mp3",
+                    "image_url": f"{base_url(request)}/files/{clip.clip_id}.png",
+                    "duration": round(clip.duration, 2),
+                }
+            ],
             vendor_seconds=VENDOR_SECONDS["upload"],
         )
     )

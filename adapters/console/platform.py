@@ -71,7 +71,7 @@ class ConsolePlatform:
         if card.link:
             lines.append(f"  too big to save here, listen at {card.link}")
         if card.actions:
-            lines.append("  next: " + "  ".join(f"/{a.op} {a.track_id}" for a in card.actions[:5]))
+            lines.append("  next: " + "  ".join(f"/{a.op} {a.track_id}" for a in card.actions))
         self.write("\n".join(lines))
         self.changed.set()
         return key
