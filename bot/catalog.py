@@ -135,10 +135,21 @@ class Operation:
     # Takes a lyrics result as its ``lyrics`` (e.g. "use these lyrics" on /lyrics): the form
     # opens prefilled with them rather than running on the result.
     uses_lyrics: bool = False
+    sung: bool = False  # works on sung words: not offered on, and refused for, instrumentals
+
+    def applies_to(self, lyrics: str | None) -> bool:
+        """Whether this operation makes sense on a track with these lyrics."""
+        return not self.sung or has_words(lyrics)
 
     @property
     def button(self) -> str:
         return self.label or self.name.capitalize()
+
+
+def has_words(lyrics: str | None) -> bool:
+    """Sung words, not just section tags: an instrumental's lyrics are a marker like
+    ``[Instrumental]``."""
+    return bool(re.sub(r"\[[^\]]*\]", " ", lyrics or "").strip())
 
 
 # --- parameters --------------------------------------------------------------------------------
@@ -843,6 +854,7 @@ OPERATIONS: tuple[Operation, ...] = (
         1,
         timeline,
         label="Lyrics file",
+        sung=True,
     ),
     Operation(
         "tags",

@@ -608,9 +608,16 @@ class Engine:
         )
 
     # --- finishing -----------------------------------------------------------------------------
-    def _actions(self, op: Operation, track_id: str) -> tuple[Action, ...]:
+    def _actions(
+        self, op: Operation, track_id: str, lyrics: str | None = None
+    ) -> tuple[Action, ...]:
+        """The next steps ``op`` declares for its results, less those that cannot apply to
+        this one (a lyrics file of an instrumental)."""
+        wanted = (CATALOG[name] for name in op.actions if name in CATALOG)
         return tuple(
-            Action(name, CATALOG[name].button, track_id) for name in op.actions if name in CATALOG
+            Action(step.name, step.button, track_id)
+            for step in wanted
+            if lyrics is None or step.applies_to(lyrics)
         )
 
     async def _finish_clips(self, job_id: str, clips: list[Clip], expected: int) -> None:
@@ -651,7 +658,9 @@ class Engine:
                     lyrics=row.lyrics,
                     cover_url=row.image_url,
                     link=row.audio_url,
-                    actions=() if row.origin == "stem" else self._actions(op, row.id),
+                    actions=()
+                    if row.origin == "stem"
+                    else self._actions(op, row.id, row.lyrics or ""),
                 ),
                 "fetch": [{"url": row.audio_url, "filename": f"{row.id}.mp3", "mime": "audio/mpeg"}]
                 if row.audio_url

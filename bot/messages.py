@@ -332,6 +332,10 @@ def track_without_audio(track_id: str) -> str:
     return f"Track {echo(track_id)} has no audio to work on."
 
 
+def no_sung_words(track_id: str, op: str) -> str:
+    return f"Track {echo(track_id)} has no sung words (an instrumental?): nothing for /{op}."
+
+
 PRODUCER_FORMATS = (
     "Tracks made with /producer (or kept with /upload) download as mp3 or wav, not m4a."
 )

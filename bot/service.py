@@ -223,6 +223,8 @@ class Service:
                     raise Refused(messages.unknown_track(track_id))
                 if track.clip_id is None:
                     raise Refused(messages.track_without_audio(track_id))
+                if not op.applies_to(track.lyrics):
+                    raise Refused(messages.no_sung_words(track_id, op.name))
                 if op.refuse is not None:
                     source = await q.job(conn, track.job_id)
                     why = op.refuse(source.op if source else "", params)

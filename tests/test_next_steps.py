@@ -143,6 +143,18 @@ async def test_every_next_step_is_valid_and_listed(tmp_path: Path) -> None:
             )
 
 
+async def test_an_instrumental_offers_no_lyrics_file(tmp_path: Path) -> None:
+    async with chorus(tmp_path) as h:
+        song = await h.run("/song a calm piano piece instrumental=true")
+        assert song is not None and song.state == "succeeded"
+        track = (await h.tracks(song))[0]
+        listed = [step.split()[0] for step in next_line(h, track.id)]
+        assert "/timeline" not in listed and "/video" in listed
+        before = await h.available()
+        assert await h.run(f"/timeline {track.id}") is None
+        assert "no sung words" in h.lines[-1] and await h.available() == before
+
+
 def test_video_bytes_are_checked_like_audio() -> None:
     """A result file named .mp4 that is not a video is refused by delivery, like fake audio."""
     from bot.delivery import _looks_right
