@@ -448,7 +448,6 @@ class Engine:
         async with self.store.read() as conn:
             tracks = [await q.track(conn, track_id) for track_id in job.inputs.get("tracks", [])]
             medias = [await q.media(conn, media_id) for media_id in job.inputs.get("media", [])]
-        async with self.store.read() as conn:
             makers = [await q.job(conn, t.job_id) if t else None for t in tracks]
         for track, maker in zip(tracks, makers, strict=True):
             assert track is not None
