@@ -37,7 +37,7 @@ class Needs(Enum):
     TRACK = "a track"  # a previous result
     AUDIO = "an audio file"
     TRACK_OR_AUDIO = "a track or an audio file"
-    UPLOAD = "your own audio file (the music service adds to uploads only)"
+    UPLOAD = "your own audio file"  # not a track: the music service adds to uploads only
     TWO_TRACKS = "two tracks"
 
 

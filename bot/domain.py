@@ -50,6 +50,7 @@ class ReplyTarget:
     platform: str
     channel: str
     reply_to: str | None = None
+    thread: str | None = None  # the forum topic (Telegram) the command came from
     upload_limit: int = 8 * 1024 * 1024
     requester: str | None = None  # the member it is for, named (never pinged) where possible
     # A second route to the member when the channel refuses (Discord: the interaction's token,

@@ -678,7 +678,7 @@ class Engine:
         card = ResultCard(
             job_id=job.id,
             title=f"Your voice “{name}” is ready",
-            text=f"Sing with it: /persona voice={persona_id} <lyrics or description>",
+            text=messages.sing_with(name),
         )
 
         async def remember(conn: aiosqlite.Connection) -> None:

@@ -6,6 +6,11 @@ and the available credits, then writes the hold), which later resolves exactly o
 schema, not the code paths, guarantees the "exactly once": a unique index allows one resolution
 per hold. Balances are sums over the journal, cached on the account in the same transaction and
 checked by :meth:`Ledger.reconcile`.
+
+The daily allowance is not a grant: it is a daily amount, spent before the member's own credits
+and renewed at midnight UTC, so it can never absorb credits a moderator granted. Each hold (and
+capture) records how much of it was allowance; what is left of today's allowance is derived
+from today's holds, and the cached balances count own credits only.
 """
 
 from __future__ import annotations
@@ -45,14 +50,14 @@ class Banned(LedgerRefusal):
 
 
 class CoolingDown(LedgerRefusal):
-    def __init__(self, wait: float) -> None:
-        super().__init__(messages.cooling_down(wait))
+    def __init__(self, wait: float, op: str | None = None) -> None:
+        super().__init__(messages.cooling_down(wait, op))
         self.wait = wait
 
 
 class TooManyJobs(LedgerRefusal):
-    def __init__(self, limit: int) -> None:
-        super().__init__(messages.too_many_jobs(limit))
+    def __init__(self, limit: int, op: str | None = None) -> None:
+        super().__init__(messages.too_many_jobs(limit, op))
 
 
 class DailyCapReached(LedgerRefusal):
@@ -140,17 +145,25 @@ class Resolution:
 
 @dataclass(frozen=True)
 class Balance:
-    balance: int
-    held: int
-    available: int
+    balance: int  # the member's own credits (grants, less revocations and spending)
+    held: int  # credits reserved by jobs in progress, own and allowance
+    available: int  # what a command may spend now: today's allowance left and own credits
     song_price: int
+    allowance: int = 0  # what is left of today's allowance (part of ``available``)
 
     @property
     def songs(self) -> int:
         return messages.songs_left(self.available, self.song_price)
 
     def describe(self) -> str:
-        return messages.balance(self.available, self.held, self.song_price)
+        """The member's own balance, as they read it."""
+        return messages.balance(self.available, self.held, self.song_price, self.allowance)
+
+    def describe_member(self, who: str) -> str:
+        """Someone else's balance, as a moderator reads it; ``who`` names them."""
+        return messages.member_balance(
+            who, self.available, self.held, self.song_price, self.allowance
+        )
 
 
 def fingerprint(payload: dict[str, Any]) -> str:
@@ -213,13 +226,20 @@ class Ledger:
             return await self.policy_in(conn, member.scope, account.id if account else None)
 
     async def balance(self, member: Member) -> Balance:
-        """The member's balance; the daily allowance tops up here too, so a member sees it."""
+        """The member's balance, today's allowance included (the account opens on first use)."""
         async with self.store.write() as conn:
             account = await self.account_in(conn, member)
             policy = await self.policy_in(conn, member.scope, account.id)
-            account = await self._refill(conn, account, policy)
+            allowance = await self._allowance_left(conn, account, policy)
+            held = account.held
+            if account.open_holds:
+                held += await j.allowance_held(conn, account.id)
         return Balance(
-            account.balance, account.held, account.available, policy.price(messages.SONG_PRICE)
+            account.balance,
+            held,
+            account.available + allowance,
+            policy.price(messages.SONG_PRICE),
+            allowance,
         )
 
     # --- accounts ----------------------------------------------------------------------------
@@ -245,32 +265,24 @@ class Ledger:
             account = await j.account_by_id(conn, account.id)
         return account
 
-    async def _refill(
-        self, conn: aiosqlite.Connection, account: j.AccountRow, policy: Policy
-    ) -> j.AccountRow:
-        """Top the balance up to the daily allowance, once per UTC day, on first use that day.
+    async def _allowance_left(
+        self,
+        conn: aiosqlite.Connection,
+        account: j.AccountRow,
+        policy: Policy,
+        now: float | None = None,
+    ) -> int:
+        """What is left of today's allowance: the day's amount less what today's holds took.
 
-        The day is marked on the account in the same transaction, so concurrent commands and
-        several processes refill exactly once.
+        The allowance is not a grant: it is never added to the balance, so it cannot absorb
+        credits a moderator granted, and what is unspent at midnight UTC lapses. Derived from
+        the journal inside the caller's transaction, so concurrent holds see each other.
         """
-        now = self.clock()
-        today = day_of(now)
-        if policy.daily_allowance <= 0 or account.allowance_day == today:
-            return account
-        await j.set_allowance_day(conn, account.id, today)
-        top_up = policy.daily_allowance - account.available
-        if top_up > 0:
-            await j.append(
-                conn,
-                account.id,
-                "grant",
-                top_up,
-                actor=SYSTEM,
-                reason=f"daily allowance {today}",
-                now=now,
-                balance_delta=top_up,
-            )
-        return await j.account_by_id(conn, account.id)
+        if policy.daily_allowance <= 0:
+            return 0
+        since = day_start(self.clock() if now is None else now)  # a hold's own day
+        used = await j.allowance_used_since(conn, account.id, since)
+        return max(0, policy.daily_allowance - used)
 
     async def grant_in(
         self,
@@ -348,10 +360,12 @@ class Ledger:
                 return await self._replay(conn, member, seen[1])
         account = await self.account_in(conn, member)
         policy = await self.policy_in(conn, member.scope, account.id)
-        account = await self._refill(conn, account, policy)
         await self._check(conn, member, account, policy, amount, op, now)
-        if account.available < amount:
-            raise InsufficientCredits(account.available, amount)
+        allowance = await self._allowance_left(conn, account, policy, now)
+        available = account.available + allowance
+        if available < amount:
+            raise InsufficientCredits(available, amount)
+        from_allowance = min(amount, allowance)  # the allowance is spent first
         expires = now + self.defaults.hold_ttl_seconds
         hold_id = await j.append(
             conn,
@@ -363,11 +377,12 @@ class Ledger:
             now=now,
             job_id=job_id,
             expires_at=expires,
-            held_delta=amount,
+            held_delta=amount - from_allowance,
+            allowance=from_allowance,
         )
         if request_key is not None:
             await j.save_request(conn, member.scope.platform, request_key, digest, hold_id, now)
-        return Hold(hold_id, member, amount, job_id, expires, account.available - amount)
+        return Hold(hold_id, member, amount, job_id, expires, available - amount)
 
     async def _check(
         self,
@@ -386,9 +401,9 @@ class Ledger:
         if policy.cooldown_seconds:
             last = await j.last_hold_at(conn, account.id)
             if last is not None and now - last < policy.cooldown_seconds:
-                raise CoolingDown(policy.cooldown_seconds - (now - last))
+                raise CoolingDown(policy.cooldown_seconds - (now - last), op)
         if account.open_holds >= policy.max_concurrent:
-            raise TooManyJobs(policy.max_concurrent)
+            raise TooManyJobs(policy.max_concurrent, op)
         since = day_start(now)
         if policy.daily_spend_cap is not None:
             spent = await j.spent_since(conn, account.id, since)
@@ -405,8 +420,10 @@ class Ledger:
         row = await j.find_hold(conn, hold_id)
         assert row is not None, "a saved request points at a missing hold"
         account = await j.account_by_id(conn, row.account_id)
+        policy = await self.policy_in(conn, member.scope, account.id)
+        available = account.available + await self._allowance_left(conn, account, policy)
         return Hold(
-            row.id, member, row.amount, row.job_id, row.expires_at, account.available, replayed=True
+            row.id, member, row.amount, row.job_id, row.expires_at, available, replayed=True
         )
 
     async def capture(
@@ -430,6 +447,9 @@ class Ledger:
         spent = hold.amount if amount is None else amount
         if not 0 <= spent <= hold.amount:
             raise ValueError(f"cannot capture {spent} of a hold of {hold.amount}")
+        # The allowance share is spent first; what is not spent goes back to own credits first,
+        # as if only ``spent`` had been held.
+        from_allowance = min(spent, hold.allowance)
         await j.append(
             conn,
             hold.account_id,
@@ -440,8 +460,9 @@ class Ledger:
             now=self.clock(),
             job_id=hold.job_id,
             hold_id=hold.id,
-            balance_delta=-spent,
-            held_delta=-hold.amount,
+            balance_delta=from_allowance - spent,
+            held_delta=-hold.own,
+            allowance=from_allowance,
         )
         return Resolution(hold.id, "capture", spent)
 
@@ -473,7 +494,7 @@ class Ledger:
             now=self.clock(),
             job_id=hold.job_id,
             hold_id=hold.id,
-            held_delta=-hold.amount,
+            held_delta=-hold.own,
         )
         return Resolution(hold.id, "release", hold.amount)
 

@@ -7,6 +7,8 @@ says what to do next.
 from __future__ import annotations
 
 import math
+import shlex
+from datetime import UTC, datetime
 
 SONG_PRICE = 14  # the vendor's price of one song on current models (reference §5)
 
@@ -28,12 +30,31 @@ def songs_left(available: int, song_price: int) -> int:
     return available // song_price if song_price > 0 else 0
 
 
-def balance(available: int, held: int, song_price: int) -> str:
+def _worth(available: int, song_price: int) -> str:
     songs = songs_left(available, song_price)
-    line = f"You have {credits(available)}: enough for {songs} song{'' if songs == 1 else 's'}."
+    return f"{credits(available)}: enough for {songs} song{'' if songs == 1 else 's'}."
+
+
+def _balance_notes(held: int, allowance: int) -> str:
+    notes = ""
+    if allowance:
+        notes += (
+            f" {credits(allowance)} of that {'is' if allowance == 1 else 'are'} today's allowance,"
+            " spent first; it resets at midnight UTC."
+        )
     if held:
-        line += f" ({credits(held)} are reserved for songs in progress.)"
-    return line
+        notes += f" ({credits(held)} {'is' if held == 1 else 'are'} reserved for jobs in progress.)"
+    return notes
+
+
+def balance(available: int, held: int, song_price: int, allowance: int = 0) -> str:
+    """A member's own balance: ``available`` includes what is left of today's ``allowance``."""
+    return f"You have {_worth(available, song_price)}{_balance_notes(held, allowance)}"
+
+
+def member_balance(who: str, available: int, held: int, song_price: int, allowance: int = 0) -> str:
+    """Another member's balance, for a moderator; ``who`` is how the platform names them."""
+    return f"{who} has {_worth(available, song_price)}{_balance_notes(held, allowance)}"
 
 
 def insufficient(available: int, needed: int) -> str:
@@ -47,13 +68,15 @@ def banned(reason: str | None) -> str:
     return "You can't use Chorus here" + (f": {reason}." if reason else ".")
 
 
-def cooling_down(wait: float) -> str:
-    return f"Slow down a little: you can start another song in {duration(wait)}."
+def cooling_down(wait: float, op: str | None = None) -> str:
+    what = f"/{op}" if op else "another command"
+    return f"Slow down a little: you can run {what} in {duration(wait)}."
 
 
-def too_many_jobs(limit: int) -> str:
-    songs = f"{limit} song{'s' if limit != 1 else ''}"
-    return f"You already have {songs} in progress; wait for one to finish."
+def too_many_jobs(limit: int, op: str | None = None) -> str:
+    jobs = f"{limit} job{'s' if limit != 1 else ''}"
+    then = f" before running /{op}" if op else ""
+    return f"You already have {jobs} in progress; wait for one to finish{then}."
 
 
 def daily_cap(cap: int, left: int, needed: int) -> str:
@@ -81,12 +104,130 @@ def not_moderator() -> str:
     return "Only moderators can do that (Manage Server, a moderator role, or chat admin)."
 
 
-def unknown_member(who: str) -> str:
-    return f"{echo(who)} has never used Chorus here, so there is nothing to change."
-
-
 def revoke_too_much(who: str, available: int, asked: int) -> str:
-    return f"{who} has only {credits(available)} available; you cannot take {credits(asked)}."
+    return (
+        f"{who} has only {credits(available)} of their own available; you cannot take "
+        f"{credits(asked)}. (Today's allowance is not theirs to keep, so it cannot be taken.)"
+    )
+
+
+# --- what moderators read ------------------------------------------------------------------------
+
+
+def moment(ts: float) -> str:
+    """A journal or audit time, in UTC like the allowance's day."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def moderated(sentence: str) -> str:
+    """A moderator's change went through; ``sentence`` says where it leaves the member."""
+    return f"Done. {sentence}"
+
+
+def spent_today(amount: int) -> str:
+    return f"Spent today: {credits(amount)}."
+
+
+def member_limits(
+    daily_allowance: int, daily_spend_cap: int | None, max_concurrent: int, cooldown: int
+) -> str:
+    cap = "none" if daily_spend_cap is None else credits(daily_spend_cap)
+    wait = "none" if not cooldown else duration(cooldown)
+    return (
+        f"Limits: daily allowance {credits(daily_allowance)}; daily spend cap {cap}; "
+        f"{max_concurrent} job{'' if max_concurrent == 1 else 's'} at once; cooldown {wait}."
+    )
+
+
+def limits_updated(who: str, limits: str) -> str:
+    return f"{who}'s limits are updated. {limits}"
+
+
+def ban_state(banned: bool, reason: str | None) -> str:
+    if not banned:
+        return "Not banned."
+    return f"Banned: {echo(reason, 200)}." if reason else "Banned."
+
+
+def banned_member(who: str) -> str:
+    return f"{who} is banned: their running jobs finish, new ones are refused."
+
+
+def unbanned_member(who: str) -> str:
+    return f"{who} is no longer banned."
+
+
+def journal_entry(
+    when: float, kind: str, amount: int, job: str | None, by: str | None, reason: str
+) -> str:
+    """One line of a member's journal; ``by`` names the moderator behind a grant or adjustment."""
+    why = f" ({echo(reason, 200)})" if reason else ""
+    author = f" by {by}" if by else ""
+    job_part = f" job {job}" if job else ""
+    if kind == "grant":
+        what = f"+{credits(amount)} granted{author}{why}"
+    elif kind == "adjust" and amount < 0:
+        what = f"{credits(-amount)} taken back{author}{why}"
+    elif kind == "adjust":
+        what = f"+{credits(amount)} added{author}{why}"
+    elif kind == "hold":
+        what = f"{credits(amount)} reserved for{job_part or ' a job'}{why}"
+    elif kind == "capture":
+        what = f"{credits(amount)} spent on{job_part or ' a job'}"
+    else:
+        what = f"{credits(amount)} returned from{job_part or ' a job'}{why}"
+    return f"{moment(when)}  {what}"
+
+
+def recent_entries(lines: list[str]) -> str:
+    return "Recent entries:\n" + "\n".join(lines) if lines else "No entries yet."
+
+
+def audit_entry(
+    entry: int, when: float, actor: str, action: str, target: str | None, details: str, why: str
+) -> str:
+    on = f" {target}" if target else ""
+    changed = f" ({details})" if details else ""
+    return f"#{entry} {moment(when)} {actor} {action}{on}{changed}: {echo(why, 200)}"
+
+
+def audit_empty() -> str:
+    return "Nothing yet."
+
+
+def scope_settings(
+    *,
+    starting_credits: int,
+    daily_allowance: int,
+    daily_spend_cap: int | None,
+    max_concurrent: int,
+    cooldown: int,
+    price_multiplier: float,
+    pool_daily_budget: int | None,
+    disabled: list[str],
+    moderator_roles: list[str],
+) -> str:
+    """A scope's settings, one per line, in the words the README uses."""
+    cap = "none" if daily_spend_cap is None else credits(daily_spend_cap)
+    pool = "none" if pool_daily_budget is None else credits(pool_daily_budget)
+    return "\n".join(
+        (
+            f"New members start with {credits(starting_credits)}.",
+            f"Daily allowance: {credits(daily_allowance)} (spent first, resets at midnight UTC).",
+            f"Daily spend cap per member: {cap}.",
+            f"Jobs at once per member: {max_concurrent}.",
+            f"Cooldown: {'none' if not cooldown else duration(cooldown)}.",
+            f"Prices: ×{price_multiplier:g}.",
+            f"Daily budget for the whole community: {pool}.",
+            f"Turned off: {', '.join(f'/{op}' for op in disabled) or 'nothing'}.",
+            f"Moderator roles: {', '.join(moderator_roles) or 'none'}.",
+        )
+    )
+
+
+def unknown_operations(names: list[str]) -> str:
+    listed = ", ".join(f"/{echo(name)}" for name in names)
+    return f"There is no {listed} command to turn off; /help lists them."
 
 
 # --- job progress ---------------------------------------------------------------------------
@@ -310,6 +451,18 @@ def not_on_audio(op: str, needs: str) -> str:
 
 def needs_audio(op: str, needs: str) -> str:
     return f"/{op} needs {needs}: attach one or reply to one."
+
+
+def needs_upload(op: str, needs: str) -> str:
+    return (
+        f"/{op} needs {needs}: attach one or reply to one. It cannot use a track Chorus made: "
+        "the music service adds to uploaded audio only."
+    )
+
+
+def sing_with(voice: str) -> str:
+    """The next step after /voice: the voice by its name, quoted if it has spaces."""
+    return f"Sing with it: /persona voice={shlex.quote(voice)} <lyrics or description>"
 
 
 def needs_track_or_audio(op: str, needs: str) -> str:

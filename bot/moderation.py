@@ -3,19 +3,24 @@
 The core checks permissions here, whatever the platform's UI shows: a command hidden from
 members in Discord can still be invoked by a crafted interaction. Every change and its audit
 entry are written in one transaction, so there is no change without its who, when and why.
+A moderator may act on a member who has not used Chorus yet: their account opens then, with
+the starting credits it would have had on their first command, so a grant, a limit and a ban
+all work on a newcomer alike. The ``*_text`` functions word the results for every platform.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from bot import messages
+from bot.catalog import CATALOG
 from bot.domain import Actor, Member, Scope
-from bot.ledger import Balance, Ledger, Policy, day_start
+from bot.ledger import SYSTEM, Balance, Ledger, Policy, day_start
 from bot.store import audit
 from bot.store import journal as j
 from bot.store import limits as lim
@@ -60,6 +65,19 @@ class ScopeSettings(MemberLimits):
         Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=32)]
         | None
     ) = None
+
+    @field_validator("disabled_ops", "moderator_roles", mode="before")
+    @classmethod
+    def _listed(cls, value: Any, info: ValidationInfo) -> Any:
+        """A text command gives ``stems`` or ``stems,/Remaster``: one name or several, with or
+        without a slash, in any case; "none" clears the list."""
+        if isinstance(value, str):
+            parts = [name.strip() for name in value.split(",")]
+            value = [name for name in parts if name and name.lower() != "none"]
+        if not isinstance(value, list) or info.field_name != "disabled_ops":
+            return value
+        names = {str(name).strip().lstrip("/").lower() for name in value}
+        return sorted(name for name in names if name)
 
 
 def _validated(model: type[_Changes], values: dict[str, Any]) -> dict[str, Any]:
@@ -106,12 +124,6 @@ class Moderation:
     async def _require(self, actor: Actor, scope: Scope) -> None:
         if not await self.is_moderator(actor, scope):
             raise NotModerator()
-
-    async def _known(self, conn: aiosqlite.Connection, member: Member) -> j.AccountRow:
-        account = await j.find_account(conn, member)
-        if account is None:
-            raise ModerationRefused(messages.unknown_member(f"Member {member.user_id}"))
-        return account
 
     async def _audit(
         self,
@@ -160,7 +172,7 @@ class Moderation:
             raise ModerationRefused(f"A revocation must be a whole number from 1 to {MAX_GRANT:,}.")
         why = _reason(reason)
         async with self.store.write() as conn:
-            account = await self._known(conn, member)
+            account = await self.ledger.account_in(conn, member)
             if amount > account.available:
                 raise ModerationRefused(
                     messages.revoke_too_much(f"Member {member.user_id}", account.available, amount)
@@ -179,7 +191,7 @@ class Moderation:
         changes = _validated(MemberLimits, values)
         why = _reason(reason)
         async with self.store.write() as conn:
-            account = await self._known(conn, member)
+            account = await self.ledger.account_in(conn, member)
             await lim.update_member_limits(conn, account.id, changes)
             await self._audit(conn, member.scope, actor, "set_limits", member.user_id, changes, why)
         return await self.ledger.policy(member)
@@ -190,7 +202,7 @@ class Moderation:
         why = _reason(reason)
         cleared = dict.fromkeys(lim.MEMBER_FIELDS)
         async with self.store.write() as conn:
-            account = await self._known(conn, member)
+            account = await self.ledger.account_in(conn, member)
             await lim.update_member_limits(conn, account.id, cleared)
             await self._audit(conn, member.scope, actor, "clear_limits", member.user_id, {}, why)
         return await self.ledger.policy(member)
@@ -209,7 +221,7 @@ class Moderation:
             raise ModerationRefused("You cannot ban yourself.")
         why = _reason(reason)
         async with self.store.write() as conn:
-            account = await self._known(conn, member)
+            account = await self.ledger.account_in(conn, member)
             current = await lim.member_limits(conn, account.id)
             if current.banned == banned:
                 raise ModerationRefused(
@@ -224,8 +236,8 @@ class Moderation:
     # --- reports -----------------------------------------------------------------------------
     async def show(self, actor: Actor, member: Member, recent: int = 10) -> MemberReport:
         await self._require(actor, member.scope)
-        async with self.store.read() as conn:
-            account = await self._known(conn, member)
+        async with self.store.write() as conn:
+            account = await self.ledger.account_in(conn, member)
             spent = await j.spent_since(conn, account.id, day_start(self.ledger.clock()))
             entries = await j.recent_entries(conn, account.id, recent)
         balance = await self.ledger.balance(member)
@@ -258,9 +270,92 @@ class Moderation:
     ) -> Policy:
         await self._require(actor, scope)
         changes = _validated(ScopeSettings, values)
+        unknown = sorted(set(changes.get("disabled_ops") or ()) - set(CATALOG))
+        if unknown:
+            raise ModerationRefused(messages.unknown_operations(unknown))
         why = _reason(reason)
         async with self.store.write() as conn:
             await lim.update_scope_settings(conn, scope, changes)
             await self._audit(conn, scope, actor, "settings", None, changes, why)
         async with self.store.read() as conn:
             return await self.ledger.policy_in(conn, scope, None)
+
+
+# --- what moderators read ------------------------------------------------------------------------
+Namer = Callable[[str], str]  # a platform's way of naming a user (or a role) by its id
+
+
+def _plain(user_id: str) -> str:
+    return user_id
+
+
+def limits_text(policy: Policy) -> str:
+    return messages.member_limits(
+        policy.daily_allowance,
+        policy.daily_spend_cap,
+        policy.max_concurrent,
+        policy.cooldown_seconds,
+    )
+
+
+def report_text(report: MemberReport, name: Namer = _plain) -> str:
+    """``/mod show``: balance, today's spend, limits, ban state and the newest journal entries."""
+    who = name(report.member.user_id)
+    entries = [
+        messages.journal_entry(
+            e.created_at,
+            e.kind,
+            e.amount,
+            e.job_id,
+            name(e.actor) if e.kind in ("grant", "adjust") and e.actor != SYSTEM else None,
+            e.reason if e.kind in ("grant", "adjust", "hold", "release") else "",
+        )
+        for e in report.recent
+    ]
+    return "\n".join(
+        (
+            f"{report.balance.describe_member(who)} {messages.spent_today(report.spent_today)}",
+            limits_text(report.policy),
+            messages.ban_state(report.policy.banned, report.policy.ban_reason),
+            messages.recent_entries(entries),
+        )
+    )
+
+
+def _details(details: dict[str, Any]) -> str:
+    def shown(value: Any) -> str:
+        return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    return ", ".join(f"{key}={messages.echo(shown(value))}" for key, value in details.items())
+
+
+def audit_text(rows: list[audit.AuditRow], name: Namer = _plain) -> str:
+    """``/mod audit``: one line per change, newest first, with when (UTC), who, what and why."""
+    lines = [
+        messages.audit_entry(
+            r.id,
+            r.created_at,
+            name(r.actor),
+            r.action,
+            name(r.target) if r.target else None,
+            _details(r.details),
+            r.reason,
+        )
+        for r in rows
+    ]
+    return "\n".join(lines) or messages.audit_empty()
+
+
+def settings_text(policy: Policy, role: Namer = _plain) -> str:
+    """``/mod settings``: the scope's settings as a moderator reads them."""
+    return messages.scope_settings(
+        starting_credits=policy.starting_credits,
+        daily_allowance=policy.daily_allowance,
+        daily_spend_cap=policy.daily_spend_cap,
+        max_concurrent=policy.max_concurrent,
+        cooldown=policy.cooldown_seconds,
+        price_multiplier=policy.price_multiplier,
+        pool_daily_budget=policy.pool_daily_budget,
+        disabled=sorted(policy.disabled_ops),
+        moderator_roles=[role(r) for r in sorted(policy.moderator_roles)],
+    )

@@ -202,7 +202,9 @@ class Service:
         audio_ok = needs in (Needs.AUDIO, Needs.UPLOAD, Needs.TRACK_OR_AUDIO)
         if request.audio and not audio_ok:
             raise Refused(messages.not_on_audio(op.name, needs.value))
-        if needs in (Needs.AUDIO, Needs.UPLOAD) and not request.audio:
+        if needs == Needs.UPLOAD and not request.audio:
+            raise Refused(messages.needs_upload(op.name, needs.value))
+        if needs == Needs.AUDIO and not request.audio:
             raise Refused(messages.needs_audio(op.name, needs.value))
         if needs == Needs.TRACK_OR_AUDIO and not request.audio and not request.tracks:
             raise Refused(messages.needs_track_or_audio(op.name, needs.value))

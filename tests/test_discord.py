@@ -227,17 +227,17 @@ async def test_mod_is_checked_by_the_core_not_just_hidden(discord_bot: Discord) 
     granted = await discord_bot.slash(
         ADA, "mod", grant, resolved=resolved, permissions=dc.MANAGE_GUILD
     )
-    assert "They have 1050 credits" in await discord_bot.reply(granted)
+    assert f"Done. <@{BOB['id']}> has 1050 credits" in await discord_bot.reply(granted)
     role = await discord_bot.fake.add_role(discord_bot.guild, "DJ")
     settings = dc.subcommand("settings", [dc.option("moderator_role", role, dc.ROLE)])
     guild_roles = {r["id"]: r for r in discord_bot.guild["roles"]}
     configured = await discord_bot.slash(
         ADA, "mod", settings, resolved={"roles": guild_roles}, permissions=dc.MANAGE_GUILD
     )
-    assert f"moderator roles: <@&{role}>" in await discord_bot.reply(configured)
+    assert f"Moderator roles: <@&{role}>." in await discord_bot.reply(configured)
     show = dc.subcommand("show", [dc.option("member", BOB["id"], dc.USER)])
     by_role = await discord_bot.slash(ROLE_MOD, "mod", show, resolved=resolved, roles=(role,))
-    assert "They have 1050 credits" in await discord_bot.reply(by_role)
+    assert f"<@{BOB['id']}> has 1050 credits" in await discord_bot.reply(by_role)
     audit = await discord_bot.slash(
         ADA, "mod", dc.subcommand("audit", []), permissions=dc.MANAGE_GUILD
     )

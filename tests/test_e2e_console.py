@@ -103,8 +103,8 @@ async def test_every_operation_works_end_to_end(tmp_path: Path) -> None:
             await ok(line)
         assert "BPM" in (h.console.platform.saved[-5].text or "")  # lyrics: two results
         await ok(f"/voice {voice_sample}")
-        persona_id = (h.console.platform.saved[-1].text or "").split("voice=")[1].split()[0]
-        await ok(f"/persona voice={persona_id} a song in my voice")
+        hint = (h.console.platform.saved[-1].text or "").removeprefix("Sing with it: ")
+        await ok(hint.replace("<lyrics or description>", "a song in my voice"))
         assert ran == set(CATALOG), set(CATALOG) - ran
         await h.app.ledger.reconcile()
 

@@ -1,5 +1,7 @@
-"""A hypothesis state machine drives random grants, holds, captures, releases, expiries, limit
-changes and bans, and checks after every step what an operator relies on."""
+"""A hypothesis state machine drives random grants, holds, captures, releases, expiries, days,
+limit changes and bans, and checks after every step what an operator relies on: the books
+balance, and every member's own credits and daily allowance are what the rules say (the
+allowance is spent first, resets each UTC day and never eats granted credits)."""
 
 from __future__ import annotations
 
@@ -15,14 +17,22 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
 
 from bot.domain import Member
-from bot.ledger import Defaults, HoldAlreadyResolved, Ledger, LedgerRefusal
+from bot.ledger import (
+    Defaults,
+    HoldAlreadyResolved,
+    InsufficientCredits,
+    Ledger,
+    LedgerRefusal,
+    day_of,
+)
 from bot.moderation import Moderation, ModerationRefused
 from bot.store import Store, audit
-from tests.ledger_fixtures import GUILD, MOD, Clock
+from tests.ledger_fixtures import DAY, GUILD, MOD, Clock
 
 T = TypeVar("T")
 USERS = st.sampled_from(["ann", "ben", "cy"])
 STARTING = 20
+ALLOWANCE = 10
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -34,12 +44,22 @@ class LedgerMachine(RuleBasedStateMachine):
         self.folder = tempfile.mkdtemp()
         self.clock = Clock()
         self.store = self.run(Store.open(Path(self.folder) / "ledger.db"))
-        defaults = Defaults(starting_credits=STARTING, max_concurrent=3, hold_ttl_seconds=600)
+        defaults = Defaults(
+            starting_credits=STARTING,
+            daily_allowance=ALLOWANCE,
+            max_concurrent=3,
+            hold_ttl_seconds=600,
+        )
         self.ledger = Ledger(self.store, defaults, self.clock)
         self.moderation = Moderation(self.ledger)
-        # The model: what each balance must be, and how each hold was resolved.
+        # The model: each member's own credits and daily allowance, each hold's amount and the
+        # part of it taken from the allowance, the day it was placed, and how it was resolved.
         self.balance: dict[str, int] = {}
+        self.allowance: dict[str, int] = {}
         self.hold_amount: dict[int, tuple[str, int]] = {}
+        self.hold_allowance: dict[int, int] = {}
+        self.hold_day: dict[int, str] = {}
+        self.captured_allowance: dict[int, int] = {}
         self.resolved: dict[int, str] = {}
         self.audited = 0
 
@@ -53,15 +73,52 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def touch(self, user: str) -> None:
         self.balance.setdefault(user, STARTING)
+        self.allowance.setdefault(user, ALLOWANCE)
+
+    def is_open(self, hold: int) -> bool:
+        return hold not in self.resolved
+
+    def allowance_left(self, user: str) -> int:
+        """Today's allowance less what today's open and captured holds took from it."""
+        today = day_of(self.clock.now)
+        used = 0
+        for hold, (owner, _) in self.hold_amount.items():
+            if owner != user or self.hold_day[hold] != today:
+                continue
+            if self.is_open(hold):
+                used += self.hold_allowance[hold]
+            elif self.resolved[hold] == "capture":
+                used += self.captured_allowance[hold]
+        return max(0, self.allowance[user] - used)
+
+    def held(self, user: str, part: str) -> int:
+        """Credits in the member's open holds: their own ("own") or the allowance's."""
+        total = 0
+        for hold, (owner, amount) in self.hold_amount.items():
+            if owner == user and self.is_open(hold):
+                from_allowance = self.hold_allowance[hold]
+                total += from_allowance if part == "allowance" else amount - from_allowance
+        return total
+
+    def available(self, user: str) -> int:
+        return self.balance[user] - self.held(user, "own") + self.allowance_left(user)
 
     @rule(target=holds, user=USERS, amount=st.integers(0, 30))
     def hold(self, user: str, amount: int) -> Any:
         self.touch(user)
+        left, available = self.allowance_left(user), self.available(user)
         try:
             placed = self.run(self.ledger.hold(Member(GUILD, user), amount))
+        except InsufficientCredits:
+            assert available < amount
+            return multiple()
         except LedgerRefusal:
             return multiple()
+        assert available >= amount
+        assert placed.available_after == available - amount
         self.hold_amount[placed.hold_id] = (user, amount)
+        self.hold_allowance[placed.hold_id] = min(amount, left)  # the allowance is spent first
+        self.hold_day[placed.hold_id] = day_of(self.clock.now)
         return placed.hold_id
 
     @rule(hold=holds, share=st.none() | st.floats(0, 1))
@@ -78,7 +135,9 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         assert hold not in self.resolved
         self.resolved[hold] = "capture"
-        self.balance[user] -= result.amount
+        from_allowance = min(result.amount, self.hold_allowance[hold])
+        self.captured_allowance[hold] = from_allowance
+        self.balance[user] -= result.amount - from_allowance
 
     @rule(hold=holds)
     def release(self, hold: int) -> None:
@@ -91,7 +150,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert hold not in self.resolved
             self.resolved[hold] = "release"
 
-    @rule(seconds=st.sampled_from([1, 300, 601, 3600]))
+    @rule(seconds=st.sampled_from([1, 300, 601, 3600, int(DAY)]))
     def time_passes(self, seconds: int) -> None:
         self.clock.advance(seconds)
         self.run(self.ledger.sweep_expired())
@@ -125,13 +184,17 @@ class LedgerMachine(RuleBasedStateMachine):
         try:
             self.run(self.moderation.revoke(MOD, Member(GUILD, user), amount, "correction"))
         except ModerationRefused:
+            assert amount > self.balance.get(user, STARTING) - self.held(user, "own")
             return
+        self.touch(user)  # a moderator may act on a member who has not used Chorus yet
         self.balance[user] -= amount
         self.audited += 1
 
     @rule(
         user=USERS,
-        limit=st.sampled_from(["max_concurrent", "daily_spend_cap", "cooldown_seconds"]),
+        limit=st.sampled_from(
+            ["max_concurrent", "daily_spend_cap", "cooldown_seconds", "daily_allowance"]
+        ),
         value=st.integers(-1, 60),
     )
     def set_limit(self, user: str, limit: str, value: int) -> None:
@@ -139,6 +202,9 @@ class LedgerMachine(RuleBasedStateMachine):
             self.run(self.moderation.set_limits(MOD, Member(GUILD, user), **{limit: value}))
         except ModerationRefused:
             return
+        self.touch(user)
+        if limit == "daily_allowance":
+            self.allowance[user] = value
         self.audited += 1
 
     @rule(user=USERS, banned=st.booleans())
@@ -161,6 +227,9 @@ class LedgerMachine(RuleBasedStateMachine):
         for user, expected in self.balance.items():
             balance = self.run(self.ledger.balance(Member(GUILD, user)))
             assert balance.balance == expected
+            assert balance.allowance == self.allowance_left(user)
+            assert balance.available == self.available(user)
+            assert balance.held == self.held(user, "own") + self.held(user, "allowance")
             assert balance.available >= 0
 
     @invariant()

@@ -2,74 +2,38 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from adapters.telegram import TelegramAdapter
 from bot.domain import Member, Scope
 from tests.conftest import mp3
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram import payloads as tg
-from tests.harness import Chorus, chorus, chorus_run
+from tests.harness import chorus, chorus_run
+from tests.telegram_harness import (
+    ADMIN,
+    ALICE,
+    BOB,
+    BOT,
+    GROUP,
+    Telegram,
+    TelegramAdapter,
+    adapter_for,
+    telegram,
+)
 
-GROUP = tg.chat(-100200, "supergroup")
-ALICE = tg.user(501, "Alice")
-BOB = tg.user(502, "Bob")
-ADMIN = tg.user(503, "Ada")
-
-
-@dataclass
-class Telegram:
-    fake: FakeTelegram
-    chorus: Chorus
-    adapter: TelegramAdapter
-
-    def say(self, sender: dict[str, object], text: str, **extra: object) -> dict[str, object]:
-        message = tg.message(GROUP, sender, text, **extra)
-        self.fake.push(message=message)
-        return message
-
-    async def credits(self, user: dict[str, object]) -> int:
-        member = Member(Scope("telegram", str(GROUP["id"])), str(user["id"]))
-        return (await self.chorus.app.ledger.balance(member)).available
-
-
-@pytest.fixture
-async def telegram(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Telegram]:
-    caplog.set_level(logging.WARNING)
-    fake = FakeTelegram()
-    await fake.start()
-    async with chorus(tmp_path) as harness:
-        adapter = TelegramAdapter(harness.app, fake.token, api_url=fake.url, compose_timeout=1.0)
-        await adapter.start(poll_timeout=1)
-        handle = Telegram(fake, harness, adapter)
-        try:
-            yield handle
-        finally:
-            await handle.adapter.stop()
-            await fake.stop()
-    errors = [
-        r
-        for r in caplog.records
-        if r.levelno >= logging.ERROR and r.name.startswith(("telegram", "adapters"))
-    ]
-    assert errors == [], "python-telegram-bot or the adapter logged errors"
+__all__ = ["telegram"]  # the fixture
 
 
 async def test_a_song_from_command_to_posted_audio(telegram: Telegram) -> None:
     fake = telegram.fake
     commands = (await fake.wait_for("setMyCommands"))[0].params["commands"]
     assert {"song", "cover", "credits", "mod"} <= {c["command"] for c in commands}
-    telegram.say(ALICE, "/song@chorus_test_bot a lo-fi beat about rain")
+    telegram.say(ALICE, f"/song{BOT} a lo-fi beat about rain")
     sent = await fake.wait_for("sendAudio", 2)
     for call in sent:
         filename, _, data = call.files["audio"]
         assert filename.endswith(".mp3") and len(data) > 1000
-        assert call.files["thumbnail"][2].startswith(b"\x89PNG")  # the cover art
+        assert call.files["thumbnail"][2].startswith(b"\xff\xd8")  # the cover art, as a JPEG
         assert call.params["title"] and call.params["performer"] == "Chorus"
         assert "ID: " in call.params["caption"] and call.params["parse_mode"] == "HTML"
         buttons = [
@@ -88,7 +52,7 @@ async def test_a_cover_by_replying_to_audio_never_leaks_the_token(telegram: Tele
     fake = telegram.fake
     file_id, unique, size = fake.add_file(mp3())
     upload = telegram.say(BOB, None, audio=tg.audio(file_id, unique, size))  # type: ignore[arg-type]
-    telegram.say(BOB, "/cover as a jazz ballad", reply_to=upload)
+    telegram.say(BOB, f"/cover{BOT} as a jazz ballad", reply_to=upload)
     await fake.wait_for("sendAudio", 2)
     assert fake.calls_to("getFile")[0].params["file_id"] == file_id
     fetched = telegram.chorus.sim.sim.fetched_urls
@@ -101,7 +65,7 @@ async def test_an_oversized_upload_is_refused_before_any_charge(telegram: Telegr
     fake = telegram.fake
     file_id, unique, _ = fake.add_file(mp3(1.0))
     big = telegram.say(ALICE, None, audio=tg.audio(file_id, unique, 25 * 1024 * 1024))  # type: ignore[arg-type]
-    telegram.say(ALICE, "/cover as rock", reply_to=big)
+    telegram.say(ALICE, f"/cover{BOT} as rock", reply_to=big)
     [reply] = await fake.wait_for("sendMessage")
     assert "Telegram lets bots download files up to 20 MB" in reply.params["text"]
     assert fake.calls_to("getFile") == []
@@ -111,7 +75,7 @@ async def test_an_oversized_upload_is_refused_before_any_charge(telegram: Telegr
 async def test_buttons_work_for_the_owner_and_admins_only(telegram: Telegram) -> None:
     fake = telegram.fake
     fake.members[(int(GROUP["id"]), int(ADMIN["id"]))] = "administrator"
-    telegram.say(ALICE, "/song a tune")
+    telegram.say(ALICE, f"/song{BOT} a tune")
     [first, _] = await fake.wait_for("sendAudio", 2)
     posted = fake.sent[(int(GROUP["id"]), max(k[1] for k in fake.sent if "audio" in fake.sent[k]))]
     track = first.params["caption"].split("ID: ")[1][:6]
@@ -138,21 +102,21 @@ async def test_buttons_work_for_the_owner_and_admins_only(telegram: Telegram) ->
 async def test_moderation_is_for_chat_admins(telegram: Telegram) -> None:
     fake = telegram.fake
     fake.members[(int(GROUP["id"]), int(ADMIN["id"]))] = "administrator"
-    target = telegram.say(BOB, "/credits")
+    target = telegram.say(BOB, f"/credits{BOT}")
     await fake.wait_for("sendMessage")
     telegram.say(ALICE, "/mod grant 100 nice try", reply_to=target)
     telegram.say(ADMIN, "/mod grant 100 contest prize", reply_to=target)
     replies = await fake.wait_for("sendMessage", 3)
     texts = [r.params["text"] for r in replies[1:]]
     assert any("Only moderators" in t for t in texts)
-    assert any(t.startswith("Done. They have 1100 credits") for t in texts)
+    assert any(t.startswith(f"Done. {BOB['id']} has 1100 credits") for t in texts)
     assert await telegram.credits(BOB) == 1100
 
 
 async def test_a_429_from_telegram_is_waited_out(telegram: Telegram) -> None:
     fake = telegram.fake
     fake.fail_next["sendAudio"] = (429, "Too Many Requests: retry after 1", {"retry_after": 1})
-    telegram.say(ALICE, "/song a patient tune")
+    telegram.say(ALICE, f"/song{BOT} a patient tune")
     await fake.wait_for("sendAudio", 3)  # one refused, then both results
     assert len([c for c in fake.calls_to("sendAudio")]) == 3
 
@@ -163,30 +127,35 @@ async def test_chorus_run_serves_telegram_from_settings(tmp_path: Path) -> None:
     await fake.start()
     async with chorus_run(tmp_path, TELEGRAM_TOKEN=fake.token, TELEGRAM_API_URL=fake.url):
         await fake.wait_for("getUpdates")
-        fake.push(message=tg.message(GROUP, ALICE, "/song a tune from the real mode"))
+        fake.push(message=tg.message(GROUP, ALICE, f"/song{BOT} a tune from the real mode"))
         await fake.wait_for("sendMessage")  # the status message: the command reached the core
     await fake.stop()
 
 
 async def test_compose_step_by_step_then_cancel_and_timeout(telegram: Telegram) -> None:
     fake = telegram.fake
-    telegram.say(ALICE, "/compose")
+    telegram.say(ALICE, f"/compose{BOT}")
     await fake.wait_for("sendMessage", 1)
-    telegram.say(ALICE, "Starry Night")
+    telegram.say(ALICE, "Starry Night", reply_to=telegram.last_from_bot())
     await fake.wait_for("sendMessage", 2)
-    telegram.say(ALICE, "dream pop")
+    telegram.say(ALICE, "dream pop", reply_to=telegram.last_from_bot())
     await fake.wait_for("sendMessage", 3)
-    telegram.say(ALICE, "[Verse]\nStars they shine above me")
+    # Each question asks for a reply, the only answer a bot in privacy mode receives in a group.
+    for prompt in fake.calls_to("sendMessage"):
+        markup = prompt.params["reply_markup"]
+        assert markup["force_reply"] is True and markup["selective"] is True
+        assert prompt.params["reply_parameters"]["message_id"]  # quoting the member's message
+    telegram.say(ALICE, "[Verse]\nStars they shine above me", reply_to=telegram.last_from_bot())
     sent = await fake.wait_for("sendAudio", 2)
     assert all(call.params["title"] == "Starry Night" for call in sent)
     assert all("dream pop" in call.params["caption"] for call in sent)
     asked = len(fake.calls_to("sendMessage"))
-    telegram.say(BOB, "/compose")
-    telegram.say(BOB, "/cancel")
+    telegram.say(BOB, f"/compose{BOT}")
+    telegram.say(BOB, f"/cancel{BOT}")
     await fake.wait_until(
         lambda: any("Cancelled" in c.params["text"] for c in fake.calls_to("sendMessage"))
     )
-    telegram.say(ADMIN, "/compose")
+    telegram.say(ADMIN, f"/compose{BOT}")
     await fake.wait_until(
         lambda: any("timed out" in c.params["text"] for c in fake.calls_to("sendMessage")), 10
     )
@@ -216,19 +185,20 @@ async def test_private_chats_captions_and_replies_to_results(telegram: Telegram)
 
 async def test_buttons_keep_working_after_a_restart(telegram: Telegram) -> None:
     fake = telegram.fake
-    telegram.say(ALICE, "/song a tune to keep")
+    telegram.say(ALICE, f"/song{BOT} a tune to keep")
     [first, _] = await fake.wait_for("sendAudio", 2)
     posted = next(m for m in fake.sent.values() if m.get("caption") == first.params["caption"])
     track = first.params["caption"].split("ID: ")[1][:6]
     await telegram.adapter.stop()  # the bot goes away; the buttons stay on the messages
-    restarted = TelegramAdapter(telegram.chorus.app, fake.token, api_url=fake.url)
+    fake.advance(60)  # a restart takes a while; the new process does not know the old one's posts
+    restarted = adapter_for(telegram.chorus, fake)
     await restarted.start(poll_timeout=1)
     telegram.adapter = restarted
     fake.push(callback_query=tg.callback_query(ALICE, posted, f"wav:{track}"))
     [answer] = await fake.wait_for("answerCallbackQuery")
     assert "/wav started" in answer.params["text"]
-    wav = (await fake.wait_for("sendAudio", 3))[2]
-    assert wav.files["audio"][0].endswith(".wav")
+    [wav] = await fake.wait_for("sendDocument")  # Telegram plays MP3 and M4A only
+    assert wav.files["document"][0].endswith(".wav")
 
 
 async def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
@@ -240,10 +210,12 @@ async def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
         try:
             assert fake.webhook is not None and fake.webhook[0].endswith("/hooks/telegram")
             forged = await fake.post_update(
-                secret="guessed", message=tg.message(GROUP, ALICE, "/credits")
+                secret="guessed", message=tg.message(GROUP, ALICE, f"/credits{BOT}")
             )
             assert forged == 401
-            assert await fake.post_update(message=tg.message(GROUP, ALICE, "/credits")) == 200
+            chatter = tg.message(GROUP, ALICE, "nice weather")  # privacy mode: never sent
+            assert await fake.post_update(message=chatter) == 0
+            assert await fake.post_update(message=tg.message(GROUP, ALICE, f"/credits{BOT}")) == 200
             [reply] = await fake.wait_for("sendMessage")
             assert reply.params["text"] == "You have 1000 credits: enough for 71 songs."
             assert fake.calls_to("getUpdates") == []
@@ -254,7 +226,7 @@ async def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
 
 async def test_every_result_button_is_answered(telegram: Telegram) -> None:
     fake = telegram.fake
-    telegram.say(ALICE, "/song buttons everywhere")
+    telegram.say(ALICE, f"/song{BOT} buttons everywhere")
     [first, _] = await fake.wait_for("sendAudio", 2)
     posted = next(m for m in fake.sent.values() if m.get("caption") == first.params["caption"])
     buttons = [
@@ -285,7 +257,7 @@ async def test_every_result_button_is_answered(telegram: Telegram) -> None:
 async def test_a_member_who_blocked_the_bot_does_not_stall_delivery(telegram: Telegram) -> None:
     fake = telegram.fake
     fake.fail_next["sendAudio"] = (403, "Forbidden: bot was blocked by the user", {})
-    telegram.say(ALICE, "/song for someone who left")
+    telegram.say(ALICE, f"/song{BOT} for someone who left")
     await fake.wait_for("sendAudio", 2)  # the refused one is dropped, the other is posted
     await telegram.chorus.console.wait_for_jobs(30)
     async with telegram.chorus.app.store.read() as conn:
@@ -295,7 +267,7 @@ async def test_a_member_who_blocked_the_bot_does_not_stall_delivery(telegram: Te
 
 async def test_captions_escape_what_members_write(telegram: Telegram) -> None:
     fake = telegram.fake
-    telegram.say(ALICE, '/compose "[Verse]\nfish & <chips>" "title=<b>R&B</b>"')
+    telegram.say(ALICE, f'/compose{BOT} "[Verse]\nfish & <chips>" "title=<b>R&B</b>"')
     sent = await fake.wait_for("sendAudio", 2)
     for call in sent:
         assert "&lt;b&gt;R&amp;B&lt;/b&gt;" in call.params["caption"]

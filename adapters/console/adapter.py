@@ -20,7 +20,8 @@ from typing import Any
 from adapters.console.platform import ConsolePlatform
 from bot.app import App
 from bot.domain import Actor, Member, ReplyTarget, Scope
-from bot.messages import credits
+from bot.messages import banned_member, credits, limits_updated, moderated, unbanned_member
+from bot.moderation import audit_text, limits_text, report_text, settings_text
 from bot.service import Refused, Request
 from bot.store import jobs as q
 from bot.textcommand import CommandError, parse
@@ -109,37 +110,28 @@ class ConsoleAdapter:
                 policy = await service.moderate(
                     "update_settings", self.actor, SCOPE, reason, **values
                 )
-            return str(policy)
+            return settings_text(policy)
         if action == "audit":
             rows = await service.moderate(
                 "audit_log", self.actor, SCOPE, member=plain[0] if plain else None
             )
-            return (
-                "\n".join(
-                    f"#{r.id} {r.actor} {r.action} {r.target or ''} {r.details} — {r.reason}"
-                    for r in rows
-                )
-                or "Nothing yet."
-            )
+            return audit_text(rows)
         if member is None:
             raise Refused(f"/mod {action} needs a member.")
         if action in ("grant", "revoke"):
             if len(plain) < 2 or not plain[1].lstrip("-").isdigit():
                 raise Refused(f"Usage: /mod {action} <member> <credits> [reason]")
             balance = await service.moderate(action, self.actor, member, int(plain[1]), reason)
-            return f"{member.user_id}: {balance.describe()}"
+            return moderated(balance.describe_member(member.user_id))
         if action == "limits":
             values = {k: _value(v) for k, v in options.items()}
             policy = await service.moderate("set_limits", self.actor, member, reason, **values)
-            return f"{member.user_id}: {policy}"
+            return limits_updated(member.user_id, limits_text(policy))
         if action in ("ban", "unban"):
             await service.moderate(action, self.actor, member, reason)
-            return f"{member.user_id} is {'banned' if action == 'ban' else 'no longer banned'}."
+            return (banned_member if action == "ban" else unbanned_member)(member.user_id)
         if action == "show":
-            report = await service.moderate("show", self.actor, member)
-            return (
-                f"{member.user_id}: {report.balance.describe()} Spent today: {report.spent_today}."
-            )
+            return report_text(await service.moderate("show", self.actor, member))
         raise Refused(f"There is no /mod {action}.")
 
     # --- modes -----------------------------------------------------------------------------

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot import messages
 from bot.domain import Member
 from bot.ledger import Balance, Policy
-from bot.moderation import MemberReport
+from bot.moderation import MemberReport, audit_text, limits_text, report_text, settings_text
 from bot.service import Refused
 from bot.store.audit import AuditRow
 
@@ -71,7 +72,7 @@ class ModGroup(app_commands.Group):
         reason: Reason | None = None,
     ) -> None:
         member_ = self._member(interaction, member)
-        await self._run(interaction, "grant", member_, amount, reason, reply=credited)
+        await self._run(interaction, "grant", member_, amount, reason, reply=credited(member_))
 
     @app_commands.command(description="Take back credits a member has not spent")
     @app_commands.describe(member="Who", amount="How many credits", reason="Why (audited)")
@@ -83,12 +84,12 @@ class ModGroup(app_commands.Group):
         reason: Reason | None = None,
     ) -> None:
         member_ = self._member(interaction, member)
-        await self._run(interaction, "revoke", member_, amount, reason, reply=credited)
+        await self._run(interaction, "revoke", member_, amount, reason, reply=credited(member_))
 
     @app_commands.command(description="Set a member's own limits (leave out what stays)")
     @app_commands.describe(
         member="Who",
-        daily_allowance="Credits added each day",
+        daily_allowance="Credits a day, spent before their own; unspent ones lapse at midnight UTC",
         daily_spend_cap="Most credits spent in a day",
         max_concurrent="Jobs at once",
         cooldown_seconds="Seconds between commands",
@@ -111,12 +112,15 @@ class ModGroup(app_commands.Group):
             "cooldown_seconds": cooldown_seconds,
         }
 
+        member_ = self._member(interaction, member)
         await self._run(
             interaction,
             "set_limits",
-            self._member(interaction, member),
+            member_,
             reason,
-            reply=lambda _: "Limits updated.",
+            reply=lambda policy: messages.limits_updated(
+                mention(member_.user_id), limits_text(policy)
+            ),
             **{k: v for k, v in values.items() if v is not None},
         )
 
@@ -128,12 +132,13 @@ class ModGroup(app_commands.Group):
         member: discord.User,
         reason: Reason | None = None,
     ) -> None:
+        member_ = self._member(interaction, member)
         await self._run(
             interaction,
             "ban",
-            self._member(interaction, member),
+            member_,
             reason,
-            reply=lambda _: "Banned; their running jobs finish, new ones are refused.",
+            reply=lambda _: messages.banned_member(mention(member_.user_id)),
         )
 
     @app_commands.command(description="Let a banned member use Chorus again")
@@ -145,7 +150,13 @@ class ModGroup(app_commands.Group):
         reason: Reason | None = None,
     ) -> None:
         member_ = self._member(interaction, member)
-        await self._run(interaction, "unban", member_, reason, reply=lambda _: "Unbanned.")
+        await self._run(
+            interaction,
+            "unban",
+            member_,
+            reason,
+            reply=lambda _: messages.unbanned_member(mention(member_.user_id)),
+        )
 
     @app_commands.command(description="A member's credits, limits and spending today")
     @app_commands.describe(member="Who")
@@ -168,7 +179,7 @@ class ModGroup(app_commands.Group):
     @app_commands.command(description="Server-wide settings (leave everything out to see them)")
     @app_commands.describe(
         starting_credits="Credits a new member starts with",
-        daily_allowance="Credits added to everyone each day",
+        daily_allowance="Credits a day for each member, spent before their own; resets daily",
         max_concurrent="Jobs at once per member",
         cooldown_seconds="Seconds between a member's commands",
         price_multiplier="Multiply every price by this",
@@ -211,7 +222,7 @@ class ModGroup(app_commands.Group):
                 "update_settings",
                 scope,
                 reason,
-                reply=lambda policy: f"Updated. {described(policy)}",
+                reply=lambda policy: messages.moderated(described(policy)),
                 **changes,
             )
         else:
@@ -224,39 +235,25 @@ class ModGroup(app_commands.Group):
         )
 
 
-def they(sentence: str) -> str:
-    return sentence.replace("You have", "They have")
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
 
 
-def credited(balance: Balance) -> str:
-    return f"Done. {they(balance.describe())}"
+def role_mention(role_id: str) -> str:
+    return f"<@&{role_id}>"
+
+
+def credited(member: Member) -> Callable[[Balance], str]:
+    return lambda balance: messages.moderated(balance.describe_member(mention(member.user_id)))
 
 
 def report(found: MemberReport) -> str:
-    policy = found.policy
-    return (
-        f"{they(found.balance.describe())} Spent today: {found.spent_today}. "
-        f"Limits: {policy.max_concurrent} jobs at once, {policy.cooldown_seconds}s cooldown, "
-        f"daily allowance {policy.daily_allowance}" + (", banned" if policy.banned else "") + "."
-    )
+    return report_text(found, mention)
 
 
 def entries(rows: list[AuditRow]) -> str:
-    lines = [
-        f"#{r.id} <@{r.actor}> {r.action}"
-        + (f" <@{r.target}>" if r.target else "")
-        + f": {r.reason}"
-        for r in rows
-    ]
-    return "\n".join(lines) or "Nothing yet."
+    return audit_text(rows, mention)
 
 
 def described(policy: Policy) -> str:
-    disabled = ", ".join(sorted(policy.disabled_ops)) or "none"
-    roles = ", ".join(f"<@&{r}>" for r in sorted(policy.moderator_roles)) or "none"
-    return (
-        f"New members start with {policy.starting_credits} credits; daily allowance "
-        f"{policy.daily_allowance}; {policy.max_concurrent} jobs at once; cooldown "
-        f"{policy.cooldown_seconds}s; prices ×{policy.price_multiplier:g}; disabled: {disabled}; "
-        f"moderator roles: {roles}."
-    )
+    return settings_text(policy, role_mention)

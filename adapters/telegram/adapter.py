@@ -4,6 +4,13 @@ the service (the chat side is :mod:`adapters.telegram.platform`).
 A member's audio is read through ``getFile``, whose URL carries the bot token: it is fetched
 inside this process by the media intake and never offered to the music service, which gets the
 bot's own signed media link instead.
+
+Bots start in privacy mode: in a group they see commands addressed to them, replies to their own
+messages and service messages, nothing else. So every prompt that expects an answer asks for a
+reply (``ForceReply``), a command that needs audio says how to reply to it with
+``/command@bot``, and the start-up log says which mode the bot is in. Handlers take new messages
+only: editing a command must not run (and charge for) it again; the request key is the message
+itself (``chat:message``), the same however often Telegram delivers it.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import time
 from typing import Any
 
 from aiohttp import web
-from telegram import BotCommand, Message, Update
+from telegram import BotCommand, CallbackQuery, ForceReply, Message, Update
 from telegram import User as TgUser
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import (
@@ -32,12 +39,16 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from adapters.telegram.flood import Clock, FloodControl
 from adapters.telegram.platform import TelegramPlatform
-from adapters.telegram.render import TEXT_LIMIT
+from adapters.telegram.render import TEXT_LIMIT, cut
+from adapters.telegram.updates import PerChatUpdates
+from bot import messages
 from bot.app import App
-from bot.catalog import CATALOG
+from bot.catalog import CATALOG, Needs
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.messages import megabytes
+from bot.moderation import audit_text, limits_text, report_text
 from bot.service import Refused, Request
 from bot.store import jobs as q
 from bot.textcommand import CommandError, parse
@@ -55,6 +66,7 @@ EXTRA_COMMANDS = {
 
 
 TITLE, TAGS, LYRICS = range(3)
+NEW = filters.UpdateType.MESSAGE  # not edits: an edited command is not a new request
 
 
 class TelegramAdapter:
@@ -67,12 +79,14 @@ class TelegramAdapter:
         api_url: str = "https://api.telegram.org",
         admin_cache: float = 60,
         compose_timeout: float = 300,
+        clock: Clock | None = None,
     ) -> None:
         self.app = app
         self.service = app.service
         self.admin_cache = admin_cache
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
         base = api_url.rstrip("/")
+        self.flood = FloodControl(clock)
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(token)
@@ -80,6 +94,8 @@ class TelegramAdapter:
             .base_file_url(f"{base}/file/bot")
             .request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
             .get_updates_request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
+            .rate_limiter(self.flood)
+            .concurrent_updates(PerChatUpdates())
             .build()
         )
         self.compose_timeout = compose_timeout
@@ -87,31 +103,32 @@ class TelegramAdapter:
         self.webhook_secret = hashlib.sha256(
             f"chorus-telegram-webhook:{token}".encode()
         ).hexdigest()
+        answer = filters.TEXT & ~filters.COMMAND
         self.application.add_handler(
             ConversationHandler(
-                entry_points=[CommandHandler("compose", self.compose_start)],
+                entry_points=[CommandHandler("compose", self.compose_start, filters=NEW)],
                 states={
-                    TITLE: [MessageHandler(filters.TEXT & ~filters.COMMAND, self.compose_title)],
+                    TITLE: [MessageHandler(NEW & answer, self.compose_title)],
                     TAGS: [
-                        MessageHandler(filters.TEXT & ~filters.COMMAND, self.compose_tags),
-                        CommandHandler("skip", self.compose_tags),
+                        MessageHandler(NEW & answer, self.compose_tags),
+                        CommandHandler("skip", self.compose_tags, filters=NEW),
                     ],
-                    LYRICS: [MessageHandler(filters.TEXT & ~filters.COMMAND, self.compose_lyrics)],
+                    LYRICS: [MessageHandler(NEW & answer, self.compose_lyrics)],
                     ConversationHandler.TIMEOUT: [TypeHandler(Update, self.compose_timed_out)],
                 },
-                fallbacks=[CommandHandler("cancel", self.compose_cancel)],
+                fallbacks=[CommandHandler("cancel", self.compose_cancel, filters=NEW)],
                 conversation_timeout=compose_timeout,
             )
         )
         names = [*CATALOG, *EXTRA_COMMANDS, "balance", "history", "start"]
-        self.application.add_handler(CommandHandler(names, self.on_command))
+        self.application.add_handler(CommandHandler(names, self.on_command, filters=NEW))
         media = filters.AUDIO | filters.VOICE | filters.Document.AUDIO
         self.application.add_handler(
-            MessageHandler(media & filters.CaptionRegex(r"^/\w+"), self.on_command)
+            MessageHandler(NEW & media & filters.CaptionRegex(r"^/\w+"), self.on_command)
         )
         self.application.add_handler(CallbackQueryHandler(self.on_button))
         self.application.add_error_handler(self.on_error)
-        self.platform = TelegramPlatform(self.application.bot)
+        self.platform = TelegramPlatform(self.application.bot, self.flood)
         app.platforms[self.name] = self.platform
 
     @property
@@ -122,6 +139,7 @@ class TelegramAdapter:
         """Long polling by default; with ``webhook`` Telegram pushes updates to the bot's own web
         server, each carrying a secret token that is checked before anything else."""
         await self.application.initialize()
+        self._log_privacy()
         commands = [BotCommand(op.name, op.summary[:256]) for op in CATALOG.values()]
         commands += [BotCommand(name, text) for name, text in EXTRA_COMMANDS.items()]
         await self.bot.set_my_commands(commands)
@@ -137,6 +155,17 @@ class TelegramAdapter:
             assert self.application.updater is not None
             await self.application.updater.start_polling(timeout=poll_timeout, poll_interval=0)
         await self.application.start()
+
+    def _log_privacy(self) -> None:
+        """Say at start which group messages this bot can see (set in @BotFather)."""
+        if self.bot.bot.can_read_all_group_messages:
+            log.info("telegram: privacy mode is off; the bot reads every group message")
+        else:
+            log.info(
+                "telegram: privacy mode is on (can_read_all_group_messages is false); in groups "
+                "the bot sees /command@%s, replies to its messages and service messages only",
+                self.bot.username,
+            )
 
     async def on_webhook(self, request: web.Request) -> web.Response:
         provided = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -179,9 +208,21 @@ class TelegramAdapter:
 
     @staticmethod
     def target(message: Message) -> ReplyTarget:
+        """The chat, and in a forum the topic the message was posted in (kept across restarts,
+        so that results land where the command was given, not in General)."""
+        thread = message.message_thread_id if message.is_topic_message else None
         return ReplyTarget(
-            "telegram", str(message.chat.id), str(message.message_id), upload_limit=UPLOAD_LIMIT
+            "telegram",
+            str(message.chat.id),
+            str(message.message_id),
+            upload_limit=UPLOAD_LIMIT,
+            thread=str(thread) if thread is not None else None,
         )
+
+    @staticmethod
+    def request_key(message: Message) -> str:
+        """The message itself: Telegram may deliver it again, and an edit is the same message."""
+        return f"tg-{message.chat.id}:{message.message_id}"
 
     # --- commands ------------------------------------------------------------------------------
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -193,7 +234,7 @@ class TelegramAdapter:
         except (CommandError, Refused) as exc:
             answer = f"✋ {exc}"
         if answer:
-            await message.reply_text(answer[:TEXT_LIMIT], do_quote=True)
+            await message.reply_text(cut(answer, TEXT_LIMIT), do_quote=True)
 
     async def _command(self, update: Update, message: Message, user: TgUser) -> str | None:
         parsed = parse(message.text or message.caption or "")
@@ -214,18 +255,32 @@ class TelegramAdapter:
             return await self._moderate(message, user, scope, parsed.words)
         audio = await self._audio(message)
         tracks = parsed.tracks or ([] if audio else self._replied_tracks(message))
+        needs = CATALOG[name].needs if name in CATALOG else Needs.NOTHING
+        if not audio and not tracks and needs in (Needs.AUDIO, Needs.UPLOAD):
+            raise Refused(self._how_to_give_audio(name, results=False))
+        if not audio and not tracks and needs is Needs.TRACK_OR_AUDIO:
+            raise Refused(self._how_to_give_audio(name, results=True))
         request = Request(
             op=name,
             actor=await self.actor(message, user, check_admin=False),
             scope=scope,
             target=self.target(message),
-            request_key=f"tg-{update.update_id}",
+            request_key=self.request_key(message),
             args=parsed.args,
             tracks=tuple(tracks),
             audio=(audio,) if audio else (),
         )
         await self.service.run(request)
         return None  # the status message is the answer
+
+    def _how_to_give_audio(self, op: str, *, results: bool) -> str:
+        """How to give a command its audio on Telegram, where a bot in a group sees a command
+        only when it is addressed to it."""
+        which = "the audio message (or one of my results)" if results else "the audio message"
+        return (
+            f"/{op} works on audio: reply to {which} with /{op}@{self.bot.username}, "
+            f"or send the audio with /{op} as its caption."
+        )
 
     @staticmethod
     def _replied_tracks(message: Message) -> list[str]:
@@ -283,13 +338,7 @@ class TelegramAdapter:
         if action == "credits":
             return await service.upstream_credits(actor, scope)
         if action == "audit":
-            rows = await service.moderate("audit_log", actor, scope, member=who)
-            return (
-                "\n".join(
-                    f"#{r.id} {r.actor} {r.action} {r.target or ''}: {r.reason}" for r in rows
-                )
-                or "Nothing yet."
-            )
+            return audit_text(await service.moderate("audit_log", actor, scope, member=who))
         if who is None:
             raise Refused(
                 f"/mod {action}: reply to the member's message, or give their numeric id."
@@ -301,18 +350,18 @@ class TelegramAdapter:
             balance = await service.moderate(
                 action, actor, member, int(plain[0]), " ".join(plain[1:]) or None
             )
-            return f"Done. {balance.describe().replace('You have', 'They have')}"
+            return messages.moderated(balance.describe_member(who))
         if action == "limits":
             values = {k: int(v) if v.isdigit() else v for k, v in options.items()}
-            await service.moderate("set_limits", actor, member, " ".join(plain) or None, **values)
-            return "Limits updated."
+            policy = await service.moderate(
+                "set_limits", actor, member, " ".join(plain) or None, **values
+            )
+            return messages.limits_updated(who, limits_text(policy))
         if action in ("ban", "unban"):
             await service.moderate(action, actor, member, " ".join(plain) or None)
-            return "Banned." if action == "ban" else "Unbanned."
+            return (messages.banned_member if action == "ban" else messages.unbanned_member)(who)
         if action == "show":
-            report = await service.moderate("show", actor, member)
-            they = report.balance.describe().replace("You have", "They have")
-            return f"{they} Spent today: {report.spent_today}."
+            return report_text(await service.moderate("show", actor, member))
         raise Refused(f"There is no /mod {action}.")
 
     # --- the compose conversation: title, then style tags, then lyrics -------------------------
@@ -326,20 +375,33 @@ class TelegramAdapter:
             return ConversationHandler.END
         assert context.user_data is not None
         context.user_data["compose"] = {}
-        await message.reply_text("🎼 Let's write a song. What is its title? (/cancel to stop)")
+        await self._ask(message, "🎼 Let's write a song. What is its title? (/cancel to stop)")
         return TITLE
+
+    @staticmethod
+    async def _ask(message: Message, question: str, placeholder: str | None = None) -> None:
+        """A question answered by replying to it: in a group a bot in privacy mode sees replies
+        to its own messages only, and ``selective`` shows the reply box to this member alone."""
+        await message.reply_text(
+            question,
+            do_quote=True,
+            reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder),
+        )
 
     async def compose_title(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         assert update.effective_message is not None and context.user_data is not None
         title = (update.effective_message.text or "").strip()
         if len(title) > 80:
-            await update.effective_message.reply_text(
-                "That title is too long: at most 80 characters. Try again."
+            await self._ask(
+                update.effective_message,
+                "That title is too long: at most 80 characters. Try again.",
             )
             return TITLE
         context.user_data["compose"]["title"] = title
-        await update.effective_message.reply_text(
-            "Style tags, e.g. “dream pop, female vocals”? (/skip for none)"
+        await self._ask(
+            update.effective_message,
+            "Style tags, e.g. “dream pop, female vocals”? (/skip for none)",
+            "dream pop, female vocals",
         )
         return TAGS
 
@@ -348,8 +410,8 @@ class TelegramAdapter:
         text = update.effective_message.text or ""
         if not text.startswith("/skip"):
             context.user_data["compose"]["tags"] = text.strip()
-        await update.effective_message.reply_text(
-            "Now the lyrics ([Verse], [Chorus] tags welcome):"
+        await self._ask(
+            update.effective_message, "Now the lyrics ([Verse], [Chorus] tags welcome):"
         )
         return LYRICS
 
@@ -362,7 +424,7 @@ class TelegramAdapter:
             actor=await self.actor(message, user, check_admin=False),
             scope=self.scope_of(message.chat.id, message.chat.type, user.id),
             target=self.target(message),
-            request_key=f"tg-{update.update_id}",
+            request_key=self.request_key(message),
             args=args,
         )
         try:
@@ -388,29 +450,39 @@ class TelegramAdapter:
 
     # --- buttons -------------------------------------------------------------------------------
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every press is answered, whatever happens: an unanswered one leaves the member's
+        button spinning."""
         query = update.callback_query
-        if query is None or query.message is None or not isinstance(query.message, Message):
+        if query is None:
             return
+        try:
+            text = await self._button(query)
+        except Exception:
+            await query.answer("That did not work; please try again in a moment.", show_alert=True)
+            raise
+        if text.startswith("✋ "):
+            await query.answer(text[2:][:200], show_alert=True)
+        else:
+            await query.answer(text[:200])
+
+    async def _button(self, query: CallbackQuery) -> str:
+        """What to answer a press with; a refusal starts with ✋."""
+        if not isinstance(query.message, Message):
+            return "✋ That message is too old for its buttons; reply to the result with a command."
         op, _, track_id = (query.data or "").partition(":")
         message, user = query.message, query.from_user
         async with self.app.store.read() as conn:
             track = await q.track(conn, track_id)
         if track is None or op not in CATALOG:
-            await query.answer("That button no longer works.", show_alert=True)
-            return
+            return "✋ That button no longer works."
         if track.user_id != str(user.id) and not await self.is_admin(
             message.chat.id, message.chat.type, user.id
         ):
-            await query.answer(
-                "Only the member who made this track, or a chat admin, can use its buttons.",
-                show_alert=True,
-            )
-            return
-        scope = Scope(track.platform, track.scope)
+            return "✋ Only the member who made this track, or a chat admin, can use its buttons."
         request = Request(
             op=op,
             actor=Actor(str(user.id), name=user.full_name),
-            scope=scope,
+            scope=Scope(track.platform, track.scope),
             target=self.target(message),
             request_key=f"tg-cb-{query.id}",
             tracks=(track_id,),
@@ -418,9 +490,8 @@ class TelegramAdapter:
         try:
             accepted = await self.service.run(request)
         except Refused as exc:
-            await query.answer(str(exc)[:200], show_alert=True)
-            return
-        await query.answer(f"/{op} started: {accepted.price} credits reserved.")
+            return f"✋ {exc}"
+        return f"/{op} started: {accepted.price} credits reserved."
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error(

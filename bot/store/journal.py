@@ -19,11 +19,11 @@ class AccountRow:
     balance: int
     held: int
     open_holds: int
-    allowance_day: str | None
     created_at: float
 
     @property
     def available(self) -> int:
+        """The member's own credits not held (today's allowance is not in here)."""
         return self.balance - self.held
 
 
@@ -37,6 +37,12 @@ class HoldRow:
     expires_at: float
     resolution: str | None  # 'capture' | 'release' | None while open
     resolved_amount: int | None
+    allowance: int  # the part of ``amount`` taken from the day's allowance
+
+    @property
+    def own(self) -> int:
+        """The part of the hold taken from the member's own credits."""
+        return self.amount - self.allowance
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class Mismatch:
     journal_open: int
 
 
-_ACCOUNT = "SELECT id, balance, held, open_holds, allowance_day, created_at FROM accounts"
+_ACCOUNT = "SELECT id, balance, held, open_holds, created_at FROM accounts"
 
 
 async def find_account(conn: aiosqlite.Connection, member: Member) -> AccountRow | None:
@@ -103,12 +109,17 @@ async def append(
     expires_at: float | None = None,
     balance_delta: int = 0,
     held_delta: int = 0,
+    allowance: int = 0,
 ) -> int:
-    """Append one journal entry and move the cached balances by what it means, together."""
+    """Append one journal entry and move the cached balances by what it means, together.
+
+    ``allowance`` is the part of a hold's or a capture's amount that is the day's allowance; the
+    cached balances count the member's own credits only.
+    """
     cursor = await conn.execute(
         "INSERT INTO journal (account_id, kind, amount, hold_id, job_id, actor, reason, created_at,"
-        " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (account_id, kind, amount, hold_id, job_id, actor, reason, now, expires_at),
+        " expires_at, allowance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (account_id, kind, amount, hold_id, job_id, actor, reason, now, expires_at, allowance),
     )
     opened = {"hold": 1, "capture": -1, "release": -1}.get(kind, 0)
     if balance_delta or held_delta or opened:
@@ -121,13 +132,9 @@ async def append(
     return cursor.lastrowid
 
 
-async def set_allowance_day(conn: aiosqlite.Connection, account_id: int, day: str) -> None:
-    await conn.execute("UPDATE accounts SET allowance_day = ? WHERE id = ?", (day, account_id))
-
-
 _HOLD = (
-    "SELECT h.id, h.account_id, h.amount, h.job_id, h.created_at, h.expires_at, r.kind, r.amount"
-    " FROM journal h LEFT JOIN journal r ON r.hold_id = h.id WHERE h.kind = 'hold'"
+    "SELECT h.id, h.account_id, h.amount, h.job_id, h.created_at, h.expires_at, r.kind, r.amount,"
+    " h.allowance FROM journal h LEFT JOIN journal r ON r.hold_id = h.id WHERE h.kind = 'hold'"
 )
 
 
@@ -165,6 +172,35 @@ async def spent_since(conn: aiosqlite.Connection, account_id: int, since: float)
     rows = await conn.execute_fetchall(
         f"{_SPENT} WHERE h.kind = 'hold' AND h.account_id = ? AND h.created_at >= ?",
         (account_id, since),
+    )
+    row = next(iter(rows), None)
+    return int(row[0]) if row else 0
+
+
+async def allowance_used_since(conn: aiosqlite.Connection, account_id: int, since: float) -> int:
+    """Allowance captured from, or still held by, holds placed since ``since``.
+
+    A released hold's share is not counted: it is back in its own day's allowance (and lapsed
+    with that day if the day is over).
+    """
+    rows = await conn.execute_fetchall(
+        "SELECT coalesce(sum(CASE WHEN r.kind = 'capture' THEN r.allowance"
+        " WHEN r.id IS NULL THEN h.allowance ELSE 0 END), 0)"
+        " FROM journal h LEFT JOIN journal r ON r.hold_id = h.id"
+        " WHERE h.kind = 'hold' AND h.account_id = ? AND h.created_at >= ? AND h.allowance > 0",
+        (account_id, since),
+    )
+    row = next(iter(rows), None)
+    return int(row[0]) if row else 0
+
+
+async def allowance_held(conn: aiosqlite.Connection, account_id: int) -> int:
+    """Allowance in the account's open holds, whatever day they were placed."""
+    rows = await conn.execute_fetchall(
+        "SELECT coalesce(sum(h.allowance), 0) FROM journal h"
+        " WHERE h.kind = 'hold' AND h.account_id = ? AND h.allowance > 0"
+        " AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.hold_id = h.id)",
+        (account_id,),
     )
     row = next(iter(rows), None)
     return int(row[0]) if row else 0
@@ -211,7 +247,10 @@ async def save_request(
 
 
 async def mismatches(conn: aiosqlite.Connection) -> list[Mismatch]:
-    """Accounts whose cached balance, held credits or open holds disagree with the journal."""
+    """Accounts whose cached balance, held credits or open holds disagree with the journal.
+
+    The cache counts own credits: a capture's or a hold's ``allowance`` share is not in it.
+    """
     rows = await conn.execute_fetchall(
         """
         SELECT a.id, a.balance, coalesce(j.balance, 0), a.held, coalesce(j.held, 0),
@@ -219,10 +258,11 @@ async def mismatches(conn: aiosqlite.Connection) -> list[Mismatch]:
         FROM accounts a LEFT JOIN (
             SELECT h.account_id,
                    sum(CASE h.kind WHEN 'grant' THEN h.amount WHEN 'adjust' THEN h.amount
-                                   WHEN 'capture' THEN -h.amount ELSE 0 END) AS balance,
+                                   WHEN 'capture' THEN h.allowance - h.amount
+                                   ELSE 0 END) AS balance,
                    sum(CASE WHEN h.kind = 'hold' AND NOT EXISTS (
                            SELECT 1 FROM journal r WHERE r.hold_id = h.id)
-                       THEN h.amount ELSE 0 END) AS held,
+                       THEN h.amount - h.allowance ELSE 0 END) AS held,
                    sum(CASE WHEN h.kind = 'hold' AND NOT EXISTS (
                            SELECT 1 FROM journal r WHERE r.hold_id = h.id)
                        THEN 1 ELSE 0 END) AS open

@@ -18,10 +18,14 @@ def user(
     return body
 
 
-def chat(chat_id: int, kind: str = "group", title: str = "Music Club") -> dict[str, Any]:
+def chat(
+    chat_id: int, kind: str = "group", title: str = "Music Club", *, forum: bool = False
+) -> dict[str, Any]:
     body: dict[str, Any] = {"id": chat_id, "type": kind}
     if kind != "private":
         body["title"] = title
+    if forum:
+        body["is_forum"] = True
     return body
 
 
@@ -32,9 +36,14 @@ def message(
     *,
     reply_to: dict[str, Any] | None = None,
     caption: str | None = None,
+    thread: int | None = None,
     **media: Any,
 ) -> dict[str, Any]:
+    """A member's message; ``thread`` puts it in that topic of a forum supergroup."""
     body: dict[str, Any] = {"message_id": next(_ids), "date": int(time.time()), "chat": chat_}
+    if thread is not None:
+        body["message_thread_id"] = thread
+        body["is_topic_message"] = True
     if sender is not None:
         body["from"] = sender
     for field, value in (("text", text), ("caption", caption)):
@@ -49,6 +58,14 @@ def message(
     if reply_to is not None:
         body["reply_to_message"] = reply_to
     body.update(media)
+    return body
+
+
+def edited(original: dict[str, Any], text: str) -> dict[str, Any]:
+    """The same message after its author edited it (sent as an ``edited_message`` update)."""
+    body = {**original, "text": text, "edit_date": int(time.time())}
+    if text.startswith("/"):
+        body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return body
 
 
@@ -76,7 +93,38 @@ def callback_query(sender: dict[str, Any], message_: dict[str, Any], data: str) 
 
 
 def chat_member(member: dict[str, Any], status: str) -> dict[str, Any]:
+    """Bot API ChatMember in each of its kinds, with the fields python-telegram-bot requires."""
     body: dict[str, Any] = {"user": member, "status": status}
+    if status == "creator":
+        body["is_anonymous"] = False
+    if status == "kicked":
+        body["until_date"] = 0
+    if status == "restricted":
+        body.update(
+            {
+                "is_member": True,
+                "until_date": 0,
+                **dict.fromkeys(
+                    (
+                        "can_send_messages",
+                        "can_send_audios",
+                        "can_send_documents",
+                        "can_send_photos",
+                        "can_send_videos",
+                        "can_send_video_notes",
+                        "can_send_voice_notes",
+                        "can_send_polls",
+                        "can_send_other_messages",
+                        "can_add_web_page_previews",
+                        "can_change_info",
+                        "can_invite_users",
+                        "can_pin_messages",
+                        "can_manage_topics",
+                    ),
+                    False,
+                ),
+            }
+        )
     if status == "administrator":
         body.update(
             {

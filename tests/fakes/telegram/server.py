@@ -3,13 +3,20 @@
 It speaks the real wire format (form-encoded or multipart POSTs whose values are all strings,
 the ``{"ok", "result" | "error_code", "description"}`` envelope with the same HTTP status), keeps
 every call for tests to inspect, and refuses what Telegram refuses: editing a message to the
-same text, unknown file ids, downloads over 20 MB, uploads over 50 MB, a wrong token.
+same text, unknown file ids, downloads over 20 MB, uploads over 50 MB, a wrong token, HTML that
+does not parse and text over the length limits (:mod:`tests.fakes.telegram.markup`), posts over
+the flood limits (:mod:`tests.fakes.telegram.flood`), posts to a missing or closed forum topic.
+
+It delivers group messages the way privacy mode does (on by default, as for every new bot), keeps
+track of callback queries the bot has not answered, and posts audio that is not MP3 or M4A as a
+document, as Telegram does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import time
@@ -19,8 +26,12 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from PIL import Image
 
 from tests.fakes.telegram import payloads
+from tests.fakes.telegram.clock import FakeClock
+from tests.fakes.telegram.flood import FloodLimits
+from tests.fakes.telegram.markup import ParseError, plain_text, utf16_length
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 UPLOAD_LIMIT = 50 * 1024 * 1024
@@ -32,7 +43,32 @@ JSON_FIELDS = {
     "allowed_updates",
     "scope",
 }
-INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "user_id", "timeout"}
+INT_FIELDS = {
+    "chat_id",
+    "message_id",
+    "offset",
+    "limit",
+    "user_id",
+    "timeout",
+    "message_thread_id",
+}
+# Bot API "sendMessage" / "sendAudio": text 1-4096 and captions 0-1024 characters after entities
+# parsing (https://core.telegram.org/bots/api#sendmessage).
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+# Bot API "sendAudio", parameter thumbnail: "JPEG format and less than 200 kB in size. A
+# thumbnail's width and height should not exceed 320."
+THUMBNAIL_BYTES = 200 * 1024
+THUMBNAIL_SIDE = 320
+# Service messages reach a bot in privacy mode (bots FAQ, "What messages will my bot get?").
+SERVICE_FIELDS = {
+    "new_chat_members",
+    "left_chat_member",
+    "new_chat_title",
+    "pinned_message",
+    "migrate_to_chat_id",
+    "forum_topic_created",
+}
 
 
 @dataclass
@@ -40,14 +76,33 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+    at: float = 0.0  # when it arrived, on the fake's clock
 
 
 class FakeTelegram:
     def __init__(
-        self, token: str = "123456:TEST-TOKEN-abcdef", username: str = "chorus_test_bot"
+        self,
+        token: str = "123456:TEST-TOKEN-abcdef",
+        username: str = "chorus_test_bot",
+        *,
+        clock: FakeClock | None = None,
+        privacy: bool = True,
     ) -> None:
         self.token = token
+        self.username = username
         self.bot = payloads.user(123456, "Chorus", bot=True, username=username)
+        # Without a shared clock (a bot in another process) the limits run on real time.
+        self.clock: Any = clock or _WallClock()
+        self.flood = FloodLimits(self.clock)
+        self.privacy = privacy  # off: as if the operator ran /setprivacy Disable in @BotFather
+        self.chats: dict[int, dict[str, Any]] = {}  # every chat seen in an update
+        self.seen: set[tuple[int, int]] = set()  # (chat, user) who wrote there
+        self.last_bot: dict[int, int] = {}  # chat -> the bot that posted there last
+        self.withheld: list[dict[str, Any]] = []  # updates privacy mode kept from the bot
+        self.forums: dict[int, dict[int, bool]] = {}  # chat -> topic id -> closed
+        self.unanswered: dict[str, dict[str, Any]] = {}  # delivered callback queries
+        self.thumbnail_problems: list[str] = []
+        self.blocked: dict[int, str] = {}  # chat -> why the bot may not post there (403)
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.members: dict[tuple[int, int], str] = {}  # (chat, user) -> status
@@ -80,10 +135,75 @@ class FakeTelegram:
 
     # --- test-side API ------------------------------------------------------------------------
     def push(self, **update: Any) -> dict[str, Any]:
+        """Queue an update for getUpdates, unless privacy mode would keep it from the bot."""
         body = {"update_id": next(self._update_ids), **update}
+        message = update.get("message") or update.get("edited_message")
+        if message is not None:
+            chat = message["chat"]
+            self.chats[chat["id"]] = chat
+            if "from" in message:
+                self.seen.add((chat["id"], message["from"]["id"]))
+                if message["from"].get("is_bot"):
+                    self.last_bot[chat["id"]] = message["from"]["id"]
+            if not self.reaches_bot(message):
+                self.withheld.append(body)
+                return body
         self._updates.append(body)
         self._new_update.set()
         return body
+
+    def reaches_bot(self, message: dict[str, Any]) -> bool:
+        """Privacy mode, from the bots FAQ "What messages will my bot get?"
+        (https://core.telegram.org/bots/faq#what-messages-will-my-bot-get): in a group, a bot
+        in privacy mode gets commands meant for it (``/command@this_bot``, or a bare ``/command``
+        if it was the last bot to post there), replies to its own messages and service messages;
+        an admin bot, or one whose privacy mode is off, gets everything."""
+        chat = message["chat"]
+        if chat["type"] not in ("group", "supergroup") or not self.privacy:
+            return True
+        if self.members.get((chat["id"], self.bot["id"])) in ("administrator", "creator"):
+            return True
+        if SERVICE_FIELDS & message.keys():
+            return True
+        replied = message.get("reply_to_message") or {}
+        if replied.get("from", {}).get("id") == self.bot["id"]:
+            return True
+        text = message.get("text") or message.get("caption") or ""
+        entities = message.get("entities") or message.get("caption_entities") or []
+        command = next(
+            (
+                text[: e["length"]]
+                for e in entities
+                if e["type"] == "bot_command" and e["offset"] == 0
+            ),
+            None,
+        )
+        if command is None:
+            return False
+        _, at, addressee = command.partition("@")
+        if at:
+            return addressee.lower() == self.username.lower()
+        return self.last_bot.get(chat["id"]) == self.bot["id"]
+
+    def block(self, chat_id: int) -> None:
+        """The member blocked the bot (a private chat) or removed it (a group). Bot API
+        "Making requests": 403 with these descriptions."""
+        self.blocked[chat_id] = (
+            "Forbidden: bot was blocked by the user"
+            if chat_id > 0
+            else "Forbidden: bot was kicked from the supergroup chat"
+        )
+
+    def another_bot_posts(self, chat_id: int) -> None:
+        """Another bot spoke last in the chat: bare commands now go to it, not to ours."""
+        self.last_bot[chat_id] = 999_999
+
+    def forum(self, chat_id: int, *topics: int, closed: tuple[int, ...] = ()) -> None:
+        """Make the chat a forum supergroup with these topics (General, thread 1, always)."""
+        self.forums[chat_id] = {1: False, **{t: t in closed for t in topics}}
+
+    def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds)
 
     def add_file(self, data: bytes, size: int | None = None) -> tuple[str, str, int]:
         """Store a file a member sent; returns (file_id, unique_id, size as Telegram reports it)."""
@@ -95,14 +215,14 @@ class FakeTelegram:
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, patience: float = 30) -> list[Call]:
+    async def wait_for(self, method: str, count: int = 1, patience: float = 60) -> list[Call]:
         async with asyncio.timeout(patience):
             while len(found := self.calls_to(method)) < count:
                 self._new_call.clear()
                 await self._new_call.wait()
         return found
 
-    async def wait_until(self, check: Callable[[], bool], patience: float = 30) -> None:
+    async def wait_until(self, check: Callable[[], bool], patience: float = 60) -> None:
         """Wait until ``check()`` holds, re-checking after every call the bot makes."""
         async with asyncio.timeout(patience):
             while not check():
@@ -153,15 +273,23 @@ class FakeTelegram:
         if request.match_info["token"] != self.token:
             return self.error(401, "Unauthorized")
         call = await self._parse(request)
+        call.at = self.clock.now()
         self.calls.append(call)
         self._new_call.set()
         if call.method in self.fail_next:
             status, description, parameters = self.fail_next.pop(call.method)
             return self.error(status, description, **parameters)
+        chat_id = call.params.get("chat_id")
+        if chat_id in self.blocked and call.method.startswith(("send", "edit")):
+            return self.error(403, self.blocked[chat_id])
+        if isinstance(chat_id, int) and (wait := self.flood.check(call.method, chat_id)):
+            return self.error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         handler = getattr(self, f"m_{call.method}", None)
         if handler is None:
             return self.error(404, "Not Found")
         result: web.Response = await handler(call)
+        if result.status == 200 and isinstance(chat_id, int):
+            self.flood.count(call.method, chat_id)
         return result
 
     async def _file(self, request: web.Request) -> web.Response:
@@ -171,20 +299,64 @@ class FakeTelegram:
         data = self.files.get(file_id)
         return web.Response(body=data) if data is not None else web.Response(status=404)
 
-    def _bot_message(self, chat_id: int, **content: Any) -> dict[str, Any]:
-        message = {
+    def _bot_message(self, call: Call, **content: Any) -> dict[str, Any]:
+        chat_id = int(call.params["chat_id"])
+        chat = self.chats.get(chat_id) or payloads.chat(
+            chat_id, "private" if chat_id > 0 else "supergroup"
+        )
+        message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": payloads.chat(chat_id),
+            "chat": chat,
             "from": self.bot,
             **content,
         }
+        thread = call.params.get("message_thread_id")
+        if thread is not None and chat_id in self.forums:
+            message["message_thread_id"] = thread
+            message["is_topic_message"] = True
+        markup = call.params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup  # the only markup a Message carries back
         self.sent[(chat_id, message["message_id"])] = message
+        self.last_bot[chat_id] = self.bot["id"]
         return message
+
+    def _refusal(self, call: Call, field_name: str, limit: int) -> web.Response | None:
+        """What Telegram answers to a post it will not make: a missing or closed topic, markup
+        that does not parse, text over its limit after parsing."""
+        chat_id = int(call.params["chat_id"])
+        thread = call.params.get("message_thread_id")
+        if chat_id in self.forums and thread is not None:
+            # Bot API sendMessage, message_thread_id: "Unique identifier for the target message
+            # thread (topic) of the forum; for forum supergroups only".
+            if thread not in self.forums[chat_id]:
+                return self.error(400, "Bad Request: message thread not found")
+            if self.forums[chat_id][thread]:
+                return self.error(400, "Bad Request: TOPIC_CLOSED")
+        text = str(call.params.get(field_name) or "")
+        if call.params.get("parse_mode") == "HTML":
+            try:
+                text = plain_text(text)
+            except ParseError as exc:
+                return self.error(400, f"Bad Request: can't parse entities: {exc}")
+        if field_name == "text" and not text.strip():
+            return self.error(400, "Bad Request: message text is empty")
+        if utf16_length(text) > limit:
+            what = "message is too long" if field_name == "text" else "message caption is too long"
+            return self.error(400, f"Bad Request: {what}")
+        return None
 
     # --- methods ------------------------------------------------------------------------------
     async def m_getMe(self, call: Call) -> web.Response:
-        return self.ok(self.bot)
+        return self.ok(
+            {
+                **self.bot,
+                "can_join_groups": True,
+                "can_read_all_group_messages": not self.privacy,
+                "supports_inline_queries": False,
+            }
+        )
 
     async def m_deleteWebhook(self, call: Call) -> web.Response:
         self.webhook = None
@@ -200,10 +372,15 @@ class FakeTelegram:
         return self.ok(True)
 
     async def post_update(self, secret: str | None = None, **update: Any) -> int:
-        """Deliver an update the webhook way; returns the bot's HTTP status."""
+        """Deliver an update the webhook way; returns the bot's HTTP status, or 0 when privacy
+        mode keeps it from the bot (Telegram then sends nothing)."""
         assert self.webhook is not None, "the bot has not set a webhook"
         url, registered = self.webhook
         body = {"update_id": next(self._update_ids), **update}
+        message = update.get("message") or update.get("edited_message")
+        if message is not None and not self.reaches_bot(message):
+            self.withheld.append(body)
+            return 0
         headers = {"X-Telegram-Bot-Api-Secret-Token": registered if secret is None else secret}
         async with (
             aiohttp.ClientSession() as http,
@@ -227,22 +404,26 @@ class FakeTelegram:
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout)
-        return self.ok(self._updates[: int(call.params.get("limit") or 100)])
+        batch = self._updates[: int(call.params.get("limit") or 100)]
+        for update in batch:
+            if "callback_query" in update:
+                self.unanswered.setdefault(update["callback_query"]["id"], update)
+        return self.ok(batch)
 
     async def m_sendMessage(self, call: Call) -> web.Response:
-        text = str(call.params.get("text") or "")
-        if not text.strip():
-            return self.error(400, "Bad Request: message text is empty")
-        extra = (
-            {"reply_markup": call.params["reply_markup"]} if "reply_markup" in call.params else {}
-        )
-        return self.ok(self._bot_message(int(call.params["chat_id"]), text=text, **extra))
+        refused = self._refusal(call, "text", TEXT_LIMIT)
+        if refused is not None:
+            return refused
+        return self.ok(self._bot_message(call, text=str(call.params["text"])))
 
     async def m_editMessageText(self, call: Call) -> web.Response:
         key = (int(call.params["chat_id"]), int(call.params["message_id"]))
         message = self.sent.get(key)
         if message is None:
             return self.error(400, "Bad Request: message to edit not found")
+        refused = self._refusal(call, "text", TEXT_LIMIT)
+        if refused is not None:
+            return refused
         if message.get("text") == call.params.get("text"):
             return self.error(
                 400,
@@ -254,7 +435,9 @@ class FakeTelegram:
         return self.ok(message)
 
     async def _send_file(self, call: Call, kind: str) -> web.Response:
-        chat_id = int(call.params["chat_id"])
+        refused = self._refusal(call, "caption", CAPTION_LIMIT)
+        if refused is not None:
+            return refused
         if kind in call.files:
             filename, mime, data = call.files[kind]
             if len(data) > UPLOAD_LIMIT:
@@ -279,12 +462,51 @@ class FakeTelegram:
         else:
             return self.error(400, f"Bad Request: there is no {kind} in the request")
         if kind == "audio":
-            media["duration"] = int(call.params.get("duration") or 0)
+            # Bot API sendAudio: "Your audio must be in the .MP3 or .M4A format"; Telegram posts
+            # anything else as a plain file, without the player.
+            data = self.files.get(str(media["file_id"]), b"")
+            if _is_mp3_or_m4a(data):
+                media["duration"] = int(call.params.get("duration") or 0)
+                thumbnail = self._thumbnail(call)
+                if thumbnail is not None:
+                    media["thumbnail"] = thumbnail
+            else:
+                kind = "document"
         content: dict[str, Any] = {kind: media}
-        for name in ("caption", "reply_markup"):
-            if name in call.params:
-                content[name] = call.params[name]
-        return self.ok(self._bot_message(chat_id, **content))
+        if "caption" in call.params:
+            content["caption"] = call.params["caption"]
+        return self.ok(self._bot_message(call, **content))
+
+    def _thumbnail(self, call: Call) -> dict[str, Any] | None:
+        """The cover as Telegram keeps it; one it cannot use is dropped (and noted here)."""
+        if "thumbnail" not in call.files:
+            return None
+        data = call.files["thumbnail"][2]
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                kind, (width, height) = image.format, image.size
+        except OSError:
+            kind, width, height = None, 0, 0
+        problem = (
+            "not a JPEG"
+            if kind != "JPEG"
+            else f"{len(data)} bytes"
+            if len(data) >= THUMBNAIL_BYTES
+            else f"{width}x{height}"
+            if max(width, height) > THUMBNAIL_SIDE
+            else None
+        )
+        if problem:
+            self.thumbnail_problems.append(problem)
+            return None
+        file_id, unique, size = self.add_file(data)
+        return {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "file_size": size,
+            "width": width,
+            "height": height,
+        }
 
     async def m_sendAudio(self, call: Call) -> web.Response:
         return await self._send_file(call, "audio")
@@ -309,11 +531,24 @@ class FakeTelegram:
         )
 
     async def m_answerCallbackQuery(self, call: Call) -> web.Response:
+        # Bot API answerCallbackQuery: "the answer will be displayed to the user as a
+        # notification ... 0-200 characters"; a query answered twice, or unknown, is refused.
+        if self.unanswered.pop(str(call.params.get("callback_query_id")), None) is None:
+            return self.error(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        if len(str(call.params.get("text") or "")) > 200:
+            return self.error(400, "Bad Request: MESSAGE_TOO_LONG")
         return self.ok(True)
 
     async def m_getChatMember(self, call: Call) -> web.Response:
+        """Bot API ChatMember: creator, administrator, member, restricted, left or kicked; one
+        who never wrote in the chat and was never set here has ``left`` (is not in it)."""
         chat_id, user_id = int(call.params["chat_id"]), int(call.params["user_id"])
-        status = self.members.get((chat_id, user_id), "member")
+        status = self.members.get((chat_id, user_id))
+        if status is None:
+            status = "member" if (chat_id, user_id) in self.seen else "left"
         return self.ok(payloads.chat_member(payloads.user(user_id, "someone"), status))
 
     async def m_deleteMessage(self, call: Call) -> web.Response:
@@ -321,3 +556,18 @@ class FakeTelegram:
         if self.sent.pop(key, None) is None:
             return self.error(400, "Bad Request: message to delete not found")
         return self.ok(True)
+
+
+class _WallClock:
+    """Real time, for a bot that cannot share the fake's clock (one in another process)."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def advance(self, seconds: float) -> None:
+        raise NotImplementedError("real time cannot be advanced")
+
+
+def _is_mp3_or_m4a(data: bytes) -> bool:
+    mp3 = data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
+    return mp3 or data[4:8] == b"ftyp"
