@@ -74,3 +74,30 @@ async def test_a_video_plays_and_an_m4a_is_audio(telegram: Telegram) -> None:
     assert any(
         "audio" in m and m["audio"]["file_name"].endswith(".m4a") for m in fake.sent.values()
     )
+
+
+async def test_compose_replying_to_lyrics_uses_them(telegram: Telegram) -> None:
+    fake = telegram.fake
+    telegram.say(ALICE, f"/lyrics{BOT} a song about rain writer=producer")
+    await fake.wait_until(
+        lambda: any("reply_markup" in c.params for c in fake.calls_to("sendMessage"))
+    )
+    first = next(c for c in fake.calls_to("sendMessage") if "reply_markup" in c.params)
+    posted = next(m for m in fake.sent.values() if m.get("text") == first.params["text"])
+    asked = len(fake.calls_to("sendMessage"))
+    telegram.say(ALICE, f"/compose{BOT}", reply_to=posted)
+    await fake.wait_for("sendMessage", asked + 1)
+    assert "A song from" in fake.calls_to("sendMessage")[-1].params["text"]
+    telegram.say(ALICE, "Rain", reply_to=telegram.last_from_bot())
+    await fake.wait_for("sendMessage", asked + 2)
+    telegram.say(ALICE, f"/skip{BOT}", reply_to=telegram.last_from_bot())
+    await fake.wait_for("sendMessage", asked + 3)
+    telegram.say(ALICE, f"/skip{BOT}", reply_to=telegram.last_from_bot())
+    await fake.wait_for("sendAudio", 2)
+    await telegram.chorus.console.wait_for_jobs(30)
+    lyrics_id = keyboard_of(first.params)[0].split(":")[1]
+    async with telegram.chorus.app.store.read() as conn:
+        chosen = await q.track(conn, lyrics_id)
+        [song] = [j for j in await q.jobs_in(conn, "succeeded", limit=10) if j.op == "compose"]
+        assert chosen is not None
+        assert all(t.lyrics == chosen.lyrics for t in await q.job_tracks(conn, song.id))
