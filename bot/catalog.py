@@ -8,6 +8,7 @@ console commands and help from this list; the engine calls ``call`` to submit a 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -54,6 +55,7 @@ class Source:
     media_url: str | None = None
     title: str | None = None
     lyrics: str | None = None
+    product: str = "sonic"  # where the track's clip lives: "sonic" or "producer"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Env:
 class Submitted:
     upstream: Literal["sonic", "producer"]
     task_id: str
+    hooked: bool = True  # False: the endpoint takes no webhook, so polling is the only way
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,19 @@ class Immediate:
     text: str | None = None
     remote: tuple[RemoteFile, ...] = ()
     made: tuple[tuple[str, bytes, str], ...] = ()  # (filename, bytes, mime)
+    # Lyrics written for the member, as (title, lyrics): each is kept as a text track, so a
+    # result's "use these lyrics" can name it by id (it never rides inline in a button).
+    lyrics: tuple[tuple[str, str], ...] = ()
 
 
 Outcome = Submitted | Immediate
 Call = Callable[[AIMusicClient, Any, list[Source], Env], Awaitable[Outcome]]
+# Turns a finished Producer task's ``data`` into a result, for tasks that make no new track
+# (a download, a video, lyrics); the Source is the track the task was run on, if any.
+Collect = Callable[[list[dict[str, Any]], Any, Source | None], Immediate]
+# Why a track cannot be the input of this operation (given the operation that made the track
+# and the parameters), or None: checked before anything is charged.
+Refuse = Callable[[str, Any], str | None]
 
 
 @dataclass(frozen=True)
@@ -111,14 +123,33 @@ class Operation:
     text_param: str | None = None  # the parameter that takes a command's free text
     upload_price: int = 2  # the vendor's fee when it uploads the member's own audio
     by_link: bool = False  # member audio goes to the vendor as a link it fetches: no upload
-    actions: tuple[str, ...] = ()  # follow-ups offered as buttons on each result
+    # The next steps valid on this operation's results, offered as buttons (and listed by the
+    # console): adapters render exactly these and never name operations themselves.
+    actions: tuple[str, ...] = ()
     examples: tuple[str, ...] = field(default=())
     label: str = ""  # the button that offers this operation on a result; default: the name
     audio_over: float = 0.0  # the vendor's documented minimum: member audio must be longer
+    product: Literal["sonic", "producer"] = "sonic"  # where this operation's tracks live
+    collect: Collect | None = None  # a Producer task's result that is not a new track
+    refuse: Refuse | None = None  # tracks this operation cannot take, refused before a charge
+    # Takes a lyrics result as its ``lyrics`` (e.g. "use these lyrics" on /lyrics): the form
+    # opens prefilled with them rather than running on the result.
+    uses_lyrics: bool = False
+    sung: bool = False  # works on sung words: not offered on, and refused for, instrumentals
+
+    def applies_to(self, lyrics: str | None) -> bool:
+        """Whether this operation makes sense on a track with these lyrics."""
+        return not self.sung or has_words(lyrics)
 
     @property
     def button(self) -> str:
         return self.label or self.name.capitalize()
+
+
+def has_words(lyrics: str | None) -> bool:
+    """Sung words, not just section tags: an instrumental's lyrics are a marker like
+    ``[Instrumental]``."""
+    return bool(re.sub(r"\[[^\]]*\]", " ", lyrics or "").strip())
 
 
 # --- parameters --------------------------------------------------------------------------------
@@ -145,6 +176,11 @@ class ComposeParams(Params):
 
 class LyricsParams(Params):
     description: Annotated[str, Field(min_length=1, max_length=120), Plain]
+    writer: Literal["sonic", "producer"] = "sonic"  # which of the vendor's lyricists
+
+
+class DownloadParams(Params):
+    format: Literal["mp3", "m4a", "wav"] = "wav"
 
 
 class ExtendParams(Params):
@@ -420,6 +456,76 @@ async def wav(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -
     raise UpstreamUnavailable("The WAV file is still being prepared; please try again in a minute.")
 
 
+MIME = {"mp3": "audio/mpeg", "m4a": "audio/mp4", "wav": "audio/wav", "mp4": "video/mp4"}
+
+
+async def download(
+    client: AIMusicClient, p: DownloadParams, src: list[Source], env: Env
+) -> Outcome:
+    """A track in the member's format: the Sonic download (202 while it prepares, retried
+    free) or, for a Producer track, the Producer's download task."""
+    source = src[0]
+    if source.product == "producer":
+        request = m.ProducerDownloadRequest(clip_id=source.clip_id or "", format=p.format)
+        task = await client.producer_download(request)
+        return Submitted("producer", task.task_id, hooked=False)
+    wanted = m.DownloadRequest(clip_id=source.clip_id or "", formats=[p.format])
+    for attempt in range(12):
+        answer = await client.download(wanted)
+        if answer.ready:
+            file = answer.files[0]
+            name = f"{source.title or 'track'}.{p.format}"
+            return Immediate(
+                title=f"{p.format.upper()} of {source.title}",
+                remote=(RemoteFile(file.file_url, name, MIME[p.format]),),
+            )
+        await asyncio.sleep(min(10.0, 2.0 * 1.5**attempt) * env.poll_scale)
+    raise UpstreamUnavailable("The file is still being prepared; please try again in a minute.")
+
+
+def downloaded(data: list[dict[str, Any]], p: DownloadParams, src: Source | None) -> Immediate:
+    title = src.title if src else "track"
+    files = tuple(
+        RemoteFile(str(item["audio_url"]), f"{title}.{p.format}", MIME[p.format])
+        for item in data[:1]
+        if item.get("audio_url")
+    )
+    return Immediate(title=f"{p.format.upper()} of {title}", remote=files)
+
+
+def producer_formats(made_by: str, p: DownloadParams) -> str | None:
+    """The Producer's download offers mp3 and wav only."""
+    maker = CATALOG.get(made_by)
+    if maker is not None and maker.product == "producer" and p.format == "m4a":
+        return messages.PRODUCER_FORMATS
+    return None
+
+
+def extension_only(made_by: str, _: Any) -> str | None:
+    """Only an extension has an original to be joined to."""
+    return None if made_by == "extend" else messages.FULLSONG_NEEDS_EXTENSION
+
+
+async def video(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
+    answer = await client.producer_video_clip(m.ClipRequest(clip_id=src[0].clip_id or ""))
+    return Submitted("producer", answer.task_id, hooked=False)
+
+
+def filmed(data: list[dict[str, Any]], _: NoParams, src: Source | None) -> Immediate:
+    title = src.title if src else "track"
+    files = tuple(
+        RemoteFile(str(item["video_url"]), f"{title}.mp4", MIME["mp4"])
+        for item in data[:1]
+        if item.get("video_url")
+    )
+    return Immediate(title=f"Video of {title}", remote=files)
+
+
+async def upload(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
+    answer = await client.producer_upload(m.ProducerUploadRequest(url=src[0].media_url or ""))
+    return Submitted("producer", answer.task_id, hooked=False)
+
+
 async def midi(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
     answer = await client.midi(m.ClipRequest(clip_id=src[0].clip_id or ""))
     notes = sum(len(i.notes) for i in answer.instruments)
@@ -455,21 +561,38 @@ async def vox(client: AIMusicClient, p: VoxParams, src: list[Source], env: Env) 
     )
 
 
-def lrc(words: list[m.AlignedWord]) -> bytes:
-    """An .lrc file: one timed line per lyric word group, as karaoke players expect."""
-    lines, current, start = [], [], None
-    for word in words:
+def _stamp(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"[{int(minutes):02d}:{rest:05.2f}]"
+
+
+def lrc(words: list[m.AlignedWord], lyrics: str | None = None) -> bytes:
+    """An .lrc file: one timed line per line of the lyrics, as karaoke players expect.
+
+    The vendor times words, not lines, so the lyrics' own lines (section tags such as [Verse]
+    and blank lines left out) take as many timed words as they hold, each line stamped with its
+    first sung word. Without the lyrics, a line ends at a sentence mark or after eight words."""
+    lines: list[str] = []
+    sung = [re.sub(r"\[[^\]]*\]", " ", line).strip() for line in (lyrics or "").splitlines()]
+    queue = list(words)
+    for line in (line for line in sung if line):
+        count = len(line.split())
+        taken, queue = queue[:count], queue[count:]
+        start = next((w.start_s for w in taken if w.start_s is not None), None)
+        if start is not None:
+            lines.append(f"{_stamp(start)}{' '.join(line.split())}")
+    current: list[str] = []
+    start = None
+    for word in queue:  # words the lyrics did not account for (or no lyrics at all)
         if word.start_s is None:
             continue
         start = word.start_s if start is None else start
         current.append(word.word)
-        if len(current) == 6 or word.word.endswith((".", ",", "!", "?")):
-            minutes, seconds = divmod(start, 60)
-            lines.append(f"[{int(minutes):02d}:{seconds:05.2f}]{' '.join(current)}")
+        if len(current) == 8 or word.word.endswith((".", ",", "!", "?")):
+            lines.append(f"{_stamp(start)}{' '.join(current)}")
             current, start = [], None
     if current and start is not None:
-        minutes, seconds = divmod(start, 60)
-        lines.append(f"[{int(minutes):02d}:{seconds:05.2f}]{' '.join(current)}")
+        lines.append(f"{_stamp(start)}{' '.join(current)}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -478,7 +601,7 @@ async def timeline(client: AIMusicClient, _: NoParams, src: list[Source], env: E
     name = f"{src[0].title or 'track'}.lrc"
     return Immediate(
         title=f"Lyrics timeline of {src[0].title}",
-        made=((name, lrc(answer.alignment), "text/plain"),),
+        made=((name, lrc(answer.alignment, src[0].lyrics), "text/plain"),),
     )
 
 
@@ -488,10 +611,21 @@ async def tags(client: AIMusicClient, p: TagsParams, _: list[Source], env: Env) 
 
 
 async def lyrics(client: AIMusicClient, p: LyricsParams, _: list[Source], env: Env) -> Outcome:
+    if p.writer == "producer":
+        request = m.ProducerLyricsRequest(prompt=p.description)
+        task = await client.producer_lyrics_create(request)
+        return Submitted("producer", task.task_id, hooked=False)
     answer = await client.lyrics(m.LyricsRequest(description=p.description))
-    # Plain text: markup would show as asterisks in the console and in Telegram's HTML.
-    text = "\n\n".join(messages.lyrics_sheet(v.title, v.lyrics) for v in answer.results)
-    return Immediate(title=f"Lyrics: {p.description}", text=text)
+    return written([r.model_dump() for r in answer.results], p, None)
+
+
+def written(data: list[dict[str, Any]], p: LyricsParams, _: Source | None) -> Immediate:
+    sets = tuple(
+        (str(item.get("title") or "Untitled"), str(item["lyrics"]))
+        for item in data
+        if item.get("lyrics")
+    )
+    return Immediate(title=f"Lyrics: {p.description}", lyrics=sets)
 
 
 async def voice(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
@@ -522,17 +656,21 @@ async def producer(client: AIMusicClient, p: ProducerParams, _: list[Source], en
     return Submitted("producer", (await client.producer_create(request)).task_id)
 
 
+# What can be done with a Sonic song. /fullsong is not here: only an extension's results
+# offer it (it joins an extension to its original and is refused on anything else).
 SONG_ACTIONS = (
     "extend",
     "cover",
-    "fullsong",
     "remaster",
     "stems",
-    "wav",
+    "download",
     "midi",
     "timeline",
     "bpm",
+    "video",
 )
+EXTENSION_ACTIONS = ("fullsong", *SONG_ACTIONS)
+PRODUCER_ACTIONS = ("video", "download")  # the Producer's own endpoints act on its clips
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -555,6 +693,8 @@ OPERATIONS: tuple[Operation, ...] = (
         compose,
         text_param="lyrics",
         actions=SONG_ACTIONS,
+        label="Use these lyrics",
+        uses_lyrics=True,
     ),
     Operation(
         "lyrics",
@@ -564,6 +704,8 @@ OPERATIONS: tuple[Operation, ...] = (
         1,
         lyrics,
         text_param="description",
+        actions=("compose",),
+        collect=written,
     ),
     Operation(
         "extend",
@@ -573,7 +715,7 @@ OPERATIONS: tuple[Operation, ...] = (
         10,
         extend,
         text_param="prompt",
-        actions=SONG_ACTIONS,
+        actions=EXTENSION_ACTIONS,
         examples=("/extend 1a2b",),
     ),
     Operation(
@@ -596,6 +738,7 @@ OPERATIONS: tuple[Operation, ...] = (
         concat,
         actions=SONG_ACTIONS,
         label="Full song",
+        refuse=extension_only,
     ),
     Operation(
         "remaster",
@@ -668,6 +811,37 @@ OPERATIONS: tuple[Operation, ...] = (
         "wav", "Get a track as a lossless WAV file", NoParams, Needs.TRACK, 2, wav, label="WAV"
     ),
     Operation(
+        "download",
+        "Download a track as mp3, m4a or wav",
+        DownloadParams,
+        Needs.TRACK,
+        2,
+        download,
+        text_param="format",
+        collect=downloaded,
+        refuse=producer_formats,
+    ),
+    Operation(
+        "video",
+        "Make a music video (MP4) of a track",
+        NoParams,
+        Needs.TRACK,
+        5,
+        video,
+        collect=filmed,
+    ),
+    Operation(
+        "upload",
+        "Keep your audio as a track (for a video or a download)",
+        NoParams,
+        Needs.AUDIO,
+        2,
+        upload,
+        by_link=True,
+        actions=PRODUCER_ACTIONS,
+        product="producer",
+    ),
+    Operation(
         "midi", "Get a track's notes as a MIDI file", NoParams, Needs.TRACK, 1, midi, label="MIDI"
     ),
     Operation("bpm", "Measure a track's tempo", NoParams, Needs.TRACK, 1, bpm, label="BPM"),
@@ -680,6 +854,7 @@ OPERATIONS: tuple[Operation, ...] = (
         1,
         timeline,
         label="Lyrics file",
+        sung=True,
     ),
     Operation(
         "tags",
@@ -718,7 +893,8 @@ OPERATIONS: tuple[Operation, ...] = (
         10,
         producer,
         text_param="prompt",
-        actions=("extend", "cover", "wav", "bpm"),
+        actions=PRODUCER_ACTIONS,
+        product="producer",
     ),
 )
 CATALOG: dict[str, Operation] = {op.name: op for op in OPERATIONS}
@@ -742,4 +918,6 @@ PARAMETER_HELP: dict[str, str] = {
     "start": "From this second",
     "end": "To this second",
     "voice": "One of your voices, by name",
+    "format": "mp3, m4a or wav",
+    "writer": "Who writes: sonic (two sets) or producer (one)",
 }

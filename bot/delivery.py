@@ -85,10 +85,11 @@ async def kept_for(store: Store, member: Member, limit: int = 10) -> list[Kept]:
 
 
 def _looks_right(body: bytes, mime: str) -> bool:
-    """The bytes are what the name promises: real audio for audio, anything else non-empty."""
+    """The bytes are what the name promises: real audio (or video) for audio and video,
+    anything else non-empty."""
     if not body:
         return False
-    if mime.startswith("audio/") and mime != "audio/midi":
+    if mime.startswith(("audio/", "video/")) and mime != "audio/midi":
         return mutagen.File(io.BytesIO(body)) is not None
     return True
 

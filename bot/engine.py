@@ -338,7 +338,8 @@ class Engine:
                 return
             if isinstance(outcome, Submitted):
                 # With webhooks on, polling is only the slow fallback.
-                first = self.config.webhook_poll if self.env.webhook_url else self.config.first_poll
+                hooked = self.env.webhook_url and outcome.hooked
+                first = self.config.webhook_poll if hooked else self.config.first_poll
                 first = max(first, self.in_flight / self.config.poll_rate)
                 async with self.store.write() as conn:
                     await q.update_job(
@@ -447,8 +448,10 @@ class Engine:
         async with self.store.read() as conn:
             tracks = [await q.track(conn, track_id) for track_id in job.inputs.get("tracks", [])]
             medias = [await q.media(conn, media_id) for media_id in job.inputs.get("media", [])]
-        for track in tracks:
+            makers = [await q.job(conn, t.job_id) if t else None for t in tracks]
+        for track, maker in zip(tracks, makers, strict=True):
             assert track is not None
+            made_by = CATALOG.get(maker.op) if maker else None
             sources.append(
                 Source(
                     track.clip_id,
@@ -457,6 +460,7 @@ class Engine:
                     None,
                     track.title,
                     track.lyrics,
+                    made_by.product if made_by else "sonic",
                 )
             )
         for row in medias:
@@ -554,6 +558,9 @@ class Engine:
         elif task.status != "SUCCESS":
             await self._progress(job_id, [])
             await self._schedule_poll(job_id)
+        elif (collected := await self._collect(job_id, task)) is not None:
+            job, outcome = collected
+            await self._finish_immediate(job, outcome)
         else:
             clips = [
                 Clip.model_validate({**item, "state": "succeeded"})
@@ -561,6 +568,22 @@ class Engine:
                 if item.get("clip_id")
             ]
             await self._finish_clips(job_id, clips, expected=len(clips))
+
+    async def _collect(self, job_id: str, task: ProducerTask) -> tuple[q.JobRow, Immediate] | None:
+        """A finished Producer task whose result is not a new track (a download, a video,
+        lyrics), read by its operation's ``collect``; None for the tasks that make tracks."""
+        async with self.store.read() as conn:
+            job = await q.job(conn, job_id)
+            if job is None or job.state in q.TERMINAL:
+                return None
+            op = CATALOG[job.op]
+            if op.collect is None:
+                return None
+            tracks = [await q.track(conn, t) for t in job.inputs.get("tracks", [])]
+        source = next(
+            (Source(t.clip_id, title=t.title, lyrics=t.lyrics) for t in tracks if t), None
+        )
+        return job, op.collect(task.data, op.params(**job.params), source)
 
     async def _progress(self, job_id: str, clips: list[Clip]) -> None:
         async with self.store.read() as conn:
@@ -584,9 +607,16 @@ class Engine:
         )
 
     # --- finishing -----------------------------------------------------------------------------
-    def _actions(self, op: Operation, track_id: str) -> tuple[Action, ...]:
+    def _actions(
+        self, op: Operation, track_id: str, lyrics: str | None = None
+    ) -> tuple[Action, ...]:
+        """The next steps ``op`` declares for its results, less those that cannot apply to
+        this one (a lyrics file of an instrumental)."""
+        wanted = (CATALOG[name] for name in op.actions if name in CATALOG)
         return tuple(
-            Action(name, CATALOG[name].button, track_id) for name in op.actions if name in CATALOG
+            Action(step.name, step.button, track_id)
+            for step in wanted
+            if lyrics is None or step.applies_to(lyrics)
         )
 
     async def _finish_clips(self, job_id: str, clips: list[Clip], expected: int) -> None:
@@ -627,7 +657,9 @@ class Engine:
                     lyrics=row.lyrics,
                     cover_url=row.image_url,
                     link=row.audio_url,
-                    actions=() if row.origin == "stem" else self._actions(op, row.id),
+                    actions=()
+                    if row.origin == "stem"
+                    else self._actions(op, row.id, row.lyrics or ""),
                 ),
                 "fetch": [{"url": row.audio_url, "filename": f"{row.id}.mp3", "mime": "audio/mpeg"}]
                 if row.audio_url
@@ -672,7 +704,44 @@ class Engine:
             {"url": f.url, "filename": safe_name(f.filename, fallback), "mime": f.mime}
             for f in outcome.remote
         ]
-        await self._succeed(job, [], [{"card": card, "fetch": fetch}])
+        if not outcome.lyrics:
+            await self._succeed(job, [], [{"card": card, "fetch": fetch}])
+            return
+        # Each set of lyrics is a text track (no audio), so its next steps can name it by id.
+        now, op = self.clock(), CATALOG[job.op]
+        rows = [
+            q.TrackRow(
+                short_id(6),
+                job.id,
+                job.platform,
+                job.scope,
+                job.user_id,
+                None,
+                "text",
+                title,
+                None,
+                words,
+                None,
+                None,
+                None,
+                now,
+            )
+            for title, words in outcome.lyrics
+        ]
+        cards = [
+            {
+                "card": ResultCard(
+                    job_id=job.id,
+                    title=row.title,
+                    track_id=row.id,
+                    text=row.lyrics,
+                    actions=self._actions(op, row.id),
+                ),
+                "fetch": [],
+            }
+            for row in rows
+        ]
+        await self._succeed(job, rows, cards)
 
     async def _succeed(
         self,

@@ -460,14 +460,6 @@ def needs_upload(op: str, needs: str) -> str:
     )
 
 
-LYRICS_SHEET_MARK = "🎼 "  # starts each sheet's title line; the console finds the sets by it
-
-
-def lyrics_sheet(title: str | None, lyrics: str) -> str:
-    """One set of written lyrics, as plain text every platform shows as it is."""
-    return f"{LYRICS_SHEET_MARK}{title or 'Untitled'}\n{lyrics}"
-
-
 def sing_with(voice: str) -> str:
     """The next step after /voice: the voice by its name, quoted if it has spaces."""
     return f"Sing with it: /persona voice={shlex.quote(voice)} <lyrics or description>"
@@ -493,6 +485,13 @@ def track_without_audio(track_id: str) -> str:
     return f"Track {echo(track_id)} has no audio to work on."
 
 
+def no_sung_words(track_id: str, op: str) -> str:
+    return f"Track {echo(track_id)} has no sung words (an instrumental?): nothing for /{op}."
+
+
+PRODUCER_FORMATS = (
+    "Tracks made with /producer (or kept with /upload) download as mp3 or wav, not m4a."
+)
 FULLSONG_NEEDS_EXTENSION = (
     "/fullsong joins an extension to its original: pick a track made by /extend."
 )

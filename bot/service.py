@@ -8,7 +8,7 @@ raises :class:`Refused` with the sentence to show, having changed nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -97,12 +97,13 @@ class Service:
         if op is None:
             raise Refused(messages.unknown_command(request.op))
         member = Member(request.scope, request.actor.user_id)
+        request = await self._lyrics_from_track(op, request)
         try:
             params = op.params(**request.args)
         except ValidationError as exc:
             raise Refused(explain(exc, op.name)) from None
         args = params.model_dump(exclude_none=True)
-        tracks = await self._tracks(op, request)
+        tracks = await self._tracks(op, request, params)
         if op.name == "persona":
             args["voice"] = await self._voice(member, args["voice"])
         inputs: dict[str, Any] = {"tracks": [t.id for t in tracks], "media": []}
@@ -187,7 +188,22 @@ class Service:
         async with self.store.write() as conn:
             await q.set_vendor_clip(conn, stored.id, clip.clip_id, self.engine.clock())
 
-    async def _tracks(self, op: Operation, request: Request) -> list[q.TrackRow]:
+    async def _lyrics_from_track(self, op: Operation, request: Request) -> Request:
+        """An operation that ``uses_lyrics`` given a lyrics result (not a song) takes its words:
+        "use these lyrics" names the result by id, and the text never rides in a button."""
+        if not op.uses_lyrics or len(request.tracks) != 1 or "lyrics" in request.args:
+            return request
+        async with self.store.read() as conn:
+            track = await q.track(conn, request.tracks[0].strip().lower())
+        if (
+            track is None
+            or track.origin != "text"
+            or (track.platform, track.scope) != (request.scope.platform, request.scope.id)
+        ):
+            return request
+        return replace(request, args={**request.args, "lyrics": track.lyrics or ""}, tracks=())
+
+    async def _tracks(self, op: Operation, request: Request, params: Any) -> list[q.TrackRow]:
         needs = op.needs
         wanted = {Needs.TRACK: 1, Needs.TWO_TRACKS: 2, Needs.TRACK_OR_AUDIO: 1}.get(needs, 0)
         audio_ok = needs in (Needs.AUDIO, Needs.UPLOAD, Needs.TRACK_OR_AUDIO)
@@ -216,10 +232,13 @@ class Service:
                     raise Refused(messages.unknown_track(track_id))
                 if track.clip_id is None:
                     raise Refused(messages.track_without_audio(track_id))
-                if op.name == "fullsong":
+                if not op.applies_to(track.lyrics):
+                    raise Refused(messages.no_sung_words(track_id, op.name))
+                if op.refuse is not None:
                     source = await q.job(conn, track.job_id)
-                    if source is None or source.op != "extend":
-                        raise Refused(messages.FULLSONG_NEEDS_EXTENSION)
+                    why = op.refuse(source.op if source else "", params)
+                    if why is not None:
+                        raise Refused(why)
                 found.append(track)
         return found
 

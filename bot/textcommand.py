@@ -101,6 +101,9 @@ def parse(line: str, *, paths: bool = False, resolve: Resolver | None = None) ->
             parsed.words.append(token)
     if all(word == LINE_BREAK for word in parsed.words):
         parsed.words = []
+    lone = parsed.words[0].lower() if len(parsed.words) == 1 else ""
+    if op is not None and op.uses_lyrics and TRACK_ID.match(lone):
+        parsed.tracks.append(parsed.words.pop().lower())  # "use these lyrics": a result's id
     if op is not None and parsed.words:
         if op.text_param is None and takes_tracks:
             raise CommandError(

@@ -124,8 +124,6 @@ async def download(request: web.Request) -> web.Response:
     formats = body.get("formats") or ["mp3"]
     if not isinstance(formats, list) or not formats or not set(formats) <= DOWNLOAD_FORMATS:
         return error(400, "The 'formats' field must list one or more of: mp3, m4a, wav.")
-    if "m4a" in formats:
-        return error(400, "The simulator cannot encode m4a (AAC); ask for mp3 or wav.")
     ready_at = sim.prepared.setdefault(clip.clip_id, time.monotonic() + sim.scaled("prepare"))
     if time.monotonic() < ready_at:
         return ok(

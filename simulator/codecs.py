@@ -1,11 +1,18 @@
-"""Bytes in and out of the simulator: MP3/WAV audio, a PNG cover, a Standard MIDI File."""
+"""Bytes in and out of the simulator: MP3/WAV/M4A audio, a PNG cover, a Standard MIDI File and
+an MP4 music video (the cover over the song).
+
+MP3 and WAV come from libsndfile; AAC in M4A and the H.264/AAC MP4 from PyAV, whose wheel carries
+FFmpeg, so the simulator needs no system codec.
+"""
 
 from __future__ import annotations
 
 import io
 import struct
 import zlib
+from fractions import Fraction
 
+import av
 import mido
 import numpy as np
 import soundfile as sf
@@ -18,15 +25,57 @@ class NotAudioError(ValueError):
 
 
 def encode(samples: np.ndarray, fmt: str) -> bytes:
-    """Encode mono float samples as MP3 (libsndfile's LAME) or 16-bit WAV."""
+    """Encode mono float samples as MP3 (libsndfile's LAME), 16-bit WAV or AAC in M4A."""
     buffer = io.BytesIO()
     if fmt == "mp3":
         sf.write(buffer, samples, SAMPLE_RATE, format="MP3")
     elif fmt == "wav":
         sf.write(buffer, samples, SAMPLE_RATE, format="WAV", subtype="PCM_16")
+    elif fmt == "m4a":
+        return _mux(samples, None, "ipod")
     else:
         raise ValueError(f"unsupported format {fmt!r}")
     return buffer.getvalue()
+
+
+VIDEO_SIDE = 320  # pixels; H.264 in yuv420p needs even sides
+VIDEO_FPS = 2  # a still cover: two frames a second keep seeking easy and the file small
+
+
+def music_video(samples: np.ndarray, seed: int) -> bytes:
+    """An MP4 a phone plays: the clip's cover (H.264) over its audio (AAC), as long as the song."""
+    return _mux(samples, cover_pixels(seed, VIDEO_SIDE), "mp4")
+
+
+def _mux(samples: np.ndarray, picture: np.ndarray | None, container_format: str) -> bytes:
+    """AAC audio, and an H.264 still picture when given, in one MP4-family container."""
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container_format) as container:
+        audio = container.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
+        audio.bit_rate = 96_000
+        video = None
+        if picture is not None:
+            video = container.add_stream("libx264", rate=VIDEO_FPS)
+            video.width, video.height = picture.shape[1], picture.shape[0]
+            video.pix_fmt = "yuv420p"
+            video.options = {"preset": "veryfast", "tune": "stillimage"}
+        pcm = np.ascontiguousarray(np.clip(samples, -1, 1), dtype=np.float32)
+        step = 1024  # one AAC frame
+        for start in range(0, len(pcm), step):
+            chunk = pcm[start : start + step].reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = SAMPLE_RATE, start
+            frame.time_base = Fraction(1, SAMPLE_RATE)
+            container.mux(audio.encode(frame))
+        container.mux(audio.encode(None))
+        if video is not None and picture is not None:
+            frames = max(1, int(np.ceil(len(pcm) / SAMPLE_RATE * VIDEO_FPS)))
+            for index in range(frames):
+                image = av.VideoFrame.from_ndarray(picture, format="rgb24")
+                image.pts = index
+                container.mux(video.encode(image))
+            container.mux(video.encode(None))
+    return out.getvalue()
 
 
 def decode(data: bytes) -> np.ndarray:
@@ -44,13 +93,18 @@ def decode(data: bytes) -> np.ndarray:
     return np.asarray(mono, dtype=np.float32)
 
 
-def cover_png(seed: int, size: int = 64) -> bytes:
-    """A small gradient PNG in colours drawn from the seed, written with zlib alone."""
+def cover_pixels(seed: int, size: int = 64) -> np.ndarray:
+    """The cover as RGB pixels: a gradient in colours drawn from the seed."""
     rng = np.random.default_rng(seed)
     a, b = rng.integers(0, 256, size=3), rng.integers(0, 256, size=3)
     ramp = np.linspace(0, 1, size)[:, None, None]
     pixels = (a * (1 - ramp) + b * ramp).astype(np.uint8)
-    image = np.repeat(pixels, size, axis=1)
+    return np.ascontiguousarray(np.repeat(pixels, size, axis=1))
+
+
+def cover_png(seed: int, size: int = 64) -> bytes:
+    """A small gradient PNG (the cover), written with zlib alone."""
+    image = cover_pixels(seed, size)
     raw = b"".join(b"\x00" + row.tobytes() for row in image)
 
     def chunk(kind: bytes, body: bytes) -> bytes:

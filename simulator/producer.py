@@ -34,7 +34,7 @@ def clip_json(sim: Simulator, clip: Clip, base: str) -> dict[str, Any]:
         "image_url": f"{base}/files/{clip.clip_id}.png",
         "audio_url": f"{base}/files/{clip.clip_id}.mp3" if done else "",
         "wav_url": f"{base}/files/{clip.clip_id}.wav" if done else None,
-        "video_url": None,
+        "video_url": f"{base}/files/{clip.clip_id}.mp4" if clip.video else None,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clip.created_at)),
         "mv": clip.mv,
         "seed": clip.extra.get("seed"),
@@ -125,17 +125,30 @@ async def lyrics_create(request: web.Request) -> web.Response:
 
 
 async def video_clip(request: web.Request) -> web.Response:
-    """Accepted and charged like the vendor, then failed and refunded: the simulator cannot
-    render video offline, and says so in the task's message rather than faking a file."""
+    """A music video of a finished clip: its cover over its audio, rendered as an H.264/AAC MP4
+    while the task runs; the task's result names the clip and its ``video_url``."""
     sim, body = sim_of(request), await read_json(request)
     if isinstance(body, web.Response):
         return body
     source = find_clip(sim, body.get("clip_id"))
     if isinstance(source, str):
         return error(400, source)
+    if problem := check_webhook(body):
+        return error(400, problem)
+    base = base_url(request)
+    result = [
+        {
+            "clip_id": source.clip_id,
+            "title": source.title,
+            "image_url": f"{base}/files/{source.clip_id}.png",
+            "video_url": f"{base}/files/{source.clip_id}.mp4",
+            "duration": round(source.duration, 2),
+        }
+    ]
 
     def build() -> None:
-        raise RuntimeError("video rendering is not available in the simulator")
+        source.encoded("mp4")
+        source.video = True
 
     return accepted(
         launch(
@@ -147,7 +160,7 @@ async def video_clip(request: web.Request) -> web.Response:
             clips=[],
             build=build,
             product="producer",
-            result=[],
+            result=result,
             vendor_seconds=VENDOR_SECONDS["prepare"],
         )
     )
@@ -172,7 +185,15 @@ async def upload(request: web.Request) -> web.Response:
             clips=[],
             build=lambda: None,
             product="producer",
-            result=[{"clip_id": clip.clip_id}],
+            result=[
+                {
+                    "clip_id": clip.clip_id,
+                    "title": clip.title,
+                    "audio_url": f"{base_url(request)}/files/{clip.clip_id}.mp3",
+                    "image_url": f"{base_url(request)}/files/{clip.clip_id}.png",
+                    "duration": round(clip.duration, 2),
+                }
+            ],
             vendor_seconds=VENDOR_SECONDS["upload"],
         )
     )

@@ -77,6 +77,10 @@ async def vendor_gate(request: web.Request, handler: Handler) -> web.StreamRespo
     return response
 
 
+# What the CDN serves besides covers and MIDI; an MP4 exists once a video-clip task made it.
+MEDIA_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "m4a": "audio/mp4", "mp4": "video/mp4"}
+
+
 async def files(request: web.Request) -> web.StreamResponse:
     """The CDN: audio, covers and MIDI of clips. HEAD works too, as a prober expects."""
     sim = sim_of(request)
@@ -89,12 +93,12 @@ async def files(request: web.Request) -> web.StreamResponse:
         body, kind = codecs.cover_png(clip.plan.seed if clip.plan else 0), "image/png"
     elif ext == "mid" and clip.notes is not None and clip.plan is not None:
         body, kind = codecs.midi_file(clip.notes, clip.plan.bpm), "audio/midi"
-    elif ext in ("mp3", "wav") and clip.rendered:  # read or rendered again in the thread below
+    elif ext in MEDIA_TYPES and clip.rendered:  # read or rendered again in the thread below
         ready = clip.state == "succeeded" or (streaming and clip.state == "streaming")
-        if not ready:
+        if not ready or (ext == "mp4" and not clip.video):
             return web.Response(status=404, text="Not Found")
         body = await asyncio.to_thread(clip.encoded, ext)
-        kind = "audio/mpeg" if ext == "mp3" else "audio/wav"
+        kind = MEDIA_TYPES[ext]
     else:
         return web.Response(status=404, text="Not Found")
     return web.Response(body=body, content_type=kind)

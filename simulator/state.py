@@ -74,6 +74,7 @@ class Clip:
     purged: bool = False
     source: tuple[str, float] | None = None  # (clip extended, continue_at): what concat joins
     extra: dict[str, Any] = field(default_factory=dict)
+    video: bool = False  # a video-clip task rendered its MP4 (served as /files/<id>.mp4)
     _encoded: dict[str, bytes] = field(default_factory=dict)
     _audio: np.ndarray | None = None
     _stems: dict[str, np.ndarray] | None = None
@@ -113,10 +114,14 @@ class Clip:
         return self.plan.duration if self.plan else 0.0
 
     def encoded(self, fmt: str) -> bytes:
-        """The clip's audio as MP3 or WAV, encoded once and cached."""
+        """The clip's audio as MP3, WAV or M4A, or its music video as MP4; made once, cached."""
         if fmt not in self._encoded:
             assert self.audio is not None
-            self._encoded[fmt] = codecs.encode(self.audio, fmt)
+            if fmt == "mp4":
+                seed = self.plan.seed if self.plan else 0
+                self._encoded[fmt] = codecs.music_video(self.audio, seed)
+            else:
+                self._encoded[fmt] = codecs.encode(self.audio, fmt)
         return self._encoded[fmt]
 
     def set_rendered(self, audio: np.ndarray, stems: dict[str, np.ndarray] | None) -> None:
@@ -236,7 +241,7 @@ class Simulator:
             "lyrics": clip.lyrics,
             "image_url": f"{base_url}/files/{clip.clip_id}.png",
             "audio_url": audio_url,
-            "video_url": None,
+            "video_url": f"{base_url}/files/{clip.clip_id}.mp4" if clip.video else None,
             "created_at": datetime.fromtimestamp(clip.created_at, UTC)
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),

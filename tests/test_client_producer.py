@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+import av
+import httpx
+import mutagen
+import mutagen.mp4
 import pytest
 from pydantic import ValidationError
 
@@ -40,18 +46,30 @@ async def test_producer_upload_gives_a_clip(client: AIMusicClient, files: FileHo
     assert done.status == "SUCCESS" and done.data[0]["clip_id"]
 
 
-async def test_video_clip_fails_honestly_and_is_refunded(
+async def test_video_clip_is_a_playable_mp4_of_the_song(
     client: AIMusicClient, sim: RunningSimulator
 ) -> None:
+    """The video is H.264 over the song's AAC audio, as long as the song; 5 credits."""
     song = await producer_finished(
         client,
         (await client.producer_create(m.ProducerCreateRequest(lyrics="[Verse]\nhi"))).task_id,
     )
+    clip = song.data[0]
     before = sim.sim.credits
-    video = await client.producer_video_clip(m.ClipRequest(clip_id=song.data[0]["clip_id"]))
-    failed = await producer_finished(client, video.task_id)
-    assert failed.status == "FAILED" and "refunded" in (failed.message or "")
-    assert sim.sim.credits == before
+    video = await client.producer_video_clip(m.ClipRequest(clip_id=clip["clip_id"]))
+    done = await producer_finished(client, video.task_id)
+    assert done.status == "SUCCESS" and done.data[0]["task_type"] == "video_clip"
+    assert sim.sim.credits == before - 5
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(done.data[0]["video_url"])
+    assert answer.headers["content-type"] == "video/mp4"
+    movie = mutagen.File(io.BytesIO(answer.content))
+    assert isinstance(movie, mutagen.mp4.MP4)
+    assert movie.info.length == pytest.approx(float(clip["duration"]), abs=0.1)
+    with av.open(io.BytesIO(answer.content)) as container:
+        codecs = {s.type: s.codec_context.name for s in container.streams}
+        frames = sum(1 for _ in container.decode(video=0))
+    assert codecs == {"video": "h264", "audio": "aac"} and frames > 1
 
 
 async def test_retired_producer_task_types_are_410(client: AIMusicClient) -> None:

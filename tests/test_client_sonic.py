@@ -7,6 +7,7 @@ import io
 import httpx
 import mido
 import mutagen
+import mutagen.mp4
 import pytest
 
 from bot.aimusic import AIMusicClient, SourceExpired
@@ -309,6 +310,19 @@ async def test_download_is_202_then_200_then_404_once_purged(
     sim.sim.clips[clip.clip_id].purged = True
     with pytest.raises(SourceExpired):
         await client.download(request)
+
+
+async def test_download_encodes_real_aac_in_m4a(client: AIMusicClient) -> None:
+    """The vendor's download offers mp3, m4a and wav; the simulator's m4a is real AAC."""
+    clip = (await song(client)).clips[0]
+    request = m.DownloadRequest(clip_id=clip.clip_id, formats=["m4a"])
+    while not (ready := await client.download(request)).ready:
+        pass
+    async with httpx.AsyncClient() as http:
+        body = (await http.get(ready.files[0].file_url)).content
+    audio = mutagen.File(io.BytesIO(body))
+    assert isinstance(audio, mutagen.mp4.MP4) and audio.info.codec == "mp4a.40.2"  # AAC-LC
+    assert audio.info.length == pytest.approx(clip.duration or 0, abs=0.1)
 
 
 async def test_lyrics_voice_and_credits(client: AIMusicClient, files: FileHost) -> None:

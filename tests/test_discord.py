@@ -86,9 +86,9 @@ async def test_a_song_from_slash_command_to_posted_files(discord_bot: Discord) -
         assert audio["filename"].endswith(".mp3") and audio["size"] > 1000
         custom_ids = buttons_of(result)
         track = shown["footer"]["text"][4:]
-        assert f"chorus:extend:{track}" in custom_ids and f"chorus:wav:{track}" in custom_ids
+        assert f"chorus:extend:{track}" in custom_ids and f"chorus:download:{track}" in custom_ids
         labels = {b["label"] for row in result["components"] for b in row["components"]}
-        assert {"Extend", "Cover", "Full song", "Stems", "WAV", "MIDI", "Lyrics file"} <= labels
+        assert {"Extend", "Cover", "Stems", "Download", "MIDI", "Lyrics file", "Video"} <= labels
     [status] = [m for m in discord_bot.posted() if not m["embeds"]]
     assert "done, 2 results" in status["content"]  # one status message, edited as it moved
     shown = [r.json["content"] for r in fake.requests_to("POST", MESSAGES) if r.json["content"]]
@@ -185,12 +185,9 @@ async def test_every_result_button_even_after_a_restart(discord_bot: Discord) ->
         reply = await discord_bot.reply(
             await fake.press(ALICE, song, custom_id, guild=discord_bot.guild)
         )
-        if op == "fullsong":  # a plain song has no extension to join yet: a clear refusal
-            assert "extension" in reply, reply
-        else:
-            assert f"/{op} started" in reply, reply
-            ops.append(op)
-    assert len(ops) == 8
+        assert f"/{op} started" in reply, reply  # every button offered is valid here
+        ops.append(op)
+    assert len(ops) == 9 and "fullsong" not in ops  # a plain song has no extension to join
     await discord_bot.settled()
     async with discord_bot.chorus.app.store.read() as conn:
         done = await q.jobs_in(conn, "succeeded", limit=100)
@@ -198,6 +195,7 @@ async def test_every_result_button_even_after_a_restart(discord_bot: Discord) ->
         [extended, *_] = await q.job_tracks(conn, extension.id)
     assert sorted(job.op for job in done) == sorted(["song", *ops])
     posted = next(r for r in discord_bot.results() if track_of(r) == extended.id)
+    assert f"chorus:fullsong:{extended.id}" in buttons_of(posted)  # an extension offers it
     joined = await fake.press(
         ALICE, posted, f"chorus:fullsong:{extended.id}", guild=discord_bot.guild
     )
@@ -256,7 +254,7 @@ async def test_a_result_too_big_for_the_guild_is_posted_as_a_link(discord_bot: D
         dc.option("duration", 150, dc.INTEGER),
     )
     [song, _] = await discord_bot.wait_for_results(2)
-    wav = next(b for b in buttons_of(song) if b.startswith("chorus:wav:"))
+    wav = next(b for b in buttons_of(song) if b.startswith("chorus:download:"))  # WAV
     await discord_bot.reply(await fake.press(ALICE, song, wav, guild=discord_bot.guild))
     [*_, result] = await discord_bot.wait_for_results(3)
     assert result["attachments"] == []  # 150 s of WAV is over the guild's 10 MB
@@ -270,8 +268,8 @@ async def test_a_rate_limit_from_discord_is_waited_out(discord_bot: Discord) -> 
     fake.fail_next("POST", MESSAGES, retry_after=0.3)
     fake.fail_next("POST", MESSAGES, retry_after=0.3)
     await discord_bot.slash(ALICE, "lyrics", dc.option("description", "autumn", dc.STRING))
-    [result] = await discord_bot.wait_for_results(1)
-    assert "autumn" in result["embeds"][0]["title"].lower() or result["embeds"][0]["fields"]
+    [result, _] = await discord_bot.wait_for_results(2)  # two sets of lyrics
+    assert result["embeds"][0]["title"] and result["embeds"][0]["fields"]
     assert fake.rate_limited == 2  # both 429s were sent, waited out and retried
     expected_warnings(discord_bot.caplog, "We are being rate limited", 2)
 
@@ -395,3 +393,55 @@ async def test_a_wrong_token_is_a_clear_configuration_error(discord_bot: Discord
     assert "DISCORD_TOKEN: Discord refused the token" in str(refused.value)
     assert "not.the-token" not in str(refused.value)
     discord_bot.chorus.app.platforms["discord"] = discord_bot.adapter.platform
+
+
+async def test_use_these_lyrics_opens_compose_prefilled(discord_bot: Discord) -> None:
+    """A lyrics result's button answers with the compose form, its lyrics filled in (line
+    breaks and all); the button names the lyrics by id and the song sings them."""
+    fake = discord_bot.fake
+    await discord_bot.slash(ALICE, "lyrics", dc.option("description", "the sea", dc.STRING))
+    [first, _] = await discord_bot.wait_for_results(2)
+    [use] = buttons_of(first)
+    assert use == f"chorus:compose:{track_of(first)}"
+    async with discord_bot.chorus.app.store.read() as conn:
+        written = await q.track(conn, track_of(first) or "")
+    assert written is not None and written.lyrics and "\n" in written.lyrics
+    shown_text = first["embeds"][0].get("description") or first["embeds"][0]["fields"][0]["value"]
+    assert "\n".join(written.lyrics.split("\n")[:3]) in shown_text  # line breaks survive
+    denied = await fake.responded(await fake.press(BOB, first, use, guild=discord_bot.guild))
+    assert denied.modal is None  # only its owner (or a moderator) may use it
+    pressed = await fake.press(ALICE, first, use, guild=discord_bot.guild)
+    state = await fake.responded(pressed)
+    assert state.response == 9 and state.modal is not None  # the form is the button's answer
+    shown = {c["components"][0]["custom_id"]: c["components"][0] for c in state.modal["components"]}
+    assert shown["lyrics"]["value"] == written.lyrics
+    submitted = await fake.submit(
+        ALICE, state.modal, {"title": "Tide", "lyrics": written.lyrics}, guild=discord_bot.guild
+    )
+    assert "/compose is on its way" in await discord_bot.reply(submitted)
+    await discord_bot.wait_for_results(4)
+    async with discord_bot.chorus.app.store.read() as conn:
+        [song] = [j for j in await q.jobs_in(conn, "succeeded", limit=10) if j.op == "compose"]
+        assert all(t.lyrics == written.lyrics for t in await q.job_tracks(conn, song.id))
+
+
+async def test_a_video_and_an_m4a_are_attached(discord_bot: Discord) -> None:
+    fake = discord_bot.fake
+    await discord_bot.slash(ALICE, "song", dc.option("prompt", "a sea shanty", dc.STRING))
+    [song, _] = await discord_bot.wait_for_results(2)
+    video = next(b for b in buttons_of(song) if b.startswith("chorus:video:"))
+    assert "/video started" in await discord_bot.reply(
+        await fake.press(ALICE, song, video, guild=discord_bot.guild)
+    )
+    [*_, filmed] = await discord_bot.wait_for_results(3)
+    [movie] = filmed["attachments"]
+    assert movie["filename"].endswith(".mp4") and movie["content_type"] == "video/mp4"
+    await discord_bot.slash(
+        ALICE,
+        "download",
+        dc.option("track", track_of(song), dc.STRING),
+        dc.option("format", "m4a", dc.STRING),
+    )
+    [*_, downloaded] = await discord_bot.wait_for_results(4)
+    [m4a] = downloaded["attachments"]
+    assert m4a["filename"].endswith(".m4a")

@@ -219,10 +219,10 @@ async def test_in_a_dm_the_bot_uploads_at_most_10_mib_whatever_the_members_nitro
         b["custom_id"]
         for r in first["components"]
         for b in r["components"]
-        if ":wav:" in b["custom_id"]
+        if ":download:" in b["custom_id"]  # a WAV by default
     )
     pressed = await fake.press(ALICE, first, wav, guild=None, **nitro)
-    assert "/wav started" in await discord_bot.reply(pressed)
+    assert "/download started" in await discord_bot.reply(pressed)
     await fake.wait_until(lambda: len(results()) >= 3, patience=60)
     await discord_bot.settled()
     [*_, result] = results()

@@ -86,6 +86,10 @@ async def test_every_operation_works_end_to_end(tmp_path: Path) -> None:
         assert len(full_stems) >= 4
         wav = await ok(f"/wav {first}")
         assert wav[0].endswith(".wav") and seconds_of(wav[0]) == pytest.approx(4.0, abs=0.1)
+        for fmt in ("mp3", "m4a"):
+            assert (await ok(f"/download {first} format={fmt}"))[0].endswith(f".{fmt}")
+        assert (await ok(f"/video {first}"))[0].endswith(".mp4")
+        assert (await ok(f"/upload {upload}"))[0].endswith(".mp3")
         midi = await ok(f"/midi {first}")
         assert len(mido.MidiFile(midi[0]).tracks) >= 3
         lrc = await ok(f"/timeline {first}")
@@ -97,7 +101,7 @@ async def test_every_operation_works_end_to_end(tmp_path: Path) -> None:
             "/lyrics a song about the sky",
         ):
             await ok(line)
-        assert "BPM" in (h.console.platform.saved[-4].text or "")
+        assert "BPM" in (h.console.platform.saved[-5].text or "")  # lyrics: two results
         await ok(f"/voice {voice_sample}")
         hint = (h.console.platform.saved[-1].text or "").removeprefix("Sing with it: ")
         await ok(hint.replace("<lyrics or description>", "a song in my voice"))

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -277,3 +278,17 @@ async def test_only_mp3_and_m4a_play_and_thumbnails_must_be_small_jpegs(
         )
         assert status == 200 and ("thumbnail" in sent["result"]["audio"]) is kept, n
     assert fake.thumbnail_problems == ["not a JPEG", "400x400"]
+
+
+async def test_only_mpeg4_video_plays(fake: FakeTelegram) -> None:
+    """Bot API sendVideo: "Telegram clients support MPEG4 videos (other formats may be sent as
+    Document)": anything else comes back as a document, without the player."""
+    from simulator.codecs import music_video
+
+    movie = music_video(np.zeros(22_050, dtype=np.float32), seed=1)
+    _, sent = await api(fake, "sendVideo", {"video": ("clip.mp4", movie)}, chat_id=601)
+    assert sent["result"]["video"]["mime_type"] == "video/mp4"
+    assert (sent["result"]["video"]["width"], sent["result"]["video"]["height"]) == (320, 320)
+    fake.advance(1)
+    _, sent = await api(fake, "sendVideo", {"video": ("clip.mp4", tone(1.0))}, chat_id=601)
+    assert "document" in sent["result"] and "video" not in sent["result"]

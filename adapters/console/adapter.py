@@ -31,7 +31,6 @@ from bot.app import App
 from bot.catalog import CATALOG, Needs
 from bot.domain import Actor, Member, ReplyTarget, Scope
 from bot.messages import (
-    LYRICS_SHEET_MARK,
     banned_member,
     credits,
     limits_updated,
@@ -53,7 +52,6 @@ BANNER = """Chorus console. Try:
   /as bob /song ...     (run a command as another member, not a moderator)"""
 OPERATOR = "you"
 # Results that lead somewhere only through `last`: what to type next, shown with the result.
-NEXT_STEPS = {"lyrics": "/compose lyrics=last title=...   (the second set: /compose last.lyrics.2)"}
 MEMBER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 LAST = re.compile(r"^last(?:\.(\d+)|\.lyrics(?:\.(\d+))?)?$")
 TRACK_NEEDS = (Needs.TRACK, Needs.TWO_TRACKS, Needs.TRACK_OR_AUDIO)
@@ -165,11 +163,7 @@ class ConsoleAdapter:
             tracks = await q.job_tracks(conn, job_id)
         if job is None or job.state != "succeeded":
             raise CommandError(f"'last' names job {job_id}, which did not succeed.")
-        texts = [s.text for s in self.platform.saved if s.job_id == job_id and s.text]
-        if job.op == "lyrics":
-            lyrics = _lyrics_in(texts[0]) if texts else []
-        else:
-            lyrics = [t.lyrics for t in tracks if t.lyrics]
+        lyrics = [t.lyrics for t in tracks if t.lyrics]  # a /lyrics result's sets are tracks too
 
         def resolve(word: str, option: str | None) -> str | None:
             match = LAST.match(word)
@@ -230,8 +224,6 @@ class ConsoleAdapter:
         accepted = await self.service.run(request)
         self.started.append(accepted.job_id)
         self.last_job = accepted.job_id
-        if name in NEXT_STEPS:
-            self.platform.next_steps[accepted.job_id] = NEXT_STEPS[name]
         left = accepted.available_after
         return f"→ job {accepted.job_id}: {credits(accepted.price)} reserved, {left} left."
 
@@ -356,17 +348,6 @@ def _value(text: str) -> Any:
     except ValueError:
         pass
     return [part for part in text.split(",") if part] if "," in text else text
-
-
-def _lyrics_in(text: str) -> list[str]:
-    """The sets of lyrics in a /lyrics result: each follows its title line."""
-    sets: list[list[str]] = []
-    for line in text.splitlines():
-        if line.startswith(LYRICS_SHEET_MARK):
-            sets.append([])
-        elif sets:
-            sets[-1].append(line)
-    return ["\n".join(lines).strip() for lines in sets] or [text.strip()]
 
 
 def interactive() -> bool:

@@ -36,7 +36,6 @@ class ConsolePlatform:
         self.saved: list[Saved] = []
         self.notices: list[str] = []
         self.changed = asyncio.Event()
-        self.next_steps: dict[str, str] = {}  # job id -> console lines to suggest with its result
         self._refs = 0
 
     async def post_status(self, target: ReplyTarget, text: str) -> str:
@@ -72,9 +71,7 @@ class ConsolePlatform:
         if card.link:
             lines.append(f"  too big to save here, listen at {card.link}")
         if card.actions:
-            lines.append("  next: " + "  ".join(f"/{a.op} {a.track_id}" for a in card.actions[:5]))
-        elif card.job_id in self.next_steps:
-            lines.append(f"  next: {self.next_steps[card.job_id]}")
+            lines.append("  next: " + "  ".join(f"/{a.op} {a.track_id}" for a in card.actions))
         self.write("\n".join(lines))
         self.changed.set()
         return key

@@ -371,6 +371,9 @@ class DiscordAdapter:
     ) -> None:
         if await self.refused_here(interaction):
             return
+        if op in CATALOG and CATALOG[op].uses_lyrics and op in forms.FORMS:
+            await self.open_with_lyrics(interaction, op, track_id)
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.app.store.read() as conn:
             track = await q.track(conn, track_id)
@@ -404,6 +407,30 @@ class DiscordAdapter:
             interaction,
             f"🎵 /{op} started on `{track_id}`: {messages.credits(accepted.price)} reserved.",
         )
+
+    async def open_with_lyrics(
+        self, interaction: discord.Interaction[Any], op: str, track_id: str
+    ) -> None:
+        """ "Use these lyrics": the operation's form, as the button's first (and only) answer,
+        with the lyrics result's words filled in for the member to edit; submitting runs it."""
+        async with self.app.store.read() as conn:
+            track = await q.track(conn, track_id)
+        if track is None or not track.lyrics:
+            await interaction.response.send_message(
+                "That button no longer works: its lyrics are gone.", ephemeral=True
+            )
+            return
+        actor = self.actor(interaction)
+        if track.user_id != actor.user_id and not await self.service.moderation.is_moderator(
+            actor, Scope(track.platform, track.scope)
+        ):
+            await interaction.response.send_message(
+                "Only the member who made this track, or a moderator, can use its buttons.",
+                ephemeral=True,
+            )
+            return
+        form = forms.Form(self, op, {}, prefill={"lyrics": track.lyrics})
+        await interaction.response.send_modal(form)
 
     async def answer(self, interaction: discord.Interaction[Any], text: str) -> None:
         """Replace the "thinking…" of a deferred interaction with ``text`` (for the member only)."""

@@ -61,7 +61,14 @@ FORMS: dict[str, tuple[str, tuple[Field, ...]]] = {
 class Form(discord.ui.Modal):
     """A form for ``op``; on submit the adapter runs ``op`` with the form's and earlier values."""
 
-    def __init__(self, adapter: DiscordAdapter, op: str, values: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        adapter: DiscordAdapter,
+        op: str,
+        values: dict[str, Any],
+        prefill: dict[str, str] | None = None,
+    ) -> None:
+        """``prefill`` fills fields in (a lyrics result's words), cut to each field's limit."""
         title, fields = FORMS[op]
         super().__init__(
             title=title, timeout=FORM_TIMEOUT, custom_id=FORM_PREFIX + secrets.token_hex(8)
@@ -76,6 +83,7 @@ class Form(discord.ui.Modal):
                 max_length=field.max_length,
                 placeholder=field.placeholder,
                 custom_id=field.name,
+                default=(prefill or {}).get(field.name, "")[: field.max_length] or None,
             )
             self.inputs[field.name] = text_input
             self.add_item(text_input)

@@ -36,7 +36,9 @@ def embed(card: ResultCard) -> discord.Embed:
         shown.description = " · ".join(details)[:4000]
     if card.link:
         shown.add_field(name="Audio", value=f"[Listen]({card.link}) (too big to attach here)")
-    if card.text:
+    if card.text and not details and len(card.text) > 1024:  # lyrics: line breaks kept
+        shown.description = card.text[:4000]
+    elif card.text:
         shown.add_field(name="Result", value=card.text[:1024], inline=False)
     if card.lyrics:
         lyrics = card.lyrics.replace("||", "| |")

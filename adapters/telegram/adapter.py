@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import logging
 import re
 import time
+import warnings
 from typing import Any
 
 from aiohttp import web
@@ -67,6 +69,10 @@ EXTRA_COMMANDS = {
 
 TITLE, TAGS, LYRICS = range(3)
 NEW = filters.UpdateType.MESSAGE  # not edits: an edited command is not a new request
+# "Use these lyrics" on a lyrics result: ``compose:<lyrics id>`` opens the compose conversation.
+LYRICS_BUTTON = re.compile(
+    "^(?:" + "|".join(op.name for op in CATALOG.values() if op.uses_lyrics) + r"):[0-9a-f]{6}$"
+)
 
 
 class TelegramAdapter:
@@ -104,22 +110,32 @@ class TelegramAdapter:
             f"chorus-telegram-webhook:{token}".encode()
         ).hexdigest()
         answer = filters.TEXT & ~filters.COMMAND
-        self.application.add_handler(
-            ConversationHandler(
-                entry_points=[CommandHandler("compose", self.compose_start, filters=NEW)],
+        # The conversation is per chat and member (not per message): its later steps are
+        # messages, so python-telegram-bot's note that a button entry point is not tracked per
+        # message is expected here, and silenced only for this one handler.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*per_message=False.*")
+            compose = ConversationHandler(
+                entry_points=[
+                    CommandHandler("compose", self.compose_start, filters=NEW),
+                    CallbackQueryHandler(self.compose_with_lyrics, pattern=LYRICS_BUTTON),
+                ],
                 states={
                     TITLE: [MessageHandler(NEW & answer, self.compose_title)],
                     TAGS: [
                         MessageHandler(NEW & answer, self.compose_tags),
                         CommandHandler("skip", self.compose_tags, filters=NEW),
                     ],
-                    LYRICS: [MessageHandler(NEW & answer, self.compose_lyrics)],
+                    LYRICS: [
+                        MessageHandler(NEW & answer, self.compose_lyrics),
+                        CommandHandler("skip", self.compose_lyrics, filters=NEW),
+                    ],
                     ConversationHandler.TIMEOUT: [TypeHandler(Update, self.compose_timed_out)],
                 },
                 fallbacks=[CommandHandler("cancel", self.compose_cancel, filters=NEW)],
                 conversation_timeout=compose_timeout,
             )
-        )
+        self.application.add_handler(compose)
         names = [*CATALOG, *EXTRA_COMMANDS, "balance", "history", "start"]
         self.application.add_handler(CommandHandler(names, self.on_command, filters=NEW))
         media = filters.AUDIO | filters.VOICE | filters.Document.AUDIO
@@ -375,8 +391,54 @@ class TelegramAdapter:
             await self.on_command(update, context)
             return ConversationHandler.END
         assert context.user_data is not None
-        context.user_data["compose"] = {}
-        await self._ask(message, "🎼 Let's write a song. What is its title? (/cancel to stop)")
+        chosen = await self._lyrics_result(self._replied_tracks(message))
+        context.user_data["compose"] = {"lyrics": chosen.lyrics} if chosen else {}
+        first = f"🎼 A song from “{chosen.title}”." if chosen else "🎼 Let's write a song."
+        await self._ask(message, f"{first} What is its title? (/cancel to stop)")
+        return TITLE
+
+    async def _lyrics_result(self, track_ids: list[str]) -> q.TrackRow | None:
+        """The lyrics result among ``track_ids`` (one of /lyrics' sets), if there is one."""
+        async with self.app.store.read() as conn:
+            for track_id in track_ids:
+                track = await q.track(conn, track_id)
+                if track is not None and track.origin == "text" and track.lyrics:
+                    return track
+        return None
+
+    async def compose_with_lyrics(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> int | None:
+        """ "Use these lyrics": the compose conversation, its lyrics already chosen. The button
+        carries the lyrics' id only (callback data is at most 64 bytes); the words come from
+        the store, and only the member who asked for them (or a chat admin) may use them."""
+        query = update.callback_query
+        assert query is not None and context.user_data is not None
+        if not isinstance(query.message, Message):
+            await query.answer("That message is too old for its buttons.", show_alert=True)
+            return ConversationHandler.END
+        message, user = query.message, query.from_user
+        chosen = await self._lyrics_result([(query.data or "").partition(":")[2]])
+        if chosen is None:
+            await query.answer("That button no longer works.", show_alert=True)
+            return ConversationHandler.END
+        if chosen.user_id != str(user.id) and not await self.is_admin(
+            message.chat.id, message.chat.type, user.id
+        ):
+            await query.answer(
+                "Only the member who made this track, or a chat admin, can use its buttons.",
+                show_alert=True,
+            )
+            return ConversationHandler.END
+        await query.answer()
+        context.user_data["compose"] = {"lyrics": chosen.lyrics}
+        name = user.mention_html()
+        await message.reply_html(
+            f"🎼 {name}, a song from “{html.escape(chosen.title)}”. What is its title? "
+            "(reply here; /cancel to stop)",
+            do_quote=False,
+            reply_markup=ForceReply(selective=True, input_field_placeholder="a title"),
+        )
         return TITLE
 
     @staticmethod
@@ -411,15 +473,24 @@ class TelegramAdapter:
         text = update.effective_message.text or ""
         if not text.startswith("/skip"):
             context.user_data["compose"]["tags"] = text.strip()
-        await self._ask(
-            update.effective_message, "Now the lyrics ([Verse], [Chorus] tags welcome):"
+        question = (
+            "Now the lyrics: /skip to sing the ones you chose, or send new ones."
+            if context.user_data["compose"].get("lyrics")
+            else "Now the lyrics ([Verse], [Chorus] tags welcome):"
         )
+        await self._ask(update.effective_message, question)
         return LYRICS
 
     async def compose_lyrics(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         message, user = update.effective_message, update.effective_user
         assert message is not None and user is not None and context.user_data is not None
-        args = {**context.user_data.pop("compose", {}), "lyrics": message.text or ""}
+        text = message.text or ""
+        chosen = context.user_data.get("compose", {}).get("lyrics")
+        if text.startswith("/skip") and not chosen:
+            await self._ask(message, "There are no lyrics to keep: send the lyrics, please.")
+            return LYRICS
+        given = {} if text.startswith("/skip") else {"lyrics": text}
+        args = {**context.user_data.pop("compose", {}), **given}
         request = Request(
             op="compose",
             actor=await self.actor(message, user, check_admin=False),

@@ -30,6 +30,7 @@ COUNTED = {
     "editMessageReplyMarkup",
     "sendAudio",
     "sendDocument",
+    "sendVideo",
     "sendVoice",
     "sendPhoto",
 }

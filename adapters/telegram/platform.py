@@ -41,6 +41,7 @@ PROGRESS_EDIT_SECONDS = 10.0
 # Bot API sendAudio: "Your audio must be in the .MP3 or .M4A format"; thumbnails are "JPEG
 # format and less than 200 kB in size", at most 320 px wide and high.
 PLAYABLE = {"audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a"}
+VIDEO = "video/mp4"  # Bot API sendVideo: clients play MPEG4 (other formats go as documents)
 THUMBNAIL_SIDE = 320
 THUMBNAIL_BYTES = 200 * 1024
 PROGRESS_MARKS = re.compile(r"[0-9█░]+")
@@ -147,6 +148,7 @@ class TelegramPlatform:
             return self._delivered[key]
         markup = keyboard(card)
         audio = next((a for a in card.attachments if a.mime in PLAYABLE), None)
+        video = next((a for a in card.attachments if a.mime == VIDEO), None)
         if audio is not None:
 
             async def send_audio(where: dict[str, Any], audio: Attachment = audio) -> Any:
@@ -165,6 +167,8 @@ class TelegramPlatform:
                 )
 
             ref = await self._part(target, f"{key}:audio", send_audio)
+        elif video is not None:
+            ref = await self._part(target, f"{key}:video", self._video(card, video, markup))
         else:
             ref = await self._part(
                 target,
@@ -178,9 +182,28 @@ class TelegramPlatform:
                 ),
             )
         for n, other in enumerate(card.attachments):
-            if other is not audio:
+            if other is not audio and other is not video:
                 await self._part(target, f"{key}:file{n}", self._document(other))
         return self._remember(key, ref)
+
+    def _video(self, card: ResultCard, video: Attachment, markup: Any) -> Send:
+        """A music video with Telegram's player: the caption and buttons ride on it."""
+
+        async def send(where: dict[str, Any]) -> Any:
+            return await self.bot.send_video(
+                video=await asyncio.to_thread(_read, video.path),
+                filename=video.filename,
+                duration=int(card.duration or 0) or None,
+                thumbnail=await self._thumbnail(card.cover_url),
+                supports_streaming=True,
+                caption=caption(card),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                rate_limit_args={"retry": False},
+                **where,
+            )
+
+        return send
 
     def _document(self, attachment: Attachment) -> Send:
         """A file without a player: WAV, MIDI, lyrics, stems (Telegram plays MP3 and M4A only)."""

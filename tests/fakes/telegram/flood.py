@@ -23,6 +23,7 @@ COUNTED = {
     "editMessageReplyMarkup",
     "sendAudio",
     "sendDocument",
+    "sendVideo",
     "sendVoice",
     "sendPhoto",
 }

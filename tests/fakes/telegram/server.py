@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import av
 from aiohttp import web
 from PIL import Image
 
@@ -472,6 +473,20 @@ class FakeTelegram:
                     media["thumbnail"] = thumbnail
             else:
                 kind = "document"
+        if kind == "video":
+            # Bot API sendVideo: "Telegram clients support MPEG4 videos (other formats may be
+            # sent as Document)": anything else is posted as a plain file, without the player.
+            data = self.files.get(str(media["file_id"]), b"")
+            if data[4:8] == b"ftyp":
+                # Bot API Video: width, height and duration are always there; Telegram reads
+                # the picture's size from the file itself.
+                with av.open(io.BytesIO(data)) as movie:
+                    picture = movie.streams.video[0].codec_context
+                    media["width"], media["height"] = picture.width, picture.height
+                media["duration"] = int(call.params.get("duration") or 0)
+                media["mime_type"] = "video/mp4"
+            else:
+                kind = "document"
         content: dict[str, Any] = {kind: media}
         if "caption" in call.params:
             content["caption"] = call.params["caption"]
@@ -510,6 +525,9 @@ class FakeTelegram:
 
     async def m_sendAudio(self, call: Call) -> web.Response:
         return await self._send_file(call, "audio")
+
+    async def m_sendVideo(self, call: Call) -> web.Response:
+        return await self._send_file(call, "video")
 
     async def m_sendDocument(self, call: Call) -> web.Response:
         return await self._send_file(call, "document")
