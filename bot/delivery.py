@@ -131,12 +131,21 @@ class Delivery:
         """Deliver everything due; returns how long until the next row is due."""
         async with self.store.read() as conn:
             rows = await q.pending(conn, self.clock(), 50)
-        await asyncio.gather(*(self.deliver(row) for row in rows))
+        # One job's results go out in the order they were written (the order of its tracks, which
+        # is what "the first result" means to a member); different jobs go out side by side.
+        by_job: dict[str, list[q.OutboxRow]] = {}
+        for row in rows:
+            by_job.setdefault(row.job_id, []).append(row)
+        await asyncio.gather(*(self._deliver_in_order(group) for group in by_job.values()))
         async with self.store.read() as conn:
             upcoming = await q.next_delivery(conn)
         if upcoming is None:
             return self.scaled(60)
         return max(0.0, upcoming - self.clock())
+
+    async def _deliver_in_order(self, rows: list[q.OutboxRow]) -> None:
+        for row in rows:
+            await self.deliver(row)
 
     async def deliver(self, row: q.OutboxRow) -> None:
         platform = self.engine.platforms.get(row.target.platform)

@@ -27,6 +27,9 @@ async def test_a_script_chains_each_line_to_the_previous_result(tmp_path: Path) 
         song_tracks, extend_tracks = await h.tracks(song), await h.tracks(extend)
         assert extend.inputs["tracks"] == [song_tracks[0].id]  # last = its first track
         assert cover.inputs["tracks"] == [extend_tracks[1].id]  # last.2 = its second
+        for job, tracks in ((song, song_tracks), (extend, extend_tracks)):
+            shown = [s.track_id for s in h.console.platform.saved if s.job_id == job.id]
+            assert shown == [t.id for t in tracks]  # "first" is the one printed first
 
 
 async def test_last_before_any_result_is_refused_and_fails_the_script(tmp_path: Path) -> None:
