@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from bot import messages
 from bot.aimusic import AIMusicClient
@@ -221,14 +222,28 @@ class InstrumentalParams(Params):
     model: Model | None = None
 
 
-class ReplaceParams(Params):
+class Span(Params):
+    """Parameters with a ``start`` and an ``end`` in seconds. The end must come after the start:
+    the vendor would refuse it only after the member was charged and the job queued."""
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Span:
+        start, end = getattr(self, "start", None), getattr(self, "end", None)
+        if start is not None and end is not None and end <= start:
+            raise PydanticCustomError(
+                "span_order", "end must come after start", {"start": start, "end": end}
+            )
+        return self
+
+
+class ReplaceParams(Span):
     lyrics: Lyrics
     start: Seconds
     end: Seconds
     model: Model | None = None
 
 
-class SampleParams(Params):
+class SampleParams(Span):
     prompt: Description
     start: Seconds | None = None
     end: Seconds | None = None
@@ -240,7 +255,7 @@ class MashupParams(Params):
     model: Model | None = None
 
 
-class VoxParams(Params):
+class VoxParams(Span):
     start: Seconds = 0
     end: Seconds | None = None
 

@@ -515,3 +515,7 @@ SEGMENTS = {"replaced": "the new section", "extended": "the extension", "full": 
 
 def segment_title(title: str, segment: str) -> str:
     return f"{title} — {SEGMENTS[segment]}" if segment in SEGMENTS else title
+
+
+def span_out_of_order(start: float, end: float) -> str:
+    return f"end ({end:g} s) must come after start ({start:g} s)."

@@ -73,6 +73,8 @@ def explain(error: ValidationError, op: str) -> str:
         return f"{name} is too long: at most {ctx.get('max_length')} characters."
     if kind == "string_too_short":
         return f"{name} cannot be empty."
+    if kind == "span_order":
+        return messages.span_out_of_order(ctx["start"], ctx["end"])
     if kind == "literal_error":
         return f"{name} must be one of {ctx.get('expected')}."
     return f"{name}: {problem['msg']}."

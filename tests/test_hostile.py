@@ -76,6 +76,10 @@ async def test_bad_commands_and_tracks_are_refused(tmp_path: Path) -> None:
         first = (await h.tracks(song))[0].id
         await refused(h, f"/fullsong {first}", "pick a track made by /extend")
         await refused(h, f"/vocals {first} la la", "needs your own audio file")
+        # The vendor refuses a span that ends before it starts only after the charge and a queue.
+        await refused(h, f'/replace {first} start=20 end=10 "new words"', "end (10 s) must come")
+        await refused(h, f"/sample {first} start=5 end=5 a hum", "must come after start (5 s)")
+        await refused(h, f"/vox {first} start=9 end=3", "end (3 s) must come after start (9 s)")
         # A track from another community is not reachable from this one.
         async with h.app.store.write() as conn:
             await conn.execute("UPDATE tracks SET scope = 'another-server' WHERE id = ?", (first,))
