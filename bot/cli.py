@@ -162,11 +162,17 @@ async def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     logs.configure_from(settings)
     telegram, discord = settings.telegram_token, settings.discord_token
-    if settings.aimusic_api_key is None or not (args.console or telegram or discord):
+    missing = []
+    if settings.aimusic_api_key is None:
+        missing.append("AIMUSIC_API_KEY (your aimusicapi.ai key, in the environment or .env)")
+    if not (args.console or telegram or discord):
+        missing.append(
+            "a platform to serve: set DISCORD_TOKEN or TELEGRAM_TOKEN, or pass --console "
+            f"(installed adapters: {', '.join(available_adapters())})"
+        )
+    if missing:
         print(
-            "chorus run needs AIMUSIC_API_KEY (your aimusicapi.ai key, in the environment or .env) "
-            "and a platform to serve: set DISCORD_TOKEN or TELEGRAM_TOKEN, or pass --console "
-            f"(installed adapters: {', '.join(available_adapters())}).\n"
+            f"chorus run needs {' and '.join(missing)}.\n"
             "To try Chorus with nothing configured, run: make demo",
             file=sys.stderr,
         )

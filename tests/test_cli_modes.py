@@ -77,3 +77,11 @@ def test_chorus_run_with_nothing_set_says_what_to_set(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "AIMUSIC_API_KEY" in result.stderr and "make demo" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_chorus_run_names_only_what_is_missing(tmp_path: Path) -> None:
+    """A key that is set is not asked for again; only the missing platform is named."""
+    result = chorus("run", cwd=tmp_path, env={"PATH": "", "AIMUSIC_API_KEY": "k"})
+    assert result.returncode == 2
+    assert "AIMUSIC_API_KEY" not in result.stderr
+    assert "a platform to serve" in result.stderr and "make demo" in result.stderr
