@@ -519,3 +519,10 @@ def segment_title(title: str, segment: str) -> str:
 
 def span_out_of_order(start: float, end: float) -> str:
     return f"end ({end:g} s) must come after start ({start:g} s)."
+
+
+def member_not_seen(who: str) -> str:
+    return (
+        f"{echo(who)} has not used Chorus here yet, so there is nothing to show. (A grant, limit "
+        "or ban still works on them: it opens their account.)"
+    )

@@ -236,8 +236,10 @@ class Moderation:
     # --- reports -----------------------------------------------------------------------------
     async def show(self, actor: Actor, member: Member, recent: int = 10) -> MemberReport:
         await self._require(actor, member.scope)
-        async with self.store.write() as conn:
-            account = await self.ledger.account_in(conn, member)
+        async with self.store.read() as conn:  # looking opens no account: a typo stays a typo
+            account = await j.find_account(conn, member)
+            if account is None:
+                raise ModerationRefused(messages.member_not_seen(member.user_id))
             spent = await j.spent_since(conn, account.id, day_start(self.ledger.clock()))
             entries = await j.recent_entries(conn, account.id, recent)
         balance = await self.ledger.balance(member)

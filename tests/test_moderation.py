@@ -178,6 +178,18 @@ async def test_show_gives_balance_limits_ban_state_and_dated_entries(tmp_path: P
         ]
 
 
+async def test_showing_a_member_who_never_came_opens_no_account(tmp_path: Path) -> None:
+    """A mistyped name is not a new member: looking changes nothing."""
+    async with chorus(tmp_path) as h:
+        shown = await said(h, "/mod show nobdy")
+        assert "nobdy has not used Chorus here yet" in shown
+        async with h.app.store.read() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT count(*) FROM accounts WHERE user_id = 'nobdy'"
+            )
+        assert next(iter(rows))[0] == 0
+
+
 async def test_the_audit_log_says_when_who_what_and_why(tmp_path: Path) -> None:
     async with chorus(tmp_path) as h:
         await said(h, "/mod grant bob 10 welcome")
