@@ -121,3 +121,16 @@ async def test_typed_line_breaks_reach_the_lyrics(tmp_path: Path) -> None:
         job = await h.run('/compose "[Verse]\\nrain on the glass" \\n[Chorus]\\nwe sing')
         assert job is not None
         assert job.params["lyrics"] == "[Verse]\nrain on the glass\n[Chorus]\nwe sing"
+
+
+async def test_last_beyond_the_previous_results_says_what_that_command_made(
+    tmp_path: Path,
+) -> None:
+    async with chorus(tmp_path) as h:
+        code = await h.console.run_script(["/lyrics a song about the sea", "/stems last.3"])
+        assert code == 1
+        assert any(
+            "'last.3' needs result 3 of the previous command (/lyrics, job " in line
+            and "which made 2 tracks" in line
+            for line in h.lines
+        ), h.lines[-3:]

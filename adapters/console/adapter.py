@@ -173,10 +173,11 @@ class ConsoleAdapter:
             index = int(match.group(1) or match.group(2) or 1) - 1
             found = lyrics if wants_lyrics else [t.id for t in tracks]
             if not 0 <= index < len(found):
-                what = "lyrics" if wants_lyrics else "tracks"
+                what = "sets of lyrics" if wants_lyrics else "tracks"
+                made = f"made {len(found)} {what}" if found else f"made no {what}"
                 raise CommandError(
-                    f"'{word}' names job {job_id}'s {what} number {index + 1}, "
-                    f"but it has {len(found)}."
+                    f"'{word}' needs result {index + 1} of the previous command "
+                    f"(/{job.op}, job {job_id}), which {made}."
                 )
             return found[index]
 
