@@ -1,14 +1,21 @@
-"""The embedded SQLite store: one connection, WAL, numbered migrations, serialised writes.
+"""The embedded SQLite store: one connection, WAL, numbered migrations, group-committed writes.
 
 Every write runs inside ``BEGIN IMMEDIATE`` so that a check and the write it guards are one
 atomic step even across processes sharing the file (SQLite's write lock, waited on through the
 busy timeout). Within a process an asyncio lock keeps coroutines from interleaving statements
 on the shared connection.
+
+Writes that arrive together share one transaction (group commit): a writer that finds others
+waiting for the connection leaves the transaction open for them, and the last of the group
+commits it. Each writer after the first runs inside a SAVEPOINT of its own, so a refusal or a
+failure rolls back that writer alone; and every writer waits for the group's COMMIT before its
+``write()`` block returns, so nobody is told "done" about a write a crash could still lose.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -48,6 +55,10 @@ class Store:
         self.path = path
         self._lock = asyncio.Lock()
         self.applied = 0  # migrations applied when this store was opened
+        self._group: asyncio.Future[None] | None = None  # the open transaction's commit, if any
+        self._joining = 0  # writers waiting for the connection, who will join the open group
+        self.commits = 0  # write transactions committed (a group counts once)
+        self._flushes: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
@@ -121,21 +132,98 @@ class Store:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on any error."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+        """An atomic write: all of the block's statements are committed, or none of them are.
+
+        It returns only once they are committed, possibly together with other writers' in one
+        ``BEGIN IMMEDIATE`` transaction; an error in the block rolls back this block alone and
+        is raised (after the group's commit, which this block's failure may not prevent).
+        """
+        self._joining += 1
+        try:
+            await self._lock.acquire()
+        except BaseException:  # cancelled while waiting: whoever left the group open for it
+            self._joining -= 1
+            self._flush_soon()
+            raise
+        self._joining -= 1
+        failure: BaseException | None = None
+        try:
+            first = self._group is None
+            if first:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                self._group = asyncio.get_running_loop().create_future()
+            group = self._group
+            assert group is not None
+            if not first:
+                await self._conn.execute("SAVEPOINT request")
             try:
                 yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
+            except BaseException as exc:
+                failure = exc
+                if first:  # nobody else is in the transaction yet: drop it whole
+                    await self._conn.execute("ROLLBACK")
+                    self._group = None
+                    group.set_result(None)
+                else:
+                    await self._conn.execute("ROLLBACK TO request")
+                    await self._conn.execute("RELEASE request")
+            else:
+                if not first:
+                    await self._conn.execute("RELEASE request")
+            if self._group is not None and self._joining == 0:
+                await self._commit()
+        except BaseException as exc:
+            if failure is None or exc is not failure:
+                await self._abort(exc)
+            raise
+        finally:
+            self._lock.release()
+        await asyncio.shield(group)  # raises what the COMMIT raised, if it failed
+        if failure is not None:
+            raise failure
+
+    async def _commit(self) -> None:
+        """Commit the open group (the lock is held) and tell its writers how it went."""
+        group, self._group = self._group, None
+        if group is None:
+            return
+        try:
             await self._conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                await self._conn.execute("ROLLBACK")
+            group.set_exception(exc)
+            return
+        self.commits += 1
+        group.set_result(None)
+
+    async def _abort(self, exc: BaseException) -> None:
+        """The transaction machinery itself failed: roll the whole group back, failing all."""
+        group, self._group = self._group, None
+        with contextlib.suppress(Exception):
+            await self._conn.execute("ROLLBACK")
+        if group is not None and not group.done():
+            group.set_exception(StoreError(f"the write transaction failed: {exc!r}"))
+
+    def _flush_soon(self) -> None:
+        """A writer the open group was waiting for gave up: commit without it."""
+        if self._group is None or self._joining:
+            return
+        task = asyncio.get_running_loop().create_task(self._flush())
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _flush(self) -> None:
+        async with self._lock:
+            await self._commit()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A consistent snapshot (a deferred transaction) that never sees another coroutine's
-        uncommitted writes, since it waits for the connection like a write does."""
+        uncommitted writes, since it waits for the connection like a write does and commits a
+        group left open for writers queued behind it."""
         async with self._lock:
+            await self._commit()
             await self._conn.execute("BEGIN")
             try:
                 yield self._conn
