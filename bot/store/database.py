@@ -10,6 +10,11 @@ waiting for the connection leaves the transaction open for them, and the last of
 commits it. Each writer after the first runs inside a SAVEPOINT of its own, so a refusal or a
 failure rolls back that writer alone; and every writer waits for the group's COMMIT before its
 ``write()`` block returns, so nobody is told "done" about a write a crash could still lose.
+
+:meth:`Store.transact` goes further for the hot paths (the ledger's holds and captures, a
+command's hold and job): it takes a transaction *function*, queues it, and one leader runs every
+function queued so far on the database thread in one round trip (``bot.store.direct``), each in
+its own SAVEPOINT, then commits them together.
 """
 
 from __future__ import annotations
@@ -18,15 +23,19 @@ import asyncio
 import contextlib
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
+from bot.store.direct import Direct, drive
+
 BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
+Work = Callable[[aiosqlite.Connection], Coroutine[Any, Any, Any]]
 
 
 class StoreError(Exception):
@@ -59,6 +68,8 @@ class Store:
         self._joining = 0  # writers waiting for the connection, who will join the open group
         self.commits = 0  # write transactions committed (a group counts once)
         self._flushes: set[asyncio.Task[None]] = set()
+        self._queued: list[tuple[Work, asyncio.Future[Any]]] = []  # transact() calls to run
+        self._leader: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
@@ -182,6 +193,73 @@ class Store:
         if failure is not None:
             raise failure
 
+    async def transact(self, work: Callable[[aiosqlite.Connection], Coroutine[Any, Any, T]]) -> T:
+        """Run ``work(conn)`` as one atomic write, batched with the others queued meanwhile.
+
+        ``work`` must await only the query modules' calls on ``conn`` (it runs on the database
+        thread, where nothing else can be awaited). Its result or exception is returned or
+        raised once the batch is committed; an exception rolls back ``work`` alone.
+        """
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queued.append((work, done))
+        if self._leader is None:
+            self._leader = asyncio.get_running_loop().create_task(self._lead())
+        return await done
+
+    async def _lead(self) -> None:
+        """Run the queued transaction functions, a batch per round trip, until none are left."""
+        try:
+            while self._queued:
+                self._joining += 1
+                try:
+                    await self._lock.acquire()
+                finally:
+                    self._joining -= 1
+                try:
+                    await self._run_batch()
+                finally:
+                    self._lock.release()
+        finally:
+            self._leader = None
+
+    async def _run_batch(self) -> None:
+        batch = [(work, done) for work, done in self._queued if not done.cancelled()]
+        self._queued = []
+        if not batch:
+            return
+        begin = self._group is None
+        if begin:
+            self._group = asyncio.get_running_loop().create_future()
+        group = self._group
+        assert group is not None
+        raw = self._conn._conn  # the worker thread's own connection; used only on that thread
+        try:
+            outcomes = await self._conn._execute(  # type: ignore[no-untyped-call]
+                _run_batch, raw, [w for w, _ in batch], begin
+            )
+        except BaseException as exc:
+            await self._abort(exc)
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(StoreError(f"the write transaction failed: {exc!r}"))
+            return
+        if self._joining == 0:
+            await self._commit()
+
+        def settle(finished: asyncio.Future[None]) -> None:
+            failed = finished.exception()
+            for (_, done), (ok, value) in zip(batch, outcomes, strict=True):
+                if done.done():
+                    continue
+                if failed is not None:
+                    done.set_exception(failed)
+                elif ok:
+                    done.set_result(value)
+                else:
+                    done.set_exception(value)
+
+        group.add_done_callback(settle)
+
     async def _commit(self) -> None:
         """Commit the open group (the lock is held) and tell its writers how it went."""
         group, self._group = self._group, None
@@ -229,6 +307,26 @@ class Store:
                 yield self._conn
             finally:
                 await self._conn.execute("COMMIT")
+
+
+def _run_batch(raw: sqlite3.Connection, batch: list[Work], begin: bool) -> list[tuple[bool, Any]]:
+    """On the database thread: each function in a SAVEPOINT of its own, in one transaction."""
+    if begin:
+        raw.execute("BEGIN IMMEDIATE")
+    direct = cast(aiosqlite.Connection, Direct(raw))
+    outcomes: list[tuple[bool, Any]] = []
+    for work in batch:
+        raw.execute("SAVEPOINT request")
+        try:
+            value = drive(work(direct))
+        except Exception as exc:
+            raw.execute("ROLLBACK TO request")
+            raw.execute("RELEASE request")
+            outcomes.append((False, exc))
+        else:
+            raw.execute("RELEASE request")
+            outcomes.append((True, value))
+    return outcomes
 
 
 async def _version(conn: aiosqlite.Connection) -> int:
