@@ -564,8 +564,8 @@ class Engine:
         # Never more than poll_rate polls a second in all: with thousands of jobs in flight each
         # is polled less often, which spares the vendor and this process alike.
         interval = max(interval, self.in_flight / cfg.poll_rate * random.uniform(0.9, 1.1))
-        async with self.store.write() as conn:
-            await q.reschedule(conn, job.id, self.clock() + self.scaled(interval))
+        when = self.clock() + self.scaled(interval)
+        await self.store.transact(lambda conn: q.reschedule(conn, job.id, when))
 
     def _model(self, job: q.JobRow) -> str:
         return str(job.params.get("model") or self.env.default_model)
@@ -854,16 +854,20 @@ class Engine:
         self.delivery_wake.set()
 
     # --- status messages -------------------------------------------------------------------------
-    async def status(self, job_id: str, text: str, force: bool = False) -> None:
-        """Show progress in the job's one status message, edited no more often than allowed."""
+    async def status(
+        self, job_id: str, text: str, force: bool = False, job: q.JobRow | None = None
+    ) -> None:
+        """Show progress in the job's one status message, edited no more often than allowed.
+        ``job`` is the job as the caller just read it, if it did (a read saved)."""
         last = self.status_seen.get(job_id)
         now = time.monotonic()
         if last and (
             last[0] == text or (not force and now - last[1] < self.config.status_interval)
         ):
             return
-        async with self.store.read() as conn:
-            job = await q.job(conn, job_id)
+        if job is None:
+            async with self.store.read() as conn:
+                job = await q.job(conn, job_id)
         if job is None:
             return
         platform = self.platforms.get(job.platform)
@@ -875,8 +879,7 @@ class Engine:
                 await platform.edit_status(job.target, job.status_ref, text)
             else:
                 ref = await platform.post_status(job.target, text)
-                async with self.store.write() as conn:
-                    await q.update_job(conn, job_id, status_ref=ref)
+                await self.store.transact(lambda conn: q.update_job(conn, job_id, status_ref=ref))
         except Exception as exc:  # progress is a courtesy; results go through the outbox
             log.info("status update for job %s failed: %s", job_id, exc)
         if job.state in q.TERMINAL or text.startswith(("✅", "❌")):
