@@ -256,7 +256,16 @@ class Engine:
         """
         now = self.clock()
         can_submit = self.bucket.available() >= 1
-        async with self.store.read() as conn:
+
+        async def due_work(
+            conn: aiosqlite.Connection,
+        ) -> tuple[
+            list[q.JobRow],
+            list[q.JobRow],
+            dict[tuple[str, str, str], int],
+            int | None,
+            float | None,
+        ]:
             # With no submission token left, the queue is not even read: commands arriving
             # during a rate-limited stretch must not make every wake-up parse the whole queue.
             queued = await q.jobs_in(conn, "queued", due_by=now, limit=500) if can_submit else []
@@ -264,11 +273,16 @@ class Engine:
             # Per-member counts only when something may be submitted; otherwise a cheap total,
             # refreshed now and then, is all the poll spacing needs.
             loads = await q.in_flight(conn) if queued else {}
-            if queued:
-                self.in_flight, self.counted_at = sum(loads.values()), now
-            elif now - self.counted_at > self.scaled(5):
-                self.in_flight, self.counted_at = await q.in_flight_total(conn), now
-            due_next = await q.next_due(conn)
+            recount = not queued and now - self.counted_at > self.scaled(5)
+            total = await q.in_flight_total(conn) if recount else None
+            return queued, due, loads, total, await q.next_due(conn)
+
+        # One round trip to the database thread for the whole pass (it runs on every wake-up).
+        queued, due, loads, total, due_next = await self.store.snapshot(due_work)
+        if queued:
+            self.in_flight, self.counted_at = sum(loads.values()), now
+        elif total is not None:
+            self.in_flight, self.counted_at = total, now
         if queued:
             self._dispatch(queued, loads)
         for job in due:

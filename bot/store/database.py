@@ -295,6 +295,15 @@ class Store:
         async with self._lock:
             await self._commit()
 
+    async def snapshot(self, work: Callable[[aiosqlite.Connection], Coroutine[Any, Any, T]]) -> T:
+        """Run the read-only ``work(conn)`` on a consistent snapshot in one round trip to the
+        database thread (see :meth:`transact` for what ``work`` may await)."""
+        async with self._lock:
+            await self._commit()
+            raw = self._conn._conn
+            result: T = await self._conn._execute(_run_read, raw, work)  # type: ignore[no-untyped-call]
+            return result
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A consistent snapshot (a deferred transaction) that never sees another coroutine's
@@ -327,6 +336,15 @@ def _run_batch(raw: sqlite3.Connection, batch: list[Work], begin: bool) -> list[
             raw.execute("RELEASE request")
             outcomes.append((True, value))
     return outcomes
+
+
+def _run_read(raw: sqlite3.Connection, work: Work) -> Any:
+    """On the database thread: ``work`` inside a deferred (read) transaction."""
+    raw.execute("BEGIN")
+    try:
+        return drive(work(cast(aiosqlite.Connection, Direct(raw))))
+    finally:
+        raw.execute("COMMIT")
 
 
 async def _version(conn: aiosqlite.Connection) -> int:
