@@ -243,10 +243,11 @@ class Engine:
                 pause = 1.0
             # A burst of commands sets the event many times; one pass serves them all.
             await asyncio.sleep(self.config.min_tick)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a stop()'s
+            # cancellation that comes just as the event is set.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self.wake.wait(), timeout=max(0.0, pause - self.config.min_tick)
-                )
+                async with asyncio.timeout(max(0.0, pause - self.config.min_tick)):
+                    await self.wake.wait()
 
     async def tick(self) -> float:
         """Submit and poll what is due; returns how long the loop may sleep.

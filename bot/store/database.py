@@ -261,13 +261,20 @@ class Store:
         group.add_done_callback(settle)
 
     async def _commit(self) -> None:
-        """Commit the open group (the lock is held) and tell its writers how it went."""
+        """Commit the open group (the lock is held) and tell its writers how it went.
+
+        The COMMIT runs in a task of its own: if the coroutine that happens to commit is
+        cancelled meanwhile, the cancellation reaches it as usual while the group's outcome
+        is still decided by the COMMIT (the statements queued after it run after it)."""
         group, self._group = self._group, None
         if group is None:
             return
+        await asyncio.shield(asyncio.ensure_future(self._finish(group)))
+
+    async def _finish(self, group: asyncio.Future[None]) -> None:
         try:
             await self._conn.execute("COMMIT")
-        except BaseException as exc:
+        except Exception as exc:
             with contextlib.suppress(Exception):
                 await self._conn.execute("ROLLBACK")
             group.set_exception(exc)
