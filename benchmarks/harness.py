@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -35,6 +36,26 @@ async def insert_floor(path: Path, count: int) -> list[float]:
             await conn.execute("COMMIT")
             samples.append(time.perf_counter() - started)
         return samples
+
+
+async def insert_burst_floor(path: Path, count: int) -> list[float]:
+    """Each one's wait when ``count`` bare single-row insert transactions arrive at once on one
+    connection (an asyncio lock keeps their statements apart, as any shared connection must)."""
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        for pragma in ("journal_mode = WAL", "synchronous = NORMAL"):
+            await conn.execute(f"PRAGMA {pragma}")
+        await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+        lock = asyncio.Lock()
+
+        async def one(n: int) -> float:
+            started = time.perf_counter()
+            async with lock:
+                await conn.execute("BEGIN IMMEDIATE")
+                await conn.execute("INSERT INTO t (v) VALUES (?)", (str(n),))
+                await conn.execute("COMMIT")
+            return time.perf_counter() - started
+
+        return list(await asyncio.gather(*(one(n) for n in range(count))))
 
 
 def percentile(values: list[float], p: float) -> float:

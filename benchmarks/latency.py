@@ -13,7 +13,7 @@ from pathlib import Path
 
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import SCOPE, TARGET
-from benchmarks.harness import app_on, insert_floor, percentile
+from benchmarks.harness import app_on, insert_burst_floor, insert_floor, percentile
 from benchmarks.report import write_section
 from bot.domain import Actor
 from bot.engine import EngineConfig
@@ -56,25 +56,37 @@ def ms(seconds: float) -> str:
 async def main() -> str:
     with tempfile.TemporaryDirectory() as folder:
         base = await insert_floor(Path(folder) / "floor.db", COMMANDS)
+        base_burst = await insert_burst_floor(Path(folder) / "burst.db", BURST)
         async with running_simulator("bench-key", Knobs()) as sim:
             sequential, burst = await commands(sim.url, Path(folder) / "app")
     p50, p99 = percentile(sequential, 50), percentile(sequential, 99)
     f50, f99 = percentile(base, 50), percentile(base, 99)
+    b99 = percentile(burst, 99)
     rows = [
-        ("floor: bare aiosqlite single-row insert transaction", f50, f99),
-        (f"/song command to hold + job committed ({COMMANDS} one after another)", p50, p99),
-        (
-            f"the same, {BURST} commands arriving at once (each one's wait)",
-            percentile(burst, 50),
-            percentile(burst, 99),
-        ),
+        ("floor: bare aiosqlite single-row insert transaction", base),
+        (f"/song command to hold + job committed ({COMMANDS} one after another)", sequential),
+        (f"the same, {BURST} commands arriving at once (each one's wait)", burst),
+        (f"floor: {BURST} bare insert transactions arriving at once (each one's wait)", base_burst),
     ]
-    table = "".join(f"| {name} | {ms(a)} | {ms(b)} |\n" for name, a, b in rows)
+    table = "".join(
+        f"| {name} | {ms(percentile(v, 50))} | {ms(percentile(v, 90))} | {ms(percentile(v, 99))} "
+        f"| {ms(max(v))} |\n"
+        for name, v in rows
+    )
     body = (
-        f"| measure | p50 | p99 |\n|---|---|---|\n{table}"
-        f"| **ratio command / floor** | **{p50 / f50:.1f}x** | **{p99 / f99:.1f}x** |\n\n"
-        "A command validates its arguments, reads the member's policy, then places the hold\n"
-        "and inserts the job in one `BEGIN IMMEDIATE` transaction; the status is posted after."
+        f"| measure | p50 | p90 | p99 | max |\n|---|---|---|---|---|\n{table}\n"
+        f"| ratio | value |\n|---|---|\n"
+        f"| one command / floor, p50 | {p50 / f50:.1f}x |\n"
+        f"| one command / floor, p99 | {p99 / f99:.1f}x |\n"
+        f"| **burst wait p99 / one-at-a-time p99** (goal ≤ 5x) | **{b99 / p99:.1f}x** |\n"
+        f"| the floor's own: burst p99 / one-at-a-time p99 "
+        f"| {percentile(base_burst, 99) / f99:.1f}x |\n"
+        f"| burst wait p99 / the floor's burst p99 | {b99 / percentile(base_burst, 99):.1f}x |\n\n"
+        "A command validates its arguments, then hands the store one transaction function that\n"
+        "reads the member's policy, places the hold, inserts the job and counts its queue\n"
+        "position; the status is posted after. The store runs every function queued meanwhile\n"
+        "on its database thread in one round trip and one commit, so a burst's commands are\n"
+        "answered together once that batch is committed."
     )
     write_section("Command-to-hold latency", body)
     return body

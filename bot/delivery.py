@@ -124,8 +124,11 @@ class Delivery:
             except Exception:
                 log.exception("delivery pass failed")
                 pause = 1.0
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for returns the event's result
+            # when a stop() cancels it just as the event is set, and the loop would run on.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=max(0.005, pause))
+                async with asyncio.timeout(max(0.005, pause)):
+                    await wake.wait()
 
     async def drain(self) -> float:
         """Deliver everything due; returns how long until the next row is due."""

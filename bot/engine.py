@@ -37,11 +37,15 @@ from bot.media import Media, MediaRefused
 from bot.metrics import Metrics
 from bot.platform import Platform
 from bot.pricing import owed
+from bot.schedule import Timing, estimate, first_poll, learned, next_poll, progress
 from bot.store import Store
+from bot.store import durations as d
 from bot.store import jobs as q
 
 log = logging.getLogger(__name__)
 UPLOAD_REUSE_SECONDS = 23 * 3600  # the vendor accepts uploads for add_* for 24 h
+ESTIMATE_TTL = 30.0  # wall seconds an estimate is reused before the store is read again
+PROGRESS_MIN_WALL = 0.5  # wall seconds between two progress refreshes, however fast time runs
 # The vendor webhook being applied, if any. The transaction that finishes or fails its job also
 # records the event as seen, so a delivery that failed before that point is applied on redelivery
 # instead of being dropped as a duplicate.
@@ -63,12 +67,14 @@ class EngineConfig:
     max_in_flight_per_member: int = 2
     rate_per_second: float = 0.5  # vendor submissions; the documented limit is one per 3 s
     burst: int = 3
-    first_poll: float = 10.0
+    first_poll: float = 10.0  # with no history of the operation; then near its learned duration
     poll_min: float = 15.0
     poll_max: float = 25.0
+    close_poll: float = 5.0  # between polls once a task is near or past its learned duration
+    progress_interval: float = 10.0  # least time between two moves of a progress bar
     webhook_poll: float = 300.0  # the slow fallback when webhooks are on
     poll_rate: float = 25.0  # polls per second at most, whatever the number of jobs in flight
-    expected_seconds: float = 120.0  # a typical generation, for the progress bar
+    expected_seconds: float = 120.0  # a typical generation, for the bar until one is learned
     job_timeout: float = 1200.0
     # How long a job whose create answer was lost keeps its hold, waiting for a webhook that
     # names it (the vendor's first webhook comes within a generation's time).
@@ -128,6 +134,15 @@ def _clip_title(clip: Clip) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What moving a job's progress bar needs; small, since thousands may be in flight."""
+
+    op: str
+    model: str
+    submitted_at: float
+
+
 class Engine:
     def __init__(
         self,
@@ -156,6 +171,11 @@ class Engine:
         self.served: dict[str, float] = defaultdict(float)  # member -> when last submitted
         self.status_seen: dict[str, tuple[str, float]] = {}  # job -> (last text, when)
         self.in_flight = 0  # as of the last count; spreads polls out when many jobs run
+        cfg = self.config
+        self.timing = Timing(cfg.first_poll, cfg.poll_min, cfg.poll_max, cfg.close_poll)
+        # (op, model) -> (learned duration or None, when read): the store keeps the history.
+        self.expected: dict[tuple[str, str], tuple[float | None, float]] = {}
+        self.showing: dict[str, Shown] = {}  # running jobs whose progress bar moves on a timer
         self.counted_at = 0.0
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -200,7 +220,7 @@ class Engine:
         task.add_done_callback(self.tasks.discard)
 
     async def _run(self) -> None:
-        last_sweep = 0.0
+        last_sweep = last_progress = 0.0
         while True:
             # Cleared before the pass, never after: a command queued or a webhook landing while
             # the pass runs sets it again, and the wait below then returns at once.
@@ -212,16 +232,22 @@ class Engine:
                     await self.ledger.sweep_expired()
                     await self.media.cleanup()
                     last_sweep = now
+                if now - last_progress >= max(
+                    self.scaled(self.config.progress_interval), PROGRESS_MIN_WALL
+                ):
+                    await self._refresh_progress()
+                    last_progress = now
                 pause = await self.tick()
             except Exception:  # the loop must survive anything one tick hits
                 log.exception("engine tick failed")
                 pause = 1.0
             # A burst of commands sets the event many times; one pass serves them all.
             await asyncio.sleep(self.config.min_tick)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a stop()'s
+            # cancellation that comes just as the event is set.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self.wake.wait(), timeout=max(0.0, pause - self.config.min_tick)
-                )
+                async with asyncio.timeout(max(0.0, pause - self.config.min_tick)):
+                    await self.wake.wait()
 
     async def tick(self) -> float:
         """Submit and poll what is due; returns how long the loop may sleep.
@@ -231,7 +257,16 @@ class Engine:
         """
         now = self.clock()
         can_submit = self.bucket.available() >= 1
-        async with self.store.read() as conn:
+
+        async def due_work(
+            conn: aiosqlite.Connection,
+        ) -> tuple[
+            list[q.JobRow],
+            list[q.JobRow],
+            dict[tuple[str, str, str], int],
+            int | None,
+            float | None,
+        ]:
             # With no submission token left, the queue is not even read: commands arriving
             # during a rate-limited stretch must not make every wake-up parse the whole queue.
             queued = await q.jobs_in(conn, "queued", due_by=now, limit=500) if can_submit else []
@@ -239,11 +274,16 @@ class Engine:
             # Per-member counts only when something may be submitted; otherwise a cheap total,
             # refreshed now and then, is all the poll spacing needs.
             loads = await q.in_flight(conn) if queued else {}
-            if queued:
-                self.in_flight, self.counted_at = sum(loads.values()), now
-            elif now - self.counted_at > self.scaled(5):
-                self.in_flight, self.counted_at = await q.in_flight_total(conn), now
-            due_next = await q.next_due(conn)
+            recount = not queued and now - self.counted_at > self.scaled(5)
+            total = await q.in_flight_total(conn) if recount else None
+            return queued, due, loads, total, await q.next_due(conn)
+
+        # One round trip to the database thread for the whole pass (it runs on every wake-up).
+        queued, due, loads, total, due_next = await self.store.snapshot(due_work)
+        if queued:
+            self.in_flight, self.counted_at = sum(loads.values()), now
+        elif total is not None:
+            self.in_flight, self.counted_at = total, now
         if queued:
             self._dispatch(queued, loads)
         for job in due:
@@ -337,10 +377,15 @@ class Engine:
                 await self.fail(job.id, "media", str(exc))
                 return
             if isinstance(outcome, Submitted):
-                # With webhooks on, polling is only the slow fallback.
+                # With webhooks on, polling is only the slow fallback (for the tasks that take a
+                # webhook); otherwise the first poll comes when this operation has recently been
+                # taking to finish.
                 hooked = self.env.webhook_url and outcome.hooked
-                first = self.config.webhook_poll if hooked else self.config.first_poll
+                model = self._model(job)
+                expected = await self.expected_seconds(job.op, model)
+                first = self.config.webhook_poll if hooked else first_poll(expected, self.timing)
                 first = max(first, self.in_flight / self.config.poll_rate)
+                now = self.clock()
                 async with self.store.write() as conn:
                     await q.update_job(
                         conn,
@@ -348,10 +393,11 @@ class Engine:
                         state="running",
                         upstream=outcome.upstream,
                         task_id=outcome.task_id,
-                        submitted_at=self.clock(),
-                        not_before=self.clock() + self.scaled(first),
+                        submitted_at=now,
+                        not_before=now + self.scaled(first),
                     )
-                await self.status(job.id, messages.generating(job.id, job.op, 0.0))
+                self.showing[job.id] = Shown(job.op, model, now)
+                await self.status(job.id, await self._generating(job.id, self.showing[job.id]))
             else:
                 await self._finish_immediate(job, outcome)
         except Exception:
@@ -505,7 +551,8 @@ class Engine:
                     elif task.ready:
                         await self.apply_sonic(job.id, task)
                     else:  # the common answer: nothing to show, just come back later
-                        await self._schedule_poll(job.id)
+                        self._show(job)
+                        await self._schedule_poll(job)
             except e.TaskNotFound:
                 await self.fail(job.id, "task_not_found")
             except e.AIMusicError as exc:
@@ -513,31 +560,80 @@ class Engine:
                     await self.fail(job.id, "timeout")
                     return
                 log.info("poll of job %s failed (%s); trying again later", job.id, exc.kind)
-                await self._schedule_poll(job.id)
+                await self._schedule_poll(job)
         except Exception:
             log.exception("polling job %s failed", job.id)
-            await self._schedule_poll(job.id)
+            await self._schedule_poll(job)
         finally:
             # No wake-up here: the loop already sleeps until the next poll is due, and waking it
             # after every poll would make thousands of jobs in flight re-read the due list.
             self.busy.discard(job.id)
 
-    async def _schedule_poll(self, job_id: str) -> None:
+    async def _schedule_poll(self, job: q.JobRow) -> None:
         cfg = self.config
-        interval = (
-            cfg.webhook_poll if self.env.webhook_url else random.uniform(cfg.poll_min, cfg.poll_max)
-        )
+        if self.env.webhook_url:
+            interval = cfg.webhook_poll
+        else:
+            elapsed = (self.clock() - (job.submitted_at or self.clock())) / cfg.time_scale
+            expected = await self.expected_seconds(job.op, self._model(job))
+            interval = next_poll(elapsed, expected, self.timing)
         # Never more than poll_rate polls a second in all: with thousands of jobs in flight each
         # is polled less often, which spares the vendor and this process alike.
         interval = max(interval, self.in_flight / cfg.poll_rate * random.uniform(0.9, 1.1))
-        async with self.store.write() as conn:
-            await q.reschedule(conn, job_id, self.clock() + self.scaled(interval))
+        when = self.clock() + self.scaled(interval)
+        await self.store.transact(lambda conn: q.reschedule(conn, job.id, when))
+
+    def _model(self, job: q.JobRow) -> str:
+        return str(job.params.get("model") or self.env.default_model)
+
+    def _show(self, job: q.JobRow) -> Shown:
+        shown = self.showing.get(job.id)
+        if shown is None:
+            shown = Shown(job.op, self._model(job), job.submitted_at or self.clock())
+            self.showing[job.id] = shown
+        return shown
+
+    async def expected_seconds(self, op: str, model: str) -> float | None:
+        """How long this job's operation and model recently took (vendor seconds), if known.
+
+        Read from the store, which keeps the history across restarts, and reused for a while so
+        that the poll path does not query it for every poll.
+        """
+        key = (op, model)
+        cached = self.expected.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached[1] < ESTIMATE_TTL:
+            return cached[0]
+        async with self.store.read() as conn:
+            value = estimate(await d.recent(conn, *key))
+        self.expected[key] = (value, now)
+        return value
+
+    async def _generating(self, job_id: str, shown: Shown) -> str:
+        """The progress bar: elapsed time against the learned duration, with the time left;
+        with nothing learned yet, against a typical generation and without a promise."""
+        expected = await self.expected_seconds(shown.op, shown.model)
+        elapsed = (self.clock() - shown.submitted_at) / self.config.time_scale
+        fraction, left = progress(elapsed, expected or self.config.expected_seconds)
+        return messages.generating(job_id, shown.op, fraction, left if expected else None)
+
+    async def _refresh_progress(self) -> None:
+        """Move the bars of running jobs between polls, which come seldom once durations are
+        learned. A message edited within its interval is skipped before any work is done, so
+        thousands of jobs in flight cost a dictionary lookup each."""
+        now = time.monotonic()
+        for job_id, shown in list(self.showing.items()):
+            last = self.status_seen.get(job_id)
+            if last and now - last[1] < self.config.status_interval:
+                continue
+            await self.status(job_id, await self._generating(job_id, shown))
 
     async def apply_sonic(self, job_id: str, task: SonicTask) -> None:
         """Act on what the vendor says of a Sonic task, from a poll or a webhook."""
         if not task.done:
-            await self._progress(job_id, task.clips)
-            await self._schedule_poll(job_id)
+            job = await self._progress(job_id, task.clips)
+            if job is not None:
+                await self._schedule_poll(job)
             return
         if task.result is not None:
             await self._finish_voice(job_id, task.result)
@@ -556,11 +652,12 @@ class Engine:
         if task.status == "FAILED":
             await self.fail(job_id, "task_failed", task.message or "")
         elif task.status != "SUCCESS":
-            await self._progress(job_id, [])
-            await self._schedule_poll(job_id)
+            running = await self._progress(job_id, [])
+            if running is not None:
+                await self._schedule_poll(running)
         elif (collected := await self._collect(job_id, task)) is not None:
-            job, outcome = collected
-            await self._finish_immediate(job, outcome)
+            finished, outcome = collected
+            await self._finish_immediate(finished, outcome)
         else:
             clips = [
                 Clip.model_validate({**item, "state": "succeeded"})
@@ -585,26 +682,26 @@ class Engine:
         )
         return job, op.collect(task.data, op.params(**job.params), source)
 
-    async def _progress(self, job_id: str, clips: list[Clip]) -> None:
+    async def _progress(self, job_id: str, clips: list[Clip]) -> q.JobRow | None:
+        """Show the vendor's stage (a preview once it streams) or the estimated progress;
+        returns the running job, or None if it is not running."""
         async with self.store.read() as conn:
             job = await q.job(conn, job_id)
         if job is None or job.state != "running":
-            return
+            return None
         streaming = next(
             (c.audio_url for c in clips if c.state == "streaming" and c.audio_url), None
         )
         if streaming and not job.preview_url:
+            self.showing.pop(job_id, None)
             async with self.store.write() as conn:
                 await q.update_job(conn, job_id, preview_url=streaming)
             await self.status(job_id, messages.preview(job_id, job.op, streaming), force=True)
-            return
+            return job
         if job.preview_url:
-            return
-        elapsed = (self.clock() - (job.submitted_at or self.clock())) / self.config.time_scale
-        await self.status(
-            job_id,
-            messages.generating(job_id, job.op, min(0.95, elapsed / self.config.expected_seconds)),
-        )
+            return job
+        await self.status(job_id, await self._generating(job_id, self._show(job)))
+        return job
 
     # --- finishing -----------------------------------------------------------------------------
     def _actions(
@@ -765,6 +862,7 @@ class Engine:
                 return  # a webhook and a poll raced; the first one finished it
             for track in tracks:
                 await q.insert_track(conn, track)
+            await self._learn(conn, current)
             held = await self.ledger.held_in(conn, job.hold_id)
             spent = owed(
                 held,
@@ -786,13 +884,25 @@ class Engine:
                 payload = {"card": asdict(card["card"]), "fetch": card["fetch"]}
                 await q.enqueue(conn, job.id, "result", payload, job.target, now)
             await q.update_job(conn, job.id, state="succeeded", finished_at=now)
+        self.showing.pop(job.id, None)
+        self.expected.pop((job.op, self._model(job)), None)
         self.metrics.finished.labels(op=job.op, outcome="succeeded").inc()
         text = messages.done(job.id, job.op, len(cards), expected, returned)
         await self.status(job.id, text, force=True)
         self.delivery_wake.set()
 
+    async def _learn(self, conn: aiosqlite.Connection, job: q.JobRow) -> None:
+        """Remember how long a vendor task took, for the next polls and progress bars."""
+        if job.submitted_at is None or job.task_id is None:
+            return  # answered at once: nothing was polled
+        now = self.clock()
+        elapsed = (now - job.submitted_at) / self.config.time_scale
+        seconds = learned(elapsed, applying_event.get() is not None, self.timing)
+        await d.record(conn, job.op, self._model(job), seconds, now)
+
     async def fail(self, job_id: str, kind: str, detail: str = "") -> None:
         """Release the hold, tell the member why in plain words; one transaction."""
+        self.showing.pop(job_id, None)
         async with self.store.write() as conn:
             job = await q.job(conn, job_id)
             if job is None or job.state in q.TERMINAL:
@@ -825,16 +935,20 @@ class Engine:
         self.delivery_wake.set()
 
     # --- status messages -------------------------------------------------------------------------
-    async def status(self, job_id: str, text: str, force: bool = False) -> None:
-        """Show progress in the job's one status message, edited no more often than allowed."""
+    async def status(
+        self, job_id: str, text: str, force: bool = False, job: q.JobRow | None = None
+    ) -> None:
+        """Show progress in the job's one status message, edited no more often than allowed.
+        ``job`` is the job as the caller just read it, if it did (a read saved)."""
         last = self.status_seen.get(job_id)
         now = time.monotonic()
         if last and (
             last[0] == text or (not force and now - last[1] < self.config.status_interval)
         ):
             return
-        async with self.store.read() as conn:
-            job = await q.job(conn, job_id)
+        if job is None:
+            async with self.store.read() as conn:
+                job = await q.job(conn, job_id)
         if job is None:
             return
         platform = self.platforms.get(job.platform)
@@ -846,8 +960,7 @@ class Engine:
                 await platform.edit_status(job.target, job.status_ref, text)
             else:
                 ref = await platform.post_status(job.target, text)
-                async with self.store.write() as conn:
-                    await q.update_job(conn, job_id, status_ref=ref)
+                await self.store.transact(lambda conn: q.update_job(conn, job_id, status_ref=ref))
         except Exception as exc:  # progress is a courtesy; results go through the outbox
             log.info("status update for job %s failed: %s", job_id, exc)
         if job.state in q.TERMINAL or text.startswith(("✅", "❌")):

@@ -326,9 +326,9 @@ class Ledger:
 
     # --- two-phase spend -----------------------------------------------------------------------
     async def hold(self, member: Member, amount: int, **details: Any) -> Hold:
-        """Reserve ``amount`` credits after checking every limit, in a transaction of its own."""
-        async with self.store.write() as conn:
-            return await self.hold_in(conn, member, amount, **details)
+        """Reserve ``amount`` credits after checking every limit, atomically (group-committed
+        with whatever other ledger writes arrive at the same time)."""
+        return await self.store.transact(lambda conn: self.hold_in(conn, member, amount, **details))
 
     async def hold_in(
         self,
@@ -430,8 +430,9 @@ class Ledger:
         self, hold_id: int, amount: int | None = None, *, actor: str = SYSTEM
     ) -> Resolution:
         """Spend a hold: all of it, or ``amount`` of it with the rest returned."""
-        async with self.store.write() as conn:
-            return await self.capture_in(conn, hold_id, amount, actor=actor)
+        return await self.store.transact(
+            lambda conn: self.capture_in(conn, hold_id, amount, actor=actor)
+        )
 
     async def capture_in(
         self,
@@ -475,8 +476,9 @@ class Ledger:
 
     async def release(self, hold_id: int, *, reason: str, actor: str = SYSTEM) -> Resolution:
         """Return a hold in full (failure, rejection, timeout, expiry)."""
-        async with self.store.write() as conn:
-            return await self.release_in(conn, hold_id, reason=reason, actor=actor)
+        return await self.store.transact(
+            lambda conn: self.release_in(conn, hold_id, reason=reason, actor=actor)
+        )
 
     async def release_in(
         self, conn: aiosqlite.Connection, hold_id: int, *, reason: str, actor: str = SYSTEM

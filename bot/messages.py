@@ -242,8 +242,14 @@ def queued(job_id: str, op: str, position: int) -> str:
     return f"⏳ /{op} {job_id}: queued, position {position}."
 
 
-def generating(job_id: str, op: str, fraction: float) -> str:
-    return f"🎵 /{op} {job_id}: generating {bar(fraction)} {round(fraction * 100)}%"
+def generating(job_id: str, op: str, fraction: float, left: float | None = None) -> str:
+    """The progress bar; ``left`` is the estimated vendor seconds still to go, if known."""
+    shown = f"🎵 /{op} {job_id}: generating {bar(fraction)} {round(fraction * 100)}%"
+    if left is None:
+        return shown
+    if left < 5:
+        return f"{shown}, almost done"
+    return f"{shown}, about {duration(5 * round(left / 5))} left"
 
 
 def preview(job_id: str, op: str, url: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import aiosqlite
 from pydantic import ValidationError
 
 from bot import messages
@@ -20,11 +21,12 @@ from bot.catalog import CATALOG, Needs, Operation
 from bot.delivery import Kept, kept_for
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.engine import Engine, reusable_upload, short_id
-from bot.ledger import Ledger, LedgerRefusal, TooManyJobs
+from bot.ledger import Hold, Ledger, LedgerRefusal, TooManyJobs
 from bot.media import Media, MediaRefused
 from bot.moderation import Moderation, ModerationRefused
 from bot.store import Store
 from bot.store import jobs as q
+from bot.store import journal as j
 
 
 class Refused(Exception):
@@ -127,53 +129,62 @@ class Service:
             if private:
                 await self._upload_while_fresh(stored, audio.location)
                 private_upload = uploads
-        try:
-            policy = await self.ledger.policy(member)
+        job_id = short_id()
+        fingerprint = {"op": op.name, "args": args, "inputs": dict(inputs)}
+        if private_upload:
+            inputs["uploaded"] = True  # done above, at command time: the fee is owed
+
+        async def place(conn: aiosqlite.Connection) -> tuple[Hold, q.JobRow, int]:
+            """The price, the hold and the job in one transaction function: the store runs it
+            whole on its thread, batched with the other commands arriving at the same time."""
+            account = await j.find_account(conn, member)
+            policy = await self.ledger.policy_in(
+                conn, member.scope, account.id if account else None
+            )
             fee = policy.price(op.upload_price) if uploads else 0
             price = policy.price(op.price) + fee
-            job_id = short_id()
-            fingerprint = {"op": op.name, "args": args, "inputs": dict(inputs)}
             inputs["upload_fee"] = fee  # returned at the end unless the vendor really uploads
-            if private_upload:
-                inputs["uploaded"] = True  # done above, at command time: the fee is owed
-            async with self.store.write() as conn:
-                hold = await self.ledger.hold_in(
-                    conn,
-                    member,
-                    price,
-                    job_id=job_id,
-                    op=op.name,
-                    request_key=request.request_key,
-                    payload=fingerprint,
-                    reason=f"/{op.name}",
-                )
-                if hold.replayed:
-                    existing = await q.job_by_hold(conn, hold.hold_id)
-                    assert existing is not None
-                    return Accepted(
-                        existing.id, op.name, hold.amount, 0, hold.available_after, replayed=True
-                    )
-                await q.insert_job(
-                    conn,
-                    job_id=job_id,
-                    member=member,
-                    op=op.name,
-                    params=args,
-                    inputs=inputs,
-                    target=request.target,
-                    hold_id=hold.hold_id,
-                    now=self.engine.clock(),
-                )
-                job = await q.job(conn, job_id)
-                assert job is not None
-                position = await q.queue_position(conn, job)
+            hold = await self.ledger.hold_in(
+                conn,
+                member,
+                price,
+                job_id=job_id,
+                op=op.name,
+                request_key=request.request_key,
+                payload=fingerprint,
+                reason=f"/{op.name}",
+            )
+            if hold.replayed:
+                existing = await q.job_by_hold(conn, hold.hold_id)
+                assert existing is not None
+                return hold, existing, 0
+            await q.insert_job(
+                conn,
+                job_id=job_id,
+                member=member,
+                op=op.name,
+                params=args,
+                inputs=inputs,
+                target=request.target,
+                hold_id=hold.hold_id,
+                now=self.engine.clock(),
+            )
+            job = await q.job(conn, job_id)
+            assert job is not None
+            return hold, job, await q.queue_position(conn, job)
+
+        try:
+            hold, job, position = await self.store.transact(place)
         except TooManyJobs as exc:
             raise Busy(str(exc)) from None
         except LedgerRefusal as exc:
             raise Refused(str(exc)) from None
+        if hold.replayed:
+            return Accepted(job.id, op.name, hold.amount, 0, hold.available_after, replayed=True)
         self.engine.wake.set()
-        await self.engine.status(job_id, messages.queued(job_id, op.name, position), force=True)
-        return Accepted(job_id, op.name, price, position, hold.available_after)
+        text = messages.queued(job_id, op.name, position)
+        await self.engine.status(job_id, text, force=True, job=job)
+        return Accepted(job_id, op.name, hold.amount, position, hold.available_after)
 
     async def _upload_while_fresh(self, stored: q.MediaRow, location: str) -> None:
         """Without PUBLIC_BASE_URL the vendor can only fetch the member's audio from the
@@ -223,7 +234,9 @@ class Service:
             if wanted == 0:
                 raise Refused(messages.takes_no_track(op.name))
             raise Refused(messages.needs_tracks(op.name, needs.value))
-        found = []
+        found: list[q.TrackRow] = []
+        if not request.tracks:
+            return found  # most commands name no track: no need to wait for the store
         async with self.store.read() as conn:
             for track_id in request.tracks:
                 track = await q.track(conn, track_id.strip().lower())

@@ -76,8 +76,13 @@ class ChorusClient(discord.Client):
     async def setup_hook(self) -> None:
         await self.chorus.setup()
 
-    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        await self.chorus.on_stale_form(interaction)
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        """discord.py runs each ``on_<event>`` method in a task of its own. Only a form's
+        submission needs Chorus's look before the tree's, so every other interaction (a slash
+        command on its way to its defer) skips that task."""
+        if event == "interaction" and args[0].type is discord.InteractionType.modal_submit:
+            self._schedule_event(self.chorus.on_stale_form, "on_interaction", *args)
+        super().dispatch(event, *args, **kwargs)
 
 
 class DiscordAdapter:

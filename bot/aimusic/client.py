@@ -82,6 +82,9 @@ def _asks_webhook(body: dict[str, Any] | None) -> bool:
     return bool(body and body.get("webhook_url"))
 
 
+KEEPALIVE = 8  # idle connections kept: polls come at most 25 a second and take milliseconds
+
+
 class AIMusicClient:
     """Async client for api.aimusicapi.ai (or the simulator). Use as an async context manager."""
 
@@ -110,6 +113,10 @@ class AIMusicClient:
             timeout=httpx.Timeout(timeout, connect=10.0),
             transport=transport,
             headers={"Accept": "application/json"},
+            # httpcore looks through every pooled connection on each request: after a burst,
+            # a hundred idle connections kept alive by a steady trickle of polls made each poll
+            # cost more than the request itself. A few stay open; the rest close when released.
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=KEEPALIVE),
         )
 
     def __repr__(self) -> str:

@@ -1,25 +1,41 @@
-"""The embedded SQLite store: one connection, WAL, numbered migrations, serialised writes.
+"""The embedded SQLite store: one connection, WAL, numbered migrations, group-committed writes.
 
 Every write runs inside ``BEGIN IMMEDIATE`` so that a check and the write it guards are one
 atomic step even across processes sharing the file (SQLite's write lock, waited on through the
 busy timeout). Within a process an asyncio lock keeps coroutines from interleaving statements
 on the shared connection.
+
+Writes that arrive together share one transaction (group commit): a writer that finds others
+waiting for the connection leaves the transaction open for them, and the last of the group
+commits it. Each writer after the first runs inside a SAVEPOINT of its own, so a refusal or a
+failure rolls back that writer alone; and every writer waits for the group's COMMIT before its
+``write()`` block returns, so nobody is told "done" about a write a crash could still lose.
+
+:meth:`Store.transact` goes further for the hot paths (the ledger's holds and captures, a
+command's hold and job): it takes a transaction *function*, queues it, and one leader runs every
+function queued so far on the database thread in one round trip (``bot.store.direct``), each in
+its own SAVEPOINT, then commits them together.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
+from bot.store.direct import Direct, drive
+
 BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
+Work = Callable[[aiosqlite.Connection], Coroutine[Any, Any, Any]]
 
 
 class StoreError(Exception):
@@ -48,6 +64,12 @@ class Store:
         self.path = path
         self._lock = asyncio.Lock()
         self.applied = 0  # migrations applied when this store was opened
+        self._group: asyncio.Future[None] | None = None  # the open transaction's commit, if any
+        self._joining = 0  # writers waiting for the connection, who will join the open group
+        self.commits = 0  # write transactions committed (a group counts once)
+        self._flushes: set[asyncio.Task[None]] = set()
+        self._queued: list[tuple[Work, asyncio.Future[Any]]] = []  # transact() calls to run
+        self._leader: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
@@ -121,26 +143,215 @@ class Store:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on any error."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+        """An atomic write: all of the block's statements are committed, or none of them are.
+
+        It returns only once they are committed, possibly together with other writers' in one
+        ``BEGIN IMMEDIATE`` transaction; an error in the block rolls back this block alone and
+        is raised (after the group's commit, which this block's failure may not prevent).
+        """
+        self._joining += 1
+        try:
+            await self._lock.acquire()
+        except BaseException:  # cancelled while waiting: whoever left the group open for it
+            self._joining -= 1
+            self._flush_soon()
+            raise
+        self._joining -= 1
+        failure: BaseException | None = None
+        try:
+            first = self._group is None
+            if first:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                self._group = asyncio.get_running_loop().create_future()
+            group = self._group
+            assert group is not None
+            if not first:
+                await self._conn.execute("SAVEPOINT request")
             try:
                 yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
+            except BaseException as exc:
+                failure = exc
+                if first:  # nobody else is in the transaction yet: drop it whole
+                    await self._conn.execute("ROLLBACK")
+                    self._group = None
+                    group.set_result(None)
+                else:
+                    await self._conn.execute("ROLLBACK TO request")
+                    await self._conn.execute("RELEASE request")
+            else:
+                if not first:
+                    await self._conn.execute("RELEASE request")
+            if self._group is not None and self._joining == 0:
+                await self._commit()
+        except BaseException as exc:
+            if failure is None or exc is not failure:
+                await self._abort(exc)
+            raise
+        finally:
+            self._lock.release()
+        await asyncio.shield(group)  # raises what the COMMIT raised, if it failed
+        if failure is not None:
+            raise failure
+
+    async def transact(self, work: Callable[[aiosqlite.Connection], Coroutine[Any, Any, T]]) -> T:
+        """Run ``work(conn)`` as one atomic write, batched with the others queued meanwhile.
+
+        ``work`` must await only the query modules' calls on ``conn`` (it runs on the database
+        thread, where nothing else can be awaited). Its result or exception is returned or
+        raised once the batch is committed; an exception rolls back ``work`` alone.
+        """
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queued.append((work, done))
+        if self._leader is None:
+            self._leader = asyncio.get_running_loop().create_task(self._lead())
+        return await done
+
+    async def _lead(self) -> None:
+        """Run the queued transaction functions, a batch per round trip, until none are left."""
+        try:
+            while self._queued:
+                self._joining += 1
+                try:
+                    await self._lock.acquire()
+                finally:
+                    self._joining -= 1
+                try:
+                    await self._run_batch()
+                finally:
+                    self._lock.release()
+        finally:
+            self._leader = None
+
+    async def _run_batch(self) -> None:
+        batch = [(work, done) for work, done in self._queued if not done.cancelled()]
+        self._queued = []
+        if not batch:
+            return
+        begin = self._group is None
+        if begin:
+            self._group = asyncio.get_running_loop().create_future()
+        group = self._group
+        assert group is not None
+        raw = self._conn._conn  # the worker thread's own connection; used only on that thread
+        try:
+            outcomes = await self._conn._execute(  # type: ignore[no-untyped-call]
+                _run_batch, raw, [w for w, _ in batch], begin
+            )
+        except BaseException as exc:
+            await self._abort(exc)
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(StoreError(f"the write transaction failed: {exc!r}"))
+            return
+        if self._joining == 0:
+            await self._commit()
+
+        def settle(finished: asyncio.Future[None]) -> None:
+            failed = finished.exception()
+            for (_, done), (ok, value) in zip(batch, outcomes, strict=True):
+                if done.done():
+                    continue
+                if failed is not None:
+                    done.set_exception(failed)
+                elif ok:
+                    done.set_result(value)
+                else:
+                    done.set_exception(value)
+
+        group.add_done_callback(settle)
+
+    async def _commit(self) -> None:
+        """Commit the open group (the lock is held) and tell its writers how it went.
+
+        The COMMIT runs in a task of its own: if the coroutine that happens to commit is
+        cancelled meanwhile, the cancellation reaches it as usual while the group's outcome
+        is still decided by the COMMIT (the statements queued after it run after it)."""
+        group, self._group = self._group, None
+        if group is None:
+            return
+        await asyncio.shield(asyncio.ensure_future(self._finish(group)))
+
+    async def _finish(self, group: asyncio.Future[None]) -> None:
+        try:
             await self._conn.execute("COMMIT")
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                await self._conn.execute("ROLLBACK")
+            group.set_exception(exc)
+            return
+        self.commits += 1
+        group.set_result(None)
+
+    async def _abort(self, exc: BaseException) -> None:
+        """The transaction machinery itself failed: roll the whole group back, failing all."""
+        group, self._group = self._group, None
+        with contextlib.suppress(Exception):
+            await self._conn.execute("ROLLBACK")
+        if group is not None and not group.done():
+            group.set_exception(StoreError(f"the write transaction failed: {exc!r}"))
+
+    def _flush_soon(self) -> None:
+        """A writer the open group was waiting for gave up: commit without it."""
+        if self._group is None or self._joining:
+            return
+        task = asyncio.get_running_loop().create_task(self._flush())
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _flush(self) -> None:
+        async with self._lock:
+            await self._commit()
+
+    async def snapshot(self, work: Callable[[aiosqlite.Connection], Coroutine[Any, Any, T]]) -> T:
+        """Run the read-only ``work(conn)`` on a consistent snapshot in one round trip to the
+        database thread (see :meth:`transact` for what ``work`` may await)."""
+        async with self._lock:
+            await self._commit()
+            raw = self._conn._conn
+            result: T = await self._conn._execute(_run_read, raw, work)  # type: ignore[no-untyped-call]
+            return result
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A consistent snapshot (a deferred transaction) that never sees another coroutine's
-        uncommitted writes, since it waits for the connection like a write does."""
+        uncommitted writes, since it waits for the connection like a write does and commits a
+        group left open for writers queued behind it."""
         async with self._lock:
+            await self._commit()
             await self._conn.execute("BEGIN")
             try:
                 yield self._conn
             finally:
                 await self._conn.execute("COMMIT")
+
+
+def _run_batch(raw: sqlite3.Connection, batch: list[Work], begin: bool) -> list[tuple[bool, Any]]:
+    """On the database thread: each function in a SAVEPOINT of its own, in one transaction."""
+    if begin:
+        raw.execute("BEGIN IMMEDIATE")
+    direct = cast(aiosqlite.Connection, Direct(raw))
+    outcomes: list[tuple[bool, Any]] = []
+    for work in batch:
+        raw.execute("SAVEPOINT request")
+        try:
+            value = drive(work(direct))
+        except Exception as exc:
+            raw.execute("ROLLBACK TO request")
+            raw.execute("RELEASE request")
+            outcomes.append((False, exc))
+        else:
+            raw.execute("RELEASE request")
+            outcomes.append((True, value))
+    return outcomes
+
+
+def _run_read(raw: sqlite3.Connection, work: Work) -> Any:
+    """On the database thread: ``work`` inside a deferred (read) transaction."""
+    raw.execute("BEGIN")
+    try:
+        return drive(work(cast(aiosqlite.Connection, Direct(raw))))
+    finally:
+        raw.execute("COMMIT")
 
 
 async def _version(conn: aiosqlite.Connection) -> int:
