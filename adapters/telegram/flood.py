@@ -67,7 +67,11 @@ class FloodControl(BaseRateLimiter[dict[str, Any]]):
         self.clock: Clock = clock or MonotonicClock()
         self._turns: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._posted: dict[int, deque[float]] = defaultdict(deque)
-        self._overall: deque[float] = deque()
+        self._overall: deque[float] = deque()  # when each finished post was answered
+        # Posts on their way: Telegram counts a post when it arrives, which may be after time
+        # has moved on, so a post in flight holds its place in the last second until answered.
+        self._in_flight = 0
+        self._answered = asyncio.Event()
         self._blocked: dict[int, float] = {}
 
     async def initialize(self) -> None:
@@ -113,9 +117,8 @@ class FloodControl(BaseRateLimiter[dict[str, Any]]):
         async with self._turns[chat_id]:
             tried = False
             while True:
-                while (free := self.free_at(chat_id)) > self.clock.now():
-                    await self.clock.sleep_until(free)
-                self._overall.append(self.clock.now())
+                await self._wait_for_a_slot(chat_id)
+                self._in_flight += 1
                 try:
                     result = await callback(*args, **kwargs)
                 except RetryAfter as exc:
@@ -124,5 +127,20 @@ class FloodControl(BaseRateLimiter[dict[str, Any]]):
                         raise
                     tried = True
                     continue
+                finally:
+                    self._in_flight -= 1
+                    self._overall.append(self.clock.now())
+                    self._answered.set()
                 self._posted[chat_id].append(self.clock.now())
                 return result
+
+    async def _wait_for_a_slot(self, chat_id: int) -> None:
+        """Until a post in this chat keeps every limit, counting the posts still in flight."""
+        while True:
+            if (free := self.free_at(chat_id)) > self.clock.now():
+                await self.clock.sleep_until(free)
+            elif len(self._overall) + self._in_flight >= OVERALL_PER_SECOND:
+                self._answered.clear()
+                await self._answered.wait()
+            else:
+                return
