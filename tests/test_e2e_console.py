@@ -140,4 +140,6 @@ async def test_history_balance_and_help(tmp_path: Path) -> None:
         text = "\n".join(h.lines)
         assert "enough for 70 songs" in text  # 986 credits
         assert "/stemsfull [a track] — Split a track into every instrument (50 credits)" in text
+        for command in ("/mysongs", "/as", "/mod", "/balance"):  # the console's own, listed too
+            assert any(line.startswith(f"{command} — ") for line in text.splitlines()), command
         assert len([t for t in await h.app.service.history(h.console.actor, h.member.scope)]) == 2

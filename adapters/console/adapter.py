@@ -44,6 +44,14 @@ from bot.textcommand import CommandError, Resolver, parse, tokens_of
 
 SCOPE = Scope("console", "local")
 TARGET = ReplyTarget("console", "terminal", upload_limit=50 * 1024 * 1024)
+# The console's own commands, listed by /help after the catalog's.
+ACCOUNT_COMMANDS = (
+    ("balance", "your credits (also /credits)"),
+    ("mysongs", "your recent tracks and any result kept for you (also /history; page=1 for older)"),
+    ("as", "/as <member> <command>: run one command as another member, never a moderator"),
+    ("mod", "moderators: grant, revoke, limits, ban, unban, show, audit, settings, credits"),
+    ("help", "this list"),
+)
 BANNER = """Chorus console. Try:
   /song a lo-fi beat about rain
   /cover <track id> as a jazz ballad      /cover ./my.mp3 as a rock anthem
@@ -200,7 +208,7 @@ class ConsoleAdapter:
         parsed = parse(line, paths=True, resolve=await self._resolver(line))
         name = parsed.name
         if name == "help":
-            return await self.service.help(SCOPE)
+            return await self.service.help(SCOPE, ACCOUNT_COMMANDS)
         if name in ("balance", "credits"):
             return await self.service.balance(actor, SCOPE)
         if name in ("history", "mysongs"):

@@ -257,7 +257,7 @@ class TelegramAdapter:
         scope = self.scope_of(message.chat.id, message.chat.type, user.id)
         name = parsed.name
         if name in ("help", "start"):
-            return await self.service.help(scope)
+            return await self.service.help(scope, tuple(EXTRA_COMMANDS.items()))
         if name in ("credits", "balance"):
             return await self.service.balance(
                 await self.actor(message, user, check_admin=False), scope
