@@ -532,3 +532,9 @@ def member_not_seen(who: str) -> str:
         f"{echo(who)} has not used Chorus here yet, so there is nothing to show. (A grant, limit "
         "or ban still works on them: it opens their account.)"
     )
+
+
+def missing_parameter(op: str, name: str, meaning: str | None) -> str:
+    """A command given without what it needs, with what that is."""
+    what = f" ({meaning[0].lower()}{meaning[1:]})" if meaning else ""
+    return f"/{op} needs {name}{what}."

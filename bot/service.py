@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from bot import messages
 from bot.aimusic import AIMusicClient, AIMusicError
 from bot.aimusic.models import UploadRequest
-from bot.catalog import CATALOG, Needs, Operation
+from bot.catalog import CATALOG, PARAMETER_HELP, Needs, Operation
 from bot.delivery import Kept, kept_for
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.engine import Engine, reusable_upload, short_id
@@ -66,7 +66,7 @@ def explain(error: ValidationError, op: str) -> str:
     name = ".".join(str(p) for p in problem["loc"]) or "arguments"
     kind, ctx = problem["type"], problem.get("ctx") or {}
     if kind == "missing":
-        return f"Please give {name}."
+        return messages.missing_parameter(op, name, PARAMETER_HELP.get(name))
     if kind == "extra_forbidden":
         return f"/{op} has no option called {messages.echo(name)}."
     if kind == "not_text":

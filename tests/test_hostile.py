@@ -65,7 +65,7 @@ async def test_bad_audio_files_are_refused_before_any_charge(tmp_path: Path) -> 
 async def test_bad_commands_and_tracks_are_refused(tmp_path: Path) -> None:
     async with chorus(tmp_path) as h:
         await refused(h, "/song " + "x" * 401, "prompt is too long: at most 400 characters")
-        await refused(h, "/song", "Please give prompt")
+        await refused(h, "/song", "/song needs prompt (what the music should be, in your words).")
         await refused(h, "/dance now", "There is no /dance command")
         await refused(h, "/cover abcdef as jazz", "There is no track abcdef here")
         await refused(h, "/remaster", "needs a track")
