@@ -125,6 +125,38 @@ def short_id(length: int = 8) -> str:
     return secrets.token_hex(length // 2)
 
 
+def _new_track(
+    job: q.JobRow,
+    now: float,
+    *,
+    origin: str,
+    title: str,
+    clip_id: str | None = None,
+    tags: str | None = None,
+    lyrics: str | None = None,
+    duration: float | None = None,
+    audio_url: str | None = None,
+    image_url: str | None = None,
+) -> q.TrackRow:
+    """A result of ``job`` as a track row, named by keyword (a text track has no clip or audio)."""
+    return q.TrackRow(
+        id=short_id(6),
+        job_id=job.id,
+        platform=job.platform,
+        scope=job.scope,
+        user_id=job.user_id,
+        clip_id=clip_id,
+        origin=origin,
+        title=title,
+        tags=tags,
+        lyrics=lyrics,
+        duration=duration,
+        audio_url=audio_url,
+        image_url=image_url,
+        created_at=now,
+    )
+
+
 def _clip_title(clip: Clip) -> str:
     title = clip.title or "Untitled"
     if clip.segment:
@@ -725,21 +757,17 @@ class Engine:
         op = CATALOG[job.op]
         now = self.clock()
         rows = [
-            q.TrackRow(
-                short_id(6),
-                job.id,
-                job.platform,
-                job.scope,
-                job.user_id,
-                clip.clip_id,
-                "stem" if clip.stem_type else "generated",
-                _clip_title(clip),
-                clip.tags,
-                clip.lyrics,
-                clip.duration,
-                clip.audio_url,
-                clip.image_url,
+            _new_track(
+                job,
                 now,
+                clip_id=clip.clip_id,
+                origin="stem" if clip.stem_type else "generated",
+                title=_clip_title(clip),
+                tags=clip.tags,
+                lyrics=clip.lyrics,
+                duration=clip.duration,
+                audio_url=clip.audio_url,
+                image_url=clip.image_url,
             )
             for clip in clips
         ]
@@ -807,22 +835,7 @@ class Engine:
         # Each set of lyrics is a text track (no audio), so its next steps can name it by id.
         now, op = self.clock(), CATALOG[job.op]
         rows = [
-            q.TrackRow(
-                short_id(6),
-                job.id,
-                job.platform,
-                job.scope,
-                job.user_id,
-                None,
-                "text",
-                title,
-                None,
-                words,
-                None,
-                None,
-                None,
-                now,
-            )
+            _new_track(job, now, origin="text", title=title, lyrics=words)
             for title, words in outcome.lyrics
         ]
         cards = [
