@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -128,3 +129,20 @@ async def chorus_run(tmp: Path, **env: str) -> AsyncIterator[None]:
             _, errors = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, errors.decode()[-2000:]
     assert "Traceback" not in errors.decode()
+
+
+def chorus_cli(
+    *args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One ``chorus`` command in a subprocess with an empty environment plus ``env`` (so the
+    machine's .env and LOG_* variables cannot leak in), its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        input=stdin,
+        env={"PATH": "", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import mutagen
 
-
-def chorus(
-    *args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=env or {"PATH": ""},
-    )
+from tests.harness import chorus_cli
 
 
 def test_the_demo_reads_piped_commands_and_saves_real_songs(tmp_path: Path) -> None:
-    result = chorus(
+    result = chorus_cli(
         "demo",
         "--data",
         str(tmp_path / "demo"),
@@ -46,7 +31,7 @@ def test_the_demo_reads_piped_commands_and_saves_real_songs(tmp_path: Path) -> N
 
 
 def test_a_failed_job_makes_the_script_exit_non_zero(tmp_path: Path) -> None:
-    result = chorus(
+    result = chorus_cli(
         "demo",
         "--data",
         str(tmp_path / "demo"),
@@ -58,7 +43,7 @@ def test_a_failed_job_makes_the_script_exit_non_zero(tmp_path: Path) -> None:
     assert result.returncode == 1  # refused lines: nothing was started, and the run says so
     assert "songs" not in {p.name for p in (tmp_path / "demo").iterdir()}
     (tmp_path / "script.txt").write_text("/song Taylor Swift style\n")
-    rejected = chorus(
+    rejected = chorus_cli(
         "demo",
         "--data",
         str(tmp_path / "demo"),
@@ -73,7 +58,7 @@ def test_a_failed_job_makes_the_script_exit_non_zero(tmp_path: Path) -> None:
 
 
 def test_chorus_run_with_nothing_set_says_what_to_set(tmp_path: Path) -> None:
-    result = chorus("run", cwd=tmp_path)
+    result = chorus_cli("run", cwd=tmp_path)
     assert result.returncode == 2
     assert "AIMUSIC_API_KEY" in result.stderr and "make demo" in result.stderr
     assert "Traceback" not in result.stderr
@@ -81,7 +66,7 @@ def test_chorus_run_with_nothing_set_says_what_to_set(tmp_path: Path) -> None:
 
 def test_chorus_run_names_only_what_is_missing(tmp_path: Path) -> None:
     """A key that is set is not asked for again; only the missing platform is named."""
-    result = chorus("run", cwd=tmp_path, env={"PATH": "", "AIMUSIC_API_KEY": "k"})
+    result = chorus_cli("run", cwd=tmp_path, env={"AIMUSIC_API_KEY": "k"})
     assert result.returncode == 2
     assert "AIMUSIC_API_KEY" not in result.stderr
     assert "a platform to serve" in result.stderr and "make demo" in result.stderr

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 
 from bot import logs
 from bot.config import load_settings
+from tests.harness import chorus_cli
 
 TOKEN = "123456:AAE-telegram-token-value"
 FORGED = "a title\n2026-12-02T10:00:00.000Z ERROR bot.ledger: credits lost\r\x1b[2J"
@@ -100,23 +99,8 @@ def test_log_level_hides_what_is_below_it(root: None) -> None:
     assert emit("text", log_level="ERROR").splitlines()[0].split(" ")[1] == "ERROR"
 
 
-def chorus(
-    *args: str, env: dict[str, str], cwd: Path, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        input=stdin,
-        env={"PATH": "", **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_the_demo_applies_log_level_and_json_format(tmp_path: Path) -> None:
-    result = chorus(
+    result = chorus_cli(
         "demo",
         "--data",
         str(tmp_path / "demo"),
@@ -134,8 +118,8 @@ def test_the_demo_applies_log_level_and_json_format(tmp_path: Path) -> None:
 
 
 def test_a_bad_log_setting_is_named(tmp_path: Path) -> None:
-    result = chorus("doctor", cwd=tmp_path, env={"LOG_LEVEL": "loud", "LOG_FORMAT": "xml"})
+    result = chorus_cli("doctor", cwd=tmp_path, env={"LOG_LEVEL": "loud", "LOG_FORMAT": "xml"})
     assert result.returncode == 2
     assert "LOG_LEVEL" in result.stderr and "LOG_FORMAT" in result.stderr
-    good = chorus("doctor", cwd=tmp_path, env={"LOG_LEVEL": "warning", "LOG_FORMAT": "JSON"})
+    good = chorus_cli("doctor", cwd=tmp_path, env={"LOG_LEVEL": "warning", "LOG_FORMAT": "JSON"})
     assert good.returncode == 0 and "logging: WARNING, json" in good.stdout
