@@ -11,13 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_cli_modes import chorus
+from tests.harness import chorus_cli
 
 FAST = ("--time-scale", "0.02", "--song-seconds", "3")
 
 
 def demo(data: Path, stdin: str) -> subprocess.CompletedProcess[str]:
-    return chorus("demo", "--data", str(data), *FAST, cwd=data.parent, stdin=stdin)
+    return chorus_cli("demo", "--data", str(data), *FAST, cwd=data.parent, stdin=stdin)
 
 
 def sim_state(data: Path) -> dict[str, object]:
@@ -66,7 +66,7 @@ def test_a_demo_killed_mid_song_delivers_it_once_after_a_restart(tmp_path: Path)
     process.wait()
     assert not list((data / "songs").glob("*.mp3"))  # killed before anything was delivered
 
-    again = chorus("demo", "--data", str(data), *slow, cwd=tmp_path, stdin="/balance\n")
+    again = chorus_cli("demo", "--data", str(data), *slow, cwd=tmp_path, stdin="/balance\n")
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
     assert "left from a previous run" in again.stdout
     # the same address as before: the resumed task's webhooks reach the restarted demo
@@ -79,5 +79,5 @@ def test_a_demo_killed_mid_song_delivers_it_once_after_a_restart(tmp_path: Path)
     state = sim_state(data)
     vendor_charged = 10_000 - int(state["credits"])  # type: ignore[call-overload]
     assert vendor_charged == 14
-    settled = chorus("demo", "--data", str(data), *slow, cwd=tmp_path, stdin="/balance\n")
+    settled = chorus_cli("demo", "--data", str(data), *slow, cwd=tmp_path, stdin="/balance\n")
     assert "You have 186 credits: enough for 13 songs.\n" in settled.stdout  # captured once
