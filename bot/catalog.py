@@ -7,14 +7,14 @@ console commands and help from this list; the engine calls ``call`` to submit a 
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from bot import messages
@@ -22,6 +22,7 @@ from bot.aimusic import AIMusicClient
 from bot.aimusic import models as m
 from bot.aimusic.errors import UpstreamUnavailable
 from bot.plaintext import Plain
+from bot.pricing import Credits
 
 # Every free-text parameter is Plain: no control characters, something visible (bot.plaintext).
 Text = Annotated[str, Field(min_length=1), Plain]
@@ -31,6 +32,21 @@ Tags = Annotated[str, Field(min_length=1, max_length=1000), Plain]
 Title = Annotated[str, Field(max_length=80), Plain]
 Seconds = Annotated[float, Field(ge=0, le=480)]
 Model = m.SonicModel
+
+# Each parameter's type says what it means, in a line, as its field's description: slash-command
+# options, /help and "X needs Y (what Y is)" read it there (:func:`meaning_of`).
+Prompt = Annotated[Description, Field(description="What the music should be, in your words")]
+SungLyrics = Annotated[
+    Lyrics, Field(description="The words to sing; [Verse] and [Chorus] tags welcome")
+]
+StyleTags = Annotated[Tags, Field(description="Style tags, e.g. dream pop, female vocals")]
+SongTitle = Annotated[Title, Field(description="The song's title")]
+MusicModel = Annotated[Model, Field(description="The music model (default: the server's)")]
+Duration = Annotated[int, Field(ge=10, le=360, description="Length in seconds")]
+VocalGender = Annotated[Literal["f", "m"], Field(description="Who sings: f or m")]
+Start = Annotated[Seconds, Field(description="From this second")]
+End = Annotated[Seconds, Field(description="To this second")]
+Instrumental = Annotated[bool, Field(description="No vocals")]
 
 
 class Needs(Enum):
@@ -67,6 +83,7 @@ class Env:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     poll_scale: float = 1.0
+    asked: int = 0  # how many times in a row this job's call answered NotReady
 
     def hooks(self) -> dict[str, Any]:
         return (
@@ -103,7 +120,17 @@ class Immediate:
     lyrics: tuple[tuple[str, str], ...] = ()
 
 
-Outcome = Submitted | Immediate
+@dataclass(frozen=True)
+class NotReady:
+    """The vendor is still preparing the file (its /download answers 202, and asking again is
+    free): the engine puts the job back in the queue and submits it again after ``wait``
+    (scaled) seconds, so no submission sleeps. ``Env.asked`` tells the next call how many times
+    it has been told so."""
+
+    wait: float
+
+
+Outcome = Submitted | Immediate | NotReady
 Call = Callable[[AIMusicClient, Any, list[Source], Env], Awaitable[Outcome]]
 # Turns a finished Producer task's ``data`` into a result, for tasks that make no new track
 # (a download, a video, lyrics); the Source is the track the task was run on, if any.
@@ -114,15 +141,43 @@ Refuse = Callable[[str, Any], str | None]
 
 
 @dataclass(frozen=True)
+class FormField:
+    """One box of an operation's form: the parameter it fills and how it is asked for."""
+
+    name: str
+    label: str
+    long: bool = False  # several lines (lyrics)
+    required: bool = True
+    max_length: int = 400
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """The form a platform shows for an operation's long text (Discord: a modal), opened when
+    the command is given without it; a form that asks for ``lyrics`` also opens, prefilled,
+    from "use these lyrics" on a lyrics result."""
+
+    title: str
+    fields: tuple[FormField, ...]
+
+    def asks(self, name: str) -> bool:
+        return any(f.name == name for f in self.fields)
+
+
+UPLOAD_FEE = Credits(2)  # the vendor's fee when it uploads the member's own audio
+
+
+@dataclass(frozen=True, kw_only=True)
 class Operation:
     name: str
     summary: str
     params: type[Params]
     needs: Needs
-    price: int
+    price: Credits
     call: Call
     text_param: str | None = None  # the parameter that takes a command's free text
-    upload_price: int = 2  # the vendor's fee when it uploads the member's own audio
+    upload_price: Credits = UPLOAD_FEE
     by_link: bool = False  # member audio goes to the vendor as a link it fetches: no upload
     # The next steps valid on this operation's results, offered as buttons (and listed by the
     # console): adapters render exactly these and never name operations themselves.
@@ -137,6 +192,12 @@ class Operation:
     # opens prefilled with them rather than running on the result.
     uses_lyrics: bool = False
     sung: bool = False  # works on sung words: not offered on, and refused for, instrumentals
+    # The parameter naming one of the member's voices: resolved to the vendor's voice before
+    # anything is charged (an unknown name is refused), and completed from the member's voices.
+    voice: str | None = None
+    extension: bool = False  # its results continue an original, which /fullsong joins them to
+    form: Form | None = None  # its long text asked for in a form (see Form)
+    context_menu: str = ""  # offered by right-click on a message carrying audio, so labelled
 
     def applies_to(self, lyrics: str | None) -> bool:
         """Whether this operation makes sense on a track with these lyrics."""
@@ -157,47 +218,65 @@ def has_words(lyrics: str | None) -> bool:
 
 
 class SongParams(Params):
-    prompt: Description
-    instrumental: bool = False
-    tags: Tags | None = None
-    model: Model | None = None
-    duration: Annotated[int, Field(ge=10, le=360)] | None = None
+    prompt: Prompt
+    instrumental: Instrumental = False
+    tags: StyleTags | None = None
+    model: MusicModel | None = None
+    duration: Duration | None = None
 
 
 class ComposeParams(Params):
-    lyrics: Lyrics
-    title: Title | None = None
-    tags: Tags | None = None
-    negative_tags: Annotated[str, Field(max_length=1000), Plain] | None = None
-    vocal_gender: Literal["f", "m"] | None = None
-    model: Model | None = None
-    style_weight: Annotated[float, Field(ge=0, le=1)] | None = None
-    weirdness: Annotated[float, Field(ge=0, le=1)] | None = None
+    lyrics: SungLyrics
+    title: SongTitle | None = None
+    tags: StyleTags | None = None
+    negative_tags: (
+        Annotated[str, Field(max_length=1000, description="Styles to stay away from"), Plain] | None
+    ) = None
+    vocal_gender: VocalGender | None = None
+    model: MusicModel | None = None
+    style_weight: (
+        Annotated[
+            float, Field(ge=0, le=1, description="How closely to follow the style tags, 0 to 1")
+        ]
+        | None
+    ) = None
+    weirdness: Annotated[float, Field(ge=0, le=1, description="How adventurous, 0 to 1")] | None = (
+        None
+    )
 
 
 class LyricsParams(Params):
-    description: Annotated[str, Field(min_length=1, max_length=120), Plain]
-    writer: Literal["sonic", "producer"] = "sonic"  # which of the vendor's lyricists
+    description: Annotated[
+        str,
+        Field(min_length=1, max_length=120, description="What the lyrics should be about"),
+        Plain,
+    ]
+    writer: Annotated[
+        Literal["sonic", "producer"],  # which of the vendor's lyricists
+        Field(description="Who writes: sonic (two sets) or producer (one)"),
+    ] = "sonic"
 
 
 class DownloadParams(Params):
-    format: Literal["mp3", "m4a", "wav"] = "wav"
+    format: Annotated[Literal["mp3", "m4a", "wav"], Field(description="mp3, m4a or wav")] = "wav"
 
 
 class ExtendParams(Params):
-    prompt: Description | None = None
-    lyrics: Lyrics | None = None
-    at: Seconds | None = None
-    tags: Tags | None = None
-    model: Model | None = None
-    duration: Annotated[int, Field(ge=10, le=360)] | None = None
+    prompt: Prompt | None = None
+    lyrics: SungLyrics | None = None
+    at: (
+        Annotated[Seconds, Field(description="Continue from this second (default: the end)")] | None
+    ) = None
+    tags: StyleTags | None = None
+    model: MusicModel | None = None
+    duration: Duration | None = None
 
 
 class CoverParams(Params):
-    prompt: Description | None = None
-    lyrics: Lyrics | None = None
-    tags: Tags | None = None
-    model: Model | None = None
+    prompt: Prompt | None = None
+    lyrics: SungLyrics | None = None
+    tags: StyleTags | None = None
+    model: MusicModel | None = None
 
 
 class NoParams(Params):
@@ -205,21 +284,23 @@ class NoParams(Params):
 
 
 class RemasterParams(Params):
-    strength: Literal["subtle", "normal", "high"] = "normal"
-    model: Model | None = None
+    strength: Annotated[
+        Literal["subtle", "normal", "high"], Field(description="How much to change")
+    ] = "normal"
+    model: MusicModel | None = None
 
 
 class VocalsParams(Params):
-    lyrics: Lyrics
-    tags: Tags | None = None
-    vocal_gender: Literal["f", "m"] | None = None
-    model: Model | None = None
+    lyrics: SungLyrics
+    tags: StyleTags | None = None
+    vocal_gender: VocalGender | None = None
+    model: MusicModel | None = None
 
 
 class InstrumentalParams(Params):
-    prompt: Description | None = None
-    tags: Tags | None = None
-    model: Model | None = None
+    prompt: Prompt | None = None
+    tags: StyleTags | None = None
+    model: MusicModel | None = None
 
 
 class Span(Params):
@@ -237,46 +318,66 @@ class Span(Params):
 
 
 class ReplaceParams(Span):
-    lyrics: Lyrics
-    start: Seconds
-    end: Seconds
-    model: Model | None = None
+    lyrics: SungLyrics
+    start: Start
+    end: End
+    model: MusicModel | None = None
 
 
 class SampleParams(Span):
-    prompt: Description
-    start: Seconds | None = None
-    end: Seconds | None = None
-    model: m.SampleModel | None = None
+    prompt: Prompt
+    start: Start | None = None
+    end: End | None = None
+    model: (
+        Annotated[m.SampleModel, Field(description="The music model (default: the server's)")]
+        | None
+    ) = None
 
 
 class MashupParams(Params):
-    prompt: Description
-    model: Model | None = None
+    prompt: Prompt
+    model: MusicModel | None = None
 
 
 class VoxParams(Span):
-    start: Seconds = 0
-    end: Seconds | None = None
+    start: Start = 0
+    end: End | None = None
 
 
 class TagsParams(Params):
-    tags: Tags
+    tags: StyleTags
 
 
 class PersonaParams(Params):
-    voice: Text
-    lyrics: Lyrics | None = None
-    prompt: Description | None = None
-    tags: Tags | None = None
-    model: Model | None = None
+    voice: Annotated[Text, Field(description="One of your voices, by name")]
+    lyrics: SungLyrics | None = None
+    prompt: Prompt | None = None
+    tags: StyleTags | None = None
+    model: MusicModel | None = None
 
 
 class ProducerParams(Params):
-    prompt: Description
-    lyrics: Lyrics | None = None
-    title: Title | None = None
-    instrumental: bool = False
+    prompt: Prompt
+    lyrics: SungLyrics | None = None
+    title: SongTitle | None = None
+    instrumental: Instrumental = False
+
+
+def meaning_of(params: type[Params], name: str) -> str | None:
+    """What parameter ``name`` of ``params`` means, in a line: its field's description, which an
+    optional parameter (``Prompt | None``) carries inside its union."""
+    info = params.model_fields.get(name)
+    if info is None:
+        return None
+    pending: list[Any] = [info.annotation]
+    while info.description is None and pending:
+        current = pending.pop()
+        if get_origin(current) is Annotated:
+            for extra in get_args(current)[1:]:
+                if isinstance(extra, FieldInfo) and extra.description:
+                    return extra.description
+        pending += get_args(current)
+    return info.description
 
 
 # --- calls -------------------------------------------------------------------------------------
@@ -455,20 +556,41 @@ async def stems_full(client: AIMusicClient, _: NoParams, src: list[Source], env:
     )
 
 
+# A file being prepared is asked for again this many times, ever less often (2 s, 3 s, …, at
+# most 10 s: about a minute and a half), before the submission gives up as unavailable (and is
+# retried like any other).
+PREPARE_ASKS = 12
+
+
+async def _prepared(
+    client: AIMusicClient,
+    clip_id: str,
+    fmt: str,
+    file_name: str,
+    title: str,
+    env: Env,
+    late: str,
+) -> Outcome:
+    """One ask of the Sonic /download, which answers 202 while it prepares the files."""
+    answer = await client.download(m.DownloadRequest(clip_id=clip_id, formats=[fmt]))
+    if answer.ready:
+        file = answer.files[0]
+        return Immediate(title=title, remote=(RemoteFile(file.file_url, file_name, MIME[fmt]),))
+    if env.asked + 1 >= PREPARE_ASKS:
+        raise UpstreamUnavailable(late)
+    return NotReady(min(10.0, 2.0 * 1.5**env.asked) * env.poll_scale)
+
+
 async def wav(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
-    """/download answers 202 while it prepares the files; retrying is free, so wait a little."""
-    request = m.DownloadRequest(clip_id=src[0].clip_id or "", formats=["wav"])
-    for attempt in range(12):
-        answer = await client.download(request)
-        if answer.ready:
-            file = answer.files[0]
-            name = f"{src[0].title or 'track'}.wav"
-            return Immediate(
-                title=f"WAV of {src[0].title}",
-                remote=(RemoteFile(file.file_url, name, "audio/wav"),),
-            )
-        await asyncio.sleep(min(10.0, 2.0 * 1.5**attempt) * env.poll_scale)
-    raise UpstreamUnavailable("The WAV file is still being prepared; please try again in a minute.")
+    return await _prepared(
+        client,
+        src[0].clip_id or "",
+        "wav",
+        f"{src[0].title or 'track'}.wav",
+        f"WAV of {src[0].title}",
+        env,
+        "The WAV file is still being prepared; please try again in a minute.",
+    )
 
 
 MIME = {"mp3": "audio/mpeg", "m4a": "audio/mp4", "wav": "audio/wav", "mp4": "video/mp4"}
@@ -477,25 +599,22 @@ MIME = {"mp3": "audio/mpeg", "m4a": "audio/mp4", "wav": "audio/wav", "mp4": "vid
 async def download(
     client: AIMusicClient, p: DownloadParams, src: list[Source], env: Env
 ) -> Outcome:
-    """A track in the member's format: the Sonic download (202 while it prepares, retried
+    """A track in the member's format: the Sonic download (202 while it prepares, asked again
     free) or, for a Producer track, the Producer's download task."""
     source = src[0]
     if source.product == "producer":
         request = m.ProducerDownloadRequest(clip_id=source.clip_id or "", format=p.format)
         task = await client.producer_download(request)
         return Submitted("producer", task.task_id, hooked=False)
-    wanted = m.DownloadRequest(clip_id=source.clip_id or "", formats=[p.format])
-    for attempt in range(12):
-        answer = await client.download(wanted)
-        if answer.ready:
-            file = answer.files[0]
-            name = f"{source.title or 'track'}.{p.format}"
-            return Immediate(
-                title=f"{p.format.upper()} of {source.title}",
-                remote=(RemoteFile(file.file_url, name, MIME[p.format]),),
-            )
-        await asyncio.sleep(min(10.0, 2.0 * 1.5**attempt) * env.poll_scale)
-    raise UpstreamUnavailable("The file is still being prepared; please try again in a minute.")
+    return await _prepared(
+        client,
+        source.clip_id or "",
+        p.format,
+        f"{source.title or 'track'}.{p.format}",
+        f"{p.format.upper()} of {source.title}",
+        env,
+        "The file is still being prepared; please try again in a minute.",
+    )
 
 
 def downloaded(data: list[dict[str, Any]], p: DownloadParams, src: Source | None) -> Immediate:
@@ -518,7 +637,8 @@ def producer_formats(made_by: str, p: DownloadParams) -> str | None:
 
 def extension_only(made_by: str, _: Any) -> str | None:
     """Only an extension has an original to be joined to."""
-    return None if made_by == "extend" else messages.FULLSONG_NEEDS_EXTENSION
+    maker = CATALOG.get(made_by)
+    return None if maker is not None and maker.extension else messages.FULLSONG_NEEDS_EXTENSION
 
 
 async def video(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
@@ -685,228 +805,303 @@ SONG_ACTIONS = (
     "video",
 )
 EXTENSION_ACTIONS = ("fullsong", *SONG_ACTIONS)
+# The boxes of the forms: lyrics are long and multi-line, which a one-line option handles badly.
+LYRICS_BOX = FormField(
+    name="lyrics",
+    label="Lyrics",
+    long=True,
+    max_length=5000,
+    placeholder="[Verse]\nYour words here…\n[Chorus]\n…",
+)
+TAGS_BOX = FormField(
+    name="tags", label="Style tags", required=False, max_length=1000, placeholder="dream pop"
+)
 PRODUCER_ACTIONS = ("video", "download")  # the Producer's own endpoints act on its clips
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
-        "song",
-        "Make a song from a description",
-        SongParams,
-        Needs.NOTHING,
-        14,
-        create,
+        name="song",
+        summary="Make a song from a description",
+        params=SongParams,
+        needs=Needs.NOTHING,
+        price=Credits(14),
+        call=create,
         text_param="prompt",
         actions=SONG_ACTIONS,
         examples=("/song a lo-fi beat about rain",),
     ),
     Operation(
-        "compose",
-        "Make a song from your own lyrics",
-        ComposeParams,
-        Needs.NOTHING,
-        14,
-        compose,
+        name="compose",
+        summary="Make a song from your own lyrics",
+        params=ComposeParams,
+        needs=Needs.NOTHING,
+        price=Credits(14),
+        call=compose,
         text_param="lyrics",
         actions=SONG_ACTIONS,
         label="Use these lyrics",
         uses_lyrics=True,
+        form=Form(
+            title="Compose a song",
+            fields=(
+                FormField(name="title", label="Title", required=False, max_length=80),
+                TAGS_BOX,
+                LYRICS_BOX,
+            ),
+        ),
     ),
     Operation(
-        "lyrics",
-        "Write two sets of lyrics from a description",
-        LyricsParams,
-        Needs.NOTHING,
-        1,
-        lyrics,
+        name="lyrics",
+        summary="Write two sets of lyrics from a description",
+        params=LyricsParams,
+        needs=Needs.NOTHING,
+        price=Credits(1),
+        call=lyrics,
         text_param="description",
         actions=("compose",),
         collect=written,
     ),
     Operation(
-        "extend",
-        "Continue a track or your audio",
-        ExtendParams,
-        Needs.TRACK_OR_AUDIO,
-        10,
-        extend,
+        name="extend",
+        summary="Continue a track or your audio",
+        params=ExtendParams,
+        needs=Needs.TRACK_OR_AUDIO,
+        price=Credits(10),
+        call=extend,
         text_param="prompt",
         actions=EXTENSION_ACTIONS,
         examples=("/extend 1a2b",),
+        extension=True,
+        context_menu="Extend with Chorus",
     ),
     Operation(
-        "cover",
-        "Make a cover of a track or of your audio",
-        CoverParams,
-        Needs.TRACK_OR_AUDIO,
-        14,
-        cover,
+        name="cover",
+        summary="Make a cover of a track or of your audio",
+        params=CoverParams,
+        needs=Needs.TRACK_OR_AUDIO,
+        price=Credits(14),
+        call=cover,
         text_param="prompt",
         actions=SONG_ACTIONS,
         examples=("/cover 1a2b as a jazz ballad",),
+        context_menu="Cover with Chorus",
     ),
     Operation(
-        "fullsong",
-        "Join an extension to its original: the full song",
-        NoParams,
-        Needs.TRACK,
-        2,
-        concat,
+        name="fullsong",
+        summary="Join an extension to its original: the full song",
+        params=NoParams,
+        needs=Needs.TRACK,
+        price=Credits(2),
+        call=concat,
         actions=SONG_ACTIONS,
         label="Full song",
         refuse=extension_only,
     ),
     Operation(
-        "remaster",
-        "Remaster a track (subtle, normal or high)",
-        RemasterParams,
-        Needs.TRACK,
-        10,
-        remaster,
+        name="remaster",
+        summary="Remaster a track (subtle, normal or high)",
+        params=RemasterParams,
+        needs=Needs.TRACK,
+        price=Credits(10),
+        call=remaster,
         text_param="strength",
         actions=SONG_ACTIONS,
     ),
     Operation(
-        "vocals",
-        "Sing your lyrics over your instrumental",
-        VocalsParams,
-        Needs.UPLOAD,
-        10,
-        vocals,
+        name="vocals",
+        summary="Sing your lyrics over your instrumental",
+        params=VocalsParams,
+        needs=Needs.UPLOAD,
+        price=Credits(10),
+        call=vocals,
         text_param="lyrics",
         actions=SONG_ACTIONS,
+        form=Form(title="Lyrics for the new vocals", fields=(LYRICS_BOX, TAGS_BOX)),
+        context_menu="Add vocals",
     ),
     Operation(
-        "instrumental",
-        "Add a backing band to your vocals",
-        InstrumentalParams,
-        Needs.UPLOAD,
-        10,
-        instrumental,
+        name="instrumental",
+        summary="Add a backing band to your vocals",
+        params=InstrumentalParams,
+        needs=Needs.UPLOAD,
+        price=Credits(10),
+        call=instrumental,
         text_param="prompt",
         actions=SONG_ACTIONS,
+        context_menu="Add instrumental",
     ),
     Operation(
-        "replace",
-        "Rewrite a section of a track with new lyrics",
-        ReplaceParams,
-        Needs.TRACK,
-        10,
-        replace,
+        name="replace",
+        summary="Rewrite a section of a track with new lyrics",
+        params=ReplaceParams,
+        needs=Needs.TRACK,
+        price=Credits(10),
+        call=replace,
         text_param="lyrics",
         actions=SONG_ACTIONS,
+        form=Form(title="New lyrics for the section", fields=(LYRICS_BOX,)),
     ),
     Operation(
-        "sample",
-        "Make a song from a sample or your humming",
-        SampleParams,
-        Needs.TRACK_OR_AUDIO,
-        14,
-        sample,
+        name="sample",
+        summary="Make a song from a sample or your humming",
+        params=SampleParams,
+        needs=Needs.TRACK_OR_AUDIO,
+        price=Credits(14),
+        call=sample,
         text_param="prompt",
         by_link=True,
         actions=SONG_ACTIONS,
+        form=Form(
+            title="Describe the song to make",
+            fields=(
+                FormField(
+                    name="prompt",
+                    label="What should the song be?",
+                    placeholder="a lo-fi beat about rain",
+                ),
+            ),
+        ),
+        context_menu="Use as sample",
     ),
     Operation(
-        "mashup",
-        "Blend two tracks into a new song",
-        MashupParams,
-        Needs.TWO_TRACKS,
-        14,
-        mashup,
+        name="mashup",
+        summary="Blend two tracks into a new song",
+        params=MashupParams,
+        needs=Needs.TWO_TRACKS,
+        price=Credits(14),
+        call=mashup,
         text_param="prompt",
         actions=SONG_ACTIONS,
     ),
     Operation(
-        "stems", "Split a track into vocals and instrumental", NoParams, Needs.TRACK, 20, stems
+        name="stems",
+        summary="Split a track into vocals and instrumental",
+        params=NoParams,
+        needs=Needs.TRACK,
+        price=Credits(20),
+        call=stems,
     ),
     Operation(
-        "stemsfull", "Split a track into every instrument", NoParams, Needs.TRACK, 50, stems_full
+        name="stemsfull",
+        summary="Split a track into every instrument",
+        params=NoParams,
+        needs=Needs.TRACK,
+        price=Credits(50),
+        call=stems_full,
     ),
     Operation(
-        "wav", "Get a track as a lossless WAV file", NoParams, Needs.TRACK, 2, wav, label="WAV"
+        name="wav",
+        summary="Get a track as a lossless WAV file",
+        params=NoParams,
+        needs=Needs.TRACK,
+        price=Credits(2),
+        call=wav,
+        label="WAV",
     ),
     Operation(
-        "download",
-        "Download a track as mp3, m4a or wav",
-        DownloadParams,
-        Needs.TRACK,
-        2,
-        download,
+        name="download",
+        summary="Download a track as mp3, m4a or wav",
+        params=DownloadParams,
+        needs=Needs.TRACK,
+        price=Credits(2),
+        call=download,
         text_param="format",
         collect=downloaded,
         refuse=producer_formats,
     ),
     Operation(
-        "video",
-        "Make a music video (MP4) of a track",
-        NoParams,
-        Needs.TRACK,
-        5,
-        video,
+        name="video",
+        summary="Make a music video (MP4) of a track",
+        params=NoParams,
+        needs=Needs.TRACK,
+        price=Credits(5),
+        call=video,
         collect=filmed,
     ),
     Operation(
-        "upload",
-        "Keep your audio as a track (for a video or a download)",
-        NoParams,
-        Needs.AUDIO,
-        2,
-        upload,
+        name="upload",
+        summary="Keep your audio as a track (for a video or a download)",
+        params=NoParams,
+        needs=Needs.AUDIO,
+        price=Credits(2),
+        call=upload,
         by_link=True,
         actions=PRODUCER_ACTIONS,
         product="producer",
     ),
     Operation(
-        "midi", "Get a track's notes as a MIDI file", NoParams, Needs.TRACK, 1, midi, label="MIDI"
+        name="midi",
+        summary="Get a track's notes as a MIDI file",
+        params=NoParams,
+        needs=Needs.TRACK,
+        price=Credits(1),
+        call=midi,
+        label="MIDI",
     ),
-    Operation("bpm", "Measure a track's tempo", NoParams, Needs.TRACK, 1, bpm, label="BPM"),
-    Operation("vox", "Isolate a track's vocals (up to 30 s)", VoxParams, Needs.TRACK, 1, vox),
     Operation(
-        "timeline",
-        "Get a track's lyrics timed as an .lrc file",
-        NoParams,
-        Needs.TRACK,
-        1,
-        timeline,
+        name="bpm",
+        summary="Measure a track's tempo",
+        params=NoParams,
+        needs=Needs.TRACK,
+        price=Credits(1),
+        call=bpm,
+        label="BPM",
+    ),
+    Operation(
+        name="vox",
+        summary="Isolate a track's vocals (up to 30 s)",
+        params=VoxParams,
+        needs=Needs.TRACK,
+        price=Credits(1),
+        call=vox,
+    ),
+    Operation(
+        name="timeline",
+        summary="Get a track's lyrics timed as an .lrc file",
+        params=NoParams,
+        needs=Needs.TRACK,
+        price=Credits(1),
+        call=timeline,
         label="Lyrics file",
         sung=True,
     ),
     Operation(
-        "tags",
-        "Expand style tags into a richer description",
-        TagsParams,
-        Needs.NOTHING,
-        1,
-        tags,
+        name="tags",
+        summary="Expand style tags into a richer description",
+        params=TagsParams,
+        needs=Needs.NOTHING,
+        price=Credits(1),
+        call=tags,
         text_param="tags",
     ),
     Operation(
-        "voice",
-        "Make a singing voice from your audio (over 10 s)",
-        NoParams,
-        Needs.AUDIO,
-        4,
-        voice,
+        name="voice",
+        summary="Make a singing voice from your audio (over 10 s)",
+        params=NoParams,
+        needs=Needs.AUDIO,
+        price=Credits(4),
+        call=voice,
         audio_over=10.0,  # create-voice: "> 10 s" (reference §2.7)
         by_link=True,
     ),
     Operation(
-        "persona",
-        "Make a song sung in one of your voices",
-        PersonaParams,
-        Needs.NOTHING,
-        10,
-        persona,
+        name="persona",
+        summary="Make a song sung in one of your voices",
+        params=PersonaParams,
+        needs=Needs.NOTHING,
+        price=Credits(10),
+        call=persona,
         text_param="prompt",
         actions=SONG_ACTIONS,
+        voice="voice",
     ),
     Operation(
-        "producer",
-        "Make a song with the Producer model",
-        ProducerParams,
-        Needs.NOTHING,
-        10,
-        producer,
+        name="producer",
+        summary="Make a song with the Producer model",
+        params=ProducerParams,
+        needs=Needs.NOTHING,
+        price=Credits(10),
+        call=producer,
         text_param="prompt",
         actions=PRODUCER_ACTIONS,
         product="producer",
@@ -914,25 +1109,13 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 CATALOG: dict[str, Operation] = {op.name: op for op in OPERATIONS}
 
-# What each parameter means, in a line: slash-command option descriptions and help text.
-PARAMETER_HELP: dict[str, str] = {
-    "prompt": "What the music should be, in your words",
-    "lyrics": "The words to sing; [Verse] and [Chorus] tags welcome",
-    "description": "What the lyrics should be about",
-    "title": "The song's title",
-    "tags": "Style tags, e.g. dream pop, female vocals",
-    "negative_tags": "Styles to stay away from",
-    "instrumental": "No vocals",
-    "model": "The music model (default: the server's)",
-    "duration": "Length in seconds",
-    "vocal_gender": "Who sings: f or m",
-    "style_weight": "How closely to follow the style tags, 0 to 1",
-    "weirdness": "How adventurous, 0 to 1",
-    "at": "Continue from this second (default: the end)",
-    "strength": "How much to change",
-    "start": "From this second",
-    "end": "To this second",
-    "voice": "One of your voices, by name",
-    "format": "mp3, m4a or wav",
-    "writer": "Who writes: sonic (two sets) or producer (one)",
-}
+
+def song_price() -> Credits:
+    """What one song costs (``/song``): the unit a balance is explained in."""
+    return CATALOG["song"].price
+
+
+def composer() -> Operation:
+    """The operation that sings the member's own lyrics: chat platforms without forms ask for
+    them step by step, and "use these lyrics" on a lyrics result opens it."""
+    return next(op for op in OPERATIONS if op.uses_lyrics)

@@ -29,7 +29,7 @@ from bot.aimusic import AIMusicClient
 from bot.aimusic import errors as e
 from bot.aimusic.models import Clip, ProducerTask, SonicTask, UploadRequest
 from bot.aimusic.webhooks import job_hook_url
-from bot.catalog import CATALOG, Env, Immediate, Operation, Source, Submitted
+from bot.catalog import CATALOG, Env, Immediate, NotReady, Operation, Source, Submitted
 from bot.domain import Action, Attachment, ResultCard
 from bot.filenames import safe_name, within
 from bot.ledger import HoldAlreadyResolved, Ledger, day_of
@@ -199,6 +199,9 @@ class Engine:
         self.wake = asyncio.Event()
         self.delivery_wake = asyncio.Event()
         self.busy: set[str] = set()  # jobs with a submit or poll under way
+        # Jobs whose call answered NotReady (a file being prepared), with how many times in a
+        # row: the next call is told (Env.asked). Kept in memory: a restart only asks afresh.
+        self.asked: dict[str, int] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.served: dict[str, float] = defaultdict(float)  # member -> when last submitted
         self.status_seen: dict[str, tuple[str, float]] = {}  # job -> (last text, when)
@@ -381,9 +384,8 @@ class Engine:
             op = CATALOG[job.op]
             try:
                 sources = await self._sources(job, op)
-                outcome = await op.call(
-                    self.client, op.params(**job.params), sources, self._env_for(job)
-                )
+                env = replace(self._env_for(job), asked=self.asked.pop(job.id, 0))
+                outcome = await op.call(self.client, op.params(**job.params), sources, env)
             except e.RateLimited as exc:
                 self.bucket.drain()
                 await self._requeue(job, exc.retry_after, "rate_limited")
@@ -408,7 +410,17 @@ class Engine:
             except MediaRefused as exc:
                 await self.fail(job.id, "media", str(exc))
                 return
-            if isinstance(outcome, Submitted):
+            if isinstance(outcome, NotReady):  # asked again later, not counted as an attempt
+                self.asked[job.id] = env.asked + 1
+                async with self.store.write() as conn:
+                    await q.update_job(
+                        conn,
+                        job.id,
+                        state="queued",
+                        attempts=job.attempts,
+                        not_before=self.clock() + outcome.wait,
+                    )
+            elif isinstance(outcome, Submitted):
                 # With webhooks on, polling is only the slow fallback (for the tasks that take a
                 # webhook); otherwise the first poll comes when this operation has recently been
                 # taking to finish.

@@ -26,7 +26,9 @@ from typing import Any
 import aiosqlite
 
 from bot import messages
+from bot.catalog import song_price
 from bot.domain import Member, Scope
+from bot.pricing import Credits
 from bot.store import Store
 from bot.store import journal as j
 from bot.store import limits as lim
@@ -119,7 +121,7 @@ class Policy:
     banned: bool
     ban_reason: str | None
 
-    def price(self, base: int) -> int:
+    def price(self, base: Credits) -> int:
         """A catalog price in this scope's credits (never below 1 for a paid operation)."""
         return 0 if base == 0 else max(1, round(base * self.price_multiplier))
 
@@ -238,7 +240,7 @@ class Ledger:
             account.balance,
             held,
             account.available + allowance,
-            policy.price(messages.SONG_PRICE),
+            policy.price(song_price()),
             allowance,
         )
 

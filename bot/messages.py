@@ -10,8 +10,6 @@ import math
 import shlex
 from datetime import UTC, datetime
 
-SONG_PRICE = 14  # the vendor's price of one song on current models (reference §5)
-
 
 def credits(n: int) -> str:
     return f"{n} credit" if n == 1 else f"{n} credits"

@@ -9,6 +9,13 @@ hold is returned in the same transaction.
 
 from __future__ import annotations
 
+from typing import NewType
+
+# A credit amount at catalog prices: an operation's price is declared as ``Credits(14)``, never a
+# bare number, and the ledger scales it for a scope (``Policy.price``) by this type, so mypy
+# refuses a plain int where a price belongs.
+Credits = NewType("Credits", int)
+
 
 def owed(held: int, upload_fee: int, uploaded: bool, delivered: int, expected: int) -> int:
     """Credits to capture from a hold of ``held``, of which ``upload_fee`` was for the upload.

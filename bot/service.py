@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from bot import messages
 from bot.aimusic import AIMusicClient, AIMusicError
 from bot.aimusic.models import UploadRequest
-from bot.catalog import CATALOG, PARAMETER_HELP, Needs, Operation
+from bot.catalog import CATALOG, Needs, Operation, meaning_of
 from bot.delivery import Kept, kept_for
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.engine import Engine, reusable_upload, short_id
@@ -60,13 +60,14 @@ class Accepted:
     replayed: bool = False
 
 
-def explain(error: ValidationError, op: str) -> str:
+def explain(error: ValidationError, operation: Operation) -> str:
     """The first problem with a command's arguments, in words a member can act on."""
+    op = operation.name
     problem = error.errors()[0]
     name = ".".join(str(p) for p in problem["loc"]) or "arguments"
     kind, ctx = problem["type"], problem.get("ctx") or {}
     if kind == "missing":
-        return messages.missing_parameter(op, name, PARAMETER_HELP.get(name))
+        return messages.missing_parameter(op, name, meaning_of(operation.params, name))
     if kind == "extra_forbidden":
         return f"/{op} has no option called {messages.echo(name)}."
     if kind == "not_text":
@@ -105,11 +106,11 @@ class Service:
         try:
             params = op.params(**request.args)
         except ValidationError as exc:
-            raise Refused(explain(exc, op.name)) from None
+            raise Refused(explain(exc, op)) from None
         args = params.model_dump(exclude_none=True)
         tracks = await self._tracks(op, request, params)
-        if op.name == "persona":
-            args["voice"] = await self._voice(member, args["voice"])
+        if op.voice is not None:
+            args[op.voice] = await self._voice(member, args[op.voice])
         inputs: dict[str, Any] = {"tracks": [t.id for t in tracks], "media": []}
         uploads = False  # whether the vendor will have to upload the member's audio
         private_upload = False  # uploaded here, at command time, while the platform link works

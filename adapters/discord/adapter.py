@@ -23,7 +23,7 @@ from discord import app_commands
 
 from adapters.discord import forms
 from adapters.discord.mod import ModGroup
-from adapters.discord.options import AUTOCOMPLETED, FORM_OPS, parameters
+from adapters.discord.options import AUTOCOMPLETED, lyrics_in_form, parameters
 from adapters.discord.permissions import cannot_post
 from adapters.discord.platform import (
     DM_UPLOAD_LIMIT,
@@ -49,13 +49,6 @@ logging.getLogger("discord.client").addFilter(
     lambda record: "voice will NOT be supported" not in record.getMessage()
 )
 AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".flac", ".aac", ".webm")
-CONTEXT_MENUS = {  # what a member can do to a message carrying audio, by right-click
-    "Cover with Chorus": "cover",
-    "Extend with Chorus": "extend",
-    "Add vocals": "vocals",
-    "Add instrumental": "instrumental",
-    "Use as sample": "sample",
-}
 MODELS: tuple[str, ...] = Model.__args__  # type: ignore[attr-defined]
 ACCOUNT_COMMANDS = (
     ("credits", "your credits"),
@@ -113,8 +106,9 @@ class DiscordAdapter:
             self.tree.add_command(self._slash(op))
         self._account_commands()
         self.tree.add_command(ModGroup(self))
-        for label, op_name in CONTEXT_MENUS.items():
-            self.tree.add_command(self._context_menu(label, op_name))
+        for op in CATALOG.values():  # what a member can do to a message carrying audio
+            if op.context_menu:
+                self.tree.add_command(self._context_menu(op.context_menu, op.name))
         self._task: asyncio.Task[None] | None = None
         self.platform = DiscordPlatform(self.client)
         app.platforms[self.name] = self.platform
@@ -212,8 +206,8 @@ class DiscordAdapter:
         for param in params:
             if param.name in ("track", "other"):
                 command.autocomplete(param.name)(self._complete_tracks())
-            elif param.name in AUTOCOMPLETED:
-                command.autocomplete(param.name)(self._complete_named(param.name))
+            elif param.name == op.voice or param.name in AUTOCOMPLETED:
+                command.autocomplete(param.name)(self._complete_named(param.name == op.voice))
         return command
 
     def _complete_tracks(self) -> Any:
@@ -232,11 +226,13 @@ class DiscordAdapter:
 
         return complete
 
-    def _complete_named(self, name: str) -> Any:
+    def _complete_named(self, voices: bool) -> Any:
+        """Completes the member's voices, or else the music models."""
+
         async def complete(
             interaction: discord.Interaction[Any], current: str
         ) -> list[app_commands.Choice[str]]:
-            if name == "voice":
+            if voices:
                 known = await self.service.voices(
                     self.actor(interaction), self.scope_of(interaction)
                 )
@@ -298,7 +294,7 @@ class DiscordAdapter:
     ) -> None:
         if await self.refused_here(interaction):
             return
-        if op.name in FORM_OPS and not values.get("lyrics"):
+        if lyrics_in_form(op) and not values.get("lyrics"):
             await interaction.response.send_modal(forms.Form(self, op.name, values))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -331,7 +327,7 @@ class DiscordAdapter:
         values: dict[str, Any] = {"audio": attachment} if attachment else {"track": track}
         if await self.refused_here(interaction):
             return
-        if op_name in forms.FORMS:
+        if CATALOG[op_name].form is not None:
             await interaction.response.send_modal(forms.Form(self, op_name, values))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -376,7 +372,7 @@ class DiscordAdapter:
     ) -> None:
         if await self.refused_here(interaction):
             return
-        if op in CATALOG and CATALOG[op].uses_lyrics and op in forms.FORMS:
+        if op in CATALOG and CATALOG[op].uses_lyrics and CATALOG[op].form is not None:
             await self.open_with_lyrics(interaction, op, track_id)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -13,53 +13,23 @@ when it is submitted would make that check answer it a second time.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
+
+from bot.catalog import CATALOG
 
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter
 
 FORM_PREFIX = "chorus-form:"
 FORM_TIMEOUT = 600.0
-LYRICS_FIELD_LIMIT = 4000  # Discord's longest text input
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: str
-    long: bool = False
-    required: bool = True
-    max_length: int = 400
-    placeholder: str | None = None
-
-
-LYRICS = Field(
-    "lyrics",
-    "Lyrics",
-    long=True,
-    max_length=LYRICS_FIELD_LIMIT,
-    placeholder="[Verse]\nYour words here…\n[Chorus]\n…",
-)
-TAGS = Field("tags", "Style tags", required=False, max_length=1000, placeholder="dream pop")
-FORMS: dict[str, tuple[str, tuple[Field, ...]]] = {
-    "compose": (
-        "Compose a song",
-        (Field("title", "Title", required=False, max_length=80), TAGS, LYRICS),
-    ),
-    "vocals": ("Lyrics for the new vocals", (LYRICS, TAGS)),
-    "replace": ("New lyrics for the section", (LYRICS,)),
-    "sample": (
-        "Describe the song to make",
-        (Field("prompt", "What should the song be?", placeholder="a lo-fi beat about rain"),),
-    ),
-}
+TEXT_INPUT_LIMIT = 4000  # Discord's longest text input
 
 
 class Form(discord.ui.Modal):
-    """A form for ``op``; on submit the adapter runs ``op`` with the form's and earlier values."""
+    """The form ``op`` declares in the catalog; on submit the adapter runs ``op`` with the
+    form's and earlier values."""
 
     def __init__(
         self,
@@ -69,21 +39,23 @@ class Form(discord.ui.Modal):
         prefill: dict[str, str] | None = None,
     ) -> None:
         """``prefill`` fills fields in (a lyrics result's words), cut to each field's limit."""
-        title, fields = FORMS[op]
+        form = CATALOG[op].form
+        assert form is not None
         super().__init__(
-            title=title, timeout=FORM_TIMEOUT, custom_id=FORM_PREFIX + secrets.token_hex(8)
+            title=form.title, timeout=FORM_TIMEOUT, custom_id=FORM_PREFIX + secrets.token_hex(8)
         )
         self.adapter, self.op, self.values = adapter, op, values
         self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
-        for field in fields:
+        for field in form.fields:
+            longest = min(field.max_length, TEXT_INPUT_LIMIT)
             text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
                 label=field.label,
                 style=discord.TextStyle.paragraph if field.long else discord.TextStyle.short,
                 required=field.required,
-                max_length=field.max_length,
+                max_length=longest,
                 placeholder=field.placeholder,
                 custom_id=field.name,
-                default=(prefill or {}).get(field.name, "")[: field.max_length] or None,
+                default=(prefill or {}).get(field.name, "")[:longest] or None,
             )
             self.inputs[field.name] = text_input
             self.add_item(text_input)

@@ -20,13 +20,10 @@ import discord
 from discord import app_commands
 from pydantic.fields import FieldInfo
 
-from bot.catalog import PARAMETER_HELP, Needs, Operation
+from bot.catalog import Needs, Operation, meaning_of
 
 DISCORD_TEXT_LIMIT = 6000  # the longest string option Discord accepts
-# Operations whose lyrics are asked for in a form (a modal) when the option is left out: lyrics
-# are long and multi-line, which a slash-command option handles badly.
-FORM_OPS = frozenset({"compose", "vocals", "replace"})
-AUTOCOMPLETED = frozenset({"model", "voice"})
+AUTOCOMPLETED = frozenset({"model"})  # and an operation's voice (completed from the member's)
 TRACK_OPTIONS = {
     "track": "One of your tracks (start typing its title or ID)",
     "other": "The second track",
@@ -92,6 +89,12 @@ def annotation_for(name: str, found: Shape) -> Any:
     return app_commands.Range[str, int(found.low or 0), high]
 
 
+def lyrics_in_form(op: Operation) -> bool:
+    """Whether ``op``'s lyrics are asked for in its form (a modal) when the option is left out:
+    lyrics are long and multi-line, which a slash-command option handles badly."""
+    return op.form is not None and op.form.asks("lyrics")
+
+
 def parameters(op: Operation) -> tuple[list[inspect.Parameter], dict[str, str]]:
     """The options of ``/op`` and their descriptions, required ones first (Discord insists)."""
     found: list[inspect.Parameter] = []
@@ -115,10 +118,11 @@ def parameters(op: Operation) -> tuple[list[inspect.Parameter], dict[str, str]]:
         add("track", str, False, TRACK_OPTIONS["track"])
         add("audio", discord.Attachment, False, AUDIO_HELP)
     for name, info in op.params.model_fields.items():
-        required = info.is_required() and not (op.name in FORM_OPS and name == "lyrics")
+        in_form = lyrics_in_form(op) and name == "lyrics"
+        required = info.is_required() and not in_form
         annotation = annotation_for(name, shape(info.annotation, info.metadata))
-        text = PARAMETER_HELP.get(name, name.replace("_", " ").capitalize())
-        if op.name in FORM_OPS and name == "lyrics":
+        text = meaning_of(op.params, name) or name.replace("_", " ").capitalize()
+        if in_form:
             text = "The words to sing (leave out to write them in a form)"
         add(name, annotation, required, text)
     found.sort(key=lambda p: p.default is not inspect.Parameter.empty)

@@ -47,7 +47,7 @@ from adapters.telegram.render import TEXT_LIMIT, cut
 from adapters.telegram.updates import PerChatUpdates
 from bot import messages
 from bot.app import App
-from bot.catalog import CATALOG, Needs
+from bot.catalog import CATALOG, Needs, composer
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.messages import megabytes
 from bot.moderation import audit_text, limits_text, report_text
@@ -69,10 +69,10 @@ EXTRA_COMMANDS = {
 
 TITLE, TAGS, LYRICS = range(3)
 NEW = filters.UpdateType.MESSAGE  # not edits: an edited command is not a new request
-# "Use these lyrics" on a lyrics result: ``compose:<lyrics id>`` opens the compose conversation.
-LYRICS_BUTTON = re.compile(
-    "^(?:" + "|".join(op.name for op in CATALOG.values() if op.uses_lyrics) + r"):[0-9a-f]{6}$"
-)
+# The operation the compose conversation runs (asking title, style tags, then lyrics); "use
+# these lyrics" on a lyrics result, ``<its name>:<lyrics id>``, opens the conversation.
+COMPOSER = composer().name
+LYRICS_BUTTON = re.compile("^" + re.escape(COMPOSER) + r":[0-9a-f]{6}$")
 
 
 class TelegramAdapter:
@@ -117,7 +117,7 @@ class TelegramAdapter:
             warnings.filterwarnings("ignore", message=".*per_message=False.*")
             compose = ConversationHandler(
                 entry_points=[
-                    CommandHandler("compose", self.compose_start, filters=NEW),
+                    CommandHandler(COMPOSER, self.compose_start, filters=NEW),
                     CallbackQueryHandler(self.compose_with_lyrics, pattern=LYRICS_BUTTON),
                 ],
                 states={
@@ -492,7 +492,7 @@ class TelegramAdapter:
         given = {} if text.startswith("/skip") else {"lyrics": text}
         args = {**context.user_data.pop("compose", {}), **given}
         request = Request(
-            op="compose",
+            op=COMPOSER,
             actor=await self.actor(message, user, check_admin=False),
             scope=self.scope_of(message.chat.id, message.chat.type, user.id),
             target=self.target(message),
