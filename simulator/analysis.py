@@ -125,7 +125,12 @@ async def download(request: web.Request) -> web.Response:
     if not isinstance(formats, list) or not formats or not set(formats) <= DOWNLOAD_FORMATS:
         return error(400, "The 'formats' field must list one or more of: mp3, m4a, wav.")
     ready_at = sim.prepared.setdefault(clip.clip_id, time.monotonic() + sim.scaled("prepare"))
-    if time.monotonic() < ready_at:
+    sim.download_asks[clip.clip_id] += 1
+    if sim.knobs.prepare_asks:  # a test's count of 202s, not the clock
+        preparing = sim.download_asks[clip.clip_id] <= sim.knobs.prepare_asks
+    else:
+        preparing = time.monotonic() < ready_at
+    if preparing:
         return ok(
             {"code": 202, "message": "Files are being prepared. Please retry shortly."}, status=202
         )

@@ -44,6 +44,7 @@ class Knobs:
     platform: str = "sonic"  # webhook "platform" value for Sonic tasks
     mv_echo: str = "chirp"  # poll/webhook spelling of the model: "chirp" or "sonic"
     not_ready_status: int = 200
+    prepare_asks: int = 0  # if set, a clip's /download answers 202 exactly this many times first
     # auto_concat results (replace-section, upload-extend) as one {"replaced"|"extended": clip,
     # "full": clip | null} pair instead of flat clips; the reference leaves the shape open
     paired: bool = False
@@ -184,6 +185,7 @@ class Simulator:
         self.personas: dict[str, dict[str, Any]] = {}
         self.aligned: set[str] = set()  # clips whose lyrics timeline was already paid for
         self.prepared: dict[str, float] = {}  # clip_id -> when its download files are ready
+        self.download_asks: Counter[str] = Counter()  # clip_id -> /download requests for it
         self.calls: Counter[str] = Counter()
         self.faults: Counter[str] = Counter()  # injected: "500 POST /api/v1/sonic/create" -> n
         self.fetched_urls: list[str] = []  # every URL the simulator fetched (tests audit these)
