@@ -4,43 +4,49 @@ timeline and tag upsampling. Each answers from the clip's real plan, notes or au
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from typing import Any
 
 import numpy as np
 from aiohttp import web
 
 from simulator import music, text
-from simulator.responses import error, ok, read_json, sim_of
-from simulator.sonic import NO_CREDITS, PRICES, base_url, find_clip
+from simulator.products import base_url
+from simulator.responses import Body, Route, error, json_route, ok
+from simulator.sonic import SONIC, find_clip
 from simulator.state import Clip, Simulator
 
 DOWNLOAD_FORMATS = {"mp3", "wav", "m4a"}
 
 
-async def _clip_request(
-    request: web.Request,
-) -> tuple[Simulator, dict[str, Any], Clip] | web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
-    clip = find_clip(sim, body.get("clip_id"))
-    if isinstance(clip, str):
-        return error(400, clip)
-    return sim, body, clip
+ClipHandler = Callable[[Simulator, Body, Clip, web.Request], Awaitable[web.Response]]
+
+
+def clip_route(handler: ClipHandler) -> Route:
+    """A JSON route about one finished clip: the handler gets the clip its ``clip_id`` names,
+    and a missing, unfinished or purged clip is answered with the vendor's 400 first."""
+
+    @json_route
+    @wraps(handler)
+    async def route(sim: Simulator, body: Body, request: web.Request) -> web.Response:
+        clip = find_clip(sim, body.get("clip_id"))
+        if isinstance(clip, str):
+            return error(400, clip)
+        return await handler(sim, body, clip, request)
+
+    return route
 
 
 def _data(payload: dict[str, Any]) -> web.Response:
     return ok({"code": 200, "message": "success", "data": payload})
 
 
-async def bpm(request: web.Request) -> web.Response:
-    found = await _clip_request(request)
-    if isinstance(found, web.Response):
-        return found
-    sim, _, clip = found
+@clip_route
+async def bpm(sim: Simulator, body: Body, clip: Clip, request: web.Request) -> web.Response:
     assert clip.plan is not None and clip.audio is not None
-    if not sim.charge(PRICES["bpm"]):
-        return error(403, NO_CREDITS)
+    if (refused := SONIC.charge(sim, "bpm")) is not None:
+        return refused
     if clip.origin == "uploaded":
         half = len(clip.audio) // 2
         values = [music.estimate_bpm(clip.audio[:half]), music.estimate_bpm(clip.audio[half:])]
@@ -55,11 +61,8 @@ async def bpm(request: web.Request) -> web.Response:
     )
 
 
-async def vox(request: web.Request) -> web.Response:
-    found = await _clip_request(request)
-    if isinstance(found, web.Response):
-        return found
-    sim, body, clip = found
+@clip_route
+async def vox(sim: Simulator, body: Body, clip: Clip, request: web.Request) -> web.Response:
     start = body.get("vocal_start_s", 0)
     end = body.get(
         "vocal_end_s", min(clip.duration, start + 30 if isinstance(start, int | float) else 30)
@@ -76,8 +79,8 @@ async def vox(request: web.Request) -> web.Response:
         return error(400, "The vocal range must be at most 30 seconds.")
     if not clip.stems or "vocals" not in clip.stems:
         return error(400, "This clip has no vocals.")
-    if not sim.charge(PRICES["vox"]):
-        return error(403, NO_CREDITS)
+    if (refused := SONIC.charge(sim, "vox")) is not None:
+        return refused
     a, b = int(start * music.SAMPLE_RATE), int(end * music.SAMPLE_RATE)
     segment = clip.stems["vocals"][a:b]
     vox_clip = sim.new_clip(
@@ -103,21 +106,16 @@ async def vox(request: web.Request) -> web.Response:
     )
 
 
-async def wav(request: web.Request) -> web.Response:
-    found = await _clip_request(request)
-    if isinstance(found, web.Response):
-        return found
-    sim, _, clip = found
-    if not sim.charge(PRICES["wav"]):
-        return error(403, NO_CREDITS)
+@clip_route
+async def wav(sim: Simulator, body: Body, clip: Clip, request: web.Request) -> web.Response:
+    if (refused := SONIC.charge(sim, "wav")) is not None:
+        return refused
     return _data({"wav_url": f"{base_url(request)}/files/{clip.clip_id}.wav"})
 
 
-async def download(request: web.Request) -> web.Response:
+@json_route
+async def download(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     """200 with file URLs once prepared; 202 while preparing (free); 404 once purged."""
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
     clip = sim.clips.get(str(body.get("clip_id") or ""))
     if clip is None or clip.purged:
         return error(404, "The source audio is no longer available. Please regenerate the song.")
@@ -134,23 +132,20 @@ async def download(request: web.Request) -> web.Response:
         return ok(
             {"code": 202, "message": "Files are being prepared. Please retry shortly."}, status=202
         )
-    if not sim.charge(PRICES["download"]):
-        return error(403, NO_CREDITS)
+    if (refused := SONIC.charge(sim, "download")) is not None:
+        return refused
     files = [
         {"format": f, "file_url": f"{base_url(request)}/files/{clip.clip_id}.{f}"} for f in formats
     ]
     return _data({"clip_id": clip.clip_id, "files": files})
 
 
-async def midi(request: web.Request) -> web.Response:
-    found = await _clip_request(request)
-    if isinstance(found, web.Response):
-        return found
-    sim, _, clip = found
+@clip_route
+async def midi(sim: Simulator, body: Body, clip: Clip, request: web.Request) -> web.Response:
     if clip.notes is None:
         return error(400, "MIDI is only available for songs and stems generated by the platform.")
-    if not sim.charge(PRICES["midi"]):
-        return error(403, NO_CREDITS)
+    if (refused := SONIC.charge(sim, "midi")) is not None:
+        return refused
     instruments = [
         {
             "name": layer,
@@ -171,19 +166,18 @@ async def midi(request: web.Request) -> web.Response:
     )
 
 
-async def aligned_lyrics(request: web.Request) -> web.Response:
+@clip_route
+async def aligned_lyrics(
+    sim: Simulator, body: Body, clip: Clip, request: web.Request
+) -> web.Response:
     """Spread the lyric words over the sung notes; the first call per clip costs 1 credit."""
-    found = await _clip_request(request)
-    if isinstance(found, web.Response):
-        return found
-    sim, _, clip = found
     sung = (clip.notes or {}).get("vocals", [])
     words = text.lyric_words(clip.lyrics)
     if not sung or not words:
         return error(400, "This clip has no sung lyrics to align.")
     if clip.clip_id not in sim.aligned:
-        if not sim.charge(PRICES["aligned_lyrics"]):
-            return error(403, NO_CREDITS)
+        if (refused := SONIC.charge(sim, "aligned_lyrics")) is not None:
+            return refused
         sim.aligned.add(clip.clip_id)
     alignment = []
     for index, word in enumerate(words):
@@ -200,13 +194,11 @@ async def aligned_lyrics(request: web.Request) -> web.Response:
     return _data({"alignment": alignment})
 
 
-async def upsample_tags(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def upsample_tags(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     tags = body.get("tags")
     if not tags or not isinstance(tags, str):
         return error(400, "The 'tags' field is required.")
-    if not sim.charge(PRICES["upsample_tags"]):
-        return error(403, NO_CREDITS)
+    if (refused := SONIC.charge(sim, "upsample_tags")) is not None:
+        return refused
     return _data({"upsampled_tags": text.upsample_tags(tags)})

@@ -9,12 +9,17 @@ from aiohttp import web
 
 from simulator import music, render, text
 from simulator.intake import IntakeError, fetch_audio, uploaded_clip
-from simulator.responses import error, ok, read_json, sim_of
-from simulator.sonic import accepted, base_url, find_clip, launch
+from simulator.products import Product, base_url
+from simulator.responses import Body, error, json_route, ok, sim_of
+from simulator.sonic import find_clip
 from simulator.state import VENDOR_SECONDS, Clip, Simulator, Task, builder
 from simulator.validation import check_webhook
 
-PRICES = {"create": 10, "lyrics_create": 1, "video_clip": 5, "upload": 2, "download": 2}
+# Credits per task kind (the kind is what the poll answer reports as task_type).
+PRODUCER = Product(
+    "producer",
+    {"create_music": 10, "make_lyrics": 1, "video_clip": 5, "upload": 2, "download": 2},
+)
 STATUS = {
     "not_ready": "PENDING",
     "running": "RUNNING",
@@ -43,10 +48,8 @@ def clip_json(sim: Simulator, clip: Clip, base: str) -> dict[str, Any]:
     }
 
 
-async def create(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def create(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     if body.get("task_type") != "create_music":
         return error(
             410, f"task_type {body.get('task_type')!r} has been retired. Use create_music."
@@ -73,17 +76,7 @@ async def create(request: web.Request) -> web.Response:
         mv=str(body.get("mv") or "FUZZ-2.0"),
         extra={"sound": sound, "seed": seed or str(music.seed_of(description))},
     )
-    return accepted(
-        launch(
-            sim,
-            request,
-            kind="create_music",
-            body=body,
-            cost=PRICES["create"],
-            clips=[clip],
-            product="producer",
-        )
-    )
+    return PRODUCER.launch(sim, request, body, "create_music", [clip])
 
 
 @builder("producer", "create_music")
@@ -100,36 +93,28 @@ def _render_song(sim: Simulator, task: Task) -> None:
     render.fresh(task.clips[0], plan)
 
 
-async def lyrics_create(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def lyrics_create(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     prompt = body.get("prompt")
     if not prompt or not isinstance(prompt, str):
         return error(400, "The 'prompt' field is required.")
     result = [{"title": text.title_for(prompt), "lyrics": text.lyrics_for(prompt)}]
-    return accepted(
-        launch(
-            sim,
-            request,
-            kind="make_lyrics",
-            body=body,
-            cost=PRICES["lyrics_create"],
-            clips=[],
-            build=lambda: None,
-            product="producer",
-            result=result,
-            vendor_seconds=VENDOR_SECONDS["prepare"],
-        )
+    return PRODUCER.launch(
+        sim,
+        request,
+        body,
+        "make_lyrics",
+        [],
+        build=lambda: None,
+        result=result,
+        vendor_seconds=VENDOR_SECONDS["prepare"],
     )
 
 
-async def video_clip(request: web.Request) -> web.Response:
+@json_route
+async def video_clip(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     """A music video of a finished clip: its cover over its audio, rendered as an H.264/AAC MP4
     while the task runs; the task's result names the clip and its ``video_url``."""
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
     source = find_clip(sim, body.get("clip_id"))
     if isinstance(source, str):
         return error(400, source)
@@ -150,59 +135,47 @@ async def video_clip(request: web.Request) -> web.Response:
         source.encoded("mp4")
         source.video = True
 
-    return accepted(
-        launch(
-            sim,
-            request,
-            kind="video_clip",
-            body=body,
-            cost=PRICES["video_clip"],
-            clips=[],
-            build=build,
-            product="producer",
-            result=result,
-            vendor_seconds=VENDOR_SECONDS["prepare"],
-        )
+    return PRODUCER.launch(
+        sim,
+        request,
+        body,
+        "video_clip",
+        [],
+        build=build,
+        result=result,
+        vendor_seconds=VENDOR_SECONDS["prepare"],
     )
 
 
-async def upload(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def upload(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     try:
         data, samples = await fetch_audio(sim, str(body.get("url") or ""))
     except IntakeError as exc:
         return error(400, str(exc))
     clip = uploaded_clip(sim, data, samples)
-    return accepted(
-        launch(
-            sim,
-            request,
-            kind="upload",
-            body=body,
-            cost=PRICES["upload"],
-            clips=[],
-            build=lambda: None,
-            product="producer",
-            result=[
-                {
-                    "clip_id": clip.clip_id,
-                    "title": clip.title,
-                    "audio_url": f"{base_url(request)}/files/{clip.clip_id}.mp3",
-                    "image_url": f"{base_url(request)}/files/{clip.clip_id}.png",
-                    "duration": round(clip.duration, 2),
-                }
-            ],
-            vendor_seconds=VENDOR_SECONDS["upload"],
-        )
+    return PRODUCER.launch(
+        sim,
+        request,
+        body,
+        "upload",
+        [],
+        build=lambda: None,
+        result=[
+            {
+                "clip_id": clip.clip_id,
+                "title": clip.title,
+                "audio_url": f"{base_url(request)}/files/{clip.clip_id}.mp3",
+                "image_url": f"{base_url(request)}/files/{clip.clip_id}.png",
+                "duration": round(clip.duration, 2),
+            }
+        ],
+        vendor_seconds=VENDOR_SECONDS["upload"],
     )
 
 
-async def download(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def download(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     source = find_clip(sim, body.get("clip_id"))
     if isinstance(source, str):
         return error(400, source)
@@ -216,19 +189,15 @@ async def download(request: web.Request) -> web.Response:
             "audio_url": f"{base_url(request)}/files/{source.clip_id}.{fmt}",
         }
     ]
-    return accepted(
-        launch(
-            sim,
-            request,
-            kind="download",
-            body=body,
-            cost=PRICES["download"],
-            clips=[],
-            build=lambda: None,
-            product="producer",
-            result=result,
-            vendor_seconds=VENDOR_SECONDS["prepare"],
-        )
+    return PRODUCER.launch(
+        sim,
+        request,
+        body,
+        "download",
+        [],
+        build=lambda: None,
+        result=result,
+        vendor_seconds=VENDOR_SECONDS["prepare"],
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from typing import Any
 
 from aiohttp import web
@@ -33,3 +35,22 @@ async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
     if not isinstance(body, dict):
         return error(400, "Invalid JSON body.")
     return body
+
+
+Body = dict[str, Any]  # a request's JSON object
+Route = Callable[[web.Request], Awaitable[web.Response]]
+JsonHandler = Callable[[Simulator, Body, web.Request], Awaitable[web.Response]]
+
+
+def json_route(handler: JsonHandler) -> Route:
+    """A route whose request carries a JSON object: the handler gets ``(sim, body, request)``,
+    and any other body is answered with the vendor's 400 before the handler runs."""
+
+    @wraps(handler)
+    async def route(request: web.Request) -> web.Response:
+        body = await read_json(request)
+        if isinstance(body, web.Response):
+            return body
+        return await handler(sim_of(request), body, request)
+
+    return route

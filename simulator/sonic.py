@@ -7,7 +7,6 @@ import json
 import math
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +14,8 @@ from aiohttp import web
 
 from simulator import music, render, text
 from simulator.intake import IntakeError, fetch_audio, uploaded_clip
-from simulator.responses import error, ok, read_json, sim_of
+from simulator.products import NO_CREDITS, Product
+from simulator.responses import Body, error, json_route, ok, sim_of
 from simulator.state import VENDOR_SECONDS, Clip, Simulator, Task, builder
 from simulator.validation import (
     SAMPLE_MODELS,
@@ -26,9 +26,6 @@ from simulator.validation import (
 )
 
 DAY = 24 * 3600
-NO_CREDITS = (
-    "The remaining credits are not enough. You can buy more one-time credit packs or subscribe."
-)
 PRICES = {
     "create_music": 14,
     "cover_music": 14,
@@ -59,15 +56,14 @@ PRICES = {
 }
 
 
-def price(kind: str, body: dict[str, Any]) -> int:
+def _old_model_lyrics(kind: str, body: dict[str, Any]) -> int | None:
     """Credits the vendor charges (reference §5): old models with custom lyrics cost 10."""
     if kind == "create_music" and body.get("custom_mode") and is_old(str(body.get("mv"))):
         return 10
-    return PRICES[kind]
+    return None
 
 
-def base_url(request: web.Request) -> str:
-    return str(request.url.origin())
+SONIC = Product("sonic", PRICES, pricing=_old_model_lyrics)
 
 
 def find_clip(sim: Simulator, clip_id: object, field: str = "clip_id") -> Clip | str:
@@ -117,53 +113,6 @@ def moderate(body: dict[str, Any]) -> str | None:
     return None
 
 
-def launch(
-    sim: Simulator,
-    request: web.Request,
-    *,
-    kind: str,
-    body: dict[str, Any],
-    cost: int,
-    clips: list[Clip],
-    build: Callable[[], None] | None = None,
-    recipe: dict[str, Any] | None = None,
-    vendor_seconds: float = VENDOR_SECONDS["generate"],
-    product: str = "sonic",
-    result: Any = None,
-) -> web.Response | Task:
-    """Charge, register and start a task; answers 403 when the account cannot pay. Without
-    ``build`` the builder registered for the task's kind renders it from ``recipe`` (by default
-    the request body)."""
-    if not sim.charge(cost):
-        for clip in clips:
-            sim.clips.pop(clip.clip_id, None)
-        return error(
-            403,
-            NO_CREDITS,
-        )
-    task = Task(
-        task_id=str(uuid.uuid4()),
-        product=product,
-        kind=kind,
-        cost=cost,
-        base_url=base_url(request),
-        build=build,
-        recipe=recipe if recipe is not None else {"body": body},
-        clips=clips,
-        vendor_seconds=vendor_seconds,
-        webhook_url=body.get("webhook_url"),
-        webhook_secret=body.get("webhook_secret"),
-        result=result,
-    )
-    return sim.start(task)
-
-
-def accepted(task: web.Response | Task, **extra: Any) -> web.Response:
-    if isinstance(task, web.Response):
-        return task
-    return ok({"message": "success", "task_id": task.task_id, **extra})
-
-
 def new_clips(sim: Simulator, body: dict[str, Any], count: int = 2) -> list[Clip]:
     clips = []
     for salt in range(count):
@@ -183,10 +132,8 @@ def new_clips(sim: Simulator, body: dict[str, Any], count: int = 2) -> list[Clip
     return clips
 
 
-async def create(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def create(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     task_type = body.get("task_type", "create_music")
     if task_type not in TASK_TYPES:
         return error(400, f"The 'task_type' field is invalid: {task_type!r}.")
@@ -217,9 +164,7 @@ async def _new_song(
         )
     sim.last_create = now
     clips = new_clips(sim, body)
-    return accepted(
-        launch(sim, request, kind=task_type, body=body, cost=price(task_type, body), clips=clips)
-    )
+    return SONIC.launch(sim, request, body, task_type, clips)
 
 
 @builder("sonic", "create_music", "persona_music")
@@ -273,9 +218,7 @@ async def _from_source(
         "high",
     ):
         return error(400, "The 'variation_category' field should be 'subtle', 'normal' or 'high'.")
-    return accepted(
-        launch(sim, request, kind=task_type, body=body, cost=price(task_type, body), clips=clips)
-    )
+    return SONIC.launch(sim, request, body, task_type, clips)
 
 
 @builder("sonic", *(t for t in TASK_TYPES if t not in ("create_music", "persona_music")))
@@ -351,25 +294,20 @@ async def _upload_source(sim: Simulator, url: object) -> Clip | web.Response:
     return uploaded_clip(sim, data, samples)
 
 
-async def upload(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def upload(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     if not body.get("url"):
         return error(400, "The 'url' field is required.")
     callback = body.get("callback_url")
     if callback is not None and check_webhook({"webhook_url": callback}):
         return error(400, "The 'callback_url' must be an HTTPS URL of at most 1024 characters.")
-    if not sim.charge(PRICES["upload"]):
-        return error(
-            403,
-            NO_CREDITS,
-        )
+    if (refused := SONIC.charge(sim, "upload")) is not None:
+        return refused
     if callback is None:
         await asyncio.sleep(sim.scaled("upload"))
         clip = await _upload_source(sim, body["url"])
         if isinstance(clip, web.Response):
-            sim.refund(PRICES["upload"])
+            sim.refund(SONIC.price("upload"))
             return clip
         return ok({"code": 200, "message": "success", "clip_id": clip.clip_id})
     task_id = str(uuid.uuid4())
@@ -377,29 +315,25 @@ async def upload(request: web.Request) -> web.Response:
     return ok({"code": 200, "message": "success", "task_id": task_id})
 
 
-async def _upload_then(request: web.Request, task_type: str, step: str) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+async def _upload_then(
+    sim: Simulator, body: Body, request: web.Request, task_type: str, step: str
+) -> web.Response:
     if not body.get("url"):
         return error(400, "The 'url' field is required.")
     if problem := check_generation(body, task_type):
         return error(400, problem)
     if problem := moderate(body):
         return error(403, problem)
-    if sim.credits < PRICES["upload"] + price(task_type, body):
-        return error(
-            403,
-            NO_CREDITS,
-        )
+    if sim.credits < SONIC.price("upload") + SONIC.price(task_type, body):
+        return error(403, NO_CREDITS)
     source = await _upload_source(sim, body["url"])
     if isinstance(source, web.Response):
         return source
-    sim.charge(PRICES["upload"])
+    sim.charge(SONIC.price("upload"))
     body = {**body, "continue_clip_id": source.clip_id, "task_type": task_type}
     answer = await _from_source(sim, request, body, task_type)
     if answer.status != 200:
-        sim.refund(PRICES["upload"])
+        sim.refund(SONIC.price("upload"))
         return answer
     task_id = json.loads(answer.text or "{}")["task_id"]
     return ok(
@@ -411,18 +345,18 @@ async def _upload_then(request: web.Request, task_type: str, step: str) -> web.R
     )
 
 
-async def upload_extend(request: web.Request) -> web.Response:
-    return await _upload_then(request, "extend_upload_music", "extend")
+@json_route
+async def upload_extend(sim: Simulator, body: Body, request: web.Request) -> web.Response:
+    return await _upload_then(sim, body, request, "extend_upload_music", "extend")
 
 
-async def upload_cover(request: web.Request) -> web.Response:
-    return await _upload_then(request, "cover_upload_music", "cover")
+@json_route
+async def upload_cover(sim: Simulator, body: Body, request: web.Request) -> web.Response:
+    return await _upload_then(sim, body, request, "cover_upload_music", "cover")
 
 
-async def sample(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def sample(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     if problem := check_generation(body, "create_music", SAMPLE_MODELS):
         return error(400, problem)
     if problem := moderate(body):
@@ -449,17 +383,7 @@ async def sample(request: web.Request) -> web.Response:
         )
     clips = new_clips(sim, body)
     recipe = {"body": body, "source": source.clip_id, "start": start, "end": end}
-    return accepted(
-        launch(
-            sim,
-            request,
-            kind="sample",
-            body=body,
-            cost=PRICES["sample"],
-            clips=clips,
-            recipe=recipe,
-        )
-    )
+    return SONIC.launch(sim, request, body, "sample", clips, recipe=recipe)
 
 
 @builder("sonic", "sample")
@@ -478,10 +402,8 @@ def _render_sample(sim: Simulator, task: Task) -> None:
         )
 
 
-async def mashup(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def mashup(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     ids = body.get("mashup_clip_ids")
     if not isinstance(ids, list) or len(ids) != 2:
         return error(400, "The 'mashup_clip_ids' field must list exactly 2 clip ids.")
@@ -492,9 +414,7 @@ async def mashup(request: web.Request) -> web.Response:
         if isinstance(found, str):
             return error(400, found)
     clips = new_clips(sim, body)
-    return accepted(
-        launch(sim, request, kind="mashup", body=body, cost=PRICES["mashup"], clips=clips)
-    )
+    return SONIC.launch(sim, request, body, "mashup", clips)
 
 
 @builder("sonic", "mashup")
@@ -513,10 +433,8 @@ def _render_mashup(sim: Simulator, task: Task) -> None:
         render.fresh(clip, plan)
 
 
-async def replace_section(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def replace_section(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     source = find_clip(sim, body.get("clip_id"))
     if isinstance(source, str):
         return error(400, source)
@@ -543,16 +461,7 @@ async def replace_section(request: web.Request) -> web.Response:
     if full:
         clips[1].extra["segment"] = "full"
         clips[1].title, clips[1].lyrics = source.title, source.lyrics
-    return accepted(
-        launch(
-            sim,
-            request,
-            kind="replace_section",
-            body=body,
-            cost=PRICES["replace_section"],
-            clips=clips,
-        )
-    )
+    return SONIC.launch(sim, request, body, "replace_section", clips)
 
 
 @builder("sonic", "replace_section")
@@ -564,10 +473,8 @@ def _render_replace_section(sim: Simulator, task: Task) -> None:
         render.replace_section(clip, source, start, end, 0, full=index == 1)
 
 
-async def stems(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def stems(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     full = request.match_info["kind"] == "full"
     source = find_clip(sim, body.get("clip_id"))
     if isinstance(source, str):
@@ -595,17 +502,14 @@ async def stems(request: web.Request) -> web.Response:
         clip.stem_type = name
         clips.append((clip, group))
     kind = "stems_full" if full else "stems_basic"
-    return accepted(
-        launch(
-            sim,
-            request,
-            kind=kind,
-            body=body,
-            cost=PRICES[kind],
-            clips=[c for c, _ in clips],
-            recipe={"source": source.clip_id, "groups": [g for _, g in clips]},
-            vendor_seconds=VENDOR_SECONDS["stems"],
-        )
+    return SONIC.launch(
+        sim,
+        request,
+        body,
+        kind,
+        [c for c, _ in clips],
+        recipe={"source": source.clip_id, "groups": [g for _, g in clips]},
+        vendor_seconds=VENDOR_SECONDS["stems"],
     )
 
 
@@ -616,10 +520,8 @@ def _render_stems(sim: Simulator, task: Task) -> None:
         render.stem(clip, source, group)
 
 
-async def create_voice(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def create_voice(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     source = await _upload_source(sim, body.get("audio_url"))
     if isinstance(source, web.Response):
         return source
@@ -627,18 +529,15 @@ async def create_voice(request: web.Request) -> web.Response:
         return error(400, "The voice sample must be longer than 10 seconds.")
     persona_id = str(uuid.uuid4())
     result = {"persona_id": persona_id, "name": f"Voice {persona_id[:4]}"}
-    return accepted(
-        launch(
-            sim,
-            request,
-            kind="create_voice",
-            body=body,
-            cost=PRICES["create_voice"],
-            clips=[],
-            recipe={"source": source.clip_id, **result},
-            vendor_seconds=VENDOR_SECONDS["voice"],
-            result=result,
-        )
+    return SONIC.launch(
+        sim,
+        request,
+        body,
+        "create_voice",
+        [],
+        recipe={"source": source.clip_id, **result},
+        vendor_seconds=VENDOR_SECONDS["voice"],
+        result=result,
     )
 
 
@@ -650,10 +549,8 @@ def _render_voice(sim: Simulator, task: Task) -> None:
     sim.personas[task.recipe["persona_id"]] = {"voice": voice, "name": task.recipe["name"]}
 
 
-async def persona(request: web.Request) -> web.Response:
-    sim, body = sim_of(request), await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def persona(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     if not body.get("name") or not body.get("clip_id"):
         return error(400, "name and clip_id are required fields.")
     if len(str(body["name"])) > 80:
@@ -663,21 +560,16 @@ async def persona(request: web.Request) -> web.Response:
     source = find_clip(sim, body["clip_id"])
     if isinstance(source, str):
         return error(400, source)
-    if not sim.charge(PRICES["persona"]):
-        return error(
-            403,
-            NO_CREDITS,
-        )
+    if (refused := SONIC.charge(sim, "persona")) is not None:
+        return refused
     persona_id = str(uuid.uuid4())
     voice = source.plan.voice if source.plan else 0.5
     sim.personas[persona_id] = {"voice": voice, "name": body["name"]}
     return ok({"code": 200, "message": "success", "persona_id": persona_id})
 
 
-async def lyrics(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    if isinstance(body, web.Response):
-        return body
+@json_route
+async def lyrics(sim: Simulator, body: Body, request: web.Request) -> web.Response:
     description = body.get("description")
     if not description or not isinstance(description, str):
         return error(400, "description is required.")

@@ -1,4 +1,4 @@
-"""Shared fixtures: the simulator on loopback, a client for it, and a tiny file host.
+"""Shared fixtures: the fakes' plugin, a client for the simulator, and a tiny file host.
 
 The simulator runs in the test's own event loop with time compressed (a song takes about a
 quarter of a second) so that the full task lifecycle is exercised without slowing the suite.
@@ -19,16 +19,16 @@ from aiohttp import web
 from bot.aimusic import AIMusicClient
 from bot.ledger import Defaults, Ledger
 from bot.store import Store
-from simulator import Knobs, RunningSimulator, running_simulator
+from simulator import RunningSimulator
 from tests.ledger_fixtures import Clock
 
-FAST = Knobs(time_scale=0.002, song_seconds=6.0)
+pytest_plugins = ["tests.fakes.plugin"]
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[RunningSimulator]:
-    async with running_simulator("test-key-0123456789", FAST) as running:
-        yield running
+def sim(aimusic_sim: RunningSimulator) -> RunningSimulator:
+    """The simulator under the short name the vendor-client tests use."""
+    return aimusic_sim
 
 
 @pytest.fixture

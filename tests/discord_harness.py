@@ -19,6 +19,7 @@ from bot.store import jobs as q
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as dc
 from tests.fakes.discord.payloads import Json
+from tests.fakes.plugin import serving_discord
 from tests.harness import ENGINE, Chorus, chorus
 
 ALICE = dc.user("Alice")
@@ -102,20 +103,17 @@ async def running_discord(
     connects), a whole Chorus, and the adapter between them. On leaving, any warning or error
     that discord.py or Chorus logged while the test ran (pytest's call phase) fails the test."""
     caplog.set_level(logging.WARNING)
-    fake = FakeDiscord()
-    await fake.start()
-    fake.aim(monkeypatch)
-    guild = fake.add_guild()
-    if prepare is not None:
-        prepare(fake, guild)
-    async with chorus(tmp_path, **chorus_options) as harness:
-        handle = Discord(fake, guild, harness, None, caplog)  # type: ignore[arg-type]
-        await handle.start()
-        try:
-            yield handle
-        finally:
-            await handle.adapter.stop()
-            await fake.stop()
+    async with serving_discord(monkeypatch) as fake:
+        guild = fake.add_guild()
+        if prepare is not None:
+            prepare(fake, guild)
+        async with chorus(tmp_path, **chorus_options) as harness:
+            handle = Discord(fake, guild, harness, None, caplog)  # type: ignore[arg-type]
+            await handle.start()
+            try:
+                yield handle
+            finally:
+                await handle.adapter.stop()
     complaints = [
         f"{r.name}: {r.getMessage()}"
         for r in caplog.get_records("call")

@@ -17,6 +17,7 @@ import pytest
 
 from adapters.telegram import TelegramAdapter
 from bot.domain import Member, Scope
+from tests.fakes.plugin import serving_telegram
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram import payloads as tg
 from tests.fakes.telegram.clock import FakeClock
@@ -72,9 +73,7 @@ def quiet(caplog: pytest.LogCaptureFixture) -> None:
 @pytest.fixture
 async def telegram(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Telegram]:
     caplog.set_level(logging.WARNING)
-    fake = FakeTelegram(clock=FakeClock())
-    await fake.start()
-    async with chorus(tmp_path) as harness:
+    async with serving_telegram(clock=FakeClock()) as fake, chorus(tmp_path) as harness:
         adapter = adapter_for(harness, fake, compose_timeout=1.0)
         await adapter.start(poll_timeout=1)
         handle = Telegram(fake, harness, adapter)
@@ -83,7 +82,6 @@ async def telegram(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIte
         finally:
             fake.clock.release()
             await handle.adapter.stop()
-            await fake.stop()
     quiet(caplog)
     assert fake.unanswered == {}, "a button press was left spinning"
     assert fake.thumbnail_problems == [], "Telegram would drop these covers"

@@ -269,10 +269,14 @@ class FakeDiscord:
 
     def aim(self, monkeypatch: Any) -> None:
         """Point discord.py here (it has no public base-URL option): REST and the gateway."""
-        monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{self.port}/api/v10")
+        monkeypatch.setattr(discord.http.Route, "BASE", self.rest_url)
         monkeypatch.setattr(
             discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(self.gateway_url)
         )
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
 
     @property
     def gateway_url(self) -> str:
