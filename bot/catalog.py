@@ -533,7 +533,7 @@ def filmed(data: list[dict[str, Any]], _: NoParams, src: Source | None) -> Immed
         for item in data[:1]
         if item.get("video_url")
     )
-    return Immediate(title=f"Video of {title}", remote=files)
+    return Immediate(title=messages.video_of(title), remote=files)
 
 
 async def upload(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
@@ -544,25 +544,19 @@ async def upload(client: AIMusicClient, _: NoParams, src: list[Source], env: Env
 async def midi(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
     answer = await client.midi(m.ClipRequest(clip_id=src[0].clip_id or ""))
     notes = sum(len(i.notes) for i in answer.instruments)
-    text = f"{notes} notes across {len(answer.instruments)} instruments: " + ", ".join(
-        i.name for i in answer.instruments
-    )
+    text = messages.midi_notes(notes, [i.name for i in answer.instruments])
     files = (
         (RemoteFile(answer.midi_url, f"{src[0].title or 'track'}.mid", "audio/midi"),)
         if answer.midi_url
         else ()
     )
-    return Immediate(title=f"MIDI of {src[0].title}", text=text, remote=files)
+    return Immediate(title=messages.midi_of(src[0].title), text=text, remote=files)
 
 
 async def bpm(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
     answer = await client.bpm(m.ClipRequest(clip_id=src[0].clip_id or ""))
-    spread = (
-        ""
-        if answer.min_bpm == answer.max_bpm
-        else f" (from {answer.min_bpm:g} to {answer.max_bpm:g})"
-    )
-    return Immediate(title=f"Tempo of {src[0].title}", text=f"{answer.avg_bpm:g} BPM{spread}")
+    text = messages.tempo(answer.avg_bpm, answer.min_bpm, answer.max_bpm)
+    return Immediate(title=messages.tempo_of(src[0].title), text=text)
 
 
 async def vox(client: AIMusicClient, p: VoxParams, src: list[Source], env: Env) -> Outcome:
@@ -570,9 +564,10 @@ async def vox(client: AIMusicClient, p: VoxParams, src: list[Source], env: Env) 
         m.VoxRequest(clip_id=src[0].clip_id or "", vocal_start_s=p.start, vocal_end_s=p.end)
     )
     return Immediate(
-        title=f"Vocals of {src[0].title}",
-        text=f"Isolated the vocals from {answer.vocal_start_s or 0:g}s to "
-        f"{answer.vocal_end_s or 0:g}s (segment {answer.vox_audio_id}).",
+        title=messages.vocals_of(src[0].title),
+        text=messages.vocals_isolated(
+            answer.vocal_start_s or 0, answer.vocal_end_s or 0, str(answer.vox_audio_id)
+        ),
     )
 
 
@@ -615,14 +610,14 @@ async def timeline(client: AIMusicClient, _: NoParams, src: list[Source], env: E
     answer = await client.aligned_lyrics(m.ClipRequest(clip_id=src[0].clip_id or ""))
     name = f"{src[0].title or 'track'}.lrc"
     return Immediate(
-        title=f"Lyrics timeline of {src[0].title}",
+        title=messages.timeline_of(src[0].title),
         made=((name, lrc(answer.alignment, src[0].lyrics), "text/plain"),),
     )
 
 
 async def tags(client: AIMusicClient, p: TagsParams, _: list[Source], env: Env) -> Outcome:
     answer = await client.upsample_tags(m.UpsampleTagsRequest(tags=p.tags))
-    return Immediate(title="Richer style tags", text=answer.upsampled_tags)
+    return Immediate(title=messages.RICHER_TAGS, text=answer.upsampled_tags)
 
 
 async def lyrics(client: AIMusicClient, p: LyricsParams, _: list[Source], env: Env) -> Outcome:

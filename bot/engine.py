@@ -799,10 +799,13 @@ class Engine:
             job = await q.job(conn, job_id)
         if job is None or job.state in q.TERMINAL:
             return
-        persona_id, name = str(result.get("persona_id")), str(result.get("name") or "my voice")
+        persona_id, name = (
+            str(result.get("persona_id")),
+            str(result.get("name") or messages.VOICE_DEFAULT_NAME),
+        )
         card = ResultCard(
             job_id=job.id,
-            title=f"Your voice “{name}” is ready",
+            title=messages.voice_ready(name),
             text=messages.sing_with(name),
         )
 

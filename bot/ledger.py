@@ -26,6 +26,7 @@ from typing import Any
 import aiosqlite
 
 from bot import messages
+from bot.catalog import CATALOG
 from bot.domain import Member, Scope
 from bot.store import Store
 from bot.store import journal as j
@@ -238,7 +239,7 @@ class Ledger:
             account.balance,
             held,
             account.available + allowance,
-            policy.price(messages.SONG_PRICE),
+            policy.price(CATALOG["song"].price),
             allowance,
         )
 

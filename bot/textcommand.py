@@ -23,9 +23,9 @@ from typing import Any
 
 from bot.catalog import CATALOG, Needs
 from bot.domain import AudioInput
+from bot.media import AUDIO_SUFFIXES
 
 TRACK_ID = re.compile(r"^[0-9a-f]{6}$")
-AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".m4a", ".flac", ".oga", ".opus")
 OPTION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=")
 LINE_BREAK = "\n"
 Resolver = Callable[[str, str | None], str | None]

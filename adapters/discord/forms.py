@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import messages
+
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter
 
@@ -38,22 +40,28 @@ class Field:
 
 LYRICS = Field(
     "lyrics",
-    "Lyrics",
+    messages.FIELD_LYRICS,
     long=True,
     max_length=LYRICS_FIELD_LIMIT,
-    placeholder="[Verse]\nYour words here…\n[Chorus]\n…",
+    placeholder=messages.FIELD_LYRICS_EXAMPLE,
 )
-TAGS = Field("tags", "Style tags", required=False, max_length=1000, placeholder="dream pop")
+TAGS = Field(
+    "tags",
+    messages.FIELD_TAGS,
+    required=False,
+    max_length=1000,
+    placeholder=messages.FIELD_TAGS_EXAMPLE,
+)
 FORMS: dict[str, tuple[str, tuple[Field, ...]]] = {
     "compose": (
-        "Compose a song",
-        (Field("title", "Title", required=False, max_length=80), TAGS, LYRICS),
+        messages.FORM_COMPOSE,
+        (Field("title", messages.FIELD_TITLE, required=False, max_length=80), TAGS, LYRICS),
     ),
-    "vocals": ("Lyrics for the new vocals", (LYRICS, TAGS)),
-    "replace": ("New lyrics for the section", (LYRICS,)),
+    "vocals": (messages.FORM_VOCALS, (LYRICS, TAGS)),
+    "replace": (messages.FORM_REPLACE, (LYRICS,)),
     "sample": (
-        "Describe the song to make",
-        (Field("prompt", "What should the song be?", placeholder="a lo-fi beat about rain"),),
+        messages.FORM_SAMPLE,
+        (Field("prompt", messages.FIELD_PROMPT, placeholder=messages.FIELD_PROMPT_EXAMPLE),),
     ),
 }
 
