@@ -464,7 +464,7 @@ async def wav(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -
             file = answer.files[0]
             name = f"{src[0].title or 'track'}.wav"
             return Immediate(
-                title=f"WAV of {src[0].title}",
+                title=messages.file_of("WAV", src[0].title),
                 remote=(RemoteFile(file.file_url, name, "audio/wav"),),
             )
         await asyncio.sleep(min(10.0, 2.0 * 1.5**attempt) * env.poll_scale)
@@ -491,7 +491,7 @@ async def download(
             file = answer.files[0]
             name = f"{source.title or 'track'}.{p.format}"
             return Immediate(
-                title=f"{p.format.upper()} of {source.title}",
+                title=messages.file_of(p.format.upper(), source.title),
                 remote=(RemoteFile(file.file_url, name, MIME[p.format]),),
             )
         await asyncio.sleep(min(10.0, 2.0 * 1.5**attempt) * env.poll_scale)
@@ -505,7 +505,7 @@ def downloaded(data: list[dict[str, Any]], p: DownloadParams, src: Source | None
         for item in data[:1]
         if item.get("audio_url")
     )
-    return Immediate(title=f"{p.format.upper()} of {title}", remote=files)
+    return Immediate(title=messages.file_of(p.format.upper(), title), remote=files)
 
 
 def producer_formats(made_by: str, p: DownloadParams) -> str | None:
@@ -631,11 +631,11 @@ async def lyrics(client: AIMusicClient, p: LyricsParams, _: list[Source], env: E
 
 def written(data: list[dict[str, Any]], p: LyricsParams, _: Source | None) -> Immediate:
     sets = tuple(
-        (str(item.get("title") or "Untitled"), str(item["lyrics"]))
+        (str(item.get("title") or messages.UNTITLED), str(item["lyrics"]))
         for item in data
         if item.get("lyrics")
     )
-    return Immediate(title=f"Lyrics: {p.description}", lyrics=sets)
+    return Immediate(title=messages.lyrics_about(p.description), lyrics=sets)
 
 
 async def voice(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:

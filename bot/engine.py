@@ -158,7 +158,7 @@ def _new_track(
 
 
 def _clip_title(clip: Clip) -> str:
-    title = clip.title or "Untitled"
+    title = clip.title or messages.UNTITLED
     if clip.segment:
         return messages.segment_title(title, clip.segment)
     return (

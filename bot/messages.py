@@ -852,6 +852,36 @@ def last_out_of_range(word: str, wanted: int, op: str, job_id: str, made: int, l
     return f"{head} made {made} {'sets of lyrics' if lyrics else 'tracks'}."
 
 
+def unreadable_line(problem: str) -> str:
+    """A command line the tokenizer could not split; ``problem`` is its reason."""
+    return f"Could not read that line: {problem}."
+
+
+COMMANDS_START_WITH_SLASH = (
+    "Commands start with a slash, e.g. /song a lo-fi beat about rain. Try /help."
+)
+
+
+def unknown_option(op: str, name: str, options: list[str]) -> str:
+    if not options:
+        return f"/{op} has no option {name!r}; its options are: none."
+    listed = ", ".join(f"{option}=" for option in options)
+    return f"/{op} has no option {name!r}; its options are: {listed}."
+
+
+def not_a_track_id(op: str, needs: str, word: str) -> str:
+    return (
+        f"/{op} needs {needs}: {word!r} is not a track id "
+        "(they look like 1a2b3c; /history lists yours)."
+    )
+
+
+def takes_no_text(op: str, options: list[str]) -> str:
+    if not options:
+        return f"/{op} takes no text; options are: none."
+    return f"/{op} takes no text; options are: {', '.join(options)}."
+
+
 AS_USAGE = (
     "Usage: /as <member> /<command> ..., e.g. /as bob /song a lo-fi beat "
     "(member names are letters, digits, '.', '_' or '-', at most 32)."
@@ -900,6 +930,18 @@ def vocals_of(title: str | None) -> str:
 
 def vocals_isolated(start: float, end: float, segment: str) -> str:
     return f"Isolated the vocals from {start:g}s to {end:g}s (segment {segment})."
+
+
+def file_of(kind: str, title: str | None) -> str:
+    """A track's file in another format; ``kind`` is the format's name, such as "WAV"."""
+    return f"{kind} of {title}"
+
+
+def lyrics_about(description: str) -> str:
+    return f"Lyrics: {description}"
+
+
+UNTITLED = "Untitled"
 
 
 def timeline_of(title: str | None) -> str:
