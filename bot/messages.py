@@ -63,18 +63,22 @@ def insufficient(available: int, needed: int) -> str:
 
 
 def banned(reason: str | None) -> str:
-    return "You can't use Chorus here" + (f": {reason}." if reason else ".")
+    if reason:
+        return f"You can't use Chorus here: {reason}."
+    return "You can't use Chorus here."
 
 
 def cooling_down(wait: float, op: str | None = None) -> str:
-    what = f"/{op}" if op else "another command"
-    return f"Slow down a little: you can run {what} in {duration(wait)}."
+    if op:
+        return f"Slow down a little: you can run /{op} in {duration(wait)}."
+    return f"Slow down a little: you can run another command in {duration(wait)}."
 
 
 def too_many_jobs(limit: int, op: str | None = None) -> str:
     jobs = f"{limit} job{'s' if limit != 1 else ''}"
-    then = f" before running /{op}" if op else ""
-    return f"You already have {jobs} in progress; wait for one to finish{then}."
+    if op:
+        return f"You already have {jobs} in progress; wait for one to finish before running /{op}."
+    return f"You already have {jobs} in progress; wait for one to finish."
 
 
 def daily_cap(cap: int, left: int, needed: int) -> str:
@@ -242,12 +246,13 @@ def queued(job_id: str, op: str, position: int) -> str:
 
 def generating(job_id: str, op: str, fraction: float, left: float | None = None) -> str:
     """The progress bar; ``left`` is the estimated vendor seconds still to go, if known."""
-    shown = f"🎵 /{op} {job_id}: generating {bar(fraction)} {round(fraction * 100)}%"
+    shown, percent = bar(fraction), round(fraction * 100)
     if left is None:
-        return shown
+        return f"🎵 /{op} {job_id}: generating {shown} {percent}%"
     if left < 5:
-        return f"{shown}, almost done"
-    return f"{shown}, about {duration(5 * round(left / 5))} left"
+        return f"🎵 /{op} {job_id}: generating {shown} {percent}%, almost done"
+    wait = duration(5 * round(left / 5))
+    return f"🎵 /{op} {job_id}: generating {shown} {percent}%, about {wait} left"
 
 
 def preview(job_id: str, op: str, url: str) -> str:

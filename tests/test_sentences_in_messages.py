@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot import messages
+
 ADAPTERS = Path(__file__).resolve().parent.parent / "adapters"
 PROSE = re.compile(r"[A-Za-z]{2,}[ ,;:]+[A-Za-z]{2,}")
 IDENTIFIER_LIKE = re.compile(r"[a-z0-9_.:/@#-]*")
@@ -169,3 +171,18 @@ text = messages.no_tracks_yet() if empty else "No more tracks."
         "Who",
         "No more tracks.",
     ]
+
+
+def test_sentences_with_a_count_agree_with_it() -> None:
+    """Sentences once built with a fixed plural ("1 credits", "made 1 tracks") say one."""
+    assert messages.button_started("wav", 1) == "/wav started: 1 credit reserved."
+    assert messages.button_started("song", 14) == "/song started: 14 credits reserved."
+    assert messages.midi_notes(1, ["Piano"]) == "1 note across 1 instrument: Piano"
+    assert (
+        messages.midi_notes(90, ["Piano", "Bass"]) == "90 notes across 2 instruments: Piano, Bass"
+    )
+    one = messages.last_out_of_range("last.2", 2, "lyrics", "j1", 1, lyrics=True)
+    assert one.endswith("(/lyrics, job j1), which made 1 set of lyrics.")
+    assert messages.last_out_of_range("last.3", 3, "song", "j2", 2, lyrics=False).endswith(
+        "which made 2 tracks."
+    )
