@@ -510,28 +510,28 @@ class TelegramAdapter:
             return
         try:
             text = await self._button(query)
+        except Refused as exc:
+            await query.answer(str(exc)[:200], show_alert=True)
+            return
         except Exception:
             await query.answer(messages.button_failed(), show_alert=True)
             raise
-        if text.startswith("✋ "):
-            await query.answer(text[2:][:200], show_alert=True)
-        else:
-            await query.answer(text[:200])
+        await query.answer(text[:200])
 
     async def _button(self, query: CallbackQuery) -> str:
-        """What to answer a press with; a refusal starts with ✋."""
+        """What to answer a press with; a refusal is raised (and shown as an alert)."""
         if not isinstance(query.message, Message):
-            return messages.refused(messages.buttons_too_old_reply())
+            raise Refused(messages.buttons_too_old_reply())
         op, _, track_id = (query.data or "").partition(":")
         message, user = query.message, query.from_user
         async with self.app.store.read() as conn:
             track = await q.track(conn, track_id)
         if track is None or op not in CATALOG:
-            return messages.refused(messages.button_gone())
+            raise Refused(messages.button_gone())
         if track.user_id != str(user.id) and not await self.is_admin(
             message.chat.id, message.chat.type, user.id
         ):
-            return messages.refused(messages.buttons_for_owner_or_admin())
+            raise Refused(messages.buttons_for_owner_or_admin())
         request = Request(
             op=op,
             actor=Actor(str(user.id), name=user.full_name),
@@ -540,10 +540,7 @@ class TelegramAdapter:
             request_key=f"tg-cb-{query.id}",
             tracks=(track_id,),
         )
-        try:
-            accepted = await self.service.run(request)
-        except Refused as exc:
-            return messages.refused(str(exc))
+        accepted = await self.service.run(request)
         return messages.button_started(op, accepted.price)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
