@@ -587,7 +587,7 @@ async def wav(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -
         src[0].clip_id or "",
         "wav",
         f"{src[0].title or 'track'}.wav",
-        f"WAV of {src[0].title}",
+        messages.file_of("WAV", src[0].title),
         env,
         "The WAV file is still being prepared; please try again in a minute.",
     )
@@ -611,7 +611,7 @@ async def download(
         source.clip_id or "",
         p.format,
         f"{source.title or 'track'}.{p.format}",
-        f"{p.format.upper()} of {source.title}",
+        messages.file_of(p.format.upper(), source.title),
         env,
         "The file is still being prepared; please try again in a minute.",
     )
@@ -624,7 +624,7 @@ def downloaded(data: list[dict[str, Any]], p: DownloadParams, src: Source | None
         for item in data[:1]
         if item.get("audio_url")
     )
-    return Immediate(title=f"{p.format.upper()} of {title}", remote=files)
+    return Immediate(title=messages.file_of(p.format.upper(), title), remote=files)
 
 
 def producer_formats(made_by: str, p: DownloadParams) -> str | None:
@@ -653,7 +653,7 @@ def filmed(data: list[dict[str, Any]], _: NoParams, src: Source | None) -> Immed
         for item in data[:1]
         if item.get("video_url")
     )
-    return Immediate(title=f"Video of {title}", remote=files)
+    return Immediate(title=messages.video_of(title), remote=files)
 
 
 async def upload(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
@@ -664,25 +664,19 @@ async def upload(client: AIMusicClient, _: NoParams, src: list[Source], env: Env
 async def midi(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
     answer = await client.midi(m.ClipRequest(clip_id=src[0].clip_id or ""))
     notes = sum(len(i.notes) for i in answer.instruments)
-    text = f"{notes} notes across {len(answer.instruments)} instruments: " + ", ".join(
-        i.name for i in answer.instruments
-    )
+    text = messages.midi_notes(notes, [i.name for i in answer.instruments])
     files = (
         (RemoteFile(answer.midi_url, f"{src[0].title or 'track'}.mid", "audio/midi"),)
         if answer.midi_url
         else ()
     )
-    return Immediate(title=f"MIDI of {src[0].title}", text=text, remote=files)
+    return Immediate(title=messages.midi_of(src[0].title), text=text, remote=files)
 
 
 async def bpm(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
     answer = await client.bpm(m.ClipRequest(clip_id=src[0].clip_id or ""))
-    spread = (
-        ""
-        if answer.min_bpm == answer.max_bpm
-        else f" (from {answer.min_bpm:g} to {answer.max_bpm:g})"
-    )
-    return Immediate(title=f"Tempo of {src[0].title}", text=f"{answer.avg_bpm:g} BPM{spread}")
+    text = messages.tempo(answer.avg_bpm, answer.min_bpm, answer.max_bpm)
+    return Immediate(title=messages.tempo_of(src[0].title), text=text)
 
 
 async def vox(client: AIMusicClient, p: VoxParams, src: list[Source], env: Env) -> Outcome:
@@ -690,9 +684,10 @@ async def vox(client: AIMusicClient, p: VoxParams, src: list[Source], env: Env) 
         m.VoxRequest(clip_id=src[0].clip_id or "", vocal_start_s=p.start, vocal_end_s=p.end)
     )
     return Immediate(
-        title=f"Vocals of {src[0].title}",
-        text=f"Isolated the vocals from {answer.vocal_start_s or 0:g}s to "
-        f"{answer.vocal_end_s or 0:g}s (segment {answer.vox_audio_id}).",
+        title=messages.vocals_of(src[0].title),
+        text=messages.vocals_isolated(
+            answer.vocal_start_s or 0, answer.vocal_end_s or 0, str(answer.vox_audio_id)
+        ),
     )
 
 
@@ -735,14 +730,14 @@ async def timeline(client: AIMusicClient, _: NoParams, src: list[Source], env: E
     answer = await client.aligned_lyrics(m.ClipRequest(clip_id=src[0].clip_id or ""))
     name = f"{src[0].title or 'track'}.lrc"
     return Immediate(
-        title=f"Lyrics timeline of {src[0].title}",
+        title=messages.timeline_of(src[0].title),
         made=((name, lrc(answer.alignment, src[0].lyrics), "text/plain"),),
     )
 
 
 async def tags(client: AIMusicClient, p: TagsParams, _: list[Source], env: Env) -> Outcome:
     answer = await client.upsample_tags(m.UpsampleTagsRequest(tags=p.tags))
-    return Immediate(title="Richer style tags", text=answer.upsampled_tags)
+    return Immediate(title=messages.RICHER_TAGS, text=answer.upsampled_tags)
 
 
 async def lyrics(client: AIMusicClient, p: LyricsParams, _: list[Source], env: Env) -> Outcome:
@@ -756,11 +751,11 @@ async def lyrics(client: AIMusicClient, p: LyricsParams, _: list[Source], env: E
 
 def written(data: list[dict[str, Any]], p: LyricsParams, _: Source | None) -> Immediate:
     sets = tuple(
-        (str(item.get("title") or "Untitled"), str(item["lyrics"]))
+        (str(item.get("title") or messages.UNTITLED), str(item["lyrics"]))
         for item in data
         if item.get("lyrics")
     )
-    return Immediate(title=f"Lyrics: {p.description}", lyrics=sets)
+    return Immediate(title=messages.lyrics_about(p.description), lyrics=sets)
 
 
 async def voice(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
@@ -808,13 +803,17 @@ EXTENSION_ACTIONS = ("fullsong", *SONG_ACTIONS)
 # The boxes of the forms: lyrics are long and multi-line, which a one-line option handles badly.
 LYRICS_BOX = FormField(
     name="lyrics",
-    label="Lyrics",
+    label=messages.FIELD_LYRICS,
     long=True,
     max_length=5000,
-    placeholder="[Verse]\nYour words here…\n[Chorus]\n…",
+    placeholder=messages.FIELD_LYRICS_EXAMPLE,
 )
 TAGS_BOX = FormField(
-    name="tags", label="Style tags", required=False, max_length=1000, placeholder="dream pop"
+    name="tags",
+    label=messages.FIELD_TAGS,
+    required=False,
+    max_length=1000,
+    placeholder=messages.FIELD_TAGS_EXAMPLE,
 )
 PRODUCER_ACTIONS = ("video", "download")  # the Producer's own endpoints act on its clips
 
@@ -842,9 +841,9 @@ OPERATIONS: tuple[Operation, ...] = (
         label="Use these lyrics",
         uses_lyrics=True,
         form=Form(
-            title="Compose a song",
+            title=messages.FORM_COMPOSE,
             fields=(
-                FormField(name="title", label="Title", required=False, max_length=80),
+                FormField(name="title", label=messages.FIELD_TITLE, required=False, max_length=80),
                 TAGS_BOX,
                 LYRICS_BOX,
             ),
@@ -872,7 +871,7 @@ OPERATIONS: tuple[Operation, ...] = (
         actions=EXTENSION_ACTIONS,
         examples=("/extend 1a2b",),
         extension=True,
-        context_menu="Extend with Chorus",
+        context_menu=messages.MENU_EXTEND,
     ),
     Operation(
         name="cover",
@@ -884,7 +883,7 @@ OPERATIONS: tuple[Operation, ...] = (
         text_param="prompt",
         actions=SONG_ACTIONS,
         examples=("/cover 1a2b as a jazz ballad",),
-        context_menu="Cover with Chorus",
+        context_menu=messages.MENU_COVER,
     ),
     Operation(
         name="fullsong",
@@ -916,8 +915,8 @@ OPERATIONS: tuple[Operation, ...] = (
         call=vocals,
         text_param="lyrics",
         actions=SONG_ACTIONS,
-        form=Form(title="Lyrics for the new vocals", fields=(LYRICS_BOX, TAGS_BOX)),
-        context_menu="Add vocals",
+        form=Form(title=messages.FORM_VOCALS, fields=(LYRICS_BOX, TAGS_BOX)),
+        context_menu=messages.MENU_VOCALS,
     ),
     Operation(
         name="instrumental",
@@ -928,7 +927,7 @@ OPERATIONS: tuple[Operation, ...] = (
         call=instrumental,
         text_param="prompt",
         actions=SONG_ACTIONS,
-        context_menu="Add instrumental",
+        context_menu=messages.MENU_INSTRUMENTAL,
     ),
     Operation(
         name="replace",
@@ -939,7 +938,7 @@ OPERATIONS: tuple[Operation, ...] = (
         call=replace,
         text_param="lyrics",
         actions=SONG_ACTIONS,
-        form=Form(title="New lyrics for the section", fields=(LYRICS_BOX,)),
+        form=Form(title=messages.FORM_REPLACE, fields=(LYRICS_BOX,)),
     ),
     Operation(
         name="sample",
@@ -952,16 +951,16 @@ OPERATIONS: tuple[Operation, ...] = (
         by_link=True,
         actions=SONG_ACTIONS,
         form=Form(
-            title="Describe the song to make",
+            title=messages.FORM_SAMPLE,
             fields=(
                 FormField(
                     name="prompt",
-                    label="What should the song be?",
-                    placeholder="a lo-fi beat about rain",
+                    label=messages.FIELD_PROMPT,
+                    placeholder=messages.FIELD_PROMPT_EXAMPLE,
                 ),
             ),
         ),
-        context_menu="Use as sample",
+        context_menu=messages.MENU_SAMPLE,
     ),
     Operation(
         name="mashup",

@@ -158,7 +158,7 @@ def _new_track(
 
 
 def _clip_title(clip: Clip) -> str:
-    title = clip.title or "Untitled"
+    title = clip.title or messages.UNTITLED
     if clip.segment:
         return messages.segment_title(title, clip.segment)
     return (
@@ -811,10 +811,13 @@ class Engine:
             job = await q.job(conn, job_id)
         if job is None or job.state in q.TERMINAL:
             return
-        persona_id, name = str(result.get("persona_id")), str(result.get("name") or "my voice")
+        persona_id, name = (
+            str(result.get("persona_id")),
+            str(result.get("name") or messages.VOICE_DEFAULT_NAME),
+        )
         card = ResultCard(
             job_id=job.id,
-            title=f"Your voice “{name}” is ready",
+            title=messages.voice_ready(name),
             text=messages.sing_with(name),
         )
 

@@ -37,6 +37,10 @@ FORMATS = {
     "FLAC": ("flac", "audio/flac"),
 }  # fmt: skip
 EXTENSIONS = frozenset(ext for ext, _ in FORMATS.values())
+# The file names of those formats, for telling an audio file from other words or attachments before
+# it is fetched (Ogg audio is also named .oga and .opus). AAC and WebM are not here: ``inspect``
+# refuses them, so fetching them would only end in the same refusal.
+AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".flac")
 TOKEN = re.compile(
     r"(?P<id>[0-9a-f]{64})\.(?P<expires>[0-9]{1,12})\.(?P<signature>[0-9a-f]{32})\.(?P<ext>[a-z0-9]+)",
     re.ASCII,

@@ -63,18 +63,22 @@ def insufficient(available: int, needed: int) -> str:
 
 
 def banned(reason: str | None) -> str:
-    return "You can't use Chorus here" + (f": {reason}." if reason else ".")
+    if reason:
+        return f"You can't use Chorus here: {reason}."
+    return "You can't use Chorus here."
 
 
 def cooling_down(wait: float, op: str | None = None) -> str:
-    what = f"/{op}" if op else "another command"
-    return f"Slow down a little: you can run {what} in {duration(wait)}."
+    if op:
+        return f"Slow down a little: you can run /{op} in {duration(wait)}."
+    return f"Slow down a little: you can run another command in {duration(wait)}."
 
 
 def too_many_jobs(limit: int, op: str | None = None) -> str:
     jobs = f"{limit} job{'s' if limit != 1 else ''}"
-    then = f" before running /{op}" if op else ""
-    return f"You already have {jobs} in progress; wait for one to finish{then}."
+    if op:
+        return f"You already have {jobs} in progress; wait for one to finish before running /{op}."
+    return f"You already have {jobs} in progress; wait for one to finish."
 
 
 def daily_cap(cap: int, left: int, needed: int) -> str:
@@ -242,12 +246,13 @@ def queued(job_id: str, op: str, position: int) -> str:
 
 def generating(job_id: str, op: str, fraction: float, left: float | None = None) -> str:
     """The progress bar; ``left`` is the estimated vendor seconds still to go, if known."""
-    shown = f"🎵 /{op} {job_id}: generating {bar(fraction)} {round(fraction * 100)}%"
+    shown, percent = bar(fraction), round(fraction * 100)
     if left is None:
-        return shown
+        return f"🎵 /{op} {job_id}: generating {shown} {percent}%"
     if left < 5:
-        return f"{shown}, almost done"
-    return f"{shown}, about {duration(5 * round(left / 5))} left"
+        return f"🎵 /{op} {job_id}: generating {shown} {percent}%, almost done"
+    wait = duration(5 * round(left / 5))
+    return f"🎵 /{op} {job_id}: generating {shown} {percent}%, about {wait} left"
 
 
 def preview(job_id: str, op: str, url: str) -> str:
@@ -536,3 +541,544 @@ def missing_parameter(op: str, name: str, meaning: str | None) -> str:
     """A command given without what it needs, with what that is."""
     what = f" ({meaning[0].lower()}{meaning[1:]})" if meaning else ""
     return f"/{op} needs {name}{what}."
+
+
+def refused(why: str) -> str:
+    """A refusal as the member reads it, whichever part of Chorus refused."""
+    return f"✋ {why}"
+
+
+def something_went_wrong() -> str:
+    return "Something went wrong on Chorus's side; nothing was charged. Please try again."
+
+
+def button_failed() -> str:
+    return "That did not work; please try again in a moment."
+
+
+# --- account commands and /help ------------------------------------------------------------------
+
+HELP_CREDITS = "your credits"
+HELP_CREDITS_ALIASED = "your credits (also /credits)"
+HELP_HISTORY = "your recent tracks"
+HELP_HISTORY_KEPT = (
+    "your recent tracks and any result kept for you (also /history; page=1 for older)"
+)
+HELP_LIST = "this list"
+HELP_AS = "/as <member> <command>: run one command as another member, never a moderator"
+HELP_MOD = "moderators: grant, revoke, limits, ban, unban, show, audit, settings"
+HELP_MOD_CREDITS = "moderators: grant, revoke, limits, ban, unban, show, audit, settings, credits"
+
+# Telegram's command menu (set with setMyCommands) starts each description with a capital.
+MENU_CREDITS = "Your credits"
+MENU_HISTORY = "Your recent tracks"
+MENU_HELP = "What Chorus can do"
+MENU_MOD = "Moderators: grant, revoke, limits, ban, unban, show, audit, settings"
+
+
+def help_operation(op: str, needs: str | None, summary: str, price: int) -> str:
+    """One operation in /help: what it works on (if anything), what it does, what it costs."""
+    if needs is None:
+        return f"/{op} — {summary} ({credits(price)})"
+    return f"/{op} [{needs}] — {summary} ({credits(price)})"
+
+
+def help_command(name: str, text: str) -> str:
+    return f"/{name} — {text}"
+
+
+def track_line(track_id: str, title: str, seconds: float) -> str:
+    """One of the member's tracks in a plain-text /mysongs."""
+    return f"{track_id}  {title}  ({seconds:.0f}s)"
+
+
+def no_tracks_yet() -> str:
+    return "No tracks yet."
+
+
+def no_tracks_try_song() -> str:
+    return "No tracks yet: try /song."
+
+
+def no_more_tracks() -> str:
+    return "No more tracks."
+
+
+def music_service_credits(credits_left: int, extra: int) -> str:
+    return f"The music-service account has {credits_left} credits ({extra} extra)."
+
+
+# --- starting a job ------------------------------------------------------------------------------
+
+
+def on_its_way(op: str, job: str, price: int, available_after: int) -> str:
+    """A command accepted on Discord; ``job`` is the job's id as the platform shows it."""
+    return (
+        f"🎵 /{op} is on its way (job {job}): {credits(price)} reserved, "
+        f"{credits(available_after)} left. Progress and results will appear in this channel."
+    )
+
+
+def button_started_on(op: str, track: str, price: int) -> str:
+    """A button's job accepted; ``track`` is the track's id as the platform shows it."""
+    return f"🎵 /{op} started on {track}: {credits(price)} reserved."
+
+
+def button_started(op: str, price: int) -> str:
+    return f"/{op} started: {credits(price)} reserved."
+
+
+def job_accepted(job_id: str, price: int, available_after: int) -> str:
+    """A command accepted in the console."""
+    return f"→ job {job_id}: {credits(price)} reserved, {available_after} left."
+
+
+def waiting_for_a_slot(why: str) -> str:
+    """The console's script mode waits out a "too many jobs" refusal instead of failing."""
+    return f"… {why} Waiting for one to finish."
+
+
+def waiting_for_job(job_id: str, op: str) -> str:
+    return f"Waiting for job {job_id} (/{op}), left from a previous run."
+
+
+def gave_up_waiting() -> str:
+    return "Gave up waiting for the remaining jobs."
+
+
+# --- buttons and forms ---------------------------------------------------------------------------
+
+
+def button_track_gone() -> str:
+    return "That button no longer works: its track is gone."
+
+
+def button_lyrics_gone() -> str:
+    return "That button no longer works: its lyrics are gone."
+
+
+def button_gone() -> str:
+    return "That button no longer works."
+
+
+def buttons_for_owner() -> str:
+    return "Only the member who made this track, or a moderator, can use its buttons."
+
+
+def buttons_for_owner_or_admin() -> str:
+    return "Only the member who made this track, or a chat admin, can use its buttons."
+
+
+def buttons_too_old() -> str:
+    return "That message is too old for its buttons."
+
+
+def buttons_too_old_reply() -> str:
+    return "That message is too old for its buttons; reply to the result with a command."
+
+
+def form_expired() -> str:
+    return "That form has expired. Please run the command again; nothing was charged."
+
+
+def no_audio_in_message() -> str:
+    return (
+        "That message has no audio file. Use this on a message that carries one "
+        "(MP3, WAV, OGG, M4A or FLAC), or on a Chorus result."
+    )
+
+
+# --- composing step by step (Telegram) -----------------------------------------------------------
+
+
+def compose_ask_title(chosen_title: str | None) -> str:
+    """The first question of /compose; ``chosen_title`` names the lyrics result it starts from."""
+    if chosen_title is None:
+        return "🎼 Let's write a song. What is its title? (/cancel to stop)"
+    return f"🎼 A song from “{chosen_title}”. What is its title? (/cancel to stop)"
+
+
+def compose_ask_title_for(member: str, chosen_title: str) -> str:
+    """/compose started from a button, in a group: ``member`` is the mention of who pressed it."""
+    return (
+        f"🎼 {member}, a song from “{chosen_title}”. What is its title? "
+        "(reply here; /cancel to stop)"
+    )
+
+
+COMPOSE_TITLE_PLACEHOLDER = "a title"
+
+
+def compose_title_too_long(limit: int) -> str:
+    return f"That title is too long: at most {limit} characters. Try again."
+
+
+COMPOSE_ASK_TAGS = "Style tags, e.g. “dream pop, female vocals”? (/skip for none)"
+COMPOSE_TAGS_PLACEHOLDER = "dream pop, female vocals"
+COMPOSE_ASK_LYRICS = "Now the lyrics ([Verse], [Chorus] tags welcome):"
+COMPOSE_ASK_LYRICS_OR_KEEP = "Now the lyrics: /skip to sing the ones you chose, or send new ones."
+COMPOSE_NO_LYRICS_TO_KEEP = "There are no lyrics to keep: send the lyrics, please."
+COMPOSE_CANCELLED = "Cancelled; nothing was charged."
+COMPOSE_TIMED_OUT = "The song you were composing timed out; nothing was charged."
+
+
+# --- members' audio on a platform ----------------------------------------------------------------
+
+
+def give_audio_on_telegram(op: str, bot: str, *, results: bool) -> str:
+    """How to give /op its audio where a bot in a group sees only commands addressed to it;
+    ``results`` when one of the bot's own results will do too."""
+    if results:
+        return (
+            f"/{op} works on audio: reply to the audio message (or one of my results) with "
+            f"/{op}@{bot}, or send the audio with /{op} as its caption."
+        )
+    return (
+        f"/{op} works on audio: reply to the audio message with /{op}@{bot}, "
+        f"or send the audio with /{op} as its caption."
+    )
+
+
+def too_big_to_download(size: int, limit: int) -> str:
+    return (
+        f"That file is {megabytes(size)}; Telegram lets bots download files up to "
+        f"{megabytes(limit)}. Send a shorter or smaller file."
+    )
+
+
+# --- moderators' commands in text ----------------------------------------------------------------
+
+MOD_USAGE_TELEGRAM = (
+    "Usage: /mod grant|revoke|limits|ban|unban|show|audit|credits (reply to a member)."
+)
+MOD_USAGE_CONSOLE = "Usage: /mod grant|revoke|limits|ban|unban|show|audit|settings|credits ..."
+
+
+def mod_needs_member_reply(action: str) -> str:
+    return f"/mod {action}: reply to the member's message, or give their numeric id."
+
+
+def mod_needs_member(action: str) -> str:
+    return f"/mod {action} needs a member."
+
+
+def mod_amount_usage_reply(action: str) -> str:
+    return f"Usage: /mod {action} <credits> [reason], replying to the member."
+
+
+def mod_amount_usage(action: str) -> str:
+    return f"Usage: /mod {action} <member> <credits> [reason]"
+
+
+def no_mod_action(action: str) -> str:
+    return f"There is no /mod {action}."
+
+
+def member_by_id(user_id: str) -> str:
+    """A member named by their platform id, where the core has no better name for them."""
+    return f"Member {user_id}"
+
+
+def already_banned(who: str) -> str:
+    return f"{who} is already banned."
+
+
+def not_banned(who: str) -> str:
+    return f"{who} is not banned."
+
+
+def cannot_ban_yourself() -> str:
+    return "You cannot ban yourself."
+
+
+def nothing_to_change() -> str:
+    return "Nothing to change: name at least one setting."
+
+
+def reason_too_long(limit: int) -> str:
+    return f"The reason is too long ({limit} characters at most)."
+
+
+def grant_out_of_range(most: int) -> str:
+    return f"A grant must be a whole number from 1 to {most:,}."
+
+
+def revocation_out_of_range(most: int) -> str:
+    return f"A revocation must be a whole number from 1 to {most:,}."
+
+
+def audit_page_out_of_range() -> str:
+    return "A page holds 1 to 100 entries."
+
+
+def invalid_value(name: str, problem: str) -> str:
+    """A value the settings or a command's options refuse; ``problem`` is the validator's."""
+    return f"{name}: {problem}."
+
+
+# --- a command's options -------------------------------------------------------------------------
+
+
+def no_such_option(op: str, name: str) -> str:
+    return f"/{op} has no option called {echo(name)}."
+
+
+def too_long(name: str, limit: object) -> str:
+    return f"{name} is too long: at most {limit} characters."
+
+
+def cannot_be_empty(name: str) -> str:
+    return f"{name} cannot be empty."
+
+
+def one_of(name: str, expected: object) -> str:
+    return f"{name} must be one of {expected}."
+
+
+# --- the console's "last" ------------------------------------------------------------------------
+
+
+def no_earlier_result() -> str:
+    return "There is no earlier result for 'last' to name yet."
+
+
+def last_did_not_succeed(job_id: str) -> str:
+    return f"'last' names job {job_id}, which did not succeed."
+
+
+def last_out_of_range(word: str, wanted: int, op: str, job_id: str, made: int, lyrics: bool) -> str:
+    """``word`` asked for result ``wanted`` (from 1) of a job that made ``made`` results, which
+    are sets of lyrics when ``lyrics``."""
+    head = f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), which"
+    if made == 0:
+        return f"{head} made no {'sets of lyrics' if lyrics else 'tracks'}."
+    if made == 1:
+        return f"{head} made 1 {'set of lyrics' if lyrics else 'track'}."
+    return f"{head} made {made} {'sets of lyrics' if lyrics else 'tracks'}."
+
+
+def unreadable_line(problem: str) -> str:
+    """A command line the tokenizer could not split; ``problem`` is its reason."""
+    return f"Could not read that line: {problem}."
+
+
+COMMANDS_START_WITH_SLASH = (
+    "Commands start with a slash, e.g. /song a lo-fi beat about rain. Try /help."
+)
+
+
+def unknown_option(op: str, name: str, options: list[str]) -> str:
+    if not options:
+        return f"/{op} has no option {name!r}; its options are: none."
+    listed = ", ".join(f"{option}=" for option in options)
+    return f"/{op} has no option {name!r}; its options are: {listed}."
+
+
+def not_a_track_id(op: str, needs: str, word: str) -> str:
+    return (
+        f"/{op} needs {needs}: {word!r} is not a track id "
+        "(they look like 1a2b3c; /history lists yours)."
+    )
+
+
+def takes_no_text(op: str, options: list[str]) -> str:
+    if not options:
+        return f"/{op} takes no text; options are: none."
+    return f"/{op} takes no text; options are: {', '.join(options)}."
+
+
+AS_USAGE = (
+    "Usage: /as <member> /<command> ..., e.g. /as bob /song a lo-fi beat "
+    "(member names are letters, digits, '.', '_' or '-', at most 32)."
+)
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+def voice_ready(name: str) -> str:
+    return f"Your voice “{name}” is ready"
+
+
+VOICE_DEFAULT_NAME = "my voice"
+
+
+def video_of(title: str | None) -> str:
+    return f"Video of {title}"
+
+
+def midi_of(title: str | None) -> str:
+    return f"MIDI of {title}"
+
+
+def midi_notes(notes: int, instruments: list[str]) -> str:
+    """What a MIDI file holds: its notes, and its instruments by name."""
+    held = f"{notes} note{'' if notes == 1 else 's'}"
+    count = len(instruments)
+    across = f"{count} instrument{'' if count == 1 else 's'}"
+    return f"{held} across {across}: {', '.join(instruments)}"
+
+
+def tempo_of(title: str | None) -> str:
+    return f"Tempo of {title}"
+
+
+def tempo(average: float, low: float, high: float) -> str:
+    if low == high:
+        return f"{average:g} BPM"
+    return f"{average:g} BPM (from {low:g} to {high:g})"
+
+
+def vocals_of(title: str | None) -> str:
+    return f"Vocals of {title}"
+
+
+def vocals_isolated(start: float, end: float, segment: str) -> str:
+    return f"Isolated the vocals from {start:g}s to {end:g}s (segment {segment})."
+
+
+def file_of(kind: str, title: str | None) -> str:
+    """A track's file in another format; ``kind`` is the format's name, such as "WAV"."""
+    return f"{kind} of {title}"
+
+
+def lyrics_about(description: str) -> str:
+    return f"Lyrics: {description}"
+
+
+UNTITLED = "Untitled"
+
+
+def timeline_of(title: str | None) -> str:
+    return f"Lyrics timeline of {title}"
+
+
+RICHER_TAGS = "Richer style tags"
+
+# How a result shows on a platform: its parts' names, and a link for audio too big to attach.
+RESULT_AUDIO = "Audio"
+RESULT_TEXT = "Result"
+RESULT_LYRICS = "Lyrics"
+LISTEN = "Listen"
+
+
+def listen_too_big(link: str) -> str:
+    """Discord: ``link`` is the platform's markup for the word "Listen" pointing at the audio."""
+    return f"{link} (too big to attach here)"
+
+
+def listen_too_big_short(link: str) -> str:
+    return f"{link} (too big to attach)"
+
+
+def result_style(tags: str) -> str:
+    return f"style: {tags}"
+
+
+def result_saved(path: str) -> str:
+    return f"saved {path}"
+
+
+def result_too_big_to_save(link: str) -> str:
+    return f"too big to save here, listen at {link}"
+
+
+def result_next(commands: list[str]) -> str:
+    return "next: " + "  ".join(commands)
+
+
+CONSOLE_BANNER = """Chorus console. Try:
+  /song a lo-fi beat about rain
+  /cover <track id> as a jazz ballad      /cover ./my.mp3 as a rock anthem
+  /stems <track id>    /balance    /history    /help    /quit
+  /extend last          (last = the previous command's track; last.2, last.lyrics)
+  /as bob /song ...     (run a command as another member, not a moderator)"""
+RESULTS_HEADER = "track   title                                    length  file"
+
+
+# --- Discord's commands, options, menus and forms (what its command picker shows) ---------------
+
+# A right-click on a message carrying audio: the names of the menu's entries.
+MENU_COVER = "Cover with Chorus"
+MENU_EXTEND = "Extend with Chorus"
+MENU_VOCALS = "Add vocals"
+MENU_INSTRUMENTAL = "Add instrumental"
+MENU_SAMPLE = "Use as sample"
+DESCRIBE_CREDITS = "Your credits here"
+DESCRIBE_MYSONGS = "Your recent tracks, newest first"
+DESCRIBE_PAGE = "Which page of ten"
+DESCRIBE_HELP = "What Chorus can do, and what it costs here"
+HELP_FOOTER = "Right-click a message with audio → Apps for more."
+DESCRIBE_TRACK = "One of your tracks (start typing its title or ID)"
+DESCRIBE_OTHER = "The second track"
+DESCRIBE_AUDIO = "Your audio file (MP3, WAV, OGG, M4A or FLAC)"
+DESCRIBE_LYRICS_OR_FORM = "The words to sing (leave out to write them in a form)"
+
+DESCRIBE_MOD = "Moderators: credits, limits, bans and settings"
+DESCRIBE_MOD_GRANT = "Give a member credits"
+DESCRIBE_MOD_REVOKE = "Take back credits a member has not spent"
+DESCRIBE_MOD_LIMITS = "Set a member's own limits (leave out what stays)"
+DESCRIBE_MOD_BAN = "Stop a member from using Chorus here"
+DESCRIBE_MOD_UNBAN = "Let a banned member use Chorus again"
+DESCRIBE_MOD_SHOW = "A member's credits, limits and spending today"
+DESCRIBE_MOD_AUDIT = "Who changed what, newest first"
+DESCRIBE_MOD_SETTINGS = "Server-wide settings (leave everything out to see them)"
+DESCRIBE_MOD_CREDITS = "Credits left on the music-service account"
+DESCRIBE_MEMBER = "Who"
+DESCRIBE_AMOUNT = "How many credits"
+DESCRIBE_REASON = "Why (audited)"
+DESCRIBE_AUDIT_MEMBER = "Only changes to this member"
+DESCRIBE_MEMBER_ALLOWANCE = (
+    "Credits a day, spent before their own; unspent ones lapse at midnight UTC"
+)
+DESCRIBE_MEMBER_SPEND_CAP = "Most credits spent in a day"
+DESCRIBE_MEMBER_CONCURRENT = "Jobs at once"
+DESCRIBE_MEMBER_COOLDOWN = "Seconds between commands"
+DESCRIBE_STARTING_CREDITS = "Credits a new member starts with"
+DESCRIBE_ALLOWANCE = "Credits a day for each member, spent before their own; resets daily"
+DESCRIBE_CONCURRENT = "Jobs at once per member"
+DESCRIBE_COOLDOWN = "Seconds between a member's commands"
+DESCRIBE_PRICE_MULTIPLIER = "Multiply every price by this"
+DESCRIBE_POOL_BUDGET = "Most credits the whole server spends in a day"
+DESCRIBE_DISABLED = 'Commands to switch off, comma-separated ("none" to clear)'
+DESCRIBE_MODERATOR_ROLE = "A role whose members moderate Chorus (besides Manage Server)"
+
+# Discord's permissions, by the names its settings show them under.
+PERMISSION_VIEW_CHANNEL = "View Channel"
+PERMISSION_SEND_MESSAGES = "Send Messages"
+PERMISSION_SEND_IN_THREADS = "Send Messages in Threads"
+PERMISSION_ATTACH_FILES = "Attach Files"
+PERMISSION_EMBED_LINKS = "Embed Links"
+
+
+def cannot_post_here(missing: list[str]) -> str:
+    """Discord: the bot lacks the ``missing`` permissions (by name) to post results here."""
+    names = " and ".join(", ".join(missing).rsplit(", ", 1))
+    if len(missing) == 1:
+        return (
+            f"Chorus cannot post results in this channel: it is missing the {names} permission. "
+            "Ask a moderator to grant it, or use Chorus in another channel. Nothing was charged."
+        )
+    return (
+        f"Chorus cannot post results in this channel: it is missing the {names} permissions. "
+        "Ask a moderator to grant them, or use Chorus in another channel. Nothing was charged."
+    )
+
+
+def more_tracks_discord(page: int) -> str:
+    """Where the next page of /mysongs is, written as Discord's command picker takes it."""
+    return f"More: /mysongs page:{page}"
+
+
+# Forms (Discord's modals): their titles, and each field's label and example.
+FORM_COMPOSE = "Compose a song"
+FORM_VOCALS = "Lyrics for the new vocals"
+FORM_REPLACE = "New lyrics for the section"
+FORM_SAMPLE = "Describe the song to make"
+FIELD_LYRICS = "Lyrics"
+FIELD_LYRICS_EXAMPLE = "[Verse]\nYour words here…\n[Chorus]\n…"
+FIELD_TAGS = "Style tags"
+FIELD_TAGS_EXAMPLE = "dream pop"
+FIELD_TITLE = "Title"
+FIELD_PROMPT = "What should the song be?"
+FIELD_PROMPT_EXAMPLE = "a lo-fi beat about rain"

@@ -86,17 +86,17 @@ def _validated(model: type[_Changes], values: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         problem = exc.errors()[0]
         name = ".".join(str(p) for p in problem["loc"]) or "value"
-        raise ModerationRefused(f"{name}: {problem['msg']}.") from None
+        raise ModerationRefused(messages.invalid_value(name, problem["msg"])) from None
     changes = parsed.model_dump(exclude_unset=True)
     if not changes:
-        raise ModerationRefused("Nothing to change: name at least one setting.")
+        raise ModerationRefused(messages.nothing_to_change())
     return changes
 
 
 def _reason(reason: str | None) -> str:
     text = (reason or "").strip() or "no reason given"
     if len(text) > 200:
-        raise ModerationRefused("The reason is too long (200 characters at most).")
+        raise ModerationRefused(messages.reason_too_long(200))
     return text
 
 
@@ -153,7 +153,7 @@ class Moderation:
         """Give credits; the member's account is created if this is their first contact."""
         await self._require(actor, member.scope)
         if not isinstance(amount, int) or not 0 < amount <= MAX_GRANT:
-            raise ModerationRefused(f"A grant must be a whole number from 1 to {MAX_GRANT:,}.")
+            raise ModerationRefused(messages.grant_out_of_range(MAX_GRANT))
         why = _reason(reason)
         async with self.store.write() as conn:
             account = await self.ledger.account_in(conn, member)
@@ -169,13 +169,15 @@ class Moderation:
         """Take back credits, never more than the member has available."""
         await self._require(actor, member.scope)
         if not isinstance(amount, int) or not 0 < amount <= MAX_GRANT:
-            raise ModerationRefused(f"A revocation must be a whole number from 1 to {MAX_GRANT:,}.")
+            raise ModerationRefused(messages.revocation_out_of_range(MAX_GRANT))
         why = _reason(reason)
         async with self.store.write() as conn:
             account = await self.ledger.account_in(conn, member)
             if amount > account.available:
                 raise ModerationRefused(
-                    messages.revoke_too_much(f"Member {member.user_id}", account.available, amount)
+                    messages.revoke_too_much(
+                        messages.member_by_id(member.user_id), account.available, amount
+                    )
                 )
             await self.ledger.adjust_in(conn, account, -amount, actor=actor.user_id, reason=why)
             await self._audit(
@@ -218,14 +220,15 @@ class Moderation:
     ) -> None:
         await self._require(actor, member.scope)
         if banned and member.user_id == actor.user_id:
-            raise ModerationRefused("You cannot ban yourself.")
+            raise ModerationRefused(messages.cannot_ban_yourself())
         why = _reason(reason)
         async with self.store.write() as conn:
             account = await self.ledger.account_in(conn, member)
             current = await lim.member_limits(conn, account.id)
             if current.banned == banned:
+                who = messages.member_by_id(member.user_id)
                 raise ModerationRefused(
-                    f"Member {member.user_id} is {'already' if banned else 'not'} banned."
+                    messages.already_banned(who) if banned else messages.not_banned(who)
                 )
             await lim.update_member_limits(
                 conn, account.id, {"banned": int(banned), "ban_reason": why if banned else None}
@@ -257,7 +260,7 @@ class Moderation:
         """One page, newest first; pass the last row's id as ``before`` for the next page."""
         await self._require(actor, scope)
         if not 1 <= limit <= 100:
-            raise ModerationRefused("A page holds 1 to 100 entries.")
+            raise ModerationRefused(messages.audit_page_out_of_range())
         async with self.store.read() as conn:
             return await audit.page(conn, scope, target=member, before_id=before, limit=limit)
 

@@ -69,18 +69,18 @@ def explain(error: ValidationError, operation: Operation) -> str:
     if kind == "missing":
         return messages.missing_parameter(op, name, meaning_of(operation.params, name))
     if kind == "extra_forbidden":
-        return f"/{op} has no option called {messages.echo(name)}."
+        return messages.no_such_option(op, name)
     if kind == "not_text":
         return messages.not_text(name, ctx["why"])
     if kind == "string_too_long":
-        return f"{name} is too long: at most {ctx.get('max_length')} characters."
+        return messages.too_long(name, ctx.get("max_length"))
     if kind == "string_too_short":
-        return f"{name} cannot be empty."
+        return messages.cannot_be_empty(name)
     if kind == "span_order":
         return messages.span_out_of_order(ctx["start"], ctx["end"])
     if kind == "literal_error":
-        return f"{name} must be one of {ctx.get('expected')}."
-    return f"{name}: {problem['msg']}."
+        return messages.one_of(name, ctx.get("expected"))
+    return messages.invalid_value(name, problem["msg"])
 
 
 class Service:
@@ -300,9 +300,9 @@ class Service:
         self,
         scope: Scope,
         account: tuple[tuple[str, str], ...] = (
-            ("balance", "your credits"),
-            ("history", "your recent tracks"),
-            ("help", "this list"),
+            ("balance", messages.HELP_CREDITS),
+            ("history", messages.HELP_HISTORY),
+            ("help", messages.HELP_LIST),
         ),
     ) -> str:
         """Every enabled operation at this scope's prices, then the platform's account commands."""
@@ -311,11 +311,11 @@ class Service:
         for op in CATALOG.values():
             if op.name in policy.disabled_ops:
                 continue
-            what = "" if op.needs == Needs.NOTHING else f" [{op.needs.value}]"
+            needs = None if op.needs == Needs.NOTHING else op.needs.value
             lines.append(
-                f"/{op.name}{what} — {op.summary} ({messages.credits(policy.price(op.price))})"
+                messages.help_operation(op.name, needs, op.summary, policy.price(op.price))
             )
-        lines += [f"/{name} — {text}" for name, text in account]
+        lines += [messages.help_command(name, text) for name, text in account]
         return "\n".join(lines)
 
     # --- moderators -----------------------------------------------------------------------------
@@ -326,8 +326,7 @@ class Service:
             credits = await self.client.get_credits()
         except AIMusicError as exc:
             raise Refused(messages.vendor_silent(exc.message)) from None
-        extra = credits.extra_credits
-        return f"The music-service account has {credits.credits} credits ({extra} extra)."
+        return messages.music_service_credits(credits.credits, credits.extra_credits)
 
     async def moderate(self, action: str, actor: Actor, *args: Any, **kwargs: Any) -> Any:
         """Call a :class:`Moderation` method, turning its refusals into :class:`Refused`."""

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot import messages
 from bot.catalog import CATALOG, Needs
 from bot.domain import AudioInput
+from bot.media import AUDIO_SUFFIXES
 
 TRACK_ID = re.compile(r"^[0-9a-f]{6}$")
-AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".m4a", ".flac", ".oga", ".opus")
 OPTION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=")
 LINE_BREAK = "\n"
 Resolver = Callable[[str, str | None], str | None]
@@ -63,11 +64,9 @@ def parse(line: str, *, paths: bool = False, resolve: Resolver | None = None) ->
     try:
         tokens = tokens_of(line, escapes=paths)
     except ValueError as exc:
-        raise CommandError(f"Could not read that line: {exc}.") from None
+        raise CommandError(messages.unreadable_line(str(exc))) from None
     if not tokens or not tokens[0].startswith("/"):
-        raise CommandError(
-            "Commands start with a slash, e.g. /song a lo-fi beat about rain. Try /help."
-        )
+        raise CommandError(messages.COMMANDS_START_WITH_SLASH)
     parsed = Parsed(tokens[0][1:].split("@", 1)[0].lower())
     op = CATALOG.get(parsed.name)
     fields = op.params.model_fields if op else {}
@@ -79,10 +78,7 @@ def parse(line: str, *, paths: bool = False, resolve: Resolver | None = None) ->
     for token in tokens[1:]:
         key, eq, value = token.partition("=")
         if op is not None and OPTION.match(token) and key not in fields:
-            raise CommandError(
-                f"/{op.name} has no option {key!r}; its options are: "
-                f"{', '.join(f'{name}=' for name in fields) or 'none'}."
-            )
+            raise CommandError(messages.unknown_option(op.name, key, list(fields)))
         if resolve is not None:
             if eq and key in fields:
                 value = resolve(value, key) or value
@@ -106,13 +102,8 @@ def parse(line: str, *, paths: bool = False, resolve: Resolver | None = None) ->
         parsed.tracks.append(parsed.words.pop().lower())  # "use these lyrics": a result's id
     if op is not None and parsed.words:
         if op.text_param is None and takes_tracks:
-            raise CommandError(
-                f"/{op.name} needs {op.needs.value}: {parsed.words[0]!r} is not a track id "
-                "(they look like 1a2b3c; /history lists yours)."
-            )
+            raise CommandError(messages.not_a_track_id(op.name, op.needs.value, parsed.words[0]))
         if op.text_param is None:
-            raise CommandError(
-                f"/{op.name} takes no text; options are: {', '.join(fields) or 'none'}."
-            )
+            raise CommandError(messages.takes_no_text(op.name, list(fields)))
         parsed.args.setdefault(op.text_param, _text(parsed.words))
     return parsed

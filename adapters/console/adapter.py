@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from adapters.console.platform import ConsolePlatform
+from bot import messages
 from bot.app import App
 from bot.catalog import CATALOG, Needs
 from bot.domain import Actor, Member, ReplyTarget, Scope
 from bot.messages import (
     banned_member,
-    credits,
     limits_updated,
     moderated,
     unbanned_member,
@@ -46,18 +46,12 @@ SCOPE = Scope("console", "local")
 TARGET = ReplyTarget("console", "terminal", upload_limit=50 * 1024 * 1024)
 # The console's own commands, listed by /help after the catalog's.
 ACCOUNT_COMMANDS = (
-    ("balance", "your credits (also /credits)"),
-    ("mysongs", "your recent tracks and any result kept for you (also /history; page=1 for older)"),
-    ("as", "/as <member> <command>: run one command as another member, never a moderator"),
-    ("mod", "moderators: grant, revoke, limits, ban, unban, show, audit, settings, credits"),
-    ("help", "this list"),
+    ("balance", messages.HELP_CREDITS_ALIASED),
+    ("mysongs", messages.HELP_HISTORY_KEPT),
+    ("as", messages.HELP_AS),
+    ("mod", messages.HELP_MOD_CREDITS),
+    ("help", messages.HELP_LIST),
 )
-BANNER = """Chorus console. Try:
-  /song a lo-fi beat about rain
-  /cover <track id> as a jazz ballad      /cover ./my.mp3 as a rock anthem
-  /stems <track id>    /balance    /history    /help    /quit
-  /extend last          (last = the previous command's track; last.2, last.lyrics)
-  /as bob /song ...     (run a command as another member, not a moderator)"""
 OPERATOR = "you"
 # Results that lead somewhere only through `last`: what to type next, shown with the result.
 MEMBER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -98,10 +92,10 @@ class ConsoleAdapter:
                 except Busy as exc:
                     if not self.wait_for_slot or not await self._one_finishes(actor):
                         raise
-                    self.say(f"… {exc} Waiting for one to finish.")
+                    self.say(messages.waiting_for_a_slot(str(exc)))
         except (CommandError, Refused) as exc:
             self.refused += 1
-            answer = f"✋ {exc}"
+            answer = messages.refused(str(exc))
         if answer:
             self.say(answer)
 
@@ -112,10 +106,7 @@ class ConsoleAdapter:
         _, _, rest = line.partition(" ")
         name, _, command = rest.strip().partition(" ")
         if not MEMBER_NAME.match(name) or not command.strip().startswith("/"):
-            raise CommandError(
-                "Usage: /as <member> /<command> ..., e.g. /as bob /song a lo-fi beat "
-                "(member names are letters, digits, '.', '_' or '-', at most 32)."
-            )
+            raise CommandError(messages.AS_USAGE)
         if name == self.actor.user_id:
             return self.actor, command.strip()
         return Actor(name, name=name, is_admin=False), command.strip()
@@ -163,14 +154,14 @@ class ConsoleAdapter:
         if not named:
             return None
         if self.last_job is None:
-            raise CommandError("There is no earlier result for 'last' to name yet.")
+            raise CommandError(messages.no_earlier_result())
         job_id = self.last_job
         await self._until_delivered(job_id)
         async with self.app.store.read() as conn:
             job = await q.job(conn, job_id)
             tracks = await q.job_tracks(conn, job_id)
         if job is None or job.state != "succeeded":
-            raise CommandError(f"'last' names job {job_id}, which did not succeed.")
+            raise CommandError(messages.last_did_not_succeed(job_id))
         lyrics = [t.lyrics for t in tracks if t.lyrics]  # a /lyrics result's sets are tracks too
 
         def resolve(word: str, option: str | None) -> str | None:
@@ -181,11 +172,10 @@ class ConsoleAdapter:
             index = int(match.group(1) or match.group(2) or 1) - 1
             found = lyrics if wants_lyrics else [t.id for t in tracks]
             if not 0 <= index < len(found):
-                what = "sets of lyrics" if wants_lyrics else "tracks"
-                made = f"made {len(found)} {what}" if found else f"made no {what}"
                 raise CommandError(
-                    f"'{word}' needs result {index + 1} of the previous command "
-                    f"(/{job.op}, job {job_id}), which {made}."
+                    messages.last_out_of_range(
+                        word, index + 1, job.op, job_id, len(found), wants_lyrics
+                    )
                 )
             return found[index]
 
@@ -215,9 +205,10 @@ class ConsoleAdapter:
             tracks = await self.service.history(
                 actor, SCOPE, page=int(parsed.args.get("page", 0) or 0)
             )
-            listed = "\n".join(f"{t.id}  {t.title}  ({(t.duration or 0):.0f}s)" for t in tracks)
+            listed = "\n".join(messages.track_line(t.id, t.title, t.duration or 0) for t in tracks)
             kept = await self.service.kept_text(actor, SCOPE)
-            return "\n\n".join(part for part in (listed, kept) if part) or "No tracks yet."
+            parts = (listed, kept)
+            return "\n\n".join(part for part in parts if part) or messages.no_tracks_yet()
         if name == "mod":
             return await self._moderate(parsed.words, actor)
         request = Request(
@@ -233,12 +224,11 @@ class ConsoleAdapter:
         accepted = await self.service.run(request)
         self.started.append(accepted.job_id)
         self.last_job = accepted.job_id
-        left = accepted.available_after
-        return f"→ job {accepted.job_id}: {credits(accepted.price)} reserved, {left} left."
+        return messages.job_accepted(accepted.job_id, accepted.price, accepted.available_after)
 
     async def _moderate(self, words: list[str], actor: Actor) -> str:
         if not words:
-            return "Usage: /mod grant|revoke|limits|ban|unban|show|audit|settings|credits ..."
+            return messages.MOD_USAGE_CONSOLE
         action, rest = words[0], words[1:]
         options = dict(word.split("=", 1) for word in rest if "=" in word)
         plain = [word for word in rest if "=" not in word]
@@ -260,10 +250,10 @@ class ConsoleAdapter:
             )
             return audit_text(rows)
         if member is None:
-            raise Refused(f"/mod {action} needs a member.")
+            raise Refused(messages.mod_needs_member(action))
         if action in ("grant", "revoke"):
             if len(plain) < 2 or not plain[1].lstrip("-").isdigit():
-                raise Refused(f"Usage: /mod {action} <member> <credits> [reason]")
+                raise Refused(messages.mod_amount_usage(action))
             balance = await service.moderate(action, actor, member, int(plain[1]), reason)
             return moderated(balance.describe_member(member.user_id))
         if action == "limits":
@@ -275,7 +265,7 @@ class ConsoleAdapter:
             return (banned_member if action == "ban" else unbanned_member)(member.user_id)
         if action == "show":
             return report_text(await service.moderate("show", actor, member))
-        raise Refused(f"There is no /mod {action}.")
+        raise Refused(messages.no_mod_action(action))
 
     # --- modes -----------------------------------------------------------------------------
     async def run_script(self, lines: Iterable[str], patience: float = 3600) -> int:
@@ -295,7 +285,7 @@ class ConsoleAdapter:
                 for job in await q.jobs_in(conn, state, limit=1_000_000):
                     if job.platform == SCOPE.platform and job.id not in self.started:
                         self.started.append(job.id)
-                        self.say(f"Waiting for job {job.id} (/{job.op}), left from a previous run.")
+                        self.say(messages.waiting_for_job(job.id, job.op))
 
     async def wait_for_jobs(self, patience: float) -> int:
         """Wait until every job started here is finished and delivered; returns how many failed."""
@@ -307,7 +297,7 @@ class ConsoleAdapter:
             if all(job and job.state in q.TERMINAL for job in jobs) and not outbox.get("pending"):
                 return sum(1 for job in jobs if job and job.state == "failed")
             if time.monotonic() > deadline:
-                self.say("Gave up waiting for the remaining jobs.")
+                self.say(messages.gave_up_waiting())
                 return len(jobs)
             self.platform.changed.clear()
             try:
@@ -318,7 +308,7 @@ class ConsoleAdapter:
     def print_table(self) -> None:
         if not self.platform.saved:
             return
-        self.say("\ntrack   title                                    length  file")
+        self.say("\n" + messages.RESULTS_HEADER)
         for saved in self.platform.saved:
             length = (
                 f"{int((saved.duration or 0) // 60)}:{int((saved.duration or 0) % 60):02d}"
@@ -333,7 +323,7 @@ class ConsoleAdapter:
             self.say(f"{saved.track_id or '':7} {saved.title[:40]:40} {length:>6}  {file}")
 
     async def repl(self) -> int:
-        self.say(BANNER)
+        self.say(messages.CONSOLE_BANNER)
         while True:
             try:
                 line = await asyncio.to_thread(input, "chorus> ")

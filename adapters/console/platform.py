@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import messages
 from bot.domain import ReplyTarget, ResultCard
 from bot.filenames import safe_name, within
 
@@ -64,14 +65,15 @@ class ConsolePlatform:
         if card.duration:
             lines[0] += f" — {int(card.duration // 60)}:{int(card.duration % 60):02d}"
         if card.tags:
-            lines.append(f"  style: {card.tags}")
+            lines.append(f"  {messages.result_style(card.tags)}")
         if card.text:
             lines.extend(f"  {line}" for line in card.text.splitlines())
-        lines.extend(f"  saved {path}" for path in saved.files)
+        lines.extend(f"  {messages.result_saved(path)}" for path in saved.files)
         if card.link:
-            lines.append(f"  too big to save here, listen at {card.link}")
+            lines.append(f"  {messages.result_too_big_to_save(card.link)}")
         if card.actions:
-            lines.append("  next: " + "  ".join(f"/{a.op} {a.track_id}" for a in card.actions))
+            commands = [f"/{a.op} {a.track_id}" for a in card.actions]
+            lines.append(f"  {messages.result_next(commands)}")
         self.write("\n".join(lines))
         self.changed.set()
         return key

@@ -38,6 +38,7 @@ from bot.app import App
 from bot.catalog import CATALOG, Model, Operation
 from bot.config import ConfigError
 from bot.domain import Actor, Attachment, AudioInput, ReplyTarget, Scope
+from bot.media import AUDIO_SUFFIXES
 from bot.platform import PlatformError
 from bot.service import Refused, Request
 from bot.store import jobs as q
@@ -48,13 +49,12 @@ log = logging.getLogger(__name__)
 logging.getLogger("discord.client").addFilter(
     lambda record: "voice will NOT be supported" not in record.getMessage()
 )
-AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".flac", ".aac", ".webm")
 MODELS: tuple[str, ...] = Model.__args__  # type: ignore[attr-defined]
 ACCOUNT_COMMANDS = (
-    ("credits", "your credits"),
-    ("mysongs", "your recent tracks"),
-    ("help", "this list"),
-    ("mod", "moderators: grant, revoke, limits, ban, unban, show, audit, settings"),
+    ("credits", messages.HELP_CREDITS),
+    ("mysongs", messages.HELP_HISTORY),
+    ("help", messages.HELP_LIST),
+    ("mod", messages.HELP_MOD),
 )
 
 
@@ -251,14 +251,14 @@ class DiscordAdapter:
         return app_commands.ContextMenu(name=label, callback=callback)
 
     def _account_commands(self) -> None:
-        @self.tree.command(name="credits", description="Your credits here")
+        @self.tree.command(name="credits", description=messages.DESCRIBE_CREDITS)
         async def credits(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
             text = await self.service.balance(self.actor(interaction), self.scope_of(interaction))
             await self.answer(interaction, text)
 
-        @self.tree.command(name="mysongs", description="Your recent tracks, newest first")
-        @app_commands.describe(page="Which page of ten")
+        @self.tree.command(name="mysongs", description=messages.DESCRIBE_MYSONGS)
+        @app_commands.describe(page=messages.DESCRIBE_PAGE)
         async def mysongs(
             interaction: discord.Interaction[Any], page: app_commands.Range[int, 1, 100] = 1
         ) -> None:
@@ -274,18 +274,18 @@ class DiscordAdapter:
             shown = [(k.job_id, discord.utils.escape_markdown(k.title), k.names()) for k in kept]
             parts = ("\n".join(lines), messages.undelivered(shown) if kept else "")
             text = "\n\n".join(part for part in parts if part) or (
-                "No tracks yet: try /song." if page == 1 else "No more tracks."
+                messages.no_tracks_try_song() if page == 1 else messages.no_more_tracks()
             )
             if len(recent) == 10:
-                text += f"\n\nMore: /mysongs page:{page + 1}"
+                text += "\n\n" + messages.more_tracks_discord(page + 1)
             await self.answer_with_files(interaction, text, [f for k in kept for f in k.files])
 
-        @self.tree.command(name="help", description="What Chorus can do, and what it costs here")
+        @self.tree.command(name="help", description=messages.DESCRIBE_HELP)
         async def help_(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
             text = await self.service.help(self.scope_of(interaction), ACCOUNT_COMMANDS)
             shown = discord.Embed(title="Chorus", description=text[:4096])
-            shown.set_footer(text="Right-click a message with audio → Apps for more.")
+            shown.set_footer(text=messages.HELP_FOOTER)
             await interaction.edit_original_response(embed=shown, allowed_mentions=NO_PINGS)
 
     # --- running ---------------------------------------------------------------------------------
@@ -318,11 +318,7 @@ class DiscordAdapter:
         attachment = next((a for a in message.attachments if is_audio(a)), None)
         track = None if attachment else track_in(message, self.client.user)
         if attachment is None and track is None:
-            await interaction.response.send_message(
-                "That message has no audio file. Use this on a message that carries one "
-                "(MP3, WAV, OGG, M4A or FLAC), or on a Chorus result.",
-                ephemeral=True,
-            )
+            await interaction.response.send_message(messages.no_audio_in_message(), ephemeral=True)
             return
         values: dict[str, Any] = {"audio": attachment} if attachment else {"track": track}
         if await self.refused_here(interaction):
@@ -357,14 +353,13 @@ class DiscordAdapter:
                 )
             )
         except Refused as exc:
-            await self.answer(interaction, f"✋ {exc}")
+            await self.answer(interaction, messages.refused(str(exc)))
             return
         await self.answer(
             interaction,
-            f"🎵 /{op_name} is on its way (job `{accepted.job_id}`): "
-            f"{messages.credits(accepted.price)} reserved, "
-            f"{messages.credits(accepted.available_after)} left. "
-            "Progress and results will appear in this channel.",
+            messages.on_its_way(
+                op_name, f"`{accepted.job_id}`", accepted.price, accepted.available_after
+            ),
         )
 
     async def on_button(
@@ -379,16 +374,13 @@ class DiscordAdapter:
         async with self.app.store.read() as conn:
             track = await q.track(conn, track_id)
         if track is None or op not in CATALOG:
-            await self.answer(interaction, "That button no longer works: its track is gone.")
+            await self.answer(interaction, messages.button_track_gone())
             return
         actor, scope = self.actor(interaction), Scope(track.platform, track.scope)
         if track.user_id != actor.user_id and not await self.service.moderation.is_moderator(
             actor, scope
         ):
-            await self.answer(
-                interaction,
-                "Only the member who made this track, or a moderator, can use its buttons.",
-            )
+            await self.answer(interaction, messages.buttons_for_owner())
             return
         try:
             accepted = await self.service.run(
@@ -402,11 +394,10 @@ class DiscordAdapter:
                 )
             )
         except Refused as exc:
-            await self.answer(interaction, f"✋ {exc}")
+            await self.answer(interaction, messages.refused(str(exc)))
             return
         await self.answer(
-            interaction,
-            f"🎵 /{op} started on `{track_id}`: {messages.credits(accepted.price)} reserved.",
+            interaction, messages.button_started_on(op, f"`{track_id}`", accepted.price)
         )
 
     async def open_with_lyrics(
@@ -417,18 +408,13 @@ class DiscordAdapter:
         async with self.app.store.read() as conn:
             track = await q.track(conn, track_id)
         if track is None or not track.lyrics:
-            await interaction.response.send_message(
-                "That button no longer works: its lyrics are gone.", ephemeral=True
-            )
+            await interaction.response.send_message(messages.button_lyrics_gone(), ephemeral=True)
             return
         actor = self.actor(interaction)
         if track.user_id != actor.user_id and not await self.service.moderation.is_moderator(
             actor, Scope(track.platform, track.scope)
         ):
-            await interaction.response.send_message(
-                "Only the member who made this track, or a moderator, can use its buttons.",
-                ephemeral=True,
-            )
+            await interaction.response.send_message(messages.buttons_for_owner(), ephemeral=True)
             return
         form = forms.Form(self, op, {}, prefill={"lyrics": track.lyrics})
         await interaction.response.send_modal(form)
@@ -468,10 +454,7 @@ class DiscordAdapter:
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         if custom_id.startswith(forms.FORM_PREFIX) and custom_id not in self.forms:
-            await interaction.response.send_message(
-                "That form has expired. Please run the command again; nothing was charged.",
-                ephemeral=True,
-            )
+            await interaction.response.send_message(messages.form_expired(), ephemeral=True)
 
     async def on_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
@@ -481,7 +464,7 @@ class DiscordAdapter:
     async def report(self, interaction: discord.Interaction[Any], error: Exception) -> None:
         """An unexpected failure: logged with its traceback, and the member told plainly."""
         log.error("discord interaction failed: %s", type(error).__name__, exc_info=error)
-        text = "Something went wrong on Chorus's side; nothing was charged. Please try again."
+        text = messages.something_went_wrong()
         with contextlib.suppress(discord.HTTPException):
             if interaction.response.is_done():
                 await interaction.edit_original_response(content=text)

@@ -32,7 +32,7 @@ class ModGroup(app_commands.Group):
     def __init__(self, adapter: DiscordAdapter) -> None:
         super().__init__(
             name="mod",
-            description="Moderators: credits, limits, bans and settings",
+            description=messages.DESCRIBE_MOD,
             default_permissions=discord.Permissions(manage_guild=True),
             guild_only=True,
         )
@@ -56,14 +56,18 @@ class ModGroup(app_commands.Group):
             else:
                 text = reply(await self.adapter.service.moderate(action, actor, *args, **options))
         except Refused as exc:
-            text = f"✋ {exc}"
+            text = messages.refused(str(exc))
         await self.adapter.answer(interaction, text)
 
     def _member(self, interaction: discord.Interaction[Any], user: discord.abc.User) -> Member:
         return Member(self.adapter.scope_of(interaction), str(user.id))
 
-    @app_commands.command(description="Give a member credits")
-    @app_commands.describe(member="Who", amount="How many credits", reason="Why (audited)")
+    @app_commands.command(description=messages.DESCRIBE_MOD_GRANT)
+    @app_commands.describe(
+        member=messages.DESCRIBE_MEMBER,
+        amount=messages.DESCRIBE_AMOUNT,
+        reason=messages.DESCRIBE_REASON,
+    )
     async def grant(
         self,
         interaction: discord.Interaction[Any],
@@ -74,8 +78,12 @@ class ModGroup(app_commands.Group):
         member_ = self._member(interaction, member)
         await self._run(interaction, "grant", member_, amount, reason, reply=credited(member_))
 
-    @app_commands.command(description="Take back credits a member has not spent")
-    @app_commands.describe(member="Who", amount="How many credits", reason="Why (audited)")
+    @app_commands.command(description=messages.DESCRIBE_MOD_REVOKE)
+    @app_commands.describe(
+        member=messages.DESCRIBE_MEMBER,
+        amount=messages.DESCRIBE_AMOUNT,
+        reason=messages.DESCRIBE_REASON,
+    )
     async def revoke(
         self,
         interaction: discord.Interaction[Any],
@@ -86,14 +94,14 @@ class ModGroup(app_commands.Group):
         member_ = self._member(interaction, member)
         await self._run(interaction, "revoke", member_, amount, reason, reply=credited(member_))
 
-    @app_commands.command(description="Set a member's own limits (leave out what stays)")
+    @app_commands.command(description=messages.DESCRIBE_MOD_LIMITS)
     @app_commands.describe(
-        member="Who",
-        daily_allowance="Credits a day, spent before their own; unspent ones lapse at midnight UTC",
-        daily_spend_cap="Most credits spent in a day",
-        max_concurrent="Jobs at once",
-        cooldown_seconds="Seconds between commands",
-        reason="Why (audited)",
+        member=messages.DESCRIBE_MEMBER,
+        daily_allowance=messages.DESCRIBE_MEMBER_ALLOWANCE,
+        daily_spend_cap=messages.DESCRIBE_MEMBER_SPEND_CAP,
+        max_concurrent=messages.DESCRIBE_MEMBER_CONCURRENT,
+        cooldown_seconds=messages.DESCRIBE_MEMBER_COOLDOWN,
+        reason=messages.DESCRIBE_REASON,
     )
     async def limits(
         self,
@@ -124,8 +132,8 @@ class ModGroup(app_commands.Group):
             **{k: v for k, v in values.items() if v is not None},
         )
 
-    @app_commands.command(description="Stop a member from using Chorus here")
-    @app_commands.describe(member="Who", reason="Why (audited)")
+    @app_commands.command(description=messages.DESCRIBE_MOD_BAN)
+    @app_commands.describe(member=messages.DESCRIBE_MEMBER, reason=messages.DESCRIBE_REASON)
     async def ban(
         self,
         interaction: discord.Interaction[Any],
@@ -141,8 +149,8 @@ class ModGroup(app_commands.Group):
             reply=lambda _: messages.banned_member(mention(member_.user_id)),
         )
 
-    @app_commands.command(description="Let a banned member use Chorus again")
-    @app_commands.describe(member="Who", reason="Why (audited)")
+    @app_commands.command(description=messages.DESCRIBE_MOD_UNBAN)
+    @app_commands.describe(member=messages.DESCRIBE_MEMBER, reason=messages.DESCRIBE_REASON)
     async def unban(
         self,
         interaction: discord.Interaction[Any],
@@ -158,13 +166,13 @@ class ModGroup(app_commands.Group):
             reply=lambda _: messages.unbanned_member(mention(member_.user_id)),
         )
 
-    @app_commands.command(description="A member's credits, limits and spending today")
-    @app_commands.describe(member="Who")
+    @app_commands.command(description=messages.DESCRIBE_MOD_SHOW)
+    @app_commands.describe(member=messages.DESCRIBE_MEMBER)
     async def show(self, interaction: discord.Interaction[Any], member: discord.User) -> None:
         await self._run(interaction, "show", self._member(interaction, member), reply=report)
 
-    @app_commands.command(description="Who changed what, newest first")
-    @app_commands.describe(member="Only changes to this member")
+    @app_commands.command(description=messages.DESCRIBE_MOD_AUDIT)
+    @app_commands.describe(member=messages.DESCRIBE_AUDIT_MEMBER)
     async def audit(
         self, interaction: discord.Interaction[Any], member: discord.User | None = None
     ) -> None:
@@ -176,17 +184,17 @@ class ModGroup(app_commands.Group):
             reply=entries,
         )
 
-    @app_commands.command(description="Server-wide settings (leave everything out to see them)")
+    @app_commands.command(description=messages.DESCRIBE_MOD_SETTINGS)
     @app_commands.describe(
-        starting_credits="Credits a new member starts with",
-        daily_allowance="Credits a day for each member, spent before their own; resets daily",
-        max_concurrent="Jobs at once per member",
-        cooldown_seconds="Seconds between a member's commands",
-        price_multiplier="Multiply every price by this",
-        pool_daily_budget="Most credits the whole server spends in a day",
-        disabled='Commands to switch off, comma-separated ("none" to clear)',
-        moderator_role="A role whose members moderate Chorus (besides Manage Server)",
-        reason="Why (audited)",
+        starting_credits=messages.DESCRIBE_STARTING_CREDITS,
+        daily_allowance=messages.DESCRIBE_ALLOWANCE,
+        max_concurrent=messages.DESCRIBE_CONCURRENT,
+        cooldown_seconds=messages.DESCRIBE_COOLDOWN,
+        price_multiplier=messages.DESCRIBE_PRICE_MULTIPLIER,
+        pool_daily_budget=messages.DESCRIBE_POOL_BUDGET,
+        disabled=messages.DESCRIBE_DISABLED,
+        moderator_role=messages.DESCRIBE_MODERATOR_ROLE,
+        reason=messages.DESCRIBE_REASON,
     )
     async def settings(
         self,
@@ -228,7 +236,7 @@ class ModGroup(app_commands.Group):
         else:
             await self._run(interaction, "settings", scope, reply=described)
 
-    @app_commands.command(description="Credits left on the music-service account")
+    @app_commands.command(description=messages.DESCRIBE_MOD_CREDITS)
     async def credits(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(
             interaction, "upstream_credits", self.adapter.scope_of(interaction), reply=str

@@ -20,15 +20,12 @@ import discord
 from discord import app_commands
 from pydantic.fields import FieldInfo
 
+from bot import messages
 from bot.catalog import Needs, Operation, meaning_of
 
 DISCORD_TEXT_LIMIT = 6000  # the longest string option Discord accepts
 AUTOCOMPLETED = frozenset({"model"})  # and an operation's voice (completed from the member's)
-TRACK_OPTIONS = {
-    "track": "One of your tracks (start typing its title or ID)",
-    "other": "The second track",
-}
-AUDIO_HELP = "Your audio file (MP3, WAV, OGG, M4A or FLAC)"
+TRACK_OPTIONS = {"track": messages.DESCRIBE_TRACK, "other": messages.DESCRIBE_OTHER}
 
 
 @dataclass(frozen=True)
@@ -113,17 +110,17 @@ def parameters(op: Operation) -> tuple[list[inspect.Parameter], dict[str, str]]:
     if needs == Needs.TWO_TRACKS:
         add("other", str, True, TRACK_OPTIONS["other"])
     if needs in (Needs.AUDIO, Needs.UPLOAD):
-        add("audio", discord.Attachment, True, AUDIO_HELP)
+        add("audio", discord.Attachment, True, messages.DESCRIBE_AUDIO)
     if needs == Needs.TRACK_OR_AUDIO:
         add("track", str, False, TRACK_OPTIONS["track"])
-        add("audio", discord.Attachment, False, AUDIO_HELP)
+        add("audio", discord.Attachment, False, messages.DESCRIBE_AUDIO)
     for name, info in op.params.model_fields.items():
         in_form = lyrics_in_form(op) and name == "lyrics"
         required = info.is_required() and not in_form
         annotation = annotation_for(name, shape(info.annotation, info.metadata))
         text = meaning_of(op.params, name) or name.replace("_", " ").capitalize()
         if in_form:
-            text = "The words to sing (leave out to write them in a form)"
+            text = messages.DESCRIBE_LYRICS_OR_FORM
         add(name, annotation, required, text)
     found.sort(key=lambda p: p.default is not inspect.Parameter.empty)
     return found, described

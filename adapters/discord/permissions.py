@@ -13,6 +13,8 @@ from typing import Any
 
 import discord
 
+from bot import messages
+
 # The invite link's permissions integer (README): the four above, Send Messages in Threads, and
 # Read Message History, which lets a late retry find a result it posted before.
 INVITE_PERMISSIONS = discord.Permissions(
@@ -37,14 +39,14 @@ def missing(interaction: discord.Interaction[Any]) -> list[str]:
     have = interaction.app_permissions
     in_thread = getattr(interaction.channel, "type", None) in THREADS
     needed = [
-        ("View Channel", have.view_channel),
+        (messages.PERMISSION_VIEW_CHANNEL, have.view_channel),
         (
-            ("Send Messages in Threads", have.send_messages_in_threads)
+            (messages.PERMISSION_SEND_IN_THREADS, have.send_messages_in_threads)
             if in_thread
-            else ("Send Messages", have.send_messages)
+            else (messages.PERMISSION_SEND_MESSAGES, have.send_messages)
         ),
-        ("Attach Files", have.attach_files),
-        ("Embed Links", have.embed_links),
+        (messages.PERMISSION_ATTACH_FILES, have.attach_files),
+        (messages.PERMISSION_EMBED_LINKS, have.embed_links),
     ]
     return [name for name, granted in needed if not granted]
 
@@ -54,10 +56,4 @@ def cannot_post(interaction: discord.Interaction[Any]) -> str | None:
     lacking = missing(interaction)
     if not lacking:
         return None
-    names = " and ".join(", ".join(lacking).rsplit(", ", 1))
-    return (
-        f"✋ Chorus cannot post results in this channel: it is missing the {names} "
-        f"permission{'s' if len(lacking) > 1 else ''}. Ask a moderator to grant "
-        f"{'them' if len(lacking) > 1 else 'it'}, or use Chorus in another channel. "
-        "Nothing was charged."
-    )
+    return messages.refused(messages.cannot_post_here(lacking))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import messages
 from bot.domain import ResultCard
 
 if TYPE_CHECKING:
@@ -35,15 +36,16 @@ def embed(card: ResultCard) -> discord.Embed:
     if details:
         shown.description = " · ".join(details)[:4000]
     if card.link:
-        shown.add_field(name="Audio", value=f"[Listen]({card.link}) (too big to attach here)")
+        listen = messages.listen_too_big(f"[{messages.LISTEN}]({card.link})")
+        shown.add_field(name=messages.RESULT_AUDIO, value=listen)
     if card.text and not details and len(card.text) > 1024:  # lyrics: line breaks kept
         shown.description = card.text[:4000]
     elif card.text:
-        shown.add_field(name="Result", value=card.text[:1024], inline=False)
+        shown.add_field(name=messages.RESULT_TEXT, value=card.text[:1024], inline=False)
     if card.lyrics:
         lyrics = card.lyrics.replace("||", "| |")
         cut = lyrics if len(lyrics) <= LYRICS_SHOWN else lyrics[:LYRICS_SHOWN] + "…"
-        shown.add_field(name="Lyrics", value=f"||{cut}||", inline=False)
+        shown.add_field(name=messages.RESULT_LYRICS, value=f"||{cut}||", inline=False)
     if card.cover_url:
         shown.set_thumbnail(url=card.cover_url)
     if card.track_id:

@@ -49,7 +49,6 @@ from bot import messages
 from bot.app import App
 from bot.catalog import CATALOG, Needs, composer
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
-from bot.messages import megabytes
 from bot.moderation import audit_text, limits_text, report_text
 from bot.service import Refused, Request
 from bot.store import jobs as q
@@ -60,10 +59,10 @@ DOWNLOAD_LIMIT = 20 * 1024 * 1024  # what Telegram lets a bot download
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send
 TRACK_IN_CAPTION = re.compile(r"ID: ([0-9a-f]{6})")
 EXTRA_COMMANDS = {
-    "credits": "Your credits",
-    "mysongs": "Your recent tracks",
-    "help": "What Chorus can do",
-    "mod": "Moderators: grant, revoke, limits, ban, unban, show, audit, settings",
+    "credits": messages.MENU_CREDITS,
+    "mysongs": messages.MENU_HISTORY,
+    "help": messages.MENU_HELP,
+    "mod": messages.MENU_MOD,
 }
 
 
@@ -248,7 +247,7 @@ class TelegramAdapter:
         try:
             answer = await self._command(update, message, user)
         except (CommandError, Refused) as exc:
-            answer = f"✋ {exc}"
+            answer = messages.refused(str(exc))
         if answer:
             await message.reply_text(cut(answer, TEXT_LIMIT), do_quote=True)
 
@@ -265,9 +264,10 @@ class TelegramAdapter:
         if name in ("mysongs", "history"):
             actor = await self.actor(message, user, check_admin=False)
             recent = await self.service.history(actor, scope)
-            listed = "\n".join(f"{t.id}  {t.title}  ({(t.duration or 0):.0f}s)" for t in recent)
+            listed = "\n".join(messages.track_line(t.id, t.title, t.duration or 0) for t in recent)
             kept = await self.service.kept_text(actor, scope)
-            return "\n\n".join(part for part in (listed, kept) if part) or "No tracks yet."
+            parts = (listed, kept)
+            return "\n\n".join(part for part in parts if part) or messages.no_tracks_yet()
         if name == "mod":
             return await self._moderate(message, user, scope, parsed.words)
         audio = await self._audio(message)
@@ -293,11 +293,7 @@ class TelegramAdapter:
     def _how_to_give_audio(self, op: str, *, results: bool) -> str:
         """How to give a command its audio on Telegram, where a bot in a group sees a command
         only when it is addressed to it."""
-        which = "the audio message (or one of my results)" if results else "the audio message"
-        return (
-            f"/{op} works on audio: reply to {which} with /{op}@{self.bot.username}, "
-            f"or send the audio with /{op} as its caption."
-        )
+        return messages.give_audio_on_telegram(op, self.bot.username, results=results)
 
     @staticmethod
     def _replied_tracks(message: Message) -> list[str]:
@@ -326,10 +322,7 @@ class TelegramAdapter:
                 continue
             size = media.file_size or 0
             if size > DOWNLOAD_LIMIT:
-                raise Refused(
-                    f"That file is {megabytes(size)}; Telegram lets bots download files up to "
-                    f"{megabytes(DOWNLOAD_LIMIT)}. Send a shorter or smaller file."
-                )
+                raise Refused(messages.too_big_to_download(size, DOWNLOAD_LIMIT))
             file = await self.bot.get_file(media.file_id)
             name = getattr(media, "file_name", None) or "voice.ogg"
             return AudioInput(location=str(file.file_path), filename=name, size=size or None)
@@ -340,9 +333,7 @@ class TelegramAdapter:
     ) -> str:
         actor = await self.actor(message, user, check_admin=True)
         if not words:
-            return (
-                "Usage: /mod grant|revoke|limits|ban|unban|show|audit|credits (reply to a member)."
-            )
+            return messages.MOD_USAGE_TELEGRAM
         action, rest = words[0], words[1:]
         replied = message.reply_to_message
         if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
@@ -357,13 +348,11 @@ class TelegramAdapter:
         if action == "audit":
             return audit_text(await service.moderate("audit_log", actor, scope, member=who))
         if who is None:
-            raise Refused(
-                f"/mod {action}: reply to the member's message, or give their numeric id."
-            )
+            raise Refused(messages.mod_needs_member_reply(action))
         member = Member(scope, who)
         if action in ("grant", "revoke"):
             if not plain or not plain[0].lstrip("-").isdigit():
-                raise Refused(f"Usage: /mod {action} <credits> [reason], replying to the member.")
+                raise Refused(messages.mod_amount_usage_reply(action))
             balance = await service.moderate(
                 action, actor, member, int(plain[0]), " ".join(plain[1:]) or None
             )
@@ -379,7 +368,7 @@ class TelegramAdapter:
             return (messages.banned_member if action == "ban" else messages.unbanned_member)(who)
         if action == "show":
             return report_text(await service.moderate("show", actor, member))
-        raise Refused(f"There is no /mod {action}.")
+        raise Refused(messages.no_mod_action(action))
 
     # --- the compose conversation: title, then style tags, then lyrics -------------------------
     async def compose_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -393,8 +382,7 @@ class TelegramAdapter:
         assert context.user_data is not None
         chosen = await self._lyrics_result(self._replied_tracks(message))
         context.user_data["compose"] = {"lyrics": chosen.lyrics} if chosen else {}
-        first = f"🎼 A song from “{chosen.title}”." if chosen else "🎼 Let's write a song."
-        await self._ask(message, f"{first} What is its title? (/cancel to stop)")
+        await self._ask(message, messages.compose_ask_title(chosen.title if chosen else None))
         return TITLE
 
     async def _lyrics_result(self, track_ids: list[str]) -> q.TrackRow | None:
@@ -415,29 +403,27 @@ class TelegramAdapter:
         query = update.callback_query
         assert query is not None and context.user_data is not None
         if not isinstance(query.message, Message):
-            await query.answer("That message is too old for its buttons.", show_alert=True)
+            await query.answer(messages.buttons_too_old(), show_alert=True)
             return ConversationHandler.END
         message, user = query.message, query.from_user
         chosen = await self._lyrics_result([(query.data or "").partition(":")[2]])
         if chosen is None:
-            await query.answer("That button no longer works.", show_alert=True)
+            await query.answer(messages.button_gone(), show_alert=True)
             return ConversationHandler.END
         if chosen.user_id != str(user.id) and not await self.is_admin(
             message.chat.id, message.chat.type, user.id
         ):
-            await query.answer(
-                "Only the member who made this track, or a chat admin, can use its buttons.",
-                show_alert=True,
-            )
+            await query.answer(messages.buttons_for_owner_or_admin(), show_alert=True)
             return ConversationHandler.END
         await query.answer()
         context.user_data["compose"] = {"lyrics": chosen.lyrics}
         name = user.mention_html()
         await message.reply_html(
-            f"🎼 {name}, a song from “{html.escape(chosen.title)}”. What is its title? "
-            "(reply here; /cancel to stop)",
+            messages.compose_ask_title_for(name, html.escape(chosen.title)),
             do_quote=False,
-            reply_markup=ForceReply(selective=True, input_field_placeholder="a title"),
+            reply_markup=ForceReply(
+                selective=True, input_field_placeholder=messages.COMPOSE_TITLE_PLACEHOLDER
+            ),
         )
         return TITLE
 
@@ -455,16 +441,13 @@ class TelegramAdapter:
         assert update.effective_message is not None and context.user_data is not None
         title = (update.effective_message.text or "").strip()
         if len(title) > 80:
-            await self._ask(
-                update.effective_message,
-                "That title is too long: at most 80 characters. Try again.",
-            )
+            await self._ask(update.effective_message, messages.compose_title_too_long(80))
             return TITLE
         context.user_data["compose"]["title"] = title
         await self._ask(
             update.effective_message,
-            "Style tags, e.g. “dream pop, female vocals”? (/skip for none)",
-            "dream pop, female vocals",
+            messages.COMPOSE_ASK_TAGS,
+            messages.COMPOSE_TAGS_PLACEHOLDER,
         )
         return TAGS
 
@@ -474,9 +457,9 @@ class TelegramAdapter:
         if not text.startswith("/skip"):
             context.user_data["compose"]["tags"] = text.strip()
         question = (
-            "Now the lyrics: /skip to sing the ones you chose, or send new ones."
+            messages.COMPOSE_ASK_LYRICS_OR_KEEP
             if context.user_data["compose"].get("lyrics")
-            else "Now the lyrics ([Verse], [Chorus] tags welcome):"
+            else messages.COMPOSE_ASK_LYRICS
         )
         await self._ask(update.effective_message, question)
         return LYRICS
@@ -487,7 +470,7 @@ class TelegramAdapter:
         text = message.text or ""
         chosen = context.user_data.get("compose", {}).get("lyrics")
         if text.startswith("/skip") and not chosen:
-            await self._ask(message, "There are no lyrics to keep: send the lyrics, please.")
+            await self._ask(message, messages.COMPOSE_NO_LYRICS_TO_KEEP)
             return LYRICS
         given = {} if text.startswith("/skip") else {"lyrics": text}
         args = {**context.user_data.pop("compose", {}), **given}
@@ -502,23 +485,21 @@ class TelegramAdapter:
         try:
             await self.service.run(request)
         except Refused as exc:
-            await message.reply_text(f"✋ {exc}")
+            await message.reply_text(messages.refused(str(exc)))
         return ConversationHandler.END
 
     async def compose_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         if context.user_data is not None:
             context.user_data.pop("compose", None)
         if update.effective_message is not None:
-            await update.effective_message.reply_text("Cancelled; nothing was charged.")
+            await update.effective_message.reply_text(messages.COMPOSE_CANCELLED)
         return ConversationHandler.END
 
     async def compose_timed_out(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if context.user_data is not None:
             context.user_data.pop("compose", None)
         if update.effective_message is not None:
-            await update.effective_message.reply_text(
-                "The song you were composing timed out; nothing was charged."
-            )
+            await update.effective_message.reply_text(messages.COMPOSE_TIMED_OUT)
 
     # --- buttons -------------------------------------------------------------------------------
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -529,28 +510,28 @@ class TelegramAdapter:
             return
         try:
             text = await self._button(query)
+        except Refused as exc:
+            await query.answer(str(exc)[:200], show_alert=True)
+            return
         except Exception:
-            await query.answer("That did not work; please try again in a moment.", show_alert=True)
+            await query.answer(messages.button_failed(), show_alert=True)
             raise
-        if text.startswith("✋ "):
-            await query.answer(text[2:][:200], show_alert=True)
-        else:
-            await query.answer(text[:200])
+        await query.answer(text[:200])
 
     async def _button(self, query: CallbackQuery) -> str:
-        """What to answer a press with; a refusal starts with ✋."""
+        """What to answer a press with; a refusal is raised (and shown as an alert)."""
         if not isinstance(query.message, Message):
-            return "✋ That message is too old for its buttons; reply to the result with a command."
+            raise Refused(messages.buttons_too_old_reply())
         op, _, track_id = (query.data or "").partition(":")
         message, user = query.message, query.from_user
         async with self.app.store.read() as conn:
             track = await q.track(conn, track_id)
         if track is None or op not in CATALOG:
-            return "✋ That button no longer works."
+            raise Refused(messages.button_gone())
         if track.user_id != str(user.id) and not await self.is_admin(
             message.chat.id, message.chat.type, user.id
         ):
-            return "✋ Only the member who made this track, or a chat admin, can use its buttons."
+            raise Refused(messages.buttons_for_owner_or_admin())
         request = Request(
             op=op,
             actor=Actor(str(user.id), name=user.full_name),
@@ -559,11 +540,8 @@ class TelegramAdapter:
             request_key=f"tg-cb-{query.id}",
             tracks=(track_id,),
         )
-        try:
-            accepted = await self.service.run(request)
-        except Refused as exc:
-            return f"✋ {exc}"
-        return f"/{op} started: {accepted.price} credits reserved."
+        accepted = await self.service.run(request)
+        return messages.button_started(op, accepted.price)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error(

@@ -13,6 +13,7 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import messages
 from bot.domain import ResultCard
 
 CAPTION_LIMIT = 1024
@@ -62,9 +63,9 @@ def caption(card: ResultCard, limit: int = CAPTION_LIMIT) -> str:
         lines.append(html.escape(details))
         plain.append(details)
     if card.link:
-        note = " (too big to attach)"
-        lines.append(f'<a href="{html.escape(card.link)}">Listen</a>{note}')
-        plain.append(f"Listen{note}")
+        link = f'<a href="{html.escape(card.link)}">{html.escape(messages.LISTEN)}</a>'
+        lines.append(messages.listen_too_big_short(link))
+        plain.append(messages.listen_too_big_short(messages.LISTEN))
     text = "\n".join(lines)
     body = (card.text or card.lyrics or "").strip()
     room = limit - units("\n".join(plain)) - units("\n\n")
