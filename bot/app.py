@@ -1,5 +1,6 @@
 """The composition root: builds the store, ledger, client, media, engine, delivery, service and
-web server from Settings, and starts and stops them in order."""
+web server from Settings, and the adapters from their factories; starts them in that order (the
+adapters last, once the engine can take their commands) and stops the adapters first."""
 
 from __future__ import annotations
 

@@ -107,8 +107,8 @@ def available_adapters() -> list[str]:
 async def _serve_console(app: App, script: Path | None) -> int:
     """The console on the app's other adapters (which ``app.start`` starts with the core)."""
     console: Any = app.adapter(adapter(CONSOLE))
-    await app.start()
     try:
+        await app.start()
         if script is not None:
             lines = (await asyncio.to_thread(script.read_text)).splitlines()
             return int(await console.run_script(lines))
