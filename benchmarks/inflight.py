@@ -100,7 +100,7 @@ async def main() -> str:
         url = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as folder:
             async with app_on(url, Path(folder), ENGINE, public=False) as app:
-                console = app.adapter(create, out_dir=Path(folder) / "songs")
+                console = app.adapter(lambda core: create(core, out_dir=Path(folder) / "songs"))
                 assert isinstance(console, ConsoleAdapter)
                 console.platform.write = lambda _: None
                 idle_rss = rss_mb()

@@ -28,7 +28,7 @@ ENGINE = EngineConfig(rate_per_second=1e-6, burst=0)
 
 async def commands(sim_url: str, folder: Path) -> tuple[list[float], list[float]]:
     async with app_on(sim_url, folder, ENGINE, public=False) as app:
-        console = app.adapter(create, out_dir=folder / "songs")
+        console = app.adapter(lambda core: create(core, out_dir=folder / "songs"))
         assert isinstance(console, ConsoleAdapter)
         console.platform.write = lambda _: None
 

@@ -39,7 +39,7 @@ ENGINE = EngineConfig(
 async def chorus_calls(sim_url: str, folder: Path, public: bool) -> tuple[float, float]:
     """Calls per song for a batch with no history, then for a batch after it."""
     async with app_on(sim_url, folder, ENGINE, public) as app:
-        console = app.adapter(create, out_dir=folder / "songs")
+        console = app.adapter(lambda core: create(core, out_dir=folder / "songs"))
         assert isinstance(console, ConsoleAdapter)
         console.platform.write = lambda _: None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.config import Settings
 from bot.platform import Platform
@@ -36,7 +36,9 @@ class Adapter(Protocol):
     """One platform served: its name, the :class:`Platform` the core posts through, and its life."""
 
     name: str
-    platform: Platform
+
+    @property
+    def platform(self) -> Platform: ...
 
     async def start(self) -> None: ...
 
@@ -47,6 +49,7 @@ class Adapter(Protocol):
 
 class AdapterFactory(Protocol):
     """An adapter package's entry point: the adapter, or ``None`` when the settings do not
-    configure its platform (no token). ``options`` are the package's own (tests tune timeouts)."""
+    configure its platform (no token). A package's factory may take keyword options of its own
+    after the core (tests tune timeouts); the root passes none."""
 
-    def __call__(self, core: Core, /, **options: Any) -> Adapter | None: ...
+    def __call__(self, core: Core, /) -> Adapter | None: ...

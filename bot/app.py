@@ -9,7 +9,6 @@ import secrets
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -169,11 +168,11 @@ class App:
             add_hook=self.web.hooks.__setitem__,
         )
 
-    def adapter(self, build: AdapterFactory, **options: Any) -> Adapter | None:
+    def adapter(self, build: AdapterFactory) -> Adapter | None:
         """Build an adapter from the settings and register its platform with the engine and
         delivery; ``None`` when the settings do not configure it. :meth:`start` starts it
         (one built after that is started by whoever built it)."""
-        built = build(self.core, **options)
+        built = build(self.core)
         if built is not None:
             self.platforms[built.name] = built.platform
             self.adapters.append(built)

@@ -88,7 +88,7 @@ async def chorus(
             **settings,
         )
         app = await App.create(config, engine_config=engine, local_public=public)
-        console = app.adapter(console_adapter.create, out_dir=tmp / "songs")
+        console = app.adapter(lambda core: console_adapter.create(core, out_dir=tmp / "songs"))
         assert isinstance(console, ConsoleAdapter)
         harness = Chorus(app, console, sim, tmp / "songs")
         console.platform.write = harness.lines.append
