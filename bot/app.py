@@ -152,6 +152,7 @@ class App:
             runner,
             base_url,
             webhook_secret,
+            # the health check asks the app, which caches the answer, once the server is up
             Backend(store, engine, media, webhook_secret, lambda: app.vendor_status()),
             platforms,
         )
