@@ -65,7 +65,8 @@ async def chorus_bot(fake: FakeDiscord) -> AsyncIterator[None]:
             running_simulator("bench-key", Knobs()) as sim,
             app_on(sim.url, Path(folder), ENGINE, public=True) as app,
         ):
-            adapter = DiscordAdapter(app, fake.token, ready_timeout=0.05)
+            adapter = app.adapter(lambda core: DiscordAdapter(core, fake.token, ready_timeout=0.05))
+            assert adapter is not None
             await adapter.start()
             try:
                 yield

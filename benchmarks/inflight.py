@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from adapters.console import ConsoleAdapter
+from adapters.console import ConsoleAdapter, create
 from adapters.console.adapter import SCOPE, TARGET
 from benchmarks.harness import app_on
 from benchmarks.report import write_section
@@ -100,7 +100,8 @@ async def main() -> str:
         url = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as folder:
             async with app_on(url, Path(folder), ENGINE, public=False) as app:
-                console = ConsoleAdapter(app, Path(folder) / "songs")
+                console = app.adapter(lambda core: create(core, out_dir=Path(folder) / "songs"))
+                assert isinstance(console, ConsoleAdapter)
                 console.platform.write = lambda _: None
                 idle_rss = rss_mb()
                 for n in range(JOBS):

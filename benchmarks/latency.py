@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from adapters.console import ConsoleAdapter
+from adapters.console import ConsoleAdapter, create
 from adapters.console.adapter import SCOPE, TARGET
 from benchmarks.harness import app_on, insert_burst_floor, insert_floor, percentile
 from benchmarks.report import write_section
@@ -28,7 +28,8 @@ ENGINE = EngineConfig(rate_per_second=1e-6, burst=0)
 
 async def commands(sim_url: str, folder: Path) -> tuple[list[float], list[float]]:
     async with app_on(sim_url, folder, ENGINE, public=False) as app:
-        console = ConsoleAdapter(app, folder / "songs")
+        console = app.adapter(lambda core: create(core, out_dir=folder / "songs"))
+        assert isinstance(console, ConsoleAdapter)
         console.platform.write = lambda _: None
 
         async def timed(n: int) -> float:

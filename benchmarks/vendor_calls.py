@@ -12,7 +12,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from adapters.console import ConsoleAdapter
+from adapters.console import ConsoleAdapter, create
 from adapters.console.adapter import SCOPE, TARGET
 from benchmarks.harness import app_on
 from benchmarks.report import write_section
@@ -39,7 +39,8 @@ ENGINE = EngineConfig(
 async def chorus_calls(sim_url: str, folder: Path, public: bool) -> tuple[float, float]:
     """Calls per song for a batch with no history, then for a batch after it."""
     async with app_on(sim_url, folder, ENGINE, public) as app:
-        console = ConsoleAdapter(app, folder / "songs")
+        console = app.adapter(lambda core: create(core, out_dir=folder / "songs"))
+        assert isinstance(console, ConsoleAdapter)
         console.platform.write = lambda _: None
 
         async def batch(tag: str) -> float:

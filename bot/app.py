@@ -1,18 +1,19 @@
 """The composition root: builds the store, ledger, client, media, engine, delivery, service and
-web server from Settings, and starts and stops them in order."""
+web server from Settings, and the adapters from their factories; starts them in that order (the
+adapters last, once the engine can take their commands) and stops the adapters first."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aiohttp import web
 
 from bot import logs
+from bot.adapter import Adapter, AdapterFactory, Core
 from bot.aimusic import AIMusicClient
 from bot.catalog import Env
 from bot.config import Settings
@@ -24,7 +25,7 @@ from bot.metrics import Metrics
 from bot.platform import Platform
 from bot.service import Service
 from bot.store import Store
-from bot.web import Holder, make_web, vendor_reachable
+from bot.web import Backend, Holder, make_web, vendor_reachable
 
 
 def secret_file(path: Path) -> str:
@@ -62,11 +63,10 @@ class App:
     runner: web.AppRunner
     base_url: str
     webhook_secret: str | None
+    web: Backend
     platforms: dict[str, Platform] = field(default_factory=dict)
-    # POST /hooks/{name} handlers that adapters register (Telegram's webhook mode)
-    hooks: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = field(
-        default_factory=dict
-    )
+    # started after the engine and delivery, stopped before them
+    adapters: list[Adapter] = field(default_factory=list)
     _vendor: tuple[float, str] = (0.0, "unknown")
 
     @classmethod
@@ -152,16 +152,42 @@ class App:
             runner,
             base_url,
             webhook_secret,
+            # the health check asks the app, which caches the answer, once the server is up
+            Backend(store, engine, media, webhook_secret, lambda: app.vendor_status()),
             platforms,
         )
-        holder.app = app
+        holder.backend = app.web
         return app
+
+    @property
+    def core(self) -> Core:
+        """What an adapter is given: the service, the settings and web routes, never the root."""
+        return Core(
+            settings=self.settings,
+            service=self.service,
+            public_base_url=self.media.config.public_base_url,
+            add_hook=self.web.hooks.__setitem__,
+        )
+
+    def adapter(self, build: AdapterFactory) -> Adapter | None:
+        """Build an adapter from the settings and register its platform with the engine and
+        delivery; ``None`` when the settings do not configure it. :meth:`start` starts it
+        (one built after that is started by whoever built it)."""
+        built = build(self.core)
+        if built is not None:
+            self.platforms[built.name] = built.platform
+            self.adapters.append(built)
+        return built
 
     async def start(self) -> None:
         await self.engine.start()
         await self.delivery.start()
+        for adapter in self.adapters:
+            await adapter.start()
 
     async def stop(self) -> None:
+        for adapter in reversed(self.adapters):
+            await adapter.stop()
         await self.engine.stop()
         await self.delivery.stop()
         await self.runner.cleanup()
@@ -172,6 +198,6 @@ class App:
         """Whether the vendor answers; checked at most once a minute, as health checks are many."""
         checked, status = self._vendor
         if time.monotonic() - checked > 60:
-            status = await vendor_reachable(self)
+            status = await vendor_reachable(self.client)
             self._vendor = (time.monotonic(), status)
         return status

@@ -10,9 +10,10 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bot import logs
+from bot.adapter import AdapterFactory
 from bot.app import App
 from bot.config import ConfigError, load_settings
 from bot.engine import EngineConfig
@@ -88,11 +89,14 @@ async def _serve_sim(args: argparse.Namespace) -> None:
         await asyncio.Event().wait()
 
 
-def adapter(name: str) -> Any:
-    """An adapter class registered under the ``chorus.adapters`` entry point group."""
+CONSOLE = "console"  # the terminal: served only when asked for, by its own loop below
+
+
+def adapter(name: str) -> AdapterFactory:
+    """The adapter factory registered under ``name`` in the ``chorus.adapters`` group."""
     for entry in entry_points(group="chorus.adapters"):
         if entry.name == name:
-            return entry.load()
+            return cast(AdapterFactory, entry.load())
     raise ConfigError(f"no adapter called {name!r} is installed")
 
 
@@ -100,10 +104,11 @@ def available_adapters() -> list[str]:
     return sorted(entry.name for entry in entry_points(group="chorus.adapters"))
 
 
-async def _serve_console(app: App, out: Path, script: Path | None) -> int:
-    console = adapter("console")(app, out)
-    await app.start()
+async def _serve_console(app: App, script: Path | None) -> int:
+    """The console on the app's other adapters (which ``app.start`` starts with the core)."""
+    console: Any = app.adapter(adapter(CONSOLE))
     try:
+        await app.start()
         if script is not None:
             lines = (await asyncio.to_thread(script.read_text)).splitlines()
             return int(await console.run_script(lines))
@@ -154,7 +159,7 @@ async def _demo(args: argparse.Namespace) -> int:
         port = app.base_url.rsplit(":", 1)[1]
         await asyncio.to_thread((args.data / WEB_PORT_FILE).write_text, port)
         print(f"Chorus demo: simulator at {sim.url}, bot web server at {app.base_url}", flush=True)
-        return await _serve_console(app, args.data / "songs", args.script)
+        return await _serve_console(app, args.script)
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -179,47 +184,22 @@ async def _run(args: argparse.Namespace) -> int:
         return 2
     app = await App.create(settings)
     print(f"Chorus web server on {app.base_url}", flush=True)
-    served = []
-    if telegram is not None:
-        bot = adapter("telegram")(
-            app,
-            telegram.get_secret_value(),
-            api_url=str(settings.telegram_api_url),
-            admin_cache=settings.telegram_admin_cache_seconds,
-        )
-        served.append(bot)
-    if discord is not None:
-        served.append(
-            adapter("discord")(
-                app,
-                discord.get_secret_value(),
-                dev_guild=settings.discord_dev_guild,
-                sync_commands=settings.discord_sync_commands,
-                api_url=str(settings.discord_api_url) if settings.discord_api_url else None,
-                gateway_url=settings.discord_gateway_url,
-            )
-        )
+    for name in available_adapters():
+        if name != CONSOLE:
+            app.adapter(adapter(name))  # each builds itself from the settings, if configured
+    if args.console:
+        return await _serve_console(app, None)
     try:
-        if args.console:
-            for bot in served:
-                await bot.start()
-            return await _serve_console(app, settings.data_dir / "songs", None)
         stop = asyncio.Event()  # a signal during start-up also stops cleanly
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         await app.start()
-        for bot in served:
-            options = {"webhook": settings.telegram_webhook} if bot.name == "telegram" else {}
-            await bot.start(**options)
         print("Chorus is running; stop it with Ctrl-C or SIGTERM.", flush=True)
         await stop.wait()
         return 0
     finally:
-        for bot in served:
-            await bot.stop()
-        if not args.console:
-            await app.stop()
+        await app.stop()
 
 
 async def _migrate(path: Path) -> str:

@@ -102,3 +102,41 @@ class ResultCard:
     link: str | None = None  # where to get the audio when it is too big to attach
     attachments: tuple[Attachment, ...] = ()
     actions: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrackView:
+    """A track as an adapter sees it: enough to list it, check a button, or fill a form."""
+
+    id: str
+    title: str
+    owner: str  # the user id of the member who made it
+    scope: Scope
+    duration: float | None = None
+    lyrics: str | None = None
+    is_lyrics: bool = False  # a /lyrics result: words, no audio
+
+
+@dataclass(frozen=True)
+class JobView:
+    """A job as an adapter sees it: whose it is, what it runs, and how far it got."""
+
+    id: str
+    op: str
+    owner: str
+    platform: str
+    state: str
+    finished: bool  # succeeded or failed: nothing more will happen to it
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Some jobs, and whether any result anywhere is still waiting to be delivered."""
+
+    jobs: tuple[JobView, ...]
+    delivering: bool
+
+    @property
+    def settled(self) -> bool:
+        """Every one of the jobs finished, and every result delivered."""
+        return all(job.finished for job in self.jobs) and not self.delivering

@@ -8,6 +8,7 @@ raises :class:`Refused` with the sentence to show, having changed nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,7 +20,16 @@ from bot.aimusic import AIMusicClient, AIMusicError
 from bot.aimusic.models import UploadRequest
 from bot.catalog import CATALOG, Needs, Operation, meaning_of
 from bot.delivery import Kept, kept_for
-from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
+from bot.domain import (
+    Actor,
+    AudioInput,
+    JobView,
+    Member,
+    Progress,
+    ReplyTarget,
+    Scope,
+    TrackView,
+)
 from bot.engine import Engine, reusable_upload, short_id
 from bot.ledger import Hold, Ledger, LedgerRefusal, TooManyJobs
 from bot.media import Media, MediaRefused
@@ -36,6 +46,14 @@ class Refused(Exception):
 class Busy(Refused):
     """Refused only because the member already has as many jobs running as allowed: the same
     request succeeds once one of them finishes (a console script waits for that)."""
+
+
+class ButtonGone(Refused):
+    """A button whose track (or operation) no longer exists; each platform words it its way."""
+
+
+class NotYours(Refused):
+    """A button pressed by someone who neither made its track nor moderates where it lives."""
 
 
 @dataclass(frozen=True)
@@ -265,17 +283,98 @@ class Service:
             raise Refused(messages.unknown_voice(name))
         return persona_id
 
+    # --- buttons -------------------------------------------------------------------------------
+    async def button(
+        self,
+        track_id: str,
+        actor: Actor,
+        *,
+        usable: Callable[[TrackView], bool] | None = None,
+        admin: Callable[[], Awaitable[bool]] | None = None,
+    ) -> TrackView:
+        """The track a result's button names, if the presser may use it: the member who made
+        it, or a moderator where it lives. Raises :class:`ButtonGone` when the track is gone
+        (or not ``usable`` for this button), :class:`NotYours` otherwise. ``admin`` is asked
+        only when the presser is not the owner: where knowing costs a platform call."""
+        async with self.store.read() as conn:
+            row = await q.track(conn, track_id)
+        track = None if row is None else _track_view(row)
+        if track is None or (usable is not None and not usable(track)):
+            raise ButtonGone(track_id)
+        if track.owner == actor.user_id:
+            return track
+        if admin is not None and await admin():
+            return track
+        if not await self.moderation.is_moderator(actor, track.scope):
+            raise NotYours(track_id)
+        return track
+
+    async def press(
+        self,
+        op: str,
+        track_id: str,
+        actor: Actor,
+        target: ReplyTarget,
+        request_key: str,
+        *,
+        admin: Callable[[], Awaitable[bool]] | None = None,
+    ) -> Accepted:
+        """A result's button: ``op`` on its track, in the track's scope, checked by
+        :meth:`button` first."""
+        if op not in CATALOG:
+            raise ButtonGone(track_id)
+        track = await self.button(track_id, actor, admin=admin)
+        request = Request(op, actor, track.scope, target, request_key, tracks=(track_id,))
+        return await self.run(request)
+
+    async def lyrics_result(self, track_ids: Iterable[str]) -> TrackView | None:
+        """The first of ``track_ids`` that is a lyrics result (one of /lyrics' sets)."""
+        async with self.store.read() as conn:
+            for track_id in track_ids:
+                row = await q.track(conn, track_id)
+                if row is not None and row.origin == "text" and row.lyrics:
+                    return _track_view(row)
+        return None
+
+    # --- waiting for jobs ------------------------------------------------------------------------
+    async def progress(self, job_ids: Iterable[str]) -> Progress:
+        """How far these jobs got, and whether any result is still waiting to be delivered."""
+        async with self.store.read() as conn:
+            rows = [await q.job(conn, job_id) for job_id in job_ids]
+            outbox = await q.outbox_counts(conn)
+        jobs = tuple(_job_view(row) for row in rows if row is not None)
+        return Progress(jobs, delivering=bool(outbox.get("pending")))
+
+    async def unfinished(self, platform: str) -> list[JobView]:
+        """The jobs of ``platform`` that have not finished (a restarted console waits for them)."""
+        found: list[JobView] = []
+        async with self.store.read() as conn:
+            for state in ("queued", "submitting", "running", "unconfirmed"):
+                for row in await q.jobs_in(conn, state, limit=1_000_000):
+                    if row.platform == platform:
+                        found.append(_job_view(row))
+        return found
+
+    async def results(self, job_id: str) -> tuple[JobView | None, list[TrackView]]:
+        """A job and the tracks it made (a /lyrics result's sets are tracks too)."""
+        async with self.store.read() as conn:
+            row = await q.job(conn, job_id)
+            tracks = await q.job_tracks(conn, job_id)
+        job = None if row is None else _job_view(row)
+        return job, [_track_view(t) for t in tracks]
+
     # --- reading ---------------------------------------------------------------------------------
     async def balance(self, actor: Actor, scope: Scope) -> str:
         return (await self.ledger.balance(Member(scope, actor.user_id))).describe()
 
     async def history(
         self, actor: Actor, scope: Scope, page: int = 0, per_page: int = 10
-    ) -> list[q.TrackRow]:
+    ) -> list[TrackView]:
         async with self.store.read() as conn:
-            return await q.user_tracks(
+            rows = await q.user_tracks(
                 conn, Member(scope, actor.user_id), limit=per_page, offset=page * per_page
             )
+        return [_track_view(row) for row in rows]
 
     async def kept(self, actor: Actor, scope: Scope) -> list[Kept]:
         """Results that could not be posted anywhere, kept (with their files) for the member."""
@@ -337,3 +436,26 @@ class Service:
             return await method(actor, *args, **kwargs)
         except ModerationRefused as exc:
             raise Refused(str(exc)) from None
+
+
+def _track_view(row: q.TrackRow) -> TrackView:
+    return TrackView(
+        id=row.id,
+        title=row.title,
+        owner=row.user_id,
+        scope=Scope(row.platform, row.scope),
+        duration=row.duration,
+        lyrics=row.lyrics,
+        is_lyrics=row.origin == "text",
+    )
+
+
+def _job_view(row: q.JobRow) -> JobView:
+    return JobView(
+        id=row.id,
+        op=row.op,
+        owner=row.user_id,
+        platform=row.platform,
+        state=row.state,
+        finished=row.state in q.TERMINAL,
+    )

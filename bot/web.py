@@ -6,39 +6,54 @@ import asyncio
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.aimusic import AIMusicError
+from bot.aimusic import AIMusicClient, AIMusicError
 from bot.aimusic.models import ProducerTask, SonicTask
 from bot.aimusic.webhooks import WebhookRejected, named_job, signed_headers_present, verify
-from bot.engine import applying_event
+from bot.engine import Engine, applying_event
+from bot.media import Media
+from bot.store import Store
 from bot.store import jobs as q
 from bot.store import journal as j
 
-if TYPE_CHECKING:
-    from bot.app import App
-
 log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Backend:
+    """What the routes serve from: the parts of the core they read, not the whole root."""
+
+    store: Store
+    engine: Engine
+    media: Media
+    webhook_secret: str | None
+    vendor_status: Callable[[], Awaitable[str]]
+    # POST /hooks/{name} handlers that adapters register (Telegram's webhook mode)
+    hooks: dict[str, Handler] = field(default_factory=dict)
 
 
 class Holder:
-    """Lets the server bind (and learn its port) before the app it serves is fully built."""
+    """Lets the server bind (and learn its port) before the core it serves is fully built."""
 
-    app: App | None = None
+    backend: Backend | None = None
 
 
 HOLDER_KEY = web.AppKey("chorus", Holder)
 
 
-def chorus(request: web.Request) -> App:
-    app = request.app[HOLDER_KEY].app
-    if app is None:
+def chorus(request: web.Request) -> Backend:
+    backend = request.app[HOLDER_KEY].backend
+    if backend is None:
         raise web.HTTPServiceUnavailable(text="starting")
-    return app
+    return backend
 
 
 WEBHOOK_MAX_BYTES = 512 * 1024  # a finished 24-stem task is ~100 KB; nothing real comes near
@@ -169,7 +184,7 @@ async def webhook(request: web.Request) -> web.Response:
     return web.Response(text="ignored" if result == "ignored" else "ok")
 
 
-async def apply(app: App, job: q.JobRow, event: str, payload: dict[str, Any]) -> None:
+async def apply(app: Backend, job: q.JobRow, event: str, payload: dict[str, Any]) -> None:
     engine = app.engine
     failed = event == "song.failed" or payload.get("code") not in (None, 200)
     data = payload.get("data")
@@ -286,9 +301,9 @@ def make_web(holder: Holder) -> web.Application:
     return site
 
 
-async def vendor_reachable(app: App) -> str:
+async def vendor_reachable(client: AIMusicClient) -> str:
     try:
-        await app.client.get_credits()
+        await client.get_credits()
     except AIMusicError as exc:
         return f"error: {exc.kind}"
     return "ok"

@@ -6,12 +6,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
+from adapters import discord as discord_adapter
 from adapters.discord import DiscordAdapter
 from bot.app import App
 from bot.domain import Member, Scope
@@ -37,8 +39,11 @@ class Discord:
     adapter: DiscordAdapter
     caplog: pytest.LogCaptureFixture
 
-    async def start(self) -> None:
-        self.adapter = DiscordAdapter(self.chorus.app, self.fake.token, ready_timeout=0.05)
+    async def start(self, **settings: Any) -> None:
+        """Build the adapter as ``chorus run`` does (from the settings, with ``settings``
+        changed) and start it: the core is running already."""
+        settings.setdefault("discord_token", SecretStr(self.fake.token))
+        self.adapter = adapter_for(self.chorus.app, **settings)
         await self.adapter.start()
 
     async def restart(self) -> None:
@@ -89,6 +94,16 @@ class Discord:
     async def credits(self, who: Json) -> int:
         member = Member(Scope("discord", self.guild["id"]), who["id"])
         return (await self.chorus.app.ledger.balance(member)).available
+
+
+def adapter_for(app: App, **settings: Any) -> DiscordAdapter:
+    """The Discord adapter built by ``app`` from its settings with ``settings`` changed."""
+    changed = app.settings.model_copy(update=settings)
+    adapter = app.adapter(
+        lambda core: discord_adapter.create(replace(core, settings=changed), ready_timeout=0.05)
+    )
+    assert isinstance(adapter, DiscordAdapter)
+    return adapter
 
 
 @asynccontextmanager

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adapters import console as console_adapter
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import SCOPE
 from bot.app import App
@@ -87,7 +88,8 @@ async def chorus(
             **settings,
         )
         app = await App.create(config, engine_config=engine, local_public=public)
-        console = ConsoleAdapter(app, tmp / "songs")
+        console = app.adapter(lambda core: console_adapter.create(core, out_dir=tmp / "songs"))
+        assert isinstance(console, ConsoleAdapter)
         harness = Chorus(app, console, sim, tmp / "songs")
         console.platform.write = harness.lines.append
         await app.start()

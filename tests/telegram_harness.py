@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from pydantic import AnyHttpUrl, SecretStr
 
+from adapters import telegram as telegram_adapter
 from adapters.telegram import TelegramAdapter
 from bot.domain import Member, Scope
 from tests.fakes.plugin import serving_telegram
@@ -51,12 +53,27 @@ class Telegram:
 
 
 def adapter_for(
-    harness: Chorus, fake: FakeTelegram, compose_timeout: float = 300
+    harness: Chorus, fake: FakeTelegram, compose_timeout: float = 300, **settings: object
 ) -> TelegramAdapter:
-    """The adapter on the fake's clock, so that flood limits pass in virtual time."""
-    return TelegramAdapter(
-        harness.app, fake.token, api_url=fake.url, compose_timeout=compose_timeout, clock=fake.clock
+    """The adapter built by the app from its settings pointed at the fake (with ``settings``
+    changed), on the fake's clock, so that flood limits pass in virtual time."""
+    changed = harness.app.settings.model_copy(
+        update={
+            "telegram_token": SecretStr(fake.token),
+            "telegram_api_url": AnyHttpUrl(fake.url),
+            **settings,
+        }
     )
+    adapter = harness.app.adapter(
+        lambda core: telegram_adapter.create(
+            replace(core, settings=changed),
+            compose_timeout=compose_timeout,
+            clock=fake.clock if isinstance(fake.clock, FakeClock) else None,
+            poll_timeout=1,
+        )
+    )
+    assert isinstance(adapter, TelegramAdapter)
+    return adapter
 
 
 def quiet(caplog: pytest.LogCaptureFixture) -> None:
@@ -75,7 +92,7 @@ async def telegram(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIte
     caplog.set_level(logging.WARNING)
     async with serving_telegram(clock=FakeClock()) as fake, chorus(tmp_path) as harness:
         adapter = adapter_for(harness, fake, compose_timeout=1.0)
-        await adapter.start(poll_timeout=1)
+        await adapter.start()
         handle = Telegram(fake, harness, adapter)
         try:
             yield handle

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from adapters.discord import DiscordAdapter
 from bot.catalog import CATALOG
 from bot.config import ConfigError
 from bot.domain import Attachment, Member, ReplyTarget, ResultCard, Scope
@@ -20,6 +20,7 @@ from tests.discord_harness import (
     MESSAGES,
     ROLE_MOD,
     Discord,
+    adapter_for,
     expected_warnings,
     running_discord,
 )
@@ -352,10 +353,7 @@ async def test_a_form_from_before_a_restart_is_answered(discord_bot: Discord) ->
 async def test_commands_sync_to_a_development_guild_when_configured(discord_bot: Discord) -> None:
     await discord_bot.adapter.stop()
     guild_id = discord_bot.guild["id"]
-    discord_bot.adapter = DiscordAdapter(
-        discord_bot.chorus.app, discord_bot.fake.token, dev_guild=int(guild_id), ready_timeout=0.05
-    )
-    await discord_bot.adapter.start()
+    await discord_bot.start(discord_dev_guild=int(guild_id))
     [synced] = discord_bot.fake.requests_to("PUT", rf"/applications/\d+/guilds/{guild_id}/commands")
     assert "song" in {c["name"] for c in synced.json}  # instant in that guild, for testing
 
@@ -387,7 +385,7 @@ async def test_chorus_run_serves_discord_from_settings(tmp_path: Path) -> None:
 
 
 async def test_a_wrong_token_is_a_clear_configuration_error(discord_bot: Discord) -> None:
-    wrong = DiscordAdapter(discord_bot.chorus.app, "not.the-token", ready_timeout=0.05)
+    wrong = adapter_for(discord_bot.chorus.app, discord_token=SecretStr("not.the-token"))
     with pytest.raises(ConfigError) as refused:
         await wrong.start()
     assert "DISCORD_TOKEN: Discord refused the token" in str(refused.value)

@@ -133,7 +133,6 @@ async def test_a_restart_resumes_running_jobs_and_delivers_once(tmp_path: Path) 
 
         restarted = await App.create(h.app.settings, engine_config=engine)
         h.app = restarted
-        h.console.app = restarted
         h.console.service = restarted.service
         restarted.platforms["console"] = h.console.platform
         await restarted.start()

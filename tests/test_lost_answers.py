@@ -116,7 +116,6 @@ async def test_a_restart_keeps_the_job_unconfirmed_and_still_adopts_it(tmp_path:
         settings = h.app.settings.model_copy(update={"web_port": port})  # the URL the vendor has
         restarted = await App.create(settings, engine_config=ENGINE, local_public=True)
         h.app = restarted
-        h.console.app = restarted
         h.console.service = restarted.service
         restarted.platforms["console"] = h.console.platform
         await restarted.start()

@@ -78,7 +78,6 @@ async def test_what_was_learned_survives_a_restart(tmp_path: Path) -> None:
         await h.app.stop()
         restarted = await App.create(h.app.settings, engine_config=SLOW)
         h.app = restarted
-        h.console.app = restarted
         h.console.service = restarted.service
         restarted.platforms["console"] = h.console.platform
         await restarted.start()

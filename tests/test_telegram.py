@@ -17,7 +17,6 @@ from tests.telegram_harness import (
     BOT,
     GROUP,
     Telegram,
-    TelegramAdapter,
     adapter_for,
     telegram,
 )
@@ -193,7 +192,7 @@ async def test_buttons_keep_working_after_a_restart(telegram: Telegram) -> None:
     await telegram.adapter.stop()  # the bot goes away; the buttons stay on the messages
     fake.advance(60)  # a restart takes a while; the new process does not know the old one's posts
     restarted = adapter_for(telegram.chorus, fake)
-    await restarted.start(poll_timeout=1)
+    await restarted.start()
     telegram.adapter = restarted
     fake.push(callback_query=tg.callback_query(ALICE, posted, f"wav:{track}"))
     [answer] = await fake.wait_for("answerCallbackQuery")
@@ -206,8 +205,8 @@ async def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
     fake = FakeTelegram()
     await fake.start()
     async with chorus(tmp_path) as harness:
-        adapter = TelegramAdapter(harness.app, fake.token, api_url=fake.url)
-        await adapter.start(webhook=True)
+        adapter = adapter_for(harness, fake, telegram_webhook=True)
+        await adapter.start()
         try:
             assert fake.webhook is not None and fake.webhook[0].endswith("/hooks/telegram")
             forged = await fake.post_update(

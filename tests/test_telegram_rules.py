@@ -65,7 +65,7 @@ async def test_the_start_log_says_whether_privacy_mode_is_on(
     caplog.set_level(logging.INFO, logger="adapters.telegram")
     await telegram.adapter.stop()
     restarted = adapter_for(telegram.chorus, telegram.fake)
-    await restarted.start(poll_timeout=1)
+    await restarted.start()
     telegram.adapter = restarted
     assert any(
         "privacy mode is on (can_read_all_group_messages is false)" in r.getMessage()

@@ -1,5 +1,5 @@
 """The terminal adapter used by ``chorus demo`` (and ``chorus run --console``)."""
 
-from adapters.console.adapter import ConsoleAdapter
+from adapters.console.adapter import ConsoleAdapter, create
 
-__all__ = ["ConsoleAdapter"]
+__all__ = ["ConsoleAdapter", "create"]

@@ -28,7 +28,7 @@ from typing import Any
 
 from adapters.console.platform import ConsolePlatform
 from bot import messages
-from bot.app import App
+from bot.adapter import Core
 from bot.catalog import CATALOG, Needs
 from bot.domain import Actor, Member, ReplyTarget, Scope
 from bot.messages import (
@@ -39,7 +39,6 @@ from bot.messages import (
 )
 from bot.moderation import audit_text, limits_text, report_text, settings_text
 from bot.service import Busy, Refused, Request
-from bot.store import jobs as q
 from bot.textcommand import CommandError, Resolver, parse, tokens_of
 
 SCOPE = Scope("console", "local")
@@ -57,15 +56,19 @@ OPERATOR = "you"
 MEMBER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 LAST = re.compile(r"^last(?:\.(\d+)|\.lyrics(?:\.(\d+))?)?$")
 TRACK_NEEDS = (Needs.TRACK, Needs.TWO_TRACKS, Needs.TRACK_OR_AUDIO)
-UNFINISHED = ("queued", "submitting", "running", "unconfirmed")
+
+
+def create(core: Core, *, out_dir: Path | None = None, user: str = OPERATOR) -> ConsoleAdapter:
+    """The console, saving results under ``out_dir`` (default: ``<data_dir>/songs``)."""
+    return ConsoleAdapter(core, out_dir or core.settings.data_dir / "songs", user)
 
 
 class ConsoleAdapter:
-    def __init__(self, app: App, out_dir: Path, user: str = OPERATOR) -> None:
-        self.app = app
-        self.service = app.service
+    name = "console"
+
+    def __init__(self, core: Core, out_dir: Path, user: str = OPERATOR) -> None:
+        self.service = core.service
         self.platform = ConsolePlatform(out_dir)
-        app.platforms["console"] = self.platform
         self.actor = Actor(user, name=user, is_admin=True)
         self.started: list[str] = []
         self.refused = 0  # lines refused: a script with any exits non-zero
@@ -73,6 +76,12 @@ class ConsoleAdapter:
         self.last_job: str | None = None  # the newest job a line started: what `last` names
         self.session = uuid.uuid4().hex[:8]
         self._counter = itertools.count(1)
+
+    async def start(self) -> None:
+        """Nothing to connect: the console runs when the CLI hands it lines."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect."""
 
     def say(self, text: str) -> None:
         self.platform.write(text)
@@ -115,9 +124,8 @@ class ConsoleAdapter:
         """Wait until one of ``actor``'s running console jobs ends; False if none is running."""
         running: set[str] | None = None
         while True:
-            async with self.app.store.read() as conn:
-                jobs = [await q.job(conn, job_id) for job_id in self.started]
-            now = {j.id for j in jobs if j and j.user_id == actor.user_id and j.state in UNFINISHED}
+            jobs = (await self.service.progress(self.started)).jobs
+            now = {j.id for j in jobs if j.owner == actor.user_id and not j.finished}
             if running is None:
                 running = now
             if not running or running - now:
@@ -157,9 +165,7 @@ class ConsoleAdapter:
             raise CommandError(messages.no_earlier_result())
         job_id = self.last_job
         await self._until_delivered(job_id)
-        async with self.app.store.read() as conn:
-            job = await q.job(conn, job_id)
-            tracks = await q.job_tracks(conn, job_id)
+        job, tracks = await self.service.results(job_id)
         if job is None or job.state != "succeeded":
             raise CommandError(messages.last_did_not_succeed(job_id))
         lyrics = [t.lyrics for t in tracks if t.lyrics]  # a /lyrics result's sets are tracks too
@@ -183,10 +189,8 @@ class ConsoleAdapter:
 
     async def _until_delivered(self, job_id: str) -> None:
         while True:
-            async with self.app.store.read() as conn:
-                job = await q.job(conn, job_id)
-                outbox = await q.outbox_counts(conn)
-            if job is None or (job.state in q.TERMINAL and not outbox.get("pending")):
+            progress = await self.service.progress([job_id])
+            if progress.settled:
                 return
             self.platform.changed.clear()
             try:
@@ -280,25 +284,21 @@ class ConsoleAdapter:
     async def adopt_unfinished(self) -> None:
         """Console jobs a previous run left unfinished (it was killed): this run waits for them
         too, so a restarted script still sees them delivered."""
-        async with self.app.store.read() as conn:
-            for state in UNFINISHED:
-                for job in await q.jobs_in(conn, state, limit=1_000_000):
-                    if job.platform == SCOPE.platform and job.id not in self.started:
-                        self.started.append(job.id)
-                        self.say(messages.waiting_for_job(job.id, job.op))
+        for job in await self.service.unfinished(SCOPE.platform):
+            if job.id not in self.started:
+                self.started.append(job.id)
+                self.say(messages.waiting_for_job(job.id, job.op))
 
     async def wait_for_jobs(self, patience: float) -> int:
         """Wait until every job started here is finished and delivered; returns how many failed."""
         deadline = time.monotonic() + patience
         while True:
-            async with self.app.store.read() as conn:
-                jobs = [await q.job(conn, job_id) for job_id in self.started]
-                outbox = await q.outbox_counts(conn)
-            if all(job and job.state in q.TERMINAL for job in jobs) and not outbox.get("pending"):
-                return sum(1 for job in jobs if job and job.state == "failed")
+            progress = await self.service.progress(self.started)
+            if progress.settled:
+                return sum(1 for job in progress.jobs if job.state == "failed")
             if time.monotonic() > deadline:
                 self.say(messages.gave_up_waiting())
-                return len(jobs)
+                return len(progress.jobs)
             self.platform.changed.clear()
             try:
                 await asyncio.wait_for(self.platform.changed.wait(), timeout=0.5)

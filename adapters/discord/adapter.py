@@ -14,34 +14,32 @@ import asyncio
 import contextlib
 import inspect
 import logging
-import time
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import discord
 import yarl
 from discord import app_commands
 
-from adapters.discord import forms
+from adapters.discord import forms, who
 from adapters.discord.mod import ModGroup
 from adapters.discord.options import AUTOCOMPLETED, lyrics_in_form, parameters
 from adapters.discord.permissions import cannot_post
 from adapters.discord.platform import (
-    DM_UPLOAD_LIMIT,
     FILES_PER_MESSAGE,
     NO_PINGS,
     DiscordPlatform,
     size_of,
 )
-from adapters.discord.render import ResultButton
+from adapters.discord.render import Press, ResultButton
 from bot import messages
-from bot.app import App
+from bot.adapter import Core
 from bot.catalog import CATALOG, Model, Operation
 from bot.config import ConfigError
-from bot.domain import Actor, Attachment, AudioInput, ReplyTarget, Scope
+from bot.domain import Attachment, AudioInput, TrackView
 from bot.media import AUDIO_SUFFIXES
 from bot.platform import PlatformError
-from bot.service import Refused, Request
-from bot.store import jobs as q
+from bot.service import ButtonGone, NotYours, Refused, Request
 
 log = logging.getLogger(__name__)
 # Chorus never joins voice channels: discord.py's start-up warnings about voice libraries would
@@ -59,23 +57,46 @@ ACCOUNT_COMMANDS = (
 
 
 class ChorusClient(discord.Client):
-    """discord.py's client, holding the adapter so that buttons rebuilt after a restart find it."""
+    """discord.py's client, holding what a button press does so that buttons rebuilt after a
+    restart find it."""
 
-    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+    def __init__(
+        self,
+        setup: Callable[[], Awaitable[None]],
+        on_stale_form: Callable[[discord.Interaction[Any]], Coroutine[Any, Any, None]],
+        press: Press,
+        **options: Any,
+    ) -> None:
         super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=NO_PINGS, **options)
-        self.chorus = adapter
+        self.setup, self.on_stale_form, self.press = setup, on_stale_form, press
         self.tree: app_commands.CommandTree[ChorusClient] = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
-        await self.chorus.setup()
+        await self.setup()
 
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
         """discord.py runs each ``on_<event>`` method in a task of its own. Only a form's
         submission needs Chorus's look before the tree's, so every other interaction (a slash
         command on its way to its defer) skips that task."""
         if event == "interaction" and args[0].type is discord.InteractionType.modal_submit:
-            self._schedule_event(self.chorus.on_stale_form, "on_interaction", *args)
+            self._schedule_event(self.on_stale_form, "on_interaction", *args)
         super().dispatch(event, *args, **kwargs)
+
+
+def create(core: Core, *, ready_timeout: float = 2.0) -> DiscordAdapter | None:
+    """The Discord bot, when ``DISCORD_TOKEN`` is set."""
+    settings = core.settings
+    if settings.discord_token is None:
+        return None
+    return DiscordAdapter(
+        core,
+        settings.discord_token.get_secret_value(),
+        dev_guild=settings.discord_dev_guild,
+        sync_commands=settings.discord_sync_commands,
+        ready_timeout=ready_timeout,
+        api_url=str(settings.discord_api_url) if settings.discord_api_url else None,
+        gateway_url=settings.discord_gateway_url,
+    )
 
 
 class DiscordAdapter:
@@ -83,7 +104,7 @@ class DiscordAdapter:
 
     def __init__(
         self,
-        app: App,
+        core: Core,
         token: str,
         *,
         dev_guild: int | None = None,
@@ -92,26 +113,27 @@ class DiscordAdapter:
         api_url: str | None = None,
         gateway_url: str | None = None,
     ) -> None:
-        self.app = app
-        self.service = app.service
+        self.service = core.service
+        self.default_model = core.settings.default_model
         self.token = token
         self.dev_guild = dev_guild
         self.sync_commands = sync_commands
-        self.forms: dict[str, float] = {}  # custom ids of forms this process showed -> expiry
+        self.forms = forms.Forms(self.run, self.report)
         aim(api_url, gateway_url)
-        self.client = ChorusClient(self, guild_ready_timeout=ready_timeout)
+        self.client = ChorusClient(
+            self.setup, self.on_stale_form, self.on_button, guild_ready_timeout=ready_timeout
+        )
         self.tree = self.client.tree
         self.tree.on_error = self.on_command_error  # type: ignore[method-assign]
         for op in CATALOG.values():
             self.tree.add_command(self._slash(op))
         self._account_commands()
-        self.tree.add_command(ModGroup(self))
+        self.tree.add_command(ModGroup(self.service, self.answer))
         for op in CATALOG.values():  # what a member can do to a message carrying audio
             if op.context_menu:
                 self.tree.add_command(self._context_menu(op.context_menu, op.name))
         self._task: asyncio.Task[None] | None = None
         self.platform = DiscordPlatform(self.client)
-        app.platforms[self.name] = self.platform
 
     # --- life ------------------------------------------------------------------------------------
     async def setup(self) -> None:
@@ -150,42 +172,6 @@ class DiscordAdapter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    # --- who and where ---------------------------------------------------------------------------
-    @staticmethod
-    def scope_of(interaction: discord.Interaction[Any]) -> Scope:
-        if interaction.guild_id is None:
-            return Scope("discord", f"dm:{interaction.user.id}")
-        return Scope("discord", str(interaction.guild_id))
-
-    @staticmethod
-    def actor(interaction: discord.Interaction[Any]) -> Actor:
-        """Manage Server makes a moderator (in a DM the member runs their own scope); the
-        member's roles are matched against the scope's moderator roles by the core."""
-        user = interaction.user
-        roles = (
-            frozenset(str(r.id) for r in user.roles) if isinstance(user, discord.Member) else None
-        )
-        admin = interaction.guild_id is None or interaction.permissions.manage_guild
-        return Actor(
-            str(user.id), name=user.display_name, is_admin=admin, roles=roles or frozenset()
-        )
-
-    @staticmethod
-    def target(interaction: discord.Interaction[Any]) -> ReplyTarget:
-        """The channel, with the largest file the bot may post there: per file, the guild's
-        (its boost tier decides), or in a DM the bot's own 10 MiB. ``interaction.filesize_limit``
-        is what the *member* may upload, which their Nitro raises, so it is no guide. The
-        interaction's token rides along as the follow-up route for when the channel refuses."""
-        guild = interaction.guild
-        limit = guild.filesize_limit if guild is not None else DM_UPLOAD_LIMIT
-        return ReplyTarget(
-            "discord",
-            str(interaction.channel_id),
-            upload_limit=limit,
-            requester=str(interaction.user.id),
-            followup=f"{interaction.id}:{interaction.token}",
-        )
-
     # --- building the commands -------------------------------------------------------------------
     def _slash(self, op: Operation) -> app_commands.Command[Any, Any, None]:
         params, described = parameters(op)
@@ -215,7 +201,7 @@ class DiscordAdapter:
             interaction: discord.Interaction[Any], current: str
         ) -> list[app_commands.Choice[str]]:
             recent = await self.service.history(
-                self.actor(interaction), self.scope_of(interaction), per_page=25
+                who.actor(interaction), who.scope_of(interaction), per_page=25
             )
             wanted = current.strip().lower()
             return [
@@ -233,11 +219,9 @@ class DiscordAdapter:
             interaction: discord.Interaction[Any], current: str
         ) -> list[app_commands.Choice[str]]:
             if voices:
-                known = await self.service.voices(
-                    self.actor(interaction), self.scope_of(interaction)
-                )
+                known = await self.service.voices(who.actor(interaction), who.scope_of(interaction))
             else:
-                default = self.app.settings.default_model
+                default = self.default_model
                 known = [default, *(m for m in MODELS if m != default)]
             wanted = current.strip().lower()
             return [app_commands.Choice(name=v, value=v) for v in known if wanted in v][:25]
@@ -254,7 +238,7 @@ class DiscordAdapter:
         @self.tree.command(name="credits", description=messages.DESCRIBE_CREDITS)
         async def credits(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            text = await self.service.balance(self.actor(interaction), self.scope_of(interaction))
+            text = await self.service.balance(who.actor(interaction), who.scope_of(interaction))
             await self.answer(interaction, text)
 
         @self.tree.command(name="mysongs", description=messages.DESCRIBE_MYSONGS)
@@ -263,7 +247,7 @@ class DiscordAdapter:
             interaction: discord.Interaction[Any], page: app_commands.Range[int, 1, 100] = 1
         ) -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            actor, scope = self.actor(interaction), self.scope_of(interaction)
+            actor, scope = who.actor(interaction), who.scope_of(interaction)
             recent = await self.service.history(actor, scope, page=page - 1)
             lines = [
                 f"`{t.id}` **{discord.utils.escape_markdown(t.title)}** "
@@ -283,7 +267,7 @@ class DiscordAdapter:
         @self.tree.command(name="help", description=messages.DESCRIBE_HELP)
         async def help_(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            text = await self.service.help(self.scope_of(interaction), ACCOUNT_COMMANDS)
+            text = await self.service.help(who.scope_of(interaction), ACCOUNT_COMMANDS)
             shown = discord.Embed(title="Chorus", description=text[:4096])
             shown.set_footer(text=messages.HELP_FOOTER)
             await interaction.edit_original_response(embed=shown, allowed_mentions=NO_PINGS)
@@ -295,7 +279,7 @@ class DiscordAdapter:
         if await self.refused_here(interaction):
             return
         if lyrics_in_form(op) and not values.get("lyrics"):
-            await interaction.response.send_modal(forms.Form(self, op.name, values))
+            await interaction.response.send_modal(self.forms.form(op.name, values))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.run(interaction, op.name, values)
@@ -324,7 +308,7 @@ class DiscordAdapter:
         if await self.refused_here(interaction):
             return
         if CATALOG[op_name].form is not None:
-            await interaction.response.send_modal(forms.Form(self, op_name, values))
+            await interaction.response.send_modal(self.forms.form(op_name, values))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.run(interaction, op_name, values)
@@ -343,9 +327,9 @@ class DiscordAdapter:
             accepted = await self.service.run(
                 Request(
                     op=op_name,
-                    actor=self.actor(interaction),
-                    scope=self.scope_of(interaction),
-                    target=self.target(interaction),
+                    actor=who.actor(interaction),
+                    scope=who.scope_of(interaction),
+                    target=who.target(interaction),
                     request_key=f"dc-{interaction.id}",
                     args=given,
                     tracks=tracks,
@@ -371,28 +355,20 @@ class DiscordAdapter:
             await self.open_with_lyrics(interaction, op, track_id)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        async with self.app.store.read() as conn:
-            track = await q.track(conn, track_id)
-        if track is None or op not in CATALOG:
+        try:
+            accepted = await self.service.press(
+                op,
+                track_id,
+                who.actor(interaction),
+                who.target(interaction),
+                f"dc-{interaction.id}",
+            )
+        except ButtonGone:
             await self.answer(interaction, messages.button_track_gone())
             return
-        actor, scope = self.actor(interaction), Scope(track.platform, track.scope)
-        if track.user_id != actor.user_id and not await self.service.moderation.is_moderator(
-            actor, scope
-        ):
+        except NotYours:
             await self.answer(interaction, messages.buttons_for_owner())
             return
-        try:
-            accepted = await self.service.run(
-                Request(
-                    op=op,
-                    actor=actor,
-                    scope=scope,
-                    target=self.target(interaction),
-                    request_key=f"dc-{interaction.id}",
-                    tracks=(track_id,),
-                )
-            )
         except Refused as exc:
             await self.answer(interaction, messages.refused(str(exc)))
             return
@@ -405,18 +381,15 @@ class DiscordAdapter:
     ) -> None:
         """ "Use these lyrics": the operation's form, as the button's first (and only) answer,
         with the lyrics result's words filled in for the member to edit; submitting runs it."""
-        async with self.app.store.read() as conn:
-            track = await q.track(conn, track_id)
-        if track is None or not track.lyrics:
+        try:
+            track = await self.service.button(track_id, who.actor(interaction), usable=has_lyrics)
+        except ButtonGone:
             await interaction.response.send_message(messages.button_lyrics_gone(), ephemeral=True)
             return
-        actor = self.actor(interaction)
-        if track.user_id != actor.user_id and not await self.service.moderation.is_moderator(
-            actor, Scope(track.platform, track.scope)
-        ):
+        except NotYours:
             await interaction.response.send_message(messages.buttons_for_owner(), ephemeral=True)
             return
-        form = forms.Form(self, op, {}, prefill={"lyrics": track.lyrics})
+        form = self.forms.form(op, {}, prefill={"lyrics": track.lyrics or ""})
         await interaction.response.send_modal(form)
 
     async def answer(self, interaction: discord.Interaction[Any], text: str) -> None:
@@ -429,7 +402,7 @@ class DiscordAdapter:
         """Answer with the files of results that could not be posted: an interaction response
         needs no channel permission, so this reaches the member wherever the channel refused.
         At most ten, each within the upload limit here; the text names them all."""
-        limit = self.target(interaction).upload_limit
+        limit = who.target(interaction).upload_limit
         fitting = [a for a in kept if size_of(a) <= limit][:FILES_PER_MESSAGE]
         files = [discord.File(a.path, filename=a.filename) for a in fitting]
         try:
@@ -440,20 +413,13 @@ class DiscordAdapter:
             for file in files:
                 file.close()
 
-    def shown(self, custom_id: str) -> None:
-        """Remember a form until it times out (forgetting the expired ones)."""
-        now = time.monotonic()
-        for expired in [k for k, until in self.forms.items() if until < now]:
-            del self.forms[expired]
-        self.forms[custom_id] = now + forms.FORM_TIMEOUT
-
     async def on_stale_form(self, interaction: discord.Interaction[Any]) -> None:
         """A form shown before a restart cannot be run: say so instead of letting it fail."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
-        if custom_id.startswith(forms.FORM_PREFIX) and custom_id not in self.forms:
+        if self.forms.stale(custom_id):
             await interaction.response.send_message(messages.form_expired(), ephemeral=True)
 
     async def on_command_error(
@@ -512,3 +478,8 @@ def track_in(message: discord.Message, bot: discord.ClientUser | None) -> str | 
         if footer.startswith("ID: "):
             return footer[4:]
     return None
+
+
+def has_lyrics(track: TrackView) -> bool:
+    """What "use these lyrics" can use: a track whose words are still there."""
+    return bool(track.lyrics)

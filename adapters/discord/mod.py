@@ -8,35 +8,35 @@ so a member who is shown the command, or who crafts the interaction, is still re
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from discord import app_commands
 
+from adapters.discord.who import actor, scope_of
 from bot import messages
 from bot.domain import Member
 from bot.ledger import Balance, Policy
 from bot.moderation import MemberReport, audit_text, limits_text, report_text, settings_text
-from bot.service import Refused
-from bot.store.audit import AuditRow
+from bot.service import Refused, Service
 
-if TYPE_CHECKING:
-    from adapters.discord.adapter import DiscordAdapter
+# Replace the "thinking…" of a deferred interaction with this text, for the member only.
+Answer = Callable[[discord.Interaction[Any], str], Awaitable[None]]
 
 Credits = app_commands.Range[int, 1, 1_000_000]
 Reason = app_commands.Range[str, 1, 200]
 
 
 class ModGroup(app_commands.Group):
-    def __init__(self, adapter: DiscordAdapter) -> None:
+    def __init__(self, service: Service, answer: Answer) -> None:
         super().__init__(
             name="mod",
             description=messages.DESCRIBE_MOD,
             default_permissions=discord.Permissions(manage_guild=True),
             guild_only=True,
         )
-        self.adapter = adapter
+        self.service, self.answer = service, answer
 
     async def _run(
         self,
@@ -49,18 +49,18 @@ class ModGroup(app_commands.Group):
         """Defer, run the core's moderation ``action``, answer with ``reply(result)`` or the
         core's refusal; for the moderator's eyes only."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        actor = self.adapter.actor(interaction)
+        asking = actor(interaction)
         try:
             if action == "upstream_credits":
-                text = await self.adapter.service.upstream_credits(actor, *args)
+                text = await self.service.upstream_credits(asking, *args)
             else:
-                text = reply(await self.adapter.service.moderate(action, actor, *args, **options))
+                text = reply(await self.service.moderate(action, asking, *args, **options))
         except Refused as exc:
             text = messages.refused(str(exc))
-        await self.adapter.answer(interaction, text)
+        await self.answer(interaction, text)
 
     def _member(self, interaction: discord.Interaction[Any], user: discord.abc.User) -> Member:
-        return Member(self.adapter.scope_of(interaction), str(user.id))
+        return Member(scope_of(interaction), str(user.id))
 
     @app_commands.command(description=messages.DESCRIBE_MOD_GRANT)
     @app_commands.describe(
@@ -179,9 +179,9 @@ class ModGroup(app_commands.Group):
         await self._run(
             interaction,
             "audit_log",
-            self.adapter.scope_of(interaction),
+            scope_of(interaction),
             member=str(member.id) if member else None,
-            reply=entries,
+            reply=lambda rows: audit_text(rows, mention),
         )
 
     @app_commands.command(description=messages.DESCRIBE_MOD_SETTINGS)
@@ -223,7 +223,7 @@ class ModGroup(app_commands.Group):
         if moderator_role is not None:
             values["moderator_roles"] = [str(moderator_role.id)]
         changes = {k: v for k, v in values.items() if v is not None}
-        scope = self.adapter.scope_of(interaction)
+        scope = scope_of(interaction)
         if changes:
             await self._run(
                 interaction,
@@ -238,9 +238,7 @@ class ModGroup(app_commands.Group):
 
     @app_commands.command(description=messages.DESCRIBE_MOD_CREDITS)
     async def credits(self, interaction: discord.Interaction[Any]) -> None:
-        await self._run(
-            interaction, "upstream_credits", self.adapter.scope_of(interaction), reply=str
-        )
+        await self._run(interaction, "upstream_credits", scope_of(interaction), reply=str)
 
 
 def mention(user_id: str) -> str:
@@ -257,10 +255,6 @@ def credited(member: Member) -> Callable[[Balance], str]:
 
 def report(found: MemberReport) -> str:
     return report_text(found, mention)
-
-
-def entries(rows: list[AuditRow]) -> str:
-    return audit_text(rows, mention)
 
 
 def described(policy: Policy) -> str:

@@ -8,15 +8,17 @@ usefully (the core checks ownership and prices again).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 
 from bot import messages
 from bot.domain import ResultCard
 
-if TYPE_CHECKING:
-    from adapters.discord.adapter import DiscordAdapter
+# What pressing a result's button does: run ``op`` on the track (the client holds it, so that
+# buttons rebuilt from their custom id after a restart find it).
+Press = Callable[[discord.Interaction[Any], str, str], Awaitable[None]]
 
 BUTTON_TEMPLATE = r"chorus:(?P<op>[a-z]{1,20}):(?P<track>[0-9a-f]{6})"
 EMBED_COLOUR = discord.Colour(0x7C5CFF)
@@ -77,8 +79,8 @@ class ResultButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTT
         return cls(match["op"], match["track"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        adapter: DiscordAdapter = interaction.client.chorus
-        await adapter.on_button(interaction, self.op, self.track_id)
+        press: Press = interaction.client.press
+        await press(interaction, self.op, self.track_id)
 
 
 def buttons(card: ResultCard) -> discord.ui.View | None:

@@ -46,12 +46,11 @@ from adapters.telegram.platform import TelegramPlatform
 from adapters.telegram.render import TEXT_LIMIT, cut
 from adapters.telegram.updates import PerChatUpdates
 from bot import messages
-from bot.app import App
+from bot.adapter import Core
 from bot.catalog import CATALOG, Needs, composer
-from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
+from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope, TrackView
 from bot.moderation import audit_text, limits_text, report_text
-from bot.service import Refused, Request
-from bot.store import jobs as q
+from bot.service import ButtonGone, NotYours, Refused, Request
 from bot.textcommand import CommandError, parse
 
 log = logging.getLogger(__name__)
@@ -74,20 +73,47 @@ COMPOSER = composer().name
 LYRICS_BUTTON = re.compile("^" + re.escape(COMPOSER) + r":[0-9a-f]{6}$")
 
 
+def create(
+    core: Core,
+    *,
+    compose_timeout: float = 300,
+    clock: Clock | None = None,
+    poll_timeout: int = 10,
+) -> TelegramAdapter | None:
+    """The Telegram bot, when ``TELEGRAM_TOKEN`` is set: polling, or with ``TELEGRAM_WEBHOOK``
+    updates pushed to the bot's web server."""
+    settings = core.settings
+    if settings.telegram_token is None:
+        return None
+    return TelegramAdapter(
+        core,
+        settings.telegram_token.get_secret_value(),
+        api_url=str(settings.telegram_api_url),
+        admin_cache=settings.telegram_admin_cache_seconds,
+        compose_timeout=compose_timeout,
+        clock=clock,
+        webhook=settings.telegram_webhook,
+        poll_timeout=poll_timeout,
+    )
+
+
 class TelegramAdapter:
     name = "telegram"
 
     def __init__(
         self,
-        app: App,
+        core: Core,
         token: str,
         api_url: str = "https://api.telegram.org",
         admin_cache: float = 60,
         compose_timeout: float = 300,
         clock: Clock | None = None,
+        webhook: bool = False,
+        poll_timeout: int = 10,
     ) -> None:
-        self.app = app
-        self.service = app.service
+        self.core = core
+        self.service = core.service
+        self.webhook, self.poll_timeout = webhook, poll_timeout
         self.admin_cache = admin_cache
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
         base = api_url.rstrip("/")
@@ -144,13 +170,12 @@ class TelegramAdapter:
         self.application.add_handler(CallbackQueryHandler(self.on_button))
         self.application.add_error_handler(self.on_error)
         self.platform = TelegramPlatform(self.application.bot, self.flood)
-        app.platforms[self.name] = self.platform
 
     @property
     def bot(self) -> Any:
         return self.application.bot
 
-    async def start(self, poll_timeout: int = 10, webhook: bool = False) -> None:
+    async def start(self) -> None:
         """Long polling by default; with ``webhook`` Telegram pushes updates to the bot's own web
         server, each carrying a secret token that is checked before anything else."""
         await self.application.initialize()
@@ -158,17 +183,17 @@ class TelegramAdapter:
         commands = [BotCommand(op.name, op.summary[:256]) for op in CATALOG.values()]
         commands += [BotCommand(name, text) for name, text in EXTRA_COMMANDS.items()]
         await self.bot.set_my_commands(commands)
-        if webhook:
-            public = self.app.media.config.public_base_url
+        if self.webhook:
+            public = self.core.public_base_url
             if public is None:
                 raise ValueError(
                     "TELEGRAM_WEBHOOK needs PUBLIC_BASE_URL, where Telegram can reach the bot"
                 )
-            self.app.hooks["telegram"] = self.on_webhook
+            self.core.add_hook(self.name, self.on_webhook)
             await self.bot.set_webhook(f"{public}/hooks/telegram", secret_token=self.webhook_secret)
         else:
             assert self.application.updater is not None
-            await self.application.updater.start_polling(timeout=poll_timeout, poll_interval=0)
+            await self.application.updater.start_polling(timeout=self.poll_timeout, poll_interval=0)
         await self.application.start()
 
     def _log_privacy(self) -> None:
@@ -380,19 +405,10 @@ class TelegramAdapter:
             await self.on_command(update, context)
             return ConversationHandler.END
         assert context.user_data is not None
-        chosen = await self._lyrics_result(self._replied_tracks(message))
+        chosen = await self.service.lyrics_result(self._replied_tracks(message))
         context.user_data["compose"] = {"lyrics": chosen.lyrics} if chosen else {}
         await self._ask(message, messages.compose_ask_title(chosen.title if chosen else None))
         return TITLE
-
-    async def _lyrics_result(self, track_ids: list[str]) -> q.TrackRow | None:
-        """The lyrics result among ``track_ids`` (one of /lyrics' sets), if there is one."""
-        async with self.app.store.read() as conn:
-            for track_id in track_ids:
-                track = await q.track(conn, track_id)
-                if track is not None and track.origin == "text" and track.lyrics:
-                    return track
-        return None
 
     async def compose_with_lyrics(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
@@ -406,13 +422,17 @@ class TelegramAdapter:
             await query.answer(messages.buttons_too_old(), show_alert=True)
             return ConversationHandler.END
         message, user = query.message, query.from_user
-        chosen = await self._lyrics_result([(query.data or "").partition(":")[2]])
-        if chosen is None:
+        try:
+            chosen = await self.service.button(
+                (query.data or "").partition(":")[2],
+                Actor(str(user.id), name=user.full_name),
+                usable=is_lyrics_result,
+                admin=lambda: self.is_admin(message.chat.id, message.chat.type, user.id),
+            )
+        except ButtonGone:
             await query.answer(messages.button_gone(), show_alert=True)
             return ConversationHandler.END
-        if chosen.user_id != str(user.id) and not await self.is_admin(
-            message.chat.id, message.chat.type, user.id
-        ):
+        except NotYours:
             await query.answer(messages.buttons_for_owner_or_admin(), show_alert=True)
             return ConversationHandler.END
         await query.answer()
@@ -524,26 +544,27 @@ class TelegramAdapter:
             raise Refused(messages.buttons_too_old_reply())
         op, _, track_id = (query.data or "").partition(":")
         message, user = query.message, query.from_user
-        async with self.app.store.read() as conn:
-            track = await q.track(conn, track_id)
-        if track is None or op not in CATALOG:
-            raise Refused(messages.button_gone())
-        if track.user_id != str(user.id) and not await self.is_admin(
-            message.chat.id, message.chat.type, user.id
-        ):
-            raise Refused(messages.buttons_for_owner_or_admin())
-        request = Request(
-            op=op,
-            actor=Actor(str(user.id), name=user.full_name),
-            scope=Scope(track.platform, track.scope),
-            target=self.target(message),
-            request_key=f"tg-cb-{query.id}",
-            tracks=(track_id,),
-        )
-        accepted = await self.service.run(request)
+        try:
+            accepted = await self.service.press(
+                op,
+                track_id,
+                Actor(str(user.id), name=user.full_name),
+                self.target(message),
+                f"tg-cb-{query.id}",
+                admin=lambda: self.is_admin(message.chat.id, message.chat.type, user.id),
+            )
+        except ButtonGone:
+            raise Refused(messages.button_gone()) from None
+        except NotYours:
+            raise Refused(messages.buttons_for_owner_or_admin()) from None
         return messages.button_started(op, accepted.price)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error(
             "telegram handler failed: %s", type(context.error).__name__, exc_info=context.error
         )
+
+
+def is_lyrics_result(track: TrackView) -> bool:
+    """What "use these lyrics" can use: one of /lyrics' sets, its words still there."""
+    return track.is_lyrics and bool(track.lyrics)
