@@ -21,6 +21,7 @@ from bot import messages
 from bot.aimusic import AIMusicClient
 from bot.aimusic import models as m
 from bot.aimusic.errors import UpstreamUnavailable
+from bot.domain import Attachment
 from bot.plaintext import Plain
 
 # Every free-text parameter is Plain: no control characters, something visible (bot.plaintext).
@@ -84,20 +85,13 @@ class Submitted:
 
 
 @dataclass(frozen=True)
-class RemoteFile:
-    url: str
-    filename: str
-    mime: str
-
-
-@dataclass(frozen=True)
 class Immediate:
     """A synchronous answer: text, files to fetch, and files made here (e.g. an .lrc)."""
 
     title: str
     text: str | None = None
-    remote: tuple[RemoteFile, ...] = ()
-    made: tuple[tuple[str, bytes, str], ...] = ()  # (filename, bytes, mime)
+    remote: tuple[Attachment, ...] = ()  # files delivery fetches from the vendor
+    made: tuple[Attachment, ...] = ()  # files made here, with their bytes
     # Lyrics written for the member, as (title, lyrics): each is kept as a text track, so a
     # result's "use these lyrics" can name it by id (it never rides inline in a button).
     lyrics: tuple[tuple[str, str], ...] = ()
@@ -465,7 +459,7 @@ async def wav(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -
             name = f"{src[0].title or 'track'}.wav"
             return Immediate(
                 title=f"WAV of {src[0].title}",
-                remote=(RemoteFile(file.file_url, name, "audio/wav"),),
+                remote=(Attachment.remote(file.file_url, name, "audio/wav"),),
             )
         await asyncio.sleep(min(10.0, 2.0 * 1.5**attempt) * env.poll_scale)
     raise UpstreamUnavailable("The WAV file is still being prepared; please try again in a minute.")
@@ -492,7 +486,7 @@ async def download(
             name = f"{source.title or 'track'}.{p.format}"
             return Immediate(
                 title=f"{p.format.upper()} of {source.title}",
-                remote=(RemoteFile(file.file_url, name, MIME[p.format]),),
+                remote=(Attachment.remote(file.file_url, name, MIME[p.format]),),
             )
         await asyncio.sleep(min(10.0, 2.0 * 1.5**attempt) * env.poll_scale)
     raise UpstreamUnavailable("The file is still being prepared; please try again in a minute.")
@@ -501,7 +495,7 @@ async def download(
 def downloaded(data: list[dict[str, Any]], p: DownloadParams, src: Source | None) -> Immediate:
     title = src.title if src else "track"
     files = tuple(
-        RemoteFile(str(item["audio_url"]), f"{title}.{p.format}", MIME[p.format])
+        Attachment.remote(str(item["audio_url"]), f"{title}.{p.format}", MIME[p.format])
         for item in data[:1]
         if item.get("audio_url")
     )
@@ -529,7 +523,7 @@ async def video(client: AIMusicClient, _: NoParams, src: list[Source], env: Env)
 def filmed(data: list[dict[str, Any]], _: NoParams, src: Source | None) -> Immediate:
     title = src.title if src else "track"
     files = tuple(
-        RemoteFile(str(item["video_url"]), f"{title}.mp4", MIME["mp4"])
+        Attachment.remote(str(item["video_url"]), f"{title}.mp4", MIME["mp4"])
         for item in data[:1]
         if item.get("video_url")
     )
@@ -548,7 +542,7 @@ async def midi(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) 
         i.name for i in answer.instruments
     )
     files = (
-        (RemoteFile(answer.midi_url, f"{src[0].title or 'track'}.mid", "audio/midi"),)
+        (Attachment.remote(answer.midi_url, f"{src[0].title or 'track'}.mid", "audio/midi"),)
         if answer.midi_url
         else ()
     )
@@ -616,7 +610,7 @@ async def timeline(client: AIMusicClient, _: NoParams, src: list[Source], env: E
     name = f"{src[0].title or 'track'}.lrc"
     return Immediate(
         title=f"Lyrics timeline of {src[0].title}",
-        made=((name, lrc(answer.alignment, src[0].lyrics), "text/plain"),),
+        made=(Attachment.made(name, lrc(answer.alignment, src[0].lyrics), "text/plain"),),
     )
 
 

@@ -24,8 +24,7 @@ from bot.engine import Engine, reusable_upload, short_id
 from bot.ledger import Hold, Ledger, LedgerRefusal, TooManyJobs
 from bot.media import Media, MediaRefused
 from bot.moderation import Moderation, ModerationRefused
-from bot.store import Store
-from bot.store import jobs as q
+from bot.store import Store, jobs, media, tracks, voices
 from bot.store import journal as j
 
 
@@ -134,7 +133,7 @@ class Service:
         if private_upload:
             inputs["uploaded"] = True  # done above, at command time: the fee is owed
 
-        async def place(conn: aiosqlite.Connection) -> tuple[Hold, q.JobRow, int]:
+        async def place(conn: aiosqlite.Connection) -> tuple[Hold, jobs.JobRow, int]:
             """The price, the hold and the job in one transaction function: the store runs it
             whole on its thread, batched with the other commands arriving at the same time."""
             account = await j.find_account(conn, member)
@@ -155,10 +154,10 @@ class Service:
                 reason=f"/{op.name}",
             )
             if hold.replayed:
-                existing = await q.job_by_hold(conn, hold.hold_id)
+                existing = await jobs.job_by_hold(conn, hold.hold_id)
                 assert existing is not None
                 return hold, existing, 0
-            await q.insert_job(
+            await jobs.insert_job(
                 conn,
                 job_id=job_id,
                 member=member,
@@ -169,9 +168,9 @@ class Service:
                 hold_id=hold.hold_id,
                 now=self.engine.clock(),
             )
-            job = await q.job(conn, job_id)
+            job = await jobs.job(conn, job_id)
             assert job is not None
-            return hold, job, await q.queue_position(conn, job)
+            return hold, job, await jobs.queue_position(conn, job)
 
         try:
             hold, job, position = await self.store.transact(place)
@@ -186,7 +185,7 @@ class Service:
         await self.engine.status(job_id, text, force=True, job=job)
         return Accepted(job_id, op.name, hold.amount, position, hold.available_after)
 
-    async def _upload_while_fresh(self, stored: q.MediaRow, location: str) -> None:
+    async def _upload_while_fresh(self, stored: media.MediaRow, location: str) -> None:
         """Without PUBLIC_BASE_URL the vendor can only fetch the member's audio from the
         platform's own link, and Discord signs those links to expire: a job queued for a while
         would hand the vendor a dead link. So it is uploaded to the vendor now, while the link
@@ -199,7 +198,7 @@ class Service:
         except AIMusicError:
             raise Refused(messages.AUDIO_UPLOAD_FAILED) from None
         async with self.store.write() as conn:
-            await q.set_vendor_clip(conn, stored.id, clip.clip_id, self.engine.clock())
+            await media.set_vendor_clip(conn, stored.id, clip.clip_id, self.engine.clock())
 
     async def _lyrics_from_track(self, op: Operation, request: Request) -> Request:
         """An operation that ``uses_lyrics`` given a lyrics result (not a song) takes its words:
@@ -207,7 +206,7 @@ class Service:
         if not op.uses_lyrics or len(request.tracks) != 1 or "lyrics" in request.args:
             return request
         async with self.store.read() as conn:
-            track = await q.track(conn, request.tracks[0].strip().lower())
+            track = await tracks.track(conn, request.tracks[0].strip().lower())
         if (
             track is None
             or track.origin != "text"
@@ -216,7 +215,7 @@ class Service:
             return request
         return replace(request, args={**request.args, "lyrics": track.lyrics or ""}, tracks=())
 
-    async def _tracks(self, op: Operation, request: Request, params: Any) -> list[q.TrackRow]:
+    async def _tracks(self, op: Operation, request: Request, params: Any) -> list[tracks.TrackRow]:
         needs = op.needs
         wanted = {Needs.TRACK: 1, Needs.TWO_TRACKS: 2, Needs.TRACK_OR_AUDIO: 1}.get(needs, 0)
         audio_ok = needs in (Needs.AUDIO, Needs.UPLOAD, Needs.TRACK_OR_AUDIO)
@@ -234,12 +233,12 @@ class Service:
             if wanted == 0:
                 raise Refused(messages.takes_no_track(op.name))
             raise Refused(messages.needs_tracks(op.name, needs.value))
-        found: list[q.TrackRow] = []
+        found: list[tracks.TrackRow] = []
         if not request.tracks:
             return found  # most commands name no track: no need to wait for the store
         async with self.store.read() as conn:
             for track_id in request.tracks:
-                track = await q.track(conn, track_id.strip().lower())
+                track = await tracks.track(conn, track_id.strip().lower())
                 if track is None or (track.platform, track.scope) != (
                     request.scope.platform,
                     request.scope.id,
@@ -250,7 +249,7 @@ class Service:
                 if not op.applies_to(track.lyrics):
                     raise Refused(messages.no_sung_words(track_id, op.name))
                 if op.refuse is not None:
-                    source = await q.job(conn, track.job_id)
+                    source = await jobs.job(conn, track.job_id)
                     why = op.refuse(source.op if source else "", params)
                     if why is not None:
                         raise Refused(why)
@@ -259,7 +258,7 @@ class Service:
 
     async def _voice(self, member: Member, name: str) -> str:
         async with self.store.read() as conn:
-            persona_id = await q.find_voice(conn, member, name)
+            persona_id = await voices.find_voice(conn, member, name)
         if persona_id is None:
             raise Refused(messages.unknown_voice(name))
         return persona_id
@@ -270,9 +269,9 @@ class Service:
 
     async def history(
         self, actor: Actor, scope: Scope, page: int = 0, per_page: int = 10
-    ) -> list[q.TrackRow]:
+    ) -> list[tracks.TrackRow]:
         async with self.store.read() as conn:
-            return await q.user_tracks(
+            return await tracks.user_tracks(
                 conn, Member(scope, actor.user_id), limit=per_page, offset=page * per_page
             )
 
@@ -289,11 +288,11 @@ class Service:
 
     async def voices(self, actor: Actor, scope: Scope) -> list[str]:
         async with self.store.read() as conn:
-            return await q.voices(conn, Member(scope, actor.user_id))
+            return await voices.voices(conn, Member(scope, actor.user_id))
 
-    async def job(self, job_id: str) -> q.JobRow | None:
+    async def job(self, job_id: str) -> jobs.JobRow | None:
         async with self.store.read() as conn:
-            return await q.job(conn, job_id)
+            return await jobs.job(conn, job_id)
 
     async def help(
         self,

@@ -39,7 +39,7 @@ from bot.messages import (
 )
 from bot.moderation import audit_text, limits_text, report_text, settings_text
 from bot.service import Busy, Refused, Request
-from bot.store import jobs as q
+from bot.store import jobs, outbox, tracks
 from bot.textcommand import CommandError, Resolver, parse, tokens_of
 
 SCOPE = Scope("console", "local")
@@ -125,8 +125,10 @@ class ConsoleAdapter:
         running: set[str] | None = None
         while True:
             async with self.app.store.read() as conn:
-                jobs = [await q.job(conn, job_id) for job_id in self.started]
-            now = {j.id for j in jobs if j and j.user_id == actor.user_id and j.state in UNFINISHED}
+                started = [await jobs.job(conn, job_id) for job_id in self.started]
+            now = {
+                j.id for j in started if j and j.user_id == actor.user_id and j.state in UNFINISHED
+            }
             if running is None:
                 running = now
             if not running or running - now:
@@ -167,11 +169,11 @@ class ConsoleAdapter:
         job_id = self.last_job
         await self._until_delivered(job_id)
         async with self.app.store.read() as conn:
-            job = await q.job(conn, job_id)
-            tracks = await q.job_tracks(conn, job_id)
+            job = await jobs.job(conn, job_id)
+            made = await tracks.job_tracks(conn, job_id)
         if job is None or job.state != "succeeded":
             raise CommandError(f"'last' names job {job_id}, which did not succeed.")
-        lyrics = [t.lyrics for t in tracks if t.lyrics]  # a /lyrics result's sets are tracks too
+        lyrics = [t.lyrics for t in made if t.lyrics]  # a /lyrics result's sets are tracks too
 
         def resolve(word: str, option: str | None) -> str | None:
             match = LAST.match(word)
@@ -179,13 +181,13 @@ class ConsoleAdapter:
                 return None
             wants_lyrics = word.startswith("last.lyrics") or option == "lyrics"
             index = int(match.group(1) or match.group(2) or 1) - 1
-            found = lyrics if wants_lyrics else [t.id for t in tracks]
+            found = lyrics if wants_lyrics else [t.id for t in made]
             if not 0 <= index < len(found):
                 what = "sets of lyrics" if wants_lyrics else "tracks"
-                made = f"made {len(found)} {what}" if found else f"made no {what}"
+                had = f"made {len(found)} {what}" if found else f"made no {what}"
                 raise CommandError(
                     f"'{word}' needs result {index + 1} of the previous command "
-                    f"(/{job.op}, job {job_id}), which {made}."
+                    f"(/{job.op}, job {job_id}), which {had}."
                 )
             return found[index]
 
@@ -194,9 +196,9 @@ class ConsoleAdapter:
     async def _until_delivered(self, job_id: str) -> None:
         while True:
             async with self.app.store.read() as conn:
-                job = await q.job(conn, job_id)
-                outbox = await q.outbox_counts(conn)
-            if job is None or (job.state in q.TERMINAL and not outbox.get("pending")):
+                job = await jobs.job(conn, job_id)
+                counts = await outbox.outbox_counts(conn)
+            if job is None or (job.state in jobs.TERMINAL and not counts.get("pending")):
                 return
             self.platform.changed.clear()
             try:
@@ -292,7 +294,7 @@ class ConsoleAdapter:
         too, so a restarted script still sees them delivered."""
         async with self.app.store.read() as conn:
             for state in UNFINISHED:
-                for job in await q.jobs_in(conn, state, limit=1_000_000):
+                for job in await jobs.jobs_in(conn, state, limit=1_000_000):
                     if job.platform == SCOPE.platform and job.id not in self.started:
                         self.started.append(job.id)
                         self.say(f"Waiting for job {job.id} (/{job.op}), left from a previous run.")
@@ -302,13 +304,15 @@ class ConsoleAdapter:
         deadline = time.monotonic() + patience
         while True:
             async with self.app.store.read() as conn:
-                jobs = [await q.job(conn, job_id) for job_id in self.started]
-                outbox = await q.outbox_counts(conn)
-            if all(job and job.state in q.TERMINAL for job in jobs) and not outbox.get("pending"):
-                return sum(1 for job in jobs if job and job.state == "failed")
+                started = [await jobs.job(conn, job_id) for job_id in self.started]
+                counts = await outbox.outbox_counts(conn)
+            if all(job and job.state in jobs.TERMINAL for job in started) and not counts.get(
+                "pending"
+            ):
+                return sum(1 for job in started if job and job.state == "failed")
             if time.monotonic() > deadline:
                 self.say("Gave up waiting for the remaining jobs.")
-                return len(jobs)
+                return len(started)
             self.platform.changed.clear()
             try:
                 await asyncio.wait_for(self.platform.changed.wait(), timeout=0.5)

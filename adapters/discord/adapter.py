@@ -40,7 +40,7 @@ from bot.config import ConfigError
 from bot.domain import Actor, Attachment, AudioInput, ReplyTarget, Scope
 from bot.platform import PlatformError
 from bot.service import Refused, Request
-from bot.store import jobs as q
+from bot.store import tracks
 
 log = logging.getLogger(__name__)
 # Chorus never joins voice channels: discord.py's start-up warnings about voice libraries would
@@ -381,7 +381,7 @@ class DiscordAdapter:
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.app.store.read() as conn:
-            track = await q.track(conn, track_id)
+            track = await tracks.track(conn, track_id)
         if track is None or op not in CATALOG:
             await self.answer(interaction, "That button no longer works: its track is gone.")
             return
@@ -419,7 +419,7 @@ class DiscordAdapter:
         """ "Use these lyrics": the operation's form, as the button's first (and only) answer,
         with the lyrics result's words filled in for the member to edit; submitting runs it."""
         async with self.app.store.read() as conn:
-            track = await q.track(conn, track_id)
+            track = await tracks.track(conn, track_id)
         if track is None or not track.lyrics:
             await interaction.response.send_message(
                 "That button no longer works: its lyrics are gone.", ephemeral=True

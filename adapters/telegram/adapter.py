@@ -52,7 +52,7 @@ from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.messages import megabytes
 from bot.moderation import audit_text, limits_text, report_text
 from bot.service import Refused, Request
-from bot.store import jobs as q
+from bot.store import tracks
 from bot.textcommand import CommandError, parse
 
 log = logging.getLogger(__name__)
@@ -397,11 +397,11 @@ class TelegramAdapter:
         await self._ask(message, f"{first} What is its title? (/cancel to stop)")
         return TITLE
 
-    async def _lyrics_result(self, track_ids: list[str]) -> q.TrackRow | None:
+    async def _lyrics_result(self, track_ids: list[str]) -> tracks.TrackRow | None:
         """The lyrics result among ``track_ids`` (one of /lyrics' sets), if there is one."""
         async with self.app.store.read() as conn:
             for track_id in track_ids:
-                track = await q.track(conn, track_id)
+                track = await tracks.track(conn, track_id)
                 if track is not None and track.origin == "text" and track.lyrics:
                     return track
         return None
@@ -544,7 +544,7 @@ class TelegramAdapter:
         op, _, track_id = (query.data or "").partition(":")
         message, user = query.message, query.from_user
         async with self.app.store.read() as conn:
-            track = await q.track(conn, track_id)
+            track = await tracks.track(conn, track_id)
         if track is None or op not in CATALOG:
             return "✋ That button no longer works."
         if track.user_id != str(user.id) and not await self.is_admin(
