@@ -11,7 +11,7 @@ import aiosqlite
 
 from bot.domain import Member, ReplyTarget, Scope
 from bot.store.database import fetch
-from bot.store.rows import by_name, columns, insert
+from bot.store.rows import columns, insert, read
 
 TERMINAL = ("succeeded", "failed")
 
@@ -48,25 +48,16 @@ class JobRow:
     submitted_at: float | None
     finished_at: float | None
 
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> JobRow:
-        """A row fetched with :data:`COLUMNS`, JSON columns decoded."""
-        values = by_name(cls, row)
-        return cls(
-            **{
-                **values,
-                "params": json.loads(values["params"]),
-                "inputs": json.loads(values["inputs"]),
-                "target": target_from_json(values["target"]),
-            }
-        )
-
     @property
     def member(self) -> Member:
         return Member(Scope(self.platform, self.scope), self.user_id)
 
 
 COLUMNS = columns(JobRow)
+
+
+def _job(row: Sequence[Any]) -> JobRow:
+    return read(JobRow, row, params=json.loads, inputs=json.loads, target=target_from_json)
 
 
 async def insert_job(
@@ -108,17 +99,17 @@ async def insert_job(
 
 async def job(conn: aiosqlite.Connection, job_id: str) -> JobRow | None:
     rows = await fetch(conn, f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,))
-    return JobRow.from_row(rows[0]) if rows else None
+    return _job(rows[0]) if rows else None
 
 
 async def job_by_hold(conn: aiosqlite.Connection, hold_id: int) -> JobRow | None:
     rows = await fetch(conn, f"SELECT {COLUMNS} FROM jobs WHERE hold_id = ?", (hold_id,))
-    return JobRow.from_row(rows[0]) if rows else None
+    return _job(rows[0]) if rows else None
 
 
 async def job_by_task(conn: aiosqlite.Connection, task_id: str) -> JobRow | None:
     rows = await fetch(conn, f"SELECT {COLUMNS} FROM jobs WHERE task_id = ?", (task_id,))
-    return JobRow.from_row(rows[0]) if rows else None
+    return _job(rows[0]) if rows else None
 
 
 async def jobs_in(
@@ -131,7 +122,7 @@ async def jobs_in(
         params.append(due_by)
     query += " ORDER BY created_at LIMIT ?"
     params.append(limit)
-    return [JobRow.from_row(row) for row in await conn.execute_fetchall(query, params)]
+    return [_job(row) for row in await conn.execute_fetchall(query, params)]
 
 
 async def in_flight(conn: aiosqlite.Connection) -> dict[tuple[str, str, str], int]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import aiosqlite
 
 from bot.store.database import fetch
-from bot.store.rows import by_name, columns, insert
+from bot.store.rows import columns, insert, read
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,11 +25,6 @@ class MediaRow:
     vendor_clip_id: str | None
     vendor_clip_at: float | None
 
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> MediaRow:
-        """A row fetched with :data:`COLUMNS`."""
-        return cls(**by_name(cls, row))
-
 
 COLUMNS = columns(MediaRow)
 
@@ -48,7 +41,7 @@ async def upsert_media(conn: aiosqlite.Connection, media: MediaRow) -> None:
 
 async def media(conn: aiosqlite.Connection, media_id: str) -> MediaRow | None:
     rows = await fetch(conn, f"SELECT {COLUMNS} FROM media WHERE id = ?", (media_id,))
-    return MediaRow.from_row(rows[0]) if rows else None
+    return read(MediaRow, rows[0]) if rows else None
 
 
 async def set_vendor_clip(

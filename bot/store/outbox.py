@@ -13,7 +13,7 @@ import aiosqlite
 from bot.domain import Action, Attachment, Member, ReplyTarget, ResultCard
 from bot.store.database import fetch
 from bot.store.jobs import target_from_json, target_json
-from bot.store.rows import by_name, columns
+from bot.store.rows import columns, read
 
 Kind = Literal["notice", "result"]
 
@@ -88,18 +88,6 @@ class OutboxRow:
     attempts: int
     tried_at: float | None = None  # the first attempt, if there was one
 
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> OutboxRow:
-        """A row fetched with :data:`COLUMNS` (``payload`` is the stored item)."""
-        values = by_name(cls, row)
-        return cls(
-            **{
-                **values,
-                "item": OutboxItem.from_json(values["item"]),
-                "target": target_from_json(values["target"]),
-            }
-        )
-
 
 @dataclass(frozen=True, kw_only=True)
 class UndeliveredRow:
@@ -111,11 +99,6 @@ class UndeliveredRow:
     item: OutboxItem
     error: str | None
     created_at: float
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> UndeliveredRow:
-        values = by_name(cls, row)
-        return cls(**{**values, "item": OutboxItem.from_json(values["item"])})
 
 
 COLUMNS = columns(OutboxRow, item="payload")
@@ -148,7 +131,9 @@ async def pending(conn: aiosqlite.Connection, now: float, limit: int) -> list[Ou
         " WHERE state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
         (now, limit),
     )
-    return [OutboxRow.from_row(row) for row in rows]
+    return [
+        read(OutboxRow, row, item=OutboxItem.from_json, target=target_from_json) for row in rows
+    ]
 
 
 async def next_delivery(conn: aiosqlite.Connection) -> float | None:
@@ -211,7 +196,7 @@ async def undelivered(
         " ORDER BY o.id DESC LIMIT ?",
         (member.scope.platform, member.scope.id, member.user_id, limit),
     )
-    return [UndeliveredRow.from_row(row) for row in rows]
+    return [read(UndeliveredRow, row, item=OutboxItem.from_json) for row in rows]
 
 
 async def outbox_counts(conn: aiosqlite.Connection) -> dict[str, int]:

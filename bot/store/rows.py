@@ -3,9 +3,11 @@ the type by keyword, so adding or reordering a column cannot shift a value into 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def names(row_type: type[Any]) -> tuple[str, ...]:
@@ -23,9 +25,13 @@ def columns(row_type: type[Any], table: str = "", **exprs: str) -> str:
     )
 
 
-def by_name(row_type: type[Any], row: Sequence[Any]) -> dict[str, Any]:
-    """A row fetched with :func:`columns` as a mapping from column name to value."""
-    return dict(zip(names(row_type), row, strict=True))
+def read(row_type: type[T], row: Sequence[Any], **decode: Callable[[Any], Any]) -> T:
+    """A row fetched with :func:`columns` as ``row_type``, each value passed by its column's
+    name (through ``decode`` for the columns stored as text, e.g. JSON)."""
+    values = dict(zip(names(row_type), row, strict=True))
+    for name, decoder in decode.items():
+        values[name] = decoder(values[name])
+    return row_type(**values)
 
 
 def insert(table: str, values: Mapping[str, Any]) -> str:

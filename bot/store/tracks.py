@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import aiosqlite
 
 from bot.domain import Member
 from bot.store.database import fetch
-from bot.store.rows import by_name, columns, insert
+from bot.store.rows import columns, insert, read
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,11 +28,6 @@ class TrackRow:
     image_url: str | None
     created_at: float
 
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> TrackRow:
-        """A row fetched with :data:`COLUMNS`."""
-        return cls(**by_name(cls, row))
-
 
 COLUMNS = columns(TrackRow)
 
@@ -46,7 +39,7 @@ async def insert_track(conn: aiosqlite.Connection, track: TrackRow) -> None:
 
 async def track(conn: aiosqlite.Connection, track_id: str) -> TrackRow | None:
     rows = await fetch(conn, f"SELECT {COLUMNS} FROM tracks WHERE id = ?", (track_id,))
-    return TrackRow.from_row(rows[0]) if rows else None
+    return read(TrackRow, rows[0]) if rows else None
 
 
 async def job_tracks(conn: aiosqlite.Connection, job_id: str) -> list[TrackRow]:
@@ -55,7 +48,7 @@ async def job_tracks(conn: aiosqlite.Connection, job_id: str) -> list[TrackRow]:
         f"SELECT {COLUMNS} FROM tracks WHERE job_id = ? ORDER BY rowid",
         (job_id,),
     )
-    return [TrackRow.from_row(row) for row in rows]
+    return [read(TrackRow, row) for row in rows]
 
 
 async def user_tracks(
@@ -67,4 +60,4 @@ async def user_tracks(
         " AND clip_id IS NOT NULL ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
         (member.scope.platform, member.scope.id, member.user_id, limit, offset),
     )
-    return [TrackRow.from_row(row) for row in rows]
+    return [read(TrackRow, row) for row in rows]
