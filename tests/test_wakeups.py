@@ -74,7 +74,7 @@ async def test_a_result_written_during_a_drain_is_delivered_without_waiting(
                 written.set()
                 async with h.app.store.write() as conn:
                     await outbox.enqueue(
-                        conn, lyrics.id, "notice", {"text": "written mid-drain"}, TARGET, 0.0
+                        conn, lyrics.id, outbox.OutboxItem.notice("written mid-drain"), TARGET, 0.0
                     )
                 h.app.engine.delivery_wake.set()
             return pause
