@@ -13,7 +13,7 @@ import pytest
 import bot.store.outbox
 from adapters.console.adapter import SCOPE, TARGET
 from bot.delivery import MAX_ATTEMPTS
-from bot.domain import Actor, AudioInput, ReplyTarget, ResultCard
+from bot.domain import Action, Actor, Attachment, AudioInput, ReplyTarget, ResultCard
 from bot.platform import PlatformError
 from bot.service import Request
 from bot.store import Store
@@ -200,3 +200,30 @@ async def test_a_result_queued_by_an_older_chorus_still_delivers(
         assert saved.text == "kept across the upgrade"
         assert sorted(Path(f).suffix for f in saved.files) == [".lrc", ".wav"]
         assert any("next: /extend t0ld" in line for line in h.lines)
+
+
+def test_a_queued_result_is_stored_in_the_shape_older_versions_read() -> None:
+    """Rolling back past the typed outbox item must not strand queued results: a result is
+    written as the JSON the older delivery decoded (card fields, files as path/url, name, type)."""
+    card = ResultCard(
+        job_id="j1",
+        title="Now",
+        track_id="t1",
+        attachments=(Attachment(path="/data/j1/t1.lrc", filename="t1.lrc", mime="text/plain"),),
+        actions=(Action(op="extend", label="Extend", track_id="t1"),),
+    )
+    fetch = [Attachment.remote("http://v/t1.mp3", "t1.mp3", "audio/mpeg")]
+    item = bot.store.outbox.OutboxItem.result(card, fetch)
+    assert json.loads(item.to_json()) == {
+        "card": {
+            "job_id": "j1", "title": "Now", "track_id": "t1", "tags": None, "duration": None,
+            "lyrics": None, "text": None, "cover_url": None, "link": None,
+            "attachments": [
+                {"path": "/data/j1/t1.lrc", "filename": "t1.lrc", "mime": "text/plain"}
+            ],
+            "actions": [{"op": "extend", "label": "Extend", "track_id": "t1"}],
+        },
+        "fetch": [{"url": "http://v/t1.mp3", "filename": "t1.mp3", "mime": "audio/mpeg"}],
+    }  # fmt: skip
+    assert json.loads(bot.store.outbox.OutboxItem.notice("hi").to_json()) == {"text": "hi"}
+    assert bot.store.outbox.OutboxItem.from_json(item.to_json()) == item
