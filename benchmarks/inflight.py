@@ -26,7 +26,7 @@ from benchmarks.report import write_section
 from bot.domain import Actor
 from bot.engine import EngineConfig
 from bot.service import Request
-from bot.store import jobs as q
+from bot.store import jobs
 
 JOBS = 10_000
 MEMBERS = 100
@@ -117,7 +117,7 @@ async def main() -> str:
                     )
                 while True:
                     async with app.store.read() as conn:
-                        states = await q.state_counts(conn)
+                        states = await jobs.state_counts(conn)
                     if states.get("running", 0) >= JOBS:
                         break
                     await asyncio.sleep(0.5)
@@ -128,7 +128,7 @@ async def main() -> str:
                 elapsed = time.monotonic() - started
                 full_rss = rss_mb()
                 async with app.store.read() as conn:
-                    sample = (await q.jobs_in(conn, "running", limit=1))[0].task_id or ""
+                    sample = (await jobs.jobs_in(conn, "running", limit=1))[0].task_id or ""
             floor = await bare_cpu_per_get(url, sample)
     finally:
         sim.terminate()

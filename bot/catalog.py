@@ -21,6 +21,7 @@ from bot import messages
 from bot.aimusic import AIMusicClient
 from bot.aimusic import models as m
 from bot.aimusic.errors import UpstreamUnavailable
+from bot.domain import Attachment
 from bot.plaintext import Plain
 from bot.pricing import Credits
 
@@ -101,20 +102,13 @@ class Submitted:
 
 
 @dataclass(frozen=True)
-class RemoteFile:
-    url: str
-    filename: str
-    mime: str
-
-
-@dataclass(frozen=True)
 class Immediate:
     """A synchronous answer: text, files to fetch, and files made here (e.g. an .lrc)."""
 
     title: str
     text: str | None = None
-    remote: tuple[RemoteFile, ...] = ()
-    made: tuple[tuple[str, bytes, str], ...] = ()  # (filename, bytes, mime)
+    remote: tuple[Attachment, ...] = ()  # files delivery fetches from the vendor
+    made: tuple[Attachment, ...] = ()  # files made here, with their bytes
     # Lyrics written for the member, as (title, lyrics): each is kept as a text track, so a
     # result's "use these lyrics" can name it by id (it never rides inline in a button).
     lyrics: tuple[tuple[str, str], ...] = ()
@@ -575,7 +569,9 @@ async def _prepared(
     answer = await client.download(m.DownloadRequest(clip_id=clip_id, formats=[fmt]))
     if answer.ready:
         file = answer.files[0]
-        return Immediate(title=title, remote=(RemoteFile(file.file_url, file_name, MIME[fmt]),))
+        return Immediate(
+            title=title, remote=(Attachment.remote(file.file_url, file_name, MIME[fmt]),)
+        )
     if env.asked + 1 >= PREPARE_ASKS:
         raise UpstreamUnavailable(late)
     return NotReady(min(10.0, 2.0 * 1.5**env.asked) * env.poll_scale)
@@ -620,7 +616,7 @@ async def download(
 def downloaded(data: list[dict[str, Any]], p: DownloadParams, src: Source | None) -> Immediate:
     title = src.title if src else "track"
     files = tuple(
-        RemoteFile(str(item["audio_url"]), f"{title}.{p.format}", MIME[p.format])
+        Attachment.remote(str(item["audio_url"]), f"{title}.{p.format}", MIME[p.format])
         for item in data[:1]
         if item.get("audio_url")
     )
@@ -649,7 +645,7 @@ async def video(client: AIMusicClient, _: NoParams, src: list[Source], env: Env)
 def filmed(data: list[dict[str, Any]], _: NoParams, src: Source | None) -> Immediate:
     title = src.title if src else "track"
     files = tuple(
-        RemoteFile(str(item["video_url"]), f"{title}.mp4", MIME["mp4"])
+        Attachment.remote(str(item["video_url"]), f"{title}.mp4", MIME["mp4"])
         for item in data[:1]
         if item.get("video_url")
     )
@@ -666,7 +662,7 @@ async def midi(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) 
     notes = sum(len(i.notes) for i in answer.instruments)
     text = messages.midi_notes(notes, [i.name for i in answer.instruments])
     files = (
-        (RemoteFile(answer.midi_url, f"{src[0].title or 'track'}.mid", "audio/midi"),)
+        (Attachment.remote(answer.midi_url, f"{src[0].title or 'track'}.mid", "audio/midi"),)
         if answer.midi_url
         else ()
     )
@@ -731,7 +727,7 @@ async def timeline(client: AIMusicClient, _: NoParams, src: list[Source], env: E
     name = f"{src[0].title or 'track'}.lrc"
     return Immediate(
         title=messages.timeline_of(src[0].title),
-        made=((name, lrc(answer.alignment, src[0].lyrics), "text/plain"),),
+        made=(Attachment.made(name, lrc(answer.alignment, src[0].lyrics), "text/plain"),),
     )
 
 

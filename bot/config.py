@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.ledger import Defaults
+
 
 class ConfigError(Exception):
     """Configuration is unusable; ``str()`` is the operator-facing explanation."""
@@ -23,6 +25,9 @@ def _upper(value: object) -> object:
 
 def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
+
+
+_POLICY = Defaults()  # the operator's defaults when the environment names none
 
 
 class Settings(BaseSettings):
@@ -54,13 +59,14 @@ class Settings(BaseSettings):
     ] = "INFO"
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     default_model: str = "sonic-v5"
-    # ledger defaults for every scope; moderators override them per scope and per member
-    starting_credits: Annotated[int, Field(ge=0, le=1_000_000)] = 50
-    daily_allowance: Annotated[int, Field(ge=0, le=1_000_000)] = 0
-    daily_spend_cap: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
-    max_concurrent_jobs: Annotated[int, Field(ge=1, le=100)] = 2
-    cooldown_seconds: Annotated[int, Field(ge=0, le=86_400)] = 0
-    hold_ttl_seconds: Annotated[int, Field(ge=60, le=7 * 86_400)] = 3600
+    # ledger defaults for every scope (declared once, in bot.ledger.Defaults); moderators override
+    # them per scope and per member
+    starting_credits: Annotated[int, Field(ge=0, le=1_000_000)] = _POLICY.starting_credits
+    daily_allowance: Annotated[int, Field(ge=0, le=1_000_000)] = _POLICY.daily_allowance
+    daily_spend_cap: Annotated[int, Field(ge=0, le=1_000_000)] | None = _POLICY.daily_spend_cap
+    max_concurrent_jobs: Annotated[int, Field(ge=1, le=100)] = _POLICY.max_concurrent
+    cooldown_seconds: Annotated[int, Field(ge=0, le=86_400)] = _POLICY.cooldown_seconds
+    hold_ttl_seconds: Annotated[int, Field(ge=60, le=7 * 86_400)] = _POLICY.hold_ttl_seconds
     # engine and media
     max_in_flight: Annotated[int, Field(ge=1, le=500)] = 20
     vendor_rate: Annotated[float, Field(gt=0, le=100)] = 0.5  # submissions per second

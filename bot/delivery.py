@@ -24,20 +24,18 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import httpx
 import mutagen
 
 from bot import messages
-from bot.domain import Action, Attachment, Member, ResultCard
+from bot.domain import Attachment, Member, ResultCard
 from bot.engine import Engine
 from bot.filenames import safe_name, within
 from bot.platform import FindsPosted, PlatformError
-from bot.store import Store
-from bot.store import jobs as q
+from bot.store import Store, jobs, outbox
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -46,13 +44,6 @@ MAX_FILE = 200 * 1024 * 1024
 
 class FetchFailed(Exception):
     pass
-
-
-def card_from(data: dict[str, Any]) -> ResultCard:
-    data = dict(data)
-    data["actions"] = tuple(Action(**a) for a in data.get("actions", ()))
-    data["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
-    return ResultCard(**data)
 
 
 @dataclass(frozen=True)
@@ -72,15 +63,16 @@ class Kept:
 async def kept_for(store: Store, member: Member, limit: int = 10) -> list[Kept]:
     """The member's undelivered results, newest first."""
     async with store.read() as conn:
-        rows = await q.undelivered(conn, member, limit)
+        rows = await outbox.undelivered(conn, member, limit)
     found = []
     for row in rows:
-        card = card_from(row.payload["card"])
+        card = row.item.card
+        assert card is not None  # only results are kept
         on_disk = [await asyncio.to_thread(Path(a.path).is_file) for a in card.attachments]
         files = tuple(a for a, there in zip(card.attachments, on_disk, strict=True) if there)
-        wanted = [str(f["url"]) for f in row.payload.get("fetch", [])]
+        wanted = [f.url for f in row.item.fetch]
         links = tuple(dict.fromkeys(u for u in (card.link, *wanted) if u))
-        found.append(Kept(row.job_id, row.op, card.title, files, links))
+        found.append(Kept(job_id=row.job_id, op=row.op, title=card.title, files=files, links=links))
     return found
 
 
@@ -133,35 +125,35 @@ class Delivery:
     async def drain(self) -> float:
         """Deliver everything due; returns how long until the next row is due."""
         async with self.store.read() as conn:
-            rows = await q.pending(conn, self.clock(), 50)
+            rows = await outbox.pending(conn, self.clock(), 50)
         # One job's results go out in the order they were written (the order of its tracks, which
         # is what "the first result" means to a member); different jobs go out side by side.
-        by_job: dict[str, list[q.OutboxRow]] = {}
+        by_job: dict[str, list[outbox.OutboxRow]] = {}
         for row in rows:
             by_job.setdefault(row.job_id, []).append(row)
         await asyncio.gather(*(self._deliver_in_order(group) for group in by_job.values()))
         async with self.store.read() as conn:
-            upcoming = await q.next_delivery(conn)
+            upcoming = await outbox.next_delivery(conn)
         if upcoming is None:
             return self.scaled(60)
         return max(0.0, upcoming - self.clock())
 
-    async def _deliver_in_order(self, rows: list[q.OutboxRow]) -> None:
+    async def _deliver_in_order(self, rows: list[outbox.OutboxRow]) -> None:
         for row in rows:
             await self.deliver(row)
 
-    async def deliver(self, row: q.OutboxRow) -> None:
+    async def deliver(self, row: outbox.OutboxRow) -> None:
         platform = self.engine.platforms.get(row.target.platform)
         if platform is None:
             return
         key = f"outbox-{row.id}"
         if row.tried_at is None:
             async with self.store.write() as conn:
-                await q.mark_tried(conn, row.id, self.clock())
+                await outbox.mark_tried(conn, row.id, self.clock())
         card: ResultCard | None = None
         try:
             if row.kind == "notice":
-                ref = await platform.notify(row.target, row.payload["text"], key)
+                ref = await platform.notify(row.target, row.item.text or "", key)
             else:
                 card = await self._prepare(row)
                 found = None
@@ -177,7 +169,7 @@ class Delivery:
             )
             log.info("delivery %s postponed %.1fs: %s", key, wait, exc)
             async with self.store.write() as conn:
-                await q.retry_later(conn, row.id, self.clock() + wait)
+                await outbox.retry_later(conn, row.id, self.clock() + wait)
             return
         except Exception as exc:
             log.exception("delivery %s failed", key)
@@ -185,53 +177,57 @@ class Delivery:
                 await self._give_up(row, card, type(exc).__name__)
                 return
             async with self.store.write() as conn:
-                await q.retry_later(
+                await outbox.retry_later(
                     conn, row.id, self.clock() + self.scaled(10 * 2 ** min(row.attempts, 6))
                 )
             return
         async with self.store.write() as conn:
-            await q.mark_delivered(conn, row.id, ref, self.clock())
-            job = await q.job(conn, row.job_id)
+            await outbox.mark_delivered(conn, row.id, ref, self.clock())
+            job = await jobs.job(conn, row.job_id)
         if job and job.finished_at:
             self.engine.metrics.delivery_seconds.observe(max(0.0, self.clock() - job.finished_at))
 
-    async def _give_up(self, row: q.OutboxRow, card: ResultCard | None, why: str) -> None:
+    async def _give_up(self, row: outbox.OutboxRow, card: ResultCard | None, why: str) -> None:
         """No route took the row: keep it (with the files fetched for it) for /mysongs, and
         queue one notice per job telling the member so (a notice that fails in turn is only
         counted)."""
-        payload = dict(row.payload)
+        item = row.item
         if card is not None:  # what was fetched stays on disk and is listed from here
-            payload = {**payload, "card": asdict(card), "fetch": []}
+            item = outbox.OutboxItem.result(card)
         async with self.store.write() as conn:
-            await q.mark_undelivered(conn, row.id, payload, why, self.clock())
-            job = await q.job(conn, row.job_id)
-            first = await q.undelivered_results(conn, row.job_id) == 1
+            await outbox.mark_undelivered(conn, row.id, item, why, self.clock())
+            job = await jobs.job(conn, row.job_id)
+            first = await outbox.undelivered_results(conn, row.job_id) == 1
             if row.kind == "result" and job is not None and first:  # one notice per job
                 text = messages.kept_for_you(job.id, job.op)
-                await q.enqueue(conn, job.id, "notice", {"text": text}, row.target, self.clock())
+                await outbox.enqueue(
+                    conn, job.id, outbox.OutboxItem.notice(text), row.target, self.clock()
+                )
         log.info("delivery outbox-%s undelivered: %s", row.id, why)
         self.engine.metrics.undelivered.labels(platform=row.target.platform, kind=row.kind).inc()
         self.engine.delivery_wake.set()
 
-    async def _prepare(self, row: q.OutboxRow) -> ResultCard:
+    async def _prepare(self, row: outbox.OutboxRow) -> ResultCard:
         """Fetch the card's remote files; attach those that fit, link the rest."""
-        card = card_from(row.payload["card"])
+        card = row.item.card
+        assert card is not None  # notices are posted as text, not prepared
         attachments = list(card.attachments)
         link = card.link
-        for wanted in row.payload.get("fetch", []):
+        for wanted in row.item.fetch:
+            url = wanted.url or ""
             # Sanitized again: a row queued by an older Chorus may hold a raw title.
-            filename = safe_name(wanted["filename"], row.job_id)
+            filename = safe_name(wanted.filename, row.job_id)
             path = within(self.files, row.job_id, filename)
             try:
-                size = await self._fetch(wanted["url"], wanted["mime"], path)
+                size = await self._fetch(url, wanted.mime, path)
             except FetchFailed:
-                link = link or wanted["url"]
+                link = link or url
                 continue
             if size > row.target.upload_limit:
-                link = link or wanted["url"]
+                link = link or url
                 continue
-            attachments.append(Attachment(str(path), filename, wanted["mime"]))
-            if link == wanted["url"]:
+            attachments.append(wanted.stored(str(path), filename))
+            if link == url:
                 link = None
         return replace(card, attachments=tuple(attachments), link=link)
 

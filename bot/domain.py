@@ -80,11 +80,30 @@ class Action:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file to post with a result (audio, .lrc, .mid, .wav), on disk under the data folder."""
+    """A file delivered with a result (audio, .lrc, .mid, .wav, .mp4): the one shape the catalog,
+    the engine and delivery pass along, whichever stage the file is at. A platform posts it from
+    ``path`` (on disk under the data folder); before that it is either still at the vendor
+    (``url``, fetched by delivery) or made here (``data``, written by the engine)."""
 
     path: str
     filename: str
     mime: str
+    url: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def remote(cls, url: str, filename: str, mime: str) -> Attachment:
+        """A file delivery fetches from the vendor."""
+        return cls(path="", filename=filename, mime=mime, url=url)
+
+    @classmethod
+    def made(cls, filename: str, data: bytes, mime: str) -> Attachment:
+        """A file made here (e.g. an .lrc), written to disk before it is queued."""
+        return cls(path="", filename=filename, mime=mime, data=data)
+
+    def stored(self, path: str, filename: str) -> Attachment:
+        """The same file once its bytes are on disk at ``path`` under the (sanitized) name."""
+        return Attachment(path=path, filename=filename, mime=self.mime)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,8 @@ from bot.metrics import Metrics
 from bot.platform import Platform
 from bot.pricing import owed
 from bot.schedule import Timing, estimate, first_poll, learned, next_poll, progress
-from bot.store import Store
+from bot.store import Store, events, jobs, media, notices, outbox, tracks, voices
 from bot.store import durations as d
-from bot.store import jobs as q
 
 log = logging.getLogger(__name__)
 UPLOAD_REUSE_SECONDS = 23 * 3600  # the vendor accepts uploads for add_* for 24 h
@@ -55,7 +54,7 @@ applying_event: ContextVar[str | None] = ContextVar("applying_event", default=No
 async def _record_applying_event(conn: aiosqlite.Connection, now: float) -> None:
     event_id = applying_event.get()
     if event_id is not None:
-        await q.record_event(conn, event_id, now)
+        await events.record_event(conn, event_id, now)
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ class TokenBucket:
         self.tokens = 0.0
 
 
-def reusable_upload(row: q.MediaRow, now: float) -> str | None:
+def reusable_upload(row: media.MediaRow, now: float) -> str | None:
     """The vendor's clip for this audio if it was uploaded recently enough to use again."""
     if row.vendor_clip_id is None or (row.vendor_clip_at or 0) < now - UPLOAD_REUSE_SECONDS:
         return None
@@ -126,7 +125,7 @@ def short_id(length: int = 8) -> str:
 
 
 def _new_track(
-    job: q.JobRow,
+    job: jobs.JobRow,
     now: float,
     *,
     origin: str,
@@ -137,9 +136,9 @@ def _new_track(
     duration: float | None = None,
     audio_url: str | None = None,
     image_url: str | None = None,
-) -> q.TrackRow:
+) -> tracks.TrackRow:
     """A result of ``job`` as a track row, named by keyword (a text track has no clip or audio)."""
-    return q.TrackRow(
+    return tracks.TrackRow(
         id=short_id(6),
         job_id=job.id,
         platform=job.platform,
@@ -234,15 +233,15 @@ class Engine:
         """After a restart: jobs caught mid-submission cannot be known to have reached the vendor
         (it has no idempotency key), so they fail and are refunded; running jobs poll at once."""
         async with self.store.read() as conn:
-            stuck = await q.jobs_in(conn, "submitting")
+            stuck = await jobs.jobs_in(conn, "submitting")
         for job in stuck:
             await self.fail(job.id, "restart")
         async with self.store.write() as conn:
             # Poll every running job again soon, spread at the poll rate so that thousands of
             # jobs in flight do not all hit the vendor in the first second.
-            running = await q.jobs_in(conn, "running", limit=1_000_000)
+            running = await jobs.jobs_in(conn, "running", limit=1_000_000)
             for n, job in enumerate(running):
-                await q.reschedule(
+                await jobs.reschedule(
                     conn, job.id, self.clock() + self.scaled(n / self.config.poll_rate)
                 )
         await self.ledger.sweep_expired()
@@ -296,22 +295,22 @@ class Engine:
         async def due_work(
             conn: aiosqlite.Connection,
         ) -> tuple[
-            list[q.JobRow],
-            list[q.JobRow],
+            list[jobs.JobRow],
+            list[jobs.JobRow],
             dict[tuple[str, str, str], int],
             int | None,
             float | None,
         ]:
             # With no submission token left, the queue is not even read: commands arriving
             # during a rate-limited stretch must not make every wake-up parse the whole queue.
-            queued = await q.jobs_in(conn, "queued", due_by=now, limit=500) if can_submit else []
-            due = await q.jobs_in(conn, "running", due_by=now, limit=200)
+            queued = await jobs.jobs_in(conn, "queued", due_by=now, limit=500) if can_submit else []
+            due = await jobs.jobs_in(conn, "running", due_by=now, limit=200)
             # Per-member counts only when something may be submitted; otherwise a cheap total,
             # refreshed now and then, is all the poll spacing needs.
-            loads = await q.in_flight(conn) if queued else {}
+            loads = await jobs.in_flight(conn) if queued else {}
             recount = not queued and now - self.counted_at > self.scaled(5)
-            total = await q.in_flight_total(conn) if recount else None
-            return queued, due, loads, total, await q.next_due(conn)
+            total = await jobs.in_flight_total(conn) if recount else None
+            return queued, due, loads, total, await jobs.next_due(conn)
 
         # One round trip to the database thread for the whole pass (it runs on every wake-up).
         queued, due, loads, total, due_next = await self.store.snapshot(due_work)
@@ -330,7 +329,7 @@ class Engine:
             pause = min(pause, self.bucket.wait())
         return min(max(pause, 0.0), self.scaled(30))
 
-    def _dispatch(self, queued: list[q.JobRow], loads: dict[tuple[str, str, str], int]) -> None:
+    def _dispatch(self, queued: list[jobs.JobRow], loads: dict[tuple[str, str, str], int]) -> None:
         """Round-robin across members (least recently served first) within the caps."""
         per_scope: dict[str, int] = defaultdict(int)
         per_member: dict[str, int] = defaultdict(int)
@@ -338,7 +337,7 @@ class Engine:
             per_scope[scope] += count
             per_member[f"{platform}:{scope}:{user}"] += count
         in_flight = sum(loads.values())
-        by_member: dict[str, list[q.JobRow]] = defaultdict(list)
+        by_member: dict[str, list[jobs.JobRow]] = defaultdict(list)
         for job in queued:
             if job.id not in self.busy:
                 by_member[job.member.label].append(job)
@@ -374,13 +373,13 @@ class Engine:
                 return
 
     # --- submitting ----------------------------------------------------------------------------
-    async def _submit(self, job: q.JobRow) -> None:
+    async def _submit(self, job: jobs.JobRow) -> None:
         try:
             async with self.store.write() as conn:
-                current = await q.job(conn, job.id)
+                current = await jobs.job(conn, job.id)
                 if current is None or current.state != "queued":
                     return
-                await q.update_job(conn, job.id, state="submitting", attempts=job.attempts + 1)
+                await jobs.update_job(conn, job.id, state="submitting", attempts=job.attempts + 1)
             op = CATALOG[job.op]
             try:
                 sources = await self._sources(job, op)
@@ -413,7 +412,7 @@ class Engine:
             if isinstance(outcome, NotReady):  # asked again later, not counted as an attempt
                 self.asked[job.id] = env.asked + 1
                 async with self.store.write() as conn:
-                    await q.update_job(
+                    await jobs.update_job(
                         conn,
                         job.id,
                         state="queued",
@@ -431,7 +430,7 @@ class Engine:
                 first = max(first, self.in_flight / self.config.poll_rate)
                 now = self.clock()
                 async with self.store.write() as conn:
-                    await q.update_job(
+                    await jobs.update_job(
                         conn,
                         job.id,
                         state="running",
@@ -451,7 +450,7 @@ class Engine:
             self.busy.discard(job.id)
             self.wake.set()
 
-    def _env_for(self, job: q.JobRow) -> Env:
+    def _env_for(self, job: jobs.JobRow) -> Env:
         """With webhooks on, every create's webhook URL names its job (signed), so that a task
         whose create answer was lost can still be matched to its job when its webhook comes."""
         if not (self.env.webhook_url and self.env.webhook_secret):
@@ -460,7 +459,7 @@ class Engine:
         return replace(self.env, webhook_url=url)
 
     # --- lost answers --------------------------------------------------------------------------
-    async def _answer_lost(self, job: q.JobRow, webhook: bool) -> None:
+    async def _answer_lost(self, job: jobs.JobRow, webhook: bool) -> None:
         """The request was sent but its answer lost: the vendor may be making (and charging
         for) it. If the request asked for a webhook, the job waits, unconfirmed and holding its
         credits, for a webhook that names it; otherwise (webhooks off, or an endpoint that
@@ -474,7 +473,7 @@ class Engine:
         window = self.config.unconfirmed_window
         now = self.clock()
         async with self.store.write() as conn:
-            await q.update_job(
+            await jobs.update_job(
                 conn,
                 job.id,
                 state="unconfirmed",
@@ -483,15 +482,15 @@ class Engine:
             )
         await self.status(job.id, messages.unconfirmed(job.id, job.op, window), force=True)
 
-    async def adopt(self, job_id: str, task_id: str, upstream: str) -> q.JobRow | None:
+    async def adopt(self, job_id: str, task_id: str, upstream: str) -> jobs.JobRow | None:
         """A webhook named an unconfirmed job: its lost create did reach the vendor, as task
         ``task_id``. From now on it is tracked like any running job. None if the job is not
         waiting (any more)."""
         async with self.store.write() as conn:
-            job = await q.job(conn, job_id)
+            job = await jobs.job(conn, job_id)
             if job is None or job.state != "unconfirmed":
                 return None
-            await q.update_job(
+            await jobs.update_job(
                 conn,
                 job_id,
                 state="running",
@@ -499,24 +498,26 @@ class Engine:
                 task_id=task_id,
                 not_before=self.clock() + self.scaled(self.config.webhook_poll),
             )
-            adopted = await q.job(conn, job_id)
+            adopted = await jobs.job(conn, job_id)
         self.metrics.lost_answers.labels(outcome="adopted").inc()
         return adopted
 
     async def _expire_unconfirmed(self) -> None:
         """Release the holds of unconfirmed jobs whose window ended with no webhook."""
         async with self.store.read() as conn:
-            due = await q.jobs_in(conn, "unconfirmed", due_by=self.clock())
+            due = await jobs.jobs_in(conn, "unconfirmed", due_by=self.clock())
         for job in due:
             async with self.store.write() as conn:
-                current = await q.job(conn, job.id)
+                current = await jobs.job(conn, job.id)
                 if current is None or current.state != "unconfirmed":
                     continue  # adopted meanwhile
                 released = await self.ledger.release_in(conn, job.hold_id, reason="job unconfirmed")
                 refunded = 0 if released.already else released.amount
                 text = messages.failed(job.id, job.op, messages.reason("unconfirmed"), refunded)
-                await q.enqueue(conn, job.id, "notice", {"text": text}, job.target, self.clock())
-                await q.update_job(
+                await outbox.enqueue(
+                    conn, job.id, outbox.OutboxItem.notice(text), job.target, self.clock()
+                )
+                await jobs.update_job(
                     conn, job.id, state="failed", error="unconfirmed", finished_at=self.clock()
                 )
             self.metrics.lost_answers.labels(outcome="released").inc()
@@ -524,22 +525,24 @@ class Engine:
             await self.status(job.id, text, force=True)
             self.delivery_wake.set()
 
-    async def _requeue(self, job: q.JobRow, wait: float, why: str) -> None:
+    async def _requeue(self, job: jobs.JobRow, wait: float, why: str) -> None:
         if job.attempts + 1 >= self.config.submit_attempts:
             await self.fail(job.id, why)
             return
         async with self.store.write() as conn:
-            await q.update_job(conn, job.id, state="queued", not_before=self.clock() + wait)
+            await jobs.update_job(conn, job.id, state="queued", not_before=self.clock() + wait)
         await self.status(job.id, messages.retrying(job.id, job.op, wait / self.config.time_scale))
 
-    async def _sources(self, job: q.JobRow, op: Operation) -> list[Source]:
+    async def _sources(self, job: jobs.JobRow, op: Operation) -> list[Source]:
         """Tracks as vendor clips; member audio uploaded to the vendor (reused within a day)."""
         sources: list[Source] = []
         async with self.store.read() as conn:
-            tracks = [await q.track(conn, track_id) for track_id in job.inputs.get("tracks", [])]
-            medias = [await q.media(conn, media_id) for media_id in job.inputs.get("media", [])]
-            makers = [await q.job(conn, t.job_id) if t else None for t in tracks]
-        for track, maker in zip(tracks, makers, strict=True):
+            given = [
+                await tracks.track(conn, track_id) for track_id in job.inputs.get("tracks", [])
+            ]
+            medias = [await media.media(conn, media_id) for media_id in job.inputs.get("media", [])]
+            makers = [await jobs.job(conn, t.job_id) if t else None for t in given]
+        for track, maker in zip(given, makers, strict=True):
             assert track is not None
             made_by = CATALOG.get(maker.op) if maker else None
             sources.append(
@@ -568,13 +571,13 @@ class Engine:
                     raise MediaRefused(messages.AUDIO_EXPIRED)
                 clip_id = (await self.client.upload(UploadRequest(url=url))).clip_id
                 async with self.store.write() as conn:
-                    await q.set_vendor_clip(conn, row.id, clip_id, self.clock())
-                    await q.mark_uploaded(conn, job.id)  # the member pays the fee it held
+                    await media.set_vendor_clip(conn, row.id, clip_id, self.clock())
+                    await jobs.mark_uploaded(conn, job.id)  # the member pays the fee it held
             sources.append(Source(clip_id, True, row.duration, url, row.filename, None))
         return sources
 
     # --- tracking ------------------------------------------------------------------------------
-    async def _poll(self, job: q.JobRow) -> None:
+    async def _poll(self, job: jobs.JobRow) -> None:
         """Ask the vendor once. A job past its timeout is given up only if the vendor still has
         not finished it: after downtime, a song that did finish is delivered, not refunded."""
         overdue = bool(job.submitted_at) and self.clock() - (job.submitted_at or 0) > self.scaled(
@@ -613,7 +616,7 @@ class Engine:
             # after every poll would make thousands of jobs in flight re-read the due list.
             self.busy.discard(job.id)
 
-    async def _schedule_poll(self, job: q.JobRow) -> None:
+    async def _schedule_poll(self, job: jobs.JobRow) -> None:
         cfg = self.config
         if self.env.webhook_url:
             interval = cfg.webhook_poll
@@ -625,12 +628,12 @@ class Engine:
         # is polled less often, which spares the vendor and this process alike.
         interval = max(interval, self.in_flight / cfg.poll_rate * random.uniform(0.9, 1.1))
         when = self.clock() + self.scaled(interval)
-        await self.store.transact(lambda conn: q.reschedule(conn, job.id, when))
+        await self.store.transact(lambda conn: jobs.reschedule(conn, job.id, when))
 
-    def _model(self, job: q.JobRow) -> str:
+    def _model(self, job: jobs.JobRow) -> str:
         return str(job.params.get("model") or self.env.default_model)
 
-    def _show(self, job: q.JobRow) -> Shown:
+    def _show(self, job: jobs.JobRow) -> Shown:
         shown = self.showing.get(job.id)
         if shown is None:
             shown = Shown(job.op, self._model(job), job.submitted_at or self.clock())
@@ -710,27 +713,27 @@ class Engine:
             ]
             await self._finish_clips(job_id, clips, expected=len(clips))
 
-    async def _collect(self, job_id: str, task: ProducerTask) -> tuple[q.JobRow, Immediate] | None:
+    async def _collect(
+        self, job_id: str, task: ProducerTask
+    ) -> tuple[jobs.JobRow, Immediate] | None:
         """A finished Producer task whose result is not a new track (a download, a video,
         lyrics), read by its operation's ``collect``; None for the tasks that make tracks."""
         async with self.store.read() as conn:
-            job = await q.job(conn, job_id)
-            if job is None or job.state in q.TERMINAL:
+            job = await jobs.job(conn, job_id)
+            if job is None or job.state in jobs.TERMINAL:
                 return None
             op = CATALOG[job.op]
             if op.collect is None:
                 return None
-            tracks = [await q.track(conn, t) for t in job.inputs.get("tracks", [])]
-        source = next(
-            (Source(t.clip_id, title=t.title, lyrics=t.lyrics) for t in tracks if t), None
-        )
+            given = [await tracks.track(conn, t) for t in job.inputs.get("tracks", [])]
+        source = next((Source(t.clip_id, title=t.title, lyrics=t.lyrics) for t in given if t), None)
         return job, op.collect(task.data, op.params(**job.params), source)
 
-    async def _progress(self, job_id: str, clips: list[Clip]) -> q.JobRow | None:
+    async def _progress(self, job_id: str, clips: list[Clip]) -> jobs.JobRow | None:
         """Show the vendor's stage (a preview once it streams) or the estimated progress;
         returns the running job, or None if it is not running."""
         async with self.store.read() as conn:
-            job = await q.job(conn, job_id)
+            job = await jobs.job(conn, job_id)
         if job is None or job.state != "running":
             return None
         streaming = next(
@@ -739,7 +742,7 @@ class Engine:
         if streaming and not job.preview_url:
             self.showing.pop(job_id, None)
             async with self.store.write() as conn:
-                await q.update_job(conn, job_id, preview_url=streaming)
+                await jobs.update_job(conn, job_id, preview_url=streaming)
             await self.status(job_id, messages.preview(job_id, job.op, streaming), force=True)
             return job
         if job.preview_url:
@@ -763,8 +766,8 @@ class Engine:
     async def _finish_clips(self, job_id: str, clips: list[Clip], expected: int) -> None:
         """Deliver the clips that succeeded; ``expected`` is how many the task was to make."""
         async with self.store.read() as conn:
-            job = await q.job(conn, job_id)
-        if job is None or job.state in q.TERMINAL:
+            job = await jobs.job(conn, job_id)
+        if job is None or job.state in jobs.TERMINAL:
             return
         op = CATALOG[job.op]
         now = self.clock()
@@ -784,8 +787,8 @@ class Engine:
             for clip in clips
         ]
         cards = [
-            {
-                "card": ResultCard(
+            outbox.OutboxItem.result(
+                ResultCard(
                     job_id=job.id,
                     title=row.title,
                     track_id=row.id,
@@ -798,18 +801,18 @@ class Engine:
                     if row.origin == "stem"
                     else self._actions(op, row.id, row.lyrics or ""),
                 ),
-                "fetch": [{"url": row.audio_url, "filename": f"{row.id}.mp3", "mime": "audio/mpeg"}]
+                [Attachment.remote(row.audio_url, f"{row.id}.mp3", "audio/mpeg")]
                 if row.audio_url
                 else [],
-            }
+            )
             for row in rows
         ]
         await self._succeed(job, rows, cards, expected=expected)
 
     async def _finish_voice(self, job_id: str, result: dict[str, Any]) -> None:
         async with self.store.read() as conn:
-            job = await q.job(conn, job_id)
-        if job is None or job.state in q.TERMINAL:
+            job = await jobs.job(conn, job_id)
+        if job is None or job.state in jobs.TERMINAL:
             return
         persona_id, name = (
             str(result.get("persona_id")),
@@ -822,30 +825,27 @@ class Engine:
         )
 
         async def remember(conn: aiosqlite.Connection) -> None:
-            await q.add_voice(conn, persona_id, job.member, name, self.clock())
+            await voices.add_voice(conn, persona_id, job.member, name, self.clock())
 
-        await self._succeed(job, [], [{"card": card, "fetch": []}], also=remember)
+        await self._succeed(job, [], [outbox.OutboxItem.result(card)], also=remember)
 
-    async def _finish_immediate(self, job: q.JobRow, outcome: Immediate) -> None:
+    async def _finish_immediate(self, job: jobs.JobRow, outcome: Immediate) -> None:
         """Files are named after the track's title, which the member chose: sanitized, and
         written only inside the results folder."""
         fallback = (job.inputs.get("tracks") or [job.id])[0]
         attachments = []
-        for made, data, mime in outcome.made:
-            filename = safe_name(made, fallback)
+        for made in outcome.made:
+            filename = safe_name(made.filename, fallback)
             path = within(self.files, job.id, filename)
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-            await asyncio.to_thread(path.write_bytes, data)
-            attachments.append(Attachment(str(path), filename, mime))
+            await asyncio.to_thread(path.write_bytes, made.data or b"")
+            attachments.append(made.stored(str(path), filename))
         card = ResultCard(
             job_id=job.id, title=outcome.title, text=outcome.text, attachments=tuple(attachments)
         )
-        fetch = [
-            {"url": f.url, "filename": safe_name(f.filename, fallback), "mime": f.mime}
-            for f in outcome.remote
-        ]
+        fetch = [replace(f, filename=safe_name(f.filename, fallback)) for f in outcome.remote]
         if not outcome.lyrics:
-            await self._succeed(job, [], [{"card": card, "fetch": fetch}])
+            await self._succeed(job, [], [outbox.OutboxItem.result(card, fetch)])
             return
         # Each set of lyrics is a text track (no audio), so its next steps can name it by id.
         now, op = self.clock(), CATALOG[job.op]
@@ -854,25 +854,24 @@ class Engine:
             for title, words in outcome.lyrics
         ]
         cards = [
-            {
-                "card": ResultCard(
+            outbox.OutboxItem.result(
+                ResultCard(
                     job_id=job.id,
                     title=row.title,
                     track_id=row.id,
                     text=row.lyrics,
                     actions=self._actions(op, row.id),
-                ),
-                "fetch": [],
-            }
+                )
+            )
             for row in rows
         ]
         await self._succeed(job, rows, cards)
 
     async def _succeed(
         self,
-        job: q.JobRow,
-        tracks: list[q.TrackRow],
-        cards: list[dict[str, Any]],
+        job: jobs.JobRow,
+        made: list[tracks.TrackRow],
+        cards: list[outbox.OutboxItem],
         also: Callable[[aiosqlite.Connection], Any] | None = None,
         expected: int | None = None,
     ) -> None:
@@ -885,11 +884,11 @@ class Engine:
         expected = expected or len(cards)
         returned = 0
         async with self.store.write() as conn:
-            current = await q.job(conn, job.id)
-            if current is None or current.state in q.TERMINAL:
+            current = await jobs.job(conn, job.id)
+            if current is None or current.state in jobs.TERMINAL:
                 return  # a webhook and a poll raced; the first one finished it
-            for track in tracks:
-                await q.insert_track(conn, track)
+            for track in made:
+                await tracks.insert_track(conn, track)
             await self._learn(conn, current)
             held = await self.ledger.held_in(conn, job.hold_id)
             spent = owed(
@@ -909,9 +908,8 @@ class Engine:
             now = self.clock()
             await _record_applying_event(conn, now)
             for card in cards:
-                payload = {"card": asdict(card["card"]), "fetch": card["fetch"]}
-                await q.enqueue(conn, job.id, "result", payload, job.target, now)
-            await q.update_job(conn, job.id, state="succeeded", finished_at=now)
+                await outbox.enqueue(conn, job.id, card, job.target, now)
+            await jobs.update_job(conn, job.id, state="succeeded", finished_at=now)
         self.showing.pop(job.id, None)
         self.expected.pop((job.op, self._model(job)), None)
         self.metrics.finished.labels(op=job.op, outcome="succeeded").inc()
@@ -919,7 +917,7 @@ class Engine:
         await self.status(job.id, text, force=True)
         self.delivery_wake.set()
 
-    async def _learn(self, conn: aiosqlite.Connection, job: q.JobRow) -> None:
+    async def _learn(self, conn: aiosqlite.Connection, job: jobs.JobRow) -> None:
         """Remember how long a vendor task took, for the next polls and progress bars."""
         if job.submitted_at is None or job.task_id is None:
             return  # answered at once: nothing was polled
@@ -932,14 +930,18 @@ class Engine:
         """Release the hold, tell the member why in plain words; one transaction."""
         self.showing.pop(job_id, None)
         async with self.store.write() as conn:
-            job = await q.job(conn, job_id)
-            if job is None or job.state in q.TERMINAL:
+            job = await jobs.job(conn, job_id)
+            if job is None or job.state in jobs.TERMINAL:
                 return
             released = await self.ledger.release_in(conn, job.hold_id, reason=f"job {kind}")
             refunded = 0 if released.already else released.amount
             text = messages.failed(job.id, job.op, messages.reason(kind, detail), refunded)
-            await q.enqueue(conn, job.id, "notice", {"text": text}, job.target, self.clock())
-            await q.update_job(conn, job_id, state="failed", error=kind, finished_at=self.clock())
+            await outbox.enqueue(
+                conn, job.id, outbox.OutboxItem.notice(text), job.target, self.clock()
+            )
+            await jobs.update_job(
+                conn, job_id, state="failed", error=kind, finished_at=self.clock()
+            )
             await _record_applying_event(conn, self.clock())
         if detail:
             log.info("job %s failed (%s): %r", job_id, kind, detail)  # the vendor's words, kept
@@ -949,14 +951,13 @@ class Engine:
         await self.status(job_id, messages.failed_status(job.id, job.op), force=True)
         self.delivery_wake.set()
 
-    async def _tell_moderators(self, job: q.JobRow) -> None:
+    async def _tell_moderators(self, job: jobs.JobRow) -> None:
         async with self.store.write() as conn:
-            if await q.once(conn, job.member.scope, "vendor_credits", day_of(self.clock())):
-                await q.enqueue(
+            if await notices.once(conn, job.member.scope, "vendor_credits", day_of(self.clock())):
+                await outbox.enqueue(
                     conn,
                     job.id,
-                    "notice",
-                    {"text": messages.vendor_out_of_credits()},
+                    outbox.OutboxItem.notice(messages.vendor_out_of_credits()),
                     job.target,
                     self.clock(),
                 )
@@ -964,7 +965,7 @@ class Engine:
 
     # --- status messages -------------------------------------------------------------------------
     async def status(
-        self, job_id: str, text: str, force: bool = False, job: q.JobRow | None = None
+        self, job_id: str, text: str, force: bool = False, job: jobs.JobRow | None = None
     ) -> None:
         """Show progress in the job's one status message, edited no more often than allowed.
         ``job`` is the job as the caller just read it, if it did (a read saved)."""
@@ -976,7 +977,7 @@ class Engine:
             return
         if job is None:
             async with self.store.read() as conn:
-                job = await q.job(conn, job_id)
+                job = await jobs.job(conn, job_id)
         if job is None:
             return
         platform = self.platforms.get(job.platform)
@@ -988,8 +989,10 @@ class Engine:
                 await platform.edit_status(job.target, job.status_ref, text)
             else:
                 ref = await platform.post_status(job.target, text)
-                await self.store.transact(lambda conn: q.update_job(conn, job_id, status_ref=ref))
+                await self.store.transact(
+                    lambda conn: jobs.update_job(conn, job_id, status_ref=ref)
+                )
         except Exception as exc:  # progress is a courtesy; results go through the outbox
             log.info("status update for job %s failed: %s", job_id, exc)
-        if job.state in q.TERMINAL or text.startswith(("✅", "❌")):
+        if job.state in jobs.TERMINAL or text.startswith(("✅", "❌")):
             self.status_seen.pop(job_id, None)

@@ -198,7 +198,7 @@ class Ledger:
         member = (
             await lim.member_limits(conn, account_id)
             if account_id
-            else lim.MemberRow({}, False, None)
+            else lim.MemberRow(overrides={}, banned=False, ban_reason=None)
         )
         d = self.defaults
 

@@ -25,8 +25,7 @@ import soundfile as sf
 
 from bot import messages
 from bot.domain import AudioInput, Member
-from bot.store import Store
-from bot.store import jobs as q
+from bot.store import Store, media
 
 FORMATS = {
     "MP3": ("mp3", "audio/mpeg"),
@@ -119,7 +118,7 @@ class Media:
     def path_of(self, media_id: str, ext: str) -> Path:
         return self.config.root / f"{media_id}.{ext}"
 
-    async def intake(self, audio: AudioInput, member: Member) -> q.MediaRow:
+    async def intake(self, audio: AudioInput, member: Member) -> media.MediaRow:
         """Fetch, validate and store a member's audio; the same bytes twice are one file."""
         limit = self.config.max_bytes
         if audio.size is not None and audio.size > limit:
@@ -135,23 +134,23 @@ class Media:
         finally:
             await asyncio.to_thread(partial.unlink, missing_ok=True)
         now = self.clock()
-        row = q.MediaRow(
-            digest,
-            member.scope.platform,
-            member.scope.id,
-            member.user_id,
-            audio.filename,
-            mime,
-            self.path_of(digest, ext).stat().st_size,
-            seconds,
-            now,
-            now + self.config.keep_seconds,
-            None,
-            None,
+        row = media.MediaRow(
+            id=digest,
+            platform=member.scope.platform,
+            scope=member.scope.id,
+            user_id=member.user_id,
+            filename=audio.filename,
+            mime=mime,
+            size=self.path_of(digest, ext).stat().st_size,
+            duration=seconds,
+            created_at=now,
+            expires_at=now + self.config.keep_seconds,
+            vendor_clip_id=None,
+            vendor_clip_at=None,
         )
         async with self.store.write() as conn:
-            await q.upsert_media(conn, row)
-            stored = await q.media(conn, digest)
+            await media.upsert_media(conn, row)
+            stored = await media.media(conn, digest)
         assert stored is not None
         return stored
 
@@ -184,13 +183,13 @@ class Media:
     def _sign(self, body: str) -> str:
         return hmac.new(self.config.secret, body.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def token(self, row: q.MediaRow) -> str:
+    def token(self, row: media.MediaRow) -> str:
         expires = int(self.clock() + self.config.link_seconds)
         ext = FORMATS_BY_MIME.get(row.mime, "bin")
         body = f"{row.id}.{expires}"
         return f"{body}.{self._sign(body)}.{ext}"
 
-    def public_url(self, row: q.MediaRow) -> str | None:
+    def public_url(self, row: media.MediaRow) -> str | None:
         base = self.config.public_base_url
         return f"{base.rstrip('/')}/media/{self.token(row)}" if base else None
 
@@ -213,9 +212,9 @@ class Media:
         """Delete media past its keep time; returns how many files went."""
         now = self.clock()
         async with self.store.write() as conn:
-            expired = await q.expired_media(conn, now)
+            expired = await media.expired_media(conn, now)
             for media_id in expired:
-                await q.forget_media(conn, media_id)
+                await media.forget_media(conn, media_id)
         for media_id in expired:
             for path in self.config.root.glob(f"{media_id}.*"):
                 await asyncio.to_thread(path.unlink, missing_ok=True)

@@ -34,8 +34,7 @@ from bot.engine import Engine, reusable_upload, short_id
 from bot.ledger import Hold, Ledger, LedgerRefusal, TooManyJobs
 from bot.media import Media, MediaRefused
 from bot.moderation import Moderation, ModerationRefused
-from bot.store import Store
-from bot.store import jobs as q
+from bot.store import Store, jobs, media, outbox, tracks, voices
 from bot.store import journal as j
 
 
@@ -153,7 +152,7 @@ class Service:
         if private_upload:
             inputs["uploaded"] = True  # done above, at command time: the fee is owed
 
-        async def place(conn: aiosqlite.Connection) -> tuple[Hold, q.JobRow, int]:
+        async def place(conn: aiosqlite.Connection) -> tuple[Hold, jobs.JobRow, int]:
             """The price, the hold and the job in one transaction function: the store runs it
             whole on its thread, batched with the other commands arriving at the same time."""
             account = await j.find_account(conn, member)
@@ -174,10 +173,10 @@ class Service:
                 reason=f"/{op.name}",
             )
             if hold.replayed:
-                existing = await q.job_by_hold(conn, hold.hold_id)
+                existing = await jobs.job_by_hold(conn, hold.hold_id)
                 assert existing is not None
                 return hold, existing, 0
-            await q.insert_job(
+            await jobs.insert_job(
                 conn,
                 job_id=job_id,
                 member=member,
@@ -188,9 +187,9 @@ class Service:
                 hold_id=hold.hold_id,
                 now=self.engine.clock(),
             )
-            job = await q.job(conn, job_id)
+            job = await jobs.job(conn, job_id)
             assert job is not None
-            return hold, job, await q.queue_position(conn, job)
+            return hold, job, await jobs.queue_position(conn, job)
 
         try:
             hold, job, position = await self.store.transact(place)
@@ -205,7 +204,7 @@ class Service:
         await self.engine.status(job_id, text, force=True, job=job)
         return Accepted(job_id, op.name, hold.amount, position, hold.available_after)
 
-    async def _upload_while_fresh(self, stored: q.MediaRow, location: str) -> None:
+    async def _upload_while_fresh(self, stored: media.MediaRow, location: str) -> None:
         """Without PUBLIC_BASE_URL the vendor can only fetch the member's audio from the
         platform's own link, and Discord signs those links to expire: a job queued for a while
         would hand the vendor a dead link. So it is uploaded to the vendor now, while the link
@@ -218,7 +217,7 @@ class Service:
         except AIMusicError:
             raise Refused(messages.AUDIO_UPLOAD_FAILED) from None
         async with self.store.write() as conn:
-            await q.set_vendor_clip(conn, stored.id, clip.clip_id, self.engine.clock())
+            await media.set_vendor_clip(conn, stored.id, clip.clip_id, self.engine.clock())
 
     async def _lyrics_from_track(self, op: Operation, request: Request) -> Request:
         """An operation that ``uses_lyrics`` given a lyrics result (not a song) takes its words:
@@ -226,7 +225,7 @@ class Service:
         if not op.uses_lyrics or len(request.tracks) != 1 or "lyrics" in request.args:
             return request
         async with self.store.read() as conn:
-            track = await q.track(conn, request.tracks[0].strip().lower())
+            track = await tracks.track(conn, request.tracks[0].strip().lower())
         if (
             track is None
             or track.origin != "text"
@@ -235,7 +234,7 @@ class Service:
             return request
         return replace(request, args={**request.args, "lyrics": track.lyrics or ""}, tracks=())
 
-    async def _tracks(self, op: Operation, request: Request, params: Any) -> list[q.TrackRow]:
+    async def _tracks(self, op: Operation, request: Request, params: Any) -> list[tracks.TrackRow]:
         needs = op.needs
         wanted = {Needs.TRACK: 1, Needs.TWO_TRACKS: 2, Needs.TRACK_OR_AUDIO: 1}.get(needs, 0)
         audio_ok = needs in (Needs.AUDIO, Needs.UPLOAD, Needs.TRACK_OR_AUDIO)
@@ -253,12 +252,12 @@ class Service:
             if wanted == 0:
                 raise Refused(messages.takes_no_track(op.name))
             raise Refused(messages.needs_tracks(op.name, needs.value))
-        found: list[q.TrackRow] = []
+        found: list[tracks.TrackRow] = []
         if not request.tracks:
             return found  # most commands name no track: no need to wait for the store
         async with self.store.read() as conn:
             for track_id in request.tracks:
-                track = await q.track(conn, track_id.strip().lower())
+                track = await tracks.track(conn, track_id.strip().lower())
                 if track is None or (track.platform, track.scope) != (
                     request.scope.platform,
                     request.scope.id,
@@ -269,7 +268,7 @@ class Service:
                 if not op.applies_to(track.lyrics):
                     raise Refused(messages.no_sung_words(track_id, op.name))
                 if op.refuse is not None:
-                    source = await q.job(conn, track.job_id)
+                    source = await jobs.job(conn, track.job_id)
                     why = op.refuse(source.op if source else "", params)
                     if why is not None:
                         raise Refused(why)
@@ -278,7 +277,7 @@ class Service:
 
     async def _voice(self, member: Member, name: str) -> str:
         async with self.store.read() as conn:
-            persona_id = await q.find_voice(conn, member, name)
+            persona_id = await voices.find_voice(conn, member, name)
         if persona_id is None:
             raise Refused(messages.unknown_voice(name))
         return persona_id
@@ -297,7 +296,7 @@ class Service:
         (or not ``usable`` for this button), :class:`NotYours` otherwise. ``admin`` is asked
         only when the presser is not the owner: where knowing costs a platform call."""
         async with self.store.read() as conn:
-            row = await q.track(conn, track_id)
+            row = await tracks.track(conn, track_id)
         track = None if row is None else _track_view(row)
         if track is None or (usable is not None and not usable(track)):
             raise ButtonGone(track_id)
@@ -331,7 +330,7 @@ class Service:
         """The first of ``track_ids`` that is a lyrics result (one of /lyrics' sets)."""
         async with self.store.read() as conn:
             for track_id in track_ids:
-                row = await q.track(conn, track_id)
+                row = await tracks.track(conn, track_id)
                 if row is not None and row.origin == "text" and row.lyrics:
                     return _track_view(row)
         return None
@@ -340,17 +339,17 @@ class Service:
     async def progress(self, job_ids: Iterable[str]) -> Progress:
         """How far these jobs got, and whether any result is still waiting to be delivered."""
         async with self.store.read() as conn:
-            rows = [await q.job(conn, job_id) for job_id in job_ids]
-            outbox = await q.outbox_counts(conn)
-        jobs = tuple(_job_view(row) for row in rows if row is not None)
-        return Progress(jobs, delivering=bool(outbox.get("pending")))
+            rows = [await jobs.job(conn, job_id) for job_id in job_ids]
+            counts = await outbox.outbox_counts(conn)
+        views = tuple(_job_view(row) for row in rows if row is not None)
+        return Progress(views, delivering=bool(counts.get("pending")))
 
     async def unfinished(self, platform: str) -> list[JobView]:
         """The jobs of ``platform`` that have not finished (a restarted console waits for them)."""
         found: list[JobView] = []
         async with self.store.read() as conn:
             for state in ("queued", "submitting", "running", "unconfirmed"):
-                for row in await q.jobs_in(conn, state, limit=1_000_000):
+                for row in await jobs.jobs_in(conn, state, limit=1_000_000):
                     if row.platform == platform:
                         found.append(_job_view(row))
         return found
@@ -358,10 +357,10 @@ class Service:
     async def results(self, job_id: str) -> tuple[JobView | None, list[TrackView]]:
         """A job and the tracks it made (a /lyrics result's sets are tracks too)."""
         async with self.store.read() as conn:
-            row = await q.job(conn, job_id)
-            tracks = await q.job_tracks(conn, job_id)
+            row = await jobs.job(conn, job_id)
+            made = await tracks.job_tracks(conn, job_id)
         job = None if row is None else _job_view(row)
-        return job, [_track_view(t) for t in tracks]
+        return job, [_track_view(t) for t in made]
 
     # --- reading ---------------------------------------------------------------------------------
     async def balance(self, actor: Actor, scope: Scope) -> str:
@@ -371,7 +370,7 @@ class Service:
         self, actor: Actor, scope: Scope, page: int = 0, per_page: int = 10
     ) -> list[TrackView]:
         async with self.store.read() as conn:
-            rows = await q.user_tracks(
+            rows = await tracks.user_tracks(
                 conn, Member(scope, actor.user_id), limit=per_page, offset=page * per_page
             )
         return [_track_view(row) for row in rows]
@@ -389,11 +388,11 @@ class Service:
 
     async def voices(self, actor: Actor, scope: Scope) -> list[str]:
         async with self.store.read() as conn:
-            return await q.voices(conn, Member(scope, actor.user_id))
+            return await voices.voices(conn, Member(scope, actor.user_id))
 
-    async def job(self, job_id: str) -> q.JobRow | None:
+    async def job(self, job_id: str) -> jobs.JobRow | None:
         async with self.store.read() as conn:
-            return await q.job(conn, job_id)
+            return await jobs.job(conn, job_id)
 
     async def help(
         self,
@@ -438,7 +437,7 @@ class Service:
             raise Refused(str(exc)) from None
 
 
-def _track_view(row: q.TrackRow) -> TrackView:
+def _track_view(row: tracks.TrackRow) -> TrackView:
     return TrackView(
         id=row.id,
         title=row.title,
@@ -450,12 +449,12 @@ def _track_view(row: q.TrackRow) -> TrackView:
     )
 
 
-def _job_view(row: q.JobRow) -> JobView:
+def _job_view(row: jobs.JobRow) -> JobView:
     return JobView(
         id=row.id,
         op=row.op,
         owner=row.user_id,
         platform=row.platform,
         state=row.state,
-        finished=row.state in q.TERMINAL,
+        finished=row.state in jobs.TERMINAL,
     )

@@ -19,8 +19,7 @@ from bot.aimusic.models import ProducerTask, SonicTask
 from bot.aimusic.webhooks import WebhookRejected, named_job, signed_headers_present, verify
 from bot.engine import Engine, applying_event
 from bot.media import Media
-from bot.store import Store
-from bot.store import jobs as q
+from bot.store import Store, events, jobs, outbox
 from bot.store import journal as j
 
 log = logging.getLogger(__name__)
@@ -150,10 +149,10 @@ async def webhook(request: web.Request) -> web.Response:
         log.info("rejected a webhook: %s", exc)
         return web.Response(status=401, text="rejected")
     async with app.store.read() as conn:
-        seen = await q.seen_event(conn, event.event_id)
-        job = await q.job_by_task(conn, event.task_id)
+        seen = await events.seen_event(conn, event.event_id)
+        job = await jobs.job_by_task(conn, event.task_id)
         named = named_job(secret, request.query) if job is None else None
-        waiting = await q.job(conn, named) if named else None
+        waiting = await jobs.job(conn, named) if named else None
     if seen:
         metrics.webhooks.labels(result="duplicate").inc()
         return web.Response(text="duplicate")
@@ -168,7 +167,7 @@ async def webhook(request: web.Request) -> web.Response:
         job = await app.engine.adopt(waiting.id, event.task_id, upstream)
     else:
         result = "accepted"
-    if job is None or job.state in q.TERMINAL:
+    if job is None or job.state in jobs.TERMINAL:
         result = "ignored"
     else:
         token = applying_event.set(event.event_id)
@@ -179,12 +178,12 @@ async def webhook(request: web.Request) -> web.Response:
     # Progress and ignored events move no money: recorded here. A finish or a failure already
     # recorded it in its own transaction, so this is then a no-op.
     async with app.store.write() as conn:
-        await q.record_event(conn, event.event_id, time.time())
+        await events.record_event(conn, event.event_id, time.time())
     metrics.webhooks.labels(result=result).inc()
     return web.Response(text="ignored" if result == "ignored" else "ok")
 
 
-async def apply(app: Backend, job: q.JobRow, event: str, payload: dict[str, Any]) -> None:
+async def apply(app: Backend, job: jobs.JobRow, event: str, payload: dict[str, Any]) -> None:
     engine = app.engine
     failed = event == "song.failed" or payload.get("code") not in (None, 200)
     data = payload.get("data")
@@ -258,7 +257,7 @@ async def healthz(request: web.Request) -> web.Response:
     checks: dict[str, Any] = {}
     try:
         async with app.store.read() as conn:
-            counts = await q.state_counts(conn)
+            counts = await jobs.state_counts(conn)
         checks["store"] = "ok"
     except Exception as exc:
         checks["store"] = f"error: {type(exc).__name__}"
@@ -276,9 +275,9 @@ async def metrics(request: web.Request) -> web.Response:
     async with app.store.read() as conn:
         for state in ("queued", "submitting", "unconfirmed", "running", "succeeded", "failed"):
             gauges.jobs.labels(state=state).set(0)
-        for state, n in (await q.state_counts(conn)).items():
+        for state, n in (await jobs.state_counts(conn)).items():
             gauges.jobs.labels(state=state).set(n)
-        for state, n in (await q.outbox_counts(conn)).items():
+        for state, n in (await outbox.outbox_counts(conn)).items():
             gauges.outbox.labels(state=state).set(n)
         totals = await j.totals(conn)
         held = await conn.execute_fetchall("SELECT coalesce(sum(held), 0) FROM accounts")

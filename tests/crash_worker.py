@@ -11,13 +11,14 @@ import asyncio
 import sys
 from pathlib import Path
 
+import bot.store.jobs
+import bot.store.outbox
 from adapters.console.adapter import SCOPE, TARGET
 from bot.app import App
 from bot.config import load_settings
 from bot.domain import Actor
 from bot.engine import EngineConfig
 from bot.service import Request
-from bot.store import jobs as q
 from tests.recording import RecordingPlatform
 
 ENGINE = EngineConfig(
@@ -36,9 +37,11 @@ async def settled(app: App, job_ids: list[str], patience: float) -> None:
     async with asyncio.timeout(patience):
         while True:
             async with app.store.read() as conn:
-                jobs = [await q.job(conn, job_id) for job_id in job_ids]
-                outbox = await q.outbox_counts(conn)
-            if all(job and job.state in q.TERMINAL for job in jobs) and not outbox.get("pending"):
+                jobs = [await bot.store.jobs.job(conn, job_id) for job_id in job_ids]
+                outbox = await bot.store.outbox.outbox_counts(conn)
+            if all(job and job.state in bot.store.jobs.TERMINAL for job in jobs) and not outbox.get(
+                "pending"
+            ):
                 return
             await asyncio.sleep(0.05)
 

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+import bot.store.outbox
 from adapters import discord as discord_adapter
 from adapters.discord import DiscordAdapter
 from bot.app import App
 from bot.domain import Member, Scope
-from bot.store import jobs as q
+from bot.store import jobs
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as dc
 from tests.fakes.discord.payloads import Json
@@ -84,9 +85,9 @@ class Discord:
         async with asyncio.timeout(60):
             while True:
                 async with self.chorus.app.store.read() as conn:
-                    states = await q.state_counts(conn)
-                    outbox = await q.outbox_counts(conn)
-                busy = sum(n for s, n in states.items() if s not in q.TERMINAL)
+                    states = await jobs.state_counts(conn)
+                    outbox = await bot.store.outbox.outbox_counts(conn)
+                busy = sum(n for s, n in states.items() if s not in jobs.TERMINAL)
                 if not busy and not outbox.get("pending"):
                     return
                 await asyncio.sleep(0.02)

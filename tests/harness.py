@@ -19,7 +19,7 @@ from bot.app import App
 from bot.config import load_settings
 from bot.domain import Member
 from bot.engine import EngineConfig
-from bot.store import jobs as q
+from bot.store import jobs, tracks
 from simulator import Knobs, RunningSimulator, running_simulator
 
 SIM_KNOBS = Knobs(time_scale=0.002, song_seconds=4.0)
@@ -49,7 +49,7 @@ class Chorus:
     def member(self) -> Member:
         return Member(SCOPE, self.console.actor.user_id)
 
-    async def run(self, line: str) -> q.JobRow | None:
+    async def run(self, line: str) -> jobs.JobRow | None:
         """Run a console line; if it started a job, wait for it to finish and be delivered."""
         before = len(self.console.started)
         await self.console.execute(line)
@@ -60,9 +60,9 @@ class Chorus:
         assert job is not None
         return job
 
-    async def tracks(self, job: q.JobRow) -> list[q.TrackRow]:
+    async def tracks(self, job: jobs.JobRow) -> list[tracks.TrackRow]:
         async with self.app.store.read() as conn:
-            return await q.job_tracks(conn, job.id)
+            return await tracks.job_tracks(conn, job.id)
 
     async def available(self) -> int:
         return (await self.app.ledger.balance(self.member)).available

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.store import jobs as q
+from bot.store import jobs
 from tests.conftest import tone
 from tests.harness import Chorus, chorus
 
 
-async def captured(h: Chorus, job: q.JobRow) -> list[tuple[str, int]]:
+async def captured(h: Chorus, job: jobs.JobRow) -> list[tuple[str, int]]:
     async with h.app.store.read() as conn:
         rows = await conn.execute_fetchall(
             "SELECT kind, amount FROM journal WHERE hold_id = ? AND kind != 'hold'", (job.hold_id,)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from adapters.console.adapter import SCOPE
 from bot.domain import Member
-from bot.store import jobs as q
+from bot.store import jobs
 from tests.harness import Chorus, chorus
 
 
-async def jobs_of(h: Chorus) -> list[q.JobRow]:
+async def jobs_of(h: Chorus) -> list[jobs.JobRow]:
     found = [await h.app.service.job(job_id) for job_id in h.console.started]
     return [job for job in found if job is not None]
 

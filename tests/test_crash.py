@@ -16,9 +16,9 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import bot.store.jobs
 from bot.ledger import Ledger
 from bot.store import Store
-from bot.store import jobs as q
 from simulator import Knobs, running_simulator
 from tests.recording import mark_restart, read_posts
 
@@ -69,10 +69,12 @@ async def test_200_songs_survive_five_sigkills(tmp_path: Path) -> None:
         ledger = Ledger(store)
         await ledger.reconcile()
         async with store.read() as conn:
-            jobs = await q.jobs_in(conn, "succeeded", limit=1000) + await q.jobs_in(
-                conn, "failed", limit=1000
-            )
-            unfinished = [await q.jobs_in(conn, s) for s in ("queued", "submitting", "running")]
+            jobs = await bot.store.jobs.jobs_in(
+                conn, "succeeded", limit=1000
+            ) + await bot.store.jobs.jobs_in(conn, "failed", limit=1000)
+            unfinished = [
+                await bot.store.jobs.jobs_in(conn, s) for s in ("queued", "submitting", "running")
+            ]
             resolved = await conn.execute_fetchall(
                 "SELECT j.id, r.kind, r.amount FROM jobs j JOIN journal r ON r.hold_id = j.hold_id"
                 " WHERE r.kind != 'hold'"

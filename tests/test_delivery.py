@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -9,13 +10,13 @@ from typing import Any
 
 import pytest
 
+import bot.store.outbox
 from adapters.console.adapter import SCOPE, TARGET
 from bot.delivery import MAX_ATTEMPTS
-from bot.domain import Actor, AudioInput, ReplyTarget, ResultCard
+from bot.domain import Action, Actor, Attachment, AudioInput, ReplyTarget, ResultCard
 from bot.platform import PlatformError
 from bot.service import Request
 from bot.store import Store
-from bot.store import jobs as q
 from bot.store.database import _statements, latest_version, migrations
 from tests.conftest import FileHost, tone
 from tests.harness import chorus
@@ -96,7 +97,7 @@ async def _song_refused(tmp_path: Path, *, permanent: bool) -> tuple[Any, Refusi
         job = await h.run("/song a song nobody can post")
         assert job is not None and job.state == "succeeded"  # the member paid for it
         async with h.app.store.read() as conn:
-            outbox = await q.outbox_counts(conn)
+            outbox = await bot.store.outbox.outbox_counts(conn)
         counted = h.app.engine.metrics.registry.get_sample_value(
             "chorus_undelivered_total", {"platform": "console", "kind": "result"}
         )
@@ -162,3 +163,67 @@ async def test_migration_4_keeps_the_outbox_and_allows_undelivered(tmp_path: Pat
         with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
             async with store.write() as conn:
                 await conn.execute("UPDATE outbox SET state = 'lost'")
+
+
+async def test_a_result_queued_by_an_older_chorus_still_delivers(
+    tmp_path: Path, files: FileHost
+) -> None:
+    """An outbox row written before the outbox item was typed (its payload the plain JSON the old
+    engine wrote: the card as a dict, the files to fetch as dicts) is posted after an upgrade,
+    with its file on disk and its fetched file attached and its buttons kept."""
+    lrc = tmp_path / "old.lrc"
+    lrc.write_text("[00:00.00] la la")
+    url = files.put("old.wav", tone(2))
+    async with chorus(tmp_path) as h:
+        job = await h.run("/song a song from before")
+        assert job is not None
+        card = {
+            "job_id": job.id, "title": "From before", "track_id": "t0ld", "tags": None,
+            "duration": None, "lyrics": None, "text": "kept across the upgrade", "cover_url": None,
+            "link": None, "attachments": [{"path": str(lrc), "filename": "old.lrc",
+            "mime": "text/plain"}], "actions": [{"op": "extend", "label": "Extend",
+            "track_id": "t0ld"}],
+        }  # fmt: skip
+        payload = {
+            "card": card,
+            "fetch": [{"url": url, "filename": "old.wav", "mime": "audio/wav"}],
+        }
+        async with h.app.store.write() as conn:
+            await conn.execute(
+                "INSERT INTO outbox (job_id, kind, payload, target, not_before, created_at)"
+                " VALUES (?, 'result', ?, ?, 0, 0)",
+                (job.id, json.dumps(payload, sort_keys=True), json.dumps(TARGET.__dict__)),
+            )
+        h.app.engine.delivery_wake.set()
+        await h.console.wait_for_jobs(30)
+        [saved] = [s for s in h.console.platform.saved if s.title == "From before"]
+        assert saved.text == "kept across the upgrade"
+        assert sorted(Path(f).suffix for f in saved.files) == [".lrc", ".wav"]
+        assert any("next: /extend t0ld" in line for line in h.lines)
+
+
+def test_a_queued_result_is_stored_in_the_shape_older_versions_read() -> None:
+    """Rolling back past the typed outbox item must not strand queued results: a result is
+    written as the JSON the older delivery decoded (card fields, files as path/url, name, type)."""
+    card = ResultCard(
+        job_id="j1",
+        title="Now",
+        track_id="t1",
+        attachments=(Attachment(path="/data/j1/t1.lrc", filename="t1.lrc", mime="text/plain"),),
+        actions=(Action(op="extend", label="Extend", track_id="t1"),),
+    )
+    fetch = [Attachment.remote("http://v/t1.mp3", "t1.mp3", "audio/mpeg")]
+    item = bot.store.outbox.OutboxItem.result(card, fetch)
+    assert json.loads(item.to_json()) == {
+        "card": {
+            "job_id": "j1", "title": "Now", "track_id": "t1", "tags": None, "duration": None,
+            "lyrics": None, "text": None, "cover_url": None, "link": None,
+            "attachments": [
+                {"path": "/data/j1/t1.lrc", "filename": "t1.lrc", "mime": "text/plain"}
+            ],
+            "actions": [{"op": "extend", "label": "Extend", "track_id": "t1"}],
+        },
+        "fetch": [{"url": "http://v/t1.mp3", "filename": "t1.mp3", "mime": "audio/mpeg"}],
+    }  # fmt: skip
+    assert json.loads(bot.store.outbox.OutboxItem.notice("hi").to_json()) == {"text": "hi"}
+    assert bot.store.outbox.OutboxItem.from_json(item.to_json()) == item

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from bot.catalog import CATALOG
 from bot.config import ConfigError
 from bot.domain import Attachment, Member, ReplyTarget, ResultCard, Scope
-from bot.store import jobs as q
+from bot.store import jobs, tracks
 from tests.conftest import mp3
 from tests.discord_harness import (
     ADA,
@@ -153,7 +153,7 @@ async def test_a_text_file_or_a_200_mb_upload_is_refused_unread_and_free(
     assert fake.cdn_fetches == []
     assert await discord_bot.credits(ALICE) == 1000
     async with discord_bot.chorus.app.store.read() as conn:
-        assert await q.state_counts(conn) == {}
+        assert await jobs.state_counts(conn) == {}
 
 
 async def test_compose_in_a_form(discord_bot: Discord) -> None:
@@ -191,9 +191,9 @@ async def test_every_result_button_even_after_a_restart(discord_bot: Discord) ->
     assert len(ops) == 9 and "fullsong" not in ops  # a plain song has no extension to join
     await discord_bot.settled()
     async with discord_bot.chorus.app.store.read() as conn:
-        done = await q.jobs_in(conn, "succeeded", limit=100)
+        done = await jobs.jobs_in(conn, "succeeded", limit=100)
         extension = next(job for job in done if job.op == "extend")
-        [extended, *_] = await q.job_tracks(conn, extension.id)
+        [extended, *_] = await tracks.job_tracks(conn, extension.id)
     assert sorted(job.op for job in done) == sorted(["song", *ops])
     posted = next(r for r in discord_bot.results() if track_of(r) == extended.id)
     assert f"chorus:fullsong:{extended.id}" in buttons_of(posted)  # an extension offers it
@@ -402,7 +402,7 @@ async def test_use_these_lyrics_opens_compose_prefilled(discord_bot: Discord) ->
     [use] = buttons_of(first)
     assert use == f"chorus:compose:{track_of(first)}"
     async with discord_bot.chorus.app.store.read() as conn:
-        written = await q.track(conn, track_of(first) or "")
+        written = await tracks.track(conn, track_of(first) or "")
     assert written is not None and written.lyrics and "\n" in written.lyrics
     shown_text = first["embeds"][0].get("description") or first["embeds"][0]["fields"][0]["value"]
     assert "\n".join(written.lyrics.split("\n")[:3]) in shown_text  # line breaks survive
@@ -419,8 +419,8 @@ async def test_use_these_lyrics_opens_compose_prefilled(discord_bot: Discord) ->
     assert "/compose is on its way" in await discord_bot.reply(submitted)
     await discord_bot.wait_for_results(4)
     async with discord_bot.chorus.app.store.read() as conn:
-        [song] = [j for j in await q.jobs_in(conn, "succeeded", limit=10) if j.op == "compose"]
-        assert all(t.lyrics == written.lyrics for t in await q.job_tracks(conn, song.id))
+        [song] = [j for j in await jobs.jobs_in(conn, "succeeded", limit=10) if j.op == "compose"]
+        assert all(t.lyrics == written.lyrics for t in await tracks.job_tracks(conn, song.id))
 
 
 async def test_a_video_and_an_m4a_are_attached(discord_bot: Discord) -> None:

@@ -9,14 +9,13 @@ rule as Discord does; its clock is moved forward instead of waiting.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from adapters.discord.permissions import INVITE_PERMISSIONS
 from bot.domain import Attachment, ReplyTarget, ResultCard
-from bot.store import jobs as q
+from bot.store import jobs, outbox
 from tests.discord_harness import ALICE, MESSAGES, Discord, running_discord
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as dc
@@ -58,7 +57,7 @@ async def test_a_channel_without_attach_files_is_refused_for_free_naming_it(
     assert "missing the Attach Files permission" in reply and "Nothing was charged" in reply
     assert await discord_bot.credits(ALICE) == 1000
     async with discord_bot.chorus.app.store.read() as conn:
-        assert await q.state_counts(conn) == {}
+        assert await jobs.state_counts(conn) == {}
     assert fake.requests_to("POST", MESSAGES) == []  # not even a status message
 
 
@@ -126,7 +125,7 @@ async def test_a_result_the_channel_refuses_is_posted_as_a_follow_up(discord_bot
     assert all(not m["flags"] & 64 for m in shown)  # for everyone, not only the member
     assert await discord_bot.credits(ALICE) == 1000 - 14
     async with discord_bot.chorus.app.store.read() as conn:
-        assert (await q.outbox_counts(conn)).get("undelivered") is None
+        assert (await outbox.outbox_counts(conn)).get("undelivered") is None
 
 
 async def test_after_the_token_expires_a_refused_result_goes_by_dm(discord_bot: Discord) -> None:
@@ -146,7 +145,7 @@ async def test_a_result_no_route_takes_is_kept_for_mysongs_with_its_files(
     await refused_later(discord_bot, expire=True, dms_closed=True)
     assert await discord_bot.credits(ALICE) == 1000 - 14  # paid: the songs exist
     async with discord_bot.chorus.app.store.read() as conn:
-        assert (await q.outbox_counts(conn))["undelivered"] == 2  # never recorded as delivered
+        assert (await outbox.outbox_counts(conn))["undelivered"] == 2  # never recorded as delivered
     told = [m for m in discord_bot.posted() if "so it is kept for you" in m["content"]]
     assert len(told) == 1  # once per job; a text notice still fits the channel
     metrics = discord_bot.chorus.app.engine.metrics.registry
@@ -176,8 +175,14 @@ async def test_a_result_retried_after_the_nonce_window_is_not_posted_twice(
     first = await discord_bot.adapter.platform.deliver(target, card, "outbox-7")
     fake.clock.advance(fake.nonce_window + 1)
     delivery = discord_bot.chorus.app.delivery
-    row = q.OutboxRow(
-        7, "j1", "result", {"card": asdict(card), "fetch": []}, target, 1, delivery.clock() - 600
+    row = outbox.OutboxRow(
+        id=7,
+        job_id="j1",
+        kind="result",
+        item=outbox.OutboxItem.result(card),
+        target=target,
+        attempts=1,
+        tried_at=delivery.clock() - 600,
     )
     await delivery.deliver(row)
     assert len(discord_bot.results()) == 1

@@ -10,18 +10,24 @@ from pathlib import Path
 
 import httpx
 
+import bot.store.jobs
+import bot.store.outbox
 from adapters.console.adapter import SCOPE, TARGET
 from bot.domain import Actor
 from bot.service import Request
-from bot.store import jobs as q
+from bot.store import tracks
 from tests.harness import ENGINE, SIM_KNOBS, Chorus, chorus
 
 
-async def settle(h: Chorus, job_ids: list[str], patience: float = 120) -> list[q.JobRow]:
+async def settle(
+    h: Chorus, job_ids: list[str], patience: float = 120
+) -> list[bot.store.jobs.JobRow]:
     h.console.started.extend(job_ids)
     await h.console.wait_for_jobs(patience)
     async with h.app.store.read() as conn:
-        return [job for job_id in job_ids if (job := await q.job(conn, job_id)) is not None]
+        return [
+            job for job_id in job_ids if (job := await bot.store.jobs.job(conn, job_id)) is not None
+        ]
 
 
 async def submit_many(h: Chorus, count: int, members: int = 10) -> list[str]:
@@ -62,9 +68,9 @@ async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(tmp_path: 
     )
     async with chorus(tmp_path, knobs=knobs) as h:
         jobs = await settle(h, await submit_many(h, 200))
-        assert len(jobs) == 200 and all(job.state in q.TERMINAL for job in jobs)
+        assert len(jobs) == 200 and all(job.state in bot.store.jobs.TERMINAL for job in jobs)
         async with h.app.store.read() as conn:
-            outbox = await q.outbox_counts(conn)
+            outbox = await bot.store.outbox.outbox_counts(conn)
             resolved = await conn.execute_fetchall(
                 "SELECT j.id, r.kind, r.amount FROM jobs j JOIN journal r ON r.hold_id = j.hold_id"
                 " WHERE r.kind != 'hold'"
@@ -72,7 +78,7 @@ async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(tmp_path: 
             notices = await conn.execute_fetchall(
                 "SELECT job_id, count(*) FROM outbox WHERE kind = 'notice' GROUP BY job_id"
             )
-            made = {job.id: len(await q.job_tracks(conn, job.id)) for job in jobs}
+            made = {job.id: len(await tracks.job_tracks(conn, job.id)) for job in jobs}
         await h.app.ledger.reconcile()
         sim = h.sim.sim
         creates, tasks = sim.calls["POST /api/v1/sonic/create"], list(sim.tasks.values())

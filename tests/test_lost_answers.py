@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.app import App
-from bot.store import jobs as q
+from bot.store import jobs
 from simulator.state import Task
 from tests.harness import ENGINE, SIM_KNOBS, Chorus, chorus
 
@@ -24,7 +24,7 @@ LOSSY = dataclasses.replace(SIM_KNOBS, time_scale=0.01, malformed=1.0)
 SONG = 14
 
 
-async def until_state(h: Chorus, job_id: str, state: str) -> q.JobRow:
+async def until_state(h: Chorus, job_id: str, state: str) -> jobs.JobRow:
     async with asyncio.timeout(30):
         while (job := await h.app.service.job(job_id)) is None or job.state != state:
             await asyncio.sleep(0.01)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.store import Store
-from bot.store import jobs as q
+import bot.store.tracks
+from bot.store import Store, jobs
 from bot.store.database import migrations
 
 
@@ -43,8 +43,8 @@ async def test_an_old_store_gains_the_unconfirmed_state_and_keeps_its_jobs(
         assert store.applied >= 1
         async with store.write() as conn:
             await conn.execute("UPDATE jobs SET state = 'unconfirmed' WHERE id = 'j1'")
-            job = await q.job(conn, "j1")
-            tracks = await q.job_tracks(conn, "j1")
+            job = await jobs.job(conn, "j1")
+            tracks = await bot.store.tracks.job_tracks(conn, "j1")
             problems = await conn.execute_fetchall("PRAGMA foreign_key_check")
             foreign_keys = await conn.execute_fetchall("PRAGMA foreign_keys")
         assert job is not None and job.state == "unconfirmed" and job.task_id == "t1"

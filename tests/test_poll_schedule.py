@@ -13,7 +13,7 @@ from bot.app import App
 from bot.domain import Actor
 from bot.schedule import Timing, first_poll, learned, next_poll
 from bot.service import Request
-from bot.store import jobs as q
+from bot.store import jobs
 from tests.harness import ENGINE, SIM_KNOBS, Chorus, chorus
 
 # A song takes 120 vendor seconds, 1.2 s of wall time: long enough for the bar to move.
@@ -22,7 +22,7 @@ SLOW = dataclasses.replace(ENGINE, time_scale=0.01)
 LEFT = re.compile(r"generating \S+ ([1-9]\d?)%, about (\d+) s left")
 
 
-async def songs(h: Chorus, count: int, tag: str) -> list[q.JobRow]:
+async def songs(h: Chorus, count: int, tag: str) -> list[jobs.JobRow]:
     ids = []
     for n in range(count):
         request = Request(
@@ -37,7 +37,7 @@ async def songs(h: Chorus, count: int, tag: str) -> list[q.JobRow]:
     h.console.started.extend(ids)
     await h.console.wait_for_jobs(120)
     async with h.app.store.read() as conn:
-        return [job for job_id in ids if (job := await q.job(conn, job_id)) is not None]
+        return [job for job_id in ids if (job := await jobs.job(conn, job_id)) is not None]
 
 
 def polls(h: Chorus) -> int:

@@ -3,7 +3,7 @@ sent with sendVideo and an M4A with sendAudio."""
 
 from __future__ import annotations
 
-from bot.store import jobs as q
+from bot.store import jobs, tracks
 from tests.fakes.telegram import payloads as tg
 from tests.telegram_harness import ALICE, BOB, BOT, Telegram, telegram
 
@@ -27,7 +27,7 @@ async def test_use_these_lyrics_starts_compose_with_them(telegram: Telegram) -> 
     lyrics_id = use.split(":")[1]
     assert use == f"compose:{lyrics_id}" and len(use.encode()) <= 64  # an id, never the words
     async with telegram.chorus.app.store.read() as conn:
-        chosen = await q.track(conn, lyrics_id)
+        chosen = await tracks.track(conn, lyrics_id)
     assert chosen is not None and chosen.lyrics and "\n" in chosen.lyrics
     assert "\n".join(chosen.lyrics.split("\n")[:3]) in first.params["text"]  # breaks survive
     posted = next(m for m in fake.sent.values() if m.get("text") == first.params["text"])
@@ -52,8 +52,8 @@ async def test_use_these_lyrics_starts_compose_with_them(telegram: Telegram) -> 
     assert all(call.params["title"] == "Tide" for call in sent)
     await telegram.chorus.console.wait_for_jobs(30)
     async with telegram.chorus.app.store.read() as conn:
-        [song] = [j for j in await q.jobs_in(conn, "succeeded", limit=10) if j.op == "compose"]
-        assert all(t.lyrics == chosen.lyrics for t in await q.job_tracks(conn, song.id))
+        [song] = [j for j in await jobs.jobs_in(conn, "succeeded", limit=10) if j.op == "compose"]
+        assert all(t.lyrics == chosen.lyrics for t in await tracks.job_tracks(conn, song.id))
     assert await telegram.credits(ALICE) == before - 14
 
 
@@ -97,7 +97,7 @@ async def test_compose_replying_to_lyrics_uses_them(telegram: Telegram) -> None:
     await telegram.chorus.console.wait_for_jobs(30)
     lyrics_id = keyboard_of(first.params)[0].split(":")[1]
     async with telegram.chorus.app.store.read() as conn:
-        chosen = await q.track(conn, lyrics_id)
-        [song] = [j for j in await q.jobs_in(conn, "succeeded", limit=10) if j.op == "compose"]
+        chosen = await tracks.track(conn, lyrics_id)
+        [song] = [j for j in await jobs.jobs_in(conn, "succeeded", limit=10) if j.op == "compose"]
         assert chosen is not None
-        assert all(t.lyrics == chosen.lyrics for t in await q.job_tracks(conn, song.id))
+        assert all(t.lyrics == chosen.lyrics for t in await tracks.job_tracks(conn, song.id))

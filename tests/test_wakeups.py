@@ -15,7 +15,7 @@ from pathlib import Path
 from adapters.console.adapter import SCOPE, TARGET
 from bot.domain import Actor
 from bot.service import Request
-from bot.store import jobs as q
+from bot.store import outbox
 from tests.harness import ENGINE, chorus
 
 # Vendor seconds are stretched tenfold, so the loops' longest pauses are 300 s and 600 s: a lost
@@ -73,8 +73,8 @@ async def test_a_result_written_during_a_drain_is_delivered_without_waiting(
             if not written.is_set():
                 written.set()
                 async with h.app.store.write() as conn:
-                    await q.enqueue(
-                        conn, lyrics.id, "notice", {"text": "written mid-drain"}, TARGET, 0.0
+                    await outbox.enqueue(
+                        conn, lyrics.id, outbox.OutboxItem.notice("written mid-drain"), TARGET, 0.0
                     )
                 h.app.engine.delivery_wake.set()
             return pause

@@ -14,7 +14,7 @@ import httpx
 
 from bot.aimusic.models import SonicTask
 from bot.aimusic.webhooks import signature
-from bot.store import jobs as q
+from bot.store import jobs
 from bot.web import WEBHOOK_MAX_BYTES
 from tests.harness import ENGINE, SIM_KNOBS, Chorus, chorus
 
@@ -22,7 +22,7 @@ SLOW = dataclasses.replace(SIM_KNOBS, time_scale=0.03)  # a song takes a few sec
 NO_FALLBACK_POLL = dataclasses.replace(ENGINE, webhook_poll=1e6)  # only webhooks finish jobs
 
 
-async def running(h: Chorus, job_id: str) -> q.JobRow:
+async def running(h: Chorus, job_id: str) -> jobs.JobRow:
     """The job once the vendor has accepted it (it has a task id)."""
     async with asyncio.timeout(30):
         while True:

@@ -9,9 +9,10 @@ from typing import Any
 import aiosqlite
 
 from bot.domain import Scope
+from bot.store.rows import columns, read
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AuditRow:
     id: int
     actor: str
@@ -58,7 +59,7 @@ async def page(
     limit: int,
 ) -> list[AuditRow]:
     """Newest first; ``before_id`` is the cursor of the next page."""
-    query = "SELECT id, actor, action, target, details, reason, created_at FROM audit_log"
+    query = f"SELECT {columns(AuditRow)} FROM audit_log"
     query += " WHERE platform = ? AND scope = ?"
     params: list[Any] = [scope.platform, scope.id]
     if target is not None:
@@ -70,7 +71,7 @@ async def page(
     query += " ORDER BY id DESC LIMIT ?"
     params.append(limit)
     rows = await conn.execute_fetchall(query, params)
-    return [AuditRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
+    return [read(AuditRow, row, details=json.loads) for row in rows]
 
 
 async def count(conn: aiosqlite.Connection, scope: Scope) -> int:

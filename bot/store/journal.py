@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.domain import Member, Scope
+from bot.store.rows import columns, read
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AccountRow:
     id: int
     balance: int
@@ -27,7 +28,7 @@ class AccountRow:
         return self.balance - self.held
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HoldRow:
     id: int
     account_id: int
@@ -45,7 +46,7 @@ class HoldRow:
         return self.amount - self.allowance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EntryRow:
     id: int
     kind: str
@@ -56,7 +57,7 @@ class EntryRow:
     created_at: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Mismatch:
     account_id: int
     cached_balance: int
@@ -67,7 +68,7 @@ class Mismatch:
     journal_open: int
 
 
-_ACCOUNT = "SELECT id, balance, held, open_holds, created_at FROM accounts"
+_ACCOUNT = f"SELECT {columns(AccountRow)} FROM accounts"
 
 
 async def find_account(conn: aiosqlite.Connection, member: Member) -> AccountRow | None:
@@ -76,14 +77,14 @@ async def find_account(conn: aiosqlite.Connection, member: Member) -> AccountRow
         (member.scope.platform, member.scope.id, member.user_id),
     )
     row = next(iter(rows), None)
-    return AccountRow(*row) if row else None
+    return read(AccountRow, row) if row else None
 
 
 async def account_by_id(conn: aiosqlite.Connection, account_id: int) -> AccountRow:
     rows = await conn.execute_fetchall(f"{_ACCOUNT} WHERE id = ?", (account_id,))
     row = next(iter(rows), None)
     assert row is not None, f"account {account_id} vanished inside a transaction"
-    return AccountRow(*row)
+    return read(AccountRow, row)
 
 
 async def create_account(conn: aiosqlite.Connection, member: Member, now: float) -> AccountRow:
@@ -133,15 +134,15 @@ async def append(
 
 
 _HOLD = (
-    "SELECT h.id, h.account_id, h.amount, h.job_id, h.created_at, h.expires_at, r.kind, r.amount,"
-    " h.allowance FROM journal h LEFT JOIN journal r ON r.hold_id = h.id WHERE h.kind = 'hold'"
+    f"SELECT {columns(HoldRow, 'h', resolution='r.kind', resolved_amount='r.amount')}"
+    " FROM journal h LEFT JOIN journal r ON r.hold_id = h.id WHERE h.kind = 'hold'"
 )
 
 
 async def find_hold(conn: aiosqlite.Connection, hold_id: int) -> HoldRow | None:
     rows = await conn.execute_fetchall(f"{_HOLD} AND h.id = ?", (hold_id,))
     row = next(iter(rows), None)
-    return HoldRow(*row) if row else None
+    return read(HoldRow, row) if row else None
 
 
 async def expired_holds(conn: aiosqlite.Connection, now: float, limit: int) -> list[HoldRow]:
@@ -149,7 +150,7 @@ async def expired_holds(conn: aiosqlite.Connection, now: float, limit: int) -> l
         f"{_HOLD} AND r.id IS NULL AND h.expires_at <= ? ORDER BY h.expires_at LIMIT ?",
         (now, limit),
     )
-    return [HoldRow(*row) for row in rows]
+    return [read(HoldRow, row) for row in rows]
 
 
 async def last_hold_at(conn: aiosqlite.Connection, account_id: int) -> float | None:
@@ -218,11 +219,10 @@ async def scope_spent_since(conn: aiosqlite.Connection, scope: Scope, since: flo
 
 async def recent_entries(conn: aiosqlite.Connection, account_id: int, limit: int) -> list[EntryRow]:
     rows = await conn.execute_fetchall(
-        "SELECT id, kind, amount, job_id, actor, reason, created_at FROM journal"
-        " WHERE account_id = ? ORDER BY id DESC LIMIT ?",
+        f"SELECT {columns(EntryRow)} FROM journal WHERE account_id = ? ORDER BY id DESC LIMIT ?",
         (account_id, limit),
     )
-    return [EntryRow(*row) for row in rows]
+    return [read(EntryRow, row) for row in rows]
 
 
 async def find_request(
@@ -232,8 +232,9 @@ async def find_request(
         "SELECT fingerprint, hold_id FROM requests WHERE platform = ? AND request_key = ?",
         (platform, key),
     )
-    row = next(iter(rows), None)
-    return (str(row[0]), row[1]) if row else None
+    for fingerprint, hold_id in rows:  # at most one: a key is unique per platform
+        return str(fingerprint), hold_id
+    return None
 
 
 async def save_request(
@@ -246,15 +247,26 @@ async def save_request(
     )
 
 
+_MISMATCH = columns(
+    Mismatch,
+    account_id="a.id",
+    cached_balance="a.balance",
+    journal_balance="coalesce(j.balance, 0)",
+    cached_held="a.held",
+    journal_held="coalesce(j.held, 0)",
+    cached_open="a.open_holds",
+    journal_open="coalesce(j.open, 0)",
+)
+
+
 async def mismatches(conn: aiosqlite.Connection) -> list[Mismatch]:
     """Accounts whose cached balance, held credits or open holds disagree with the journal.
 
     The cache counts own credits: a capture's or a hold's ``allowance`` share is not in it.
     """
     rows = await conn.execute_fetchall(
-        """
-        SELECT a.id, a.balance, coalesce(j.balance, 0), a.held, coalesce(j.held, 0),
-               a.open_holds, coalesce(j.open, 0)
+        f"""
+        SELECT {_MISMATCH}
         FROM accounts a LEFT JOIN (
             SELECT h.account_id,
                    sum(CASE h.kind WHEN 'grant' THEN h.amount WHEN 'adjust' THEN h.amount
@@ -272,7 +284,7 @@ async def mismatches(conn: aiosqlite.Connection) -> list[Mismatch]:
            OR a.open_holds != coalesce(j.open, 0)
         """
     )
-    return [Mismatch(*row) for row in rows]
+    return [read(Mismatch, row) for row in rows]
 
 
 async def totals(conn: aiosqlite.Connection) -> dict[str, int]:

@@ -28,7 +28,7 @@ class ScopeRow:
         return self.values.get(name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MemberRow:
     overrides: dict[str, int | None]
     banned: bool
@@ -47,7 +47,7 @@ async def scope_settings(conn: aiosqlite.Connection, scope: Scope) -> ScopeRow:
         name: json.loads(value) if name in _JSON_FIELDS and value is not None else value
         for name, value in zip(SCOPE_FIELDS, row, strict=True)
     }
-    return ScopeRow(values)
+    return ScopeRow(values=values)
 
 
 async def update_scope_settings(
@@ -76,9 +76,12 @@ async def member_limits(conn: aiosqlite.Connection, account_id: int) -> MemberRo
     )
     row = next(iter(rows), None)
     if row is None:
-        return MemberRow({}, banned=False, ban_reason=None)
-    overrides = {name: value for name, value in zip(MEMBER_FIELDS, row[:4], strict=True)}
-    return MemberRow(overrides, banned=bool(row[4]), ban_reason=row[5])
+        return MemberRow(overrides={}, banned=False, ban_reason=None)
+    values = dict(zip((*MEMBER_FIELDS, "banned", "ban_reason"), row, strict=True))
+    overrides = {name: values[name] for name in MEMBER_FIELDS}
+    return MemberRow(
+        overrides=overrides, banned=bool(values["banned"]), ban_reason=values["ban_reason"]
+    )
 
 
 async def update_member_limits(

@@ -1,0 +1,204 @@
+"""Queries over the outbox: what is to be posted to members, written in the transaction that
+decided it and delivered (at least once, deduplicated by key) by :mod:`bot.delivery`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import aiosqlite
+
+from bot.domain import Action, Attachment, Member, ReplyTarget, ResultCard
+from bot.store.database import fetch
+from bot.store.jobs import target_from_json, target_json
+from bot.store.rows import columns, read
+
+Kind = Literal["notice", "result"]
+
+
+def _file_json(file: Attachment) -> dict[str, str]:
+    if file.url is not None:
+        return {"url": file.url, "filename": file.filename, "mime": file.mime}
+    return {"path": file.path, "filename": file.filename, "mime": file.mime}
+
+
+def _file(data: dict[str, Any]) -> Attachment:
+    if "url" in data:
+        return Attachment.remote(str(data["url"]), str(data["filename"]), str(data["mime"]))
+    return Attachment(
+        path=str(data["path"]), filename=str(data["filename"]), mime=str(data["mime"])
+    )
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """What one outbox row posts: a notice's text, or a result's card with the files delivery
+    still has to fetch for it (``fetch``, each with a ``url``).
+
+    Stored as the JSON the rows have always held (``{"text": ...}`` or ``{"card": ...,
+    "fetch": [...]}``), so rows written by an older Chorus still deliver.
+    """
+
+    text: str | None = None
+    card: ResultCard | None = None
+    fetch: tuple[Attachment, ...] = ()
+
+    @classmethod
+    def notice(cls, text: str) -> OutboxItem:
+        return cls(text=text)
+
+    @classmethod
+    def result(cls, card: ResultCard, fetch: Sequence[Attachment] = ()) -> OutboxItem:
+        return cls(card=card, fetch=tuple(fetch))
+
+    @property
+    def kind(self) -> Kind:
+        return "notice" if self.card is None else "result"
+
+    def to_json(self) -> str:
+        if self.card is None:
+            return json.dumps({"text": self.text}, sort_keys=True)
+        card = {
+            **asdict(self.card),
+            "attachments": [_file_json(a) for a in self.card.attachments],
+        }
+        fetch = [_file_json(f) for f in self.fetch]
+        return json.dumps({"card": card, "fetch": fetch}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> OutboxItem:
+        data = json.loads(text)
+        if "card" not in data:
+            return cls.notice(str(data["text"]))
+        card = dict(data["card"])
+        card["actions"] = tuple(Action(**a) for a in card.get("actions", ()))
+        card["attachments"] = tuple(_file(a) for a in card.get("attachments", ()))
+        return cls.result(ResultCard(**card), [_file(f) for f in data.get("fetch", ())])
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboxRow:
+    id: int
+    job_id: str
+    kind: str
+    item: OutboxItem
+    target: ReplyTarget
+    attempts: int
+    tried_at: float | None = None  # the first attempt, if there was one
+
+
+@dataclass(frozen=True, kw_only=True)
+class UndeliveredRow:
+    """A result no platform route would take, kept for the member's /mysongs."""
+
+    id: int
+    job_id: str
+    op: str
+    item: OutboxItem
+    error: str | None
+    created_at: float
+
+
+COLUMNS = columns(OutboxRow, item="payload")
+
+
+async def enqueue(
+    conn: aiosqlite.Connection,
+    job_id: str,
+    item: OutboxItem,
+    target: ReplyTarget,
+    now: float,
+) -> None:
+    await conn.execute(
+        "INSERT INTO outbox (job_id, kind, payload, target, not_before, created_at)"
+        " VALUES (:job_id, :kind, :payload, :target, :now, :now)",
+        {
+            "job_id": job_id,
+            "kind": item.kind,
+            "payload": item.to_json(),
+            "target": target_json(target),
+            "now": now,
+        },
+    )
+
+
+async def pending(conn: aiosqlite.Connection, now: float, limit: int) -> list[OutboxRow]:
+    rows = await fetch(
+        conn,
+        f"SELECT {COLUMNS} FROM outbox"
+        " WHERE state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+        (now, limit),
+    )
+    return [
+        read(OutboxRow, row, item=OutboxItem.from_json, target=target_from_json) for row in rows
+    ]
+
+
+async def next_delivery(conn: aiosqlite.Connection) -> float | None:
+    rows = await fetch(conn, "SELECT min(not_before) FROM outbox WHERE state = 'pending'")
+    value = next(iter(rows), (None,))[0]
+    return float(value) if value is not None else None
+
+
+async def mark_delivered(conn: aiosqlite.Connection, outbox_id: int, ref: str, now: float) -> None:
+    await conn.execute(
+        "UPDATE outbox SET state = 'delivered', delivered_ref = ?, delivered_at = ? WHERE id = ?",
+        (ref, now, outbox_id),
+    )
+
+
+async def retry_later(conn: aiosqlite.Connection, outbox_id: int, when: float) -> None:
+    await conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, not_before = ? WHERE id = ?", (when, outbox_id)
+    )
+
+
+async def mark_tried(conn: aiosqlite.Connection, outbox_id: int, now: float) -> None:
+    """Remember when a row was first attempted (later attempts keep the first time)."""
+    await conn.execute(
+        "UPDATE outbox SET tried_at = coalesce(tried_at, ?) WHERE id = ?", (now, outbox_id)
+    )
+
+
+async def mark_undelivered(
+    conn: aiosqlite.Connection, outbox_id: int, item: OutboxItem, error: str, now: float
+) -> None:
+    """No route would take this row: keep it (with the files it had) for /mysongs."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'undelivered', payload = ?, error = ?, attempts = attempts + 1,"
+        " delivered_at = ? WHERE id = ?",
+        (item.to_json(), error, now, outbox_id),
+    )
+
+
+async def undelivered_results(conn: aiosqlite.Connection, job_id: str) -> int:
+    rows = await fetch(
+        conn,
+        "SELECT count(*) FROM outbox"
+        " WHERE job_id = ? AND kind = 'result' AND state = 'undelivered'",
+        (job_id,),
+    )
+    return int(rows[0][0])
+
+
+async def undelivered(
+    conn: aiosqlite.Connection, member: Member, limit: int = 10
+) -> list[UndeliveredRow]:
+    """The member's results that could not be posted, newest first."""
+    rows = await fetch(
+        conn,
+        f"SELECT {columns(UndeliveredRow, 'o', op='j.op', item='o.payload')} FROM outbox o"
+        " JOIN jobs j ON j.id = o.job_id"
+        " WHERE o.state = 'undelivered' AND o.kind = 'result'"
+        " AND j.platform = ? AND j.scope = ? AND j.user_id = ?"
+        " ORDER BY o.id DESC LIMIT ?",
+        (member.scope.platform, member.scope.id, member.user_id, limit),
+    )
+    return [read(UndeliveredRow, row, item=OutboxItem.from_json) for row in rows]
+
+
+async def outbox_counts(conn: aiosqlite.Connection) -> dict[str, int]:
+    rows = await fetch(conn, "SELECT state, count(*) FROM outbox GROUP BY state")
+    return {str(state): int(n) for state, n in rows}
