@@ -63,7 +63,7 @@ def test_every_setting_is_documented_for_operators() -> None:
     """An operator learns the settings from .env.example and the README's table."""
     from bot.config import Settings
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     example = (root / ".env.example").read_text()
     readme = (root / "README.md").read_text()
     names = [name.upper() for name in Settings.model_fields]

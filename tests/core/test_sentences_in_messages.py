@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bot import messages
 
-ADAPTERS = Path(__file__).resolve().parent.parent / "adapters"
+ADAPTERS = Path(__file__).resolve().parents[2] / "adapters"
 PROSE = re.compile(r"[A-Za-z]{2,}[ ,;:]+[A-Za-z]{2,}")
 IDENTIFIER_LIKE = re.compile(r"[a-z0-9_.:/@#-]*")
 SHOWN_KEYWORDS = frozenset(

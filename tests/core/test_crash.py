@@ -22,7 +22,7 @@ from bot.store import Store
 from simulator import Knobs, running_simulator
 from tests.recording import mark_restart, read_posts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SONGS = 200
 DRAIN_BATCH = 50  # rows one delivery pass posts at once (bot.delivery.Delivery.drain)
 

@@ -16,7 +16,7 @@ from bot.store import Store
 from bot.store import journal as j
 from tests.ledger_fixtures import ALICE, GUILD, MOD, Clock
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def worker(*args: str) -> subprocess.Popen[str]:

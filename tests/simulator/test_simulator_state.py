@@ -17,7 +17,7 @@ from bot.aimusic import AIMusicClient
 from bot.aimusic import models as m
 from simulator import Knobs, running_simulator
 from tests.polling import finished
-from tests.test_simulator import DESCRIBED, wav
+from tests.simulator.test_simulator import DESCRIBED, wav
 
 KEY = "state-key"
 SLOW = Knobs(time_scale=0.05, song_seconds=3.0)  # a song takes 6 s, 1.5 s before rendering
