@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run sim test lint format bench clean
+.PHONY: demo run sim test lint format bench clean i18n
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python -m bot.catalogs check
 
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Catalogs: extract every marked sentence into the template, merge it into each language's .po
+# (new sentences arrive untranslated, changed ones fuzzy), then compile each to check it.
+i18n: $(STAMP)
+	$(BIN)/python -m bot.catalogs update
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

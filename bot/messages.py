@@ -1,7 +1,15 @@
-"""Every sentence a member or moderator reads, in one place (ready for translation).
+"""Every sentence a member or moderator reads, in one place, translated where it is made.
 
 Functions, not constants, because most sentences carry numbers; each is plain, specific and
-says what to do next.
+says what to do next. Each sentence is one whole template for translators (``_()``), with named
+``{placeholders}``; a sentence that counts something is an ``ngettext()`` pair, so each language
+picks its own plural form. Numbers, durations and dates are written the current language's way
+(:mod:`bot.i18n`).
+
+Module-level text (the UPPER_CASE names) is declared in :data:`_TEXTS` with ``N_()`` and
+translated each time it is read (``messages.AUDIO_EMPTY`` goes through the module's
+``__getattr__``): it exists before any language is chosen, so it is translated lazily rather
+than frozen in English at import.
 """
 
 from __future__ import annotations
@@ -10,107 +18,136 @@ import math
 import shlex
 from datetime import UTC, datetime
 
+from bot import i18n
+from bot.i18n import N_, _, fixed, general, grouped, ngettext, number
+
 
 def credits(n: int) -> str:
-    return f"{n} credit" if n == 1 else f"{n} credits"
+    return ngettext("{n} credit", "{n} credits", n).format(n=number(n))
 
 
 def duration(seconds: float) -> str:
     seconds = max(1, math.ceil(seconds))
     if seconds < 90:
-        return f"{seconds} s"
+        # TRANSLATORS: a short duration in seconds ("45 s").
+        return _("{n} s").format(n=number(seconds))
     if seconds < 3600:
-        return f"{math.ceil(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
+        # TRANSLATORS: a short duration in minutes ("12 min").
+        return _("{n} min").format(n=number(math.ceil(seconds / 60)))
+    # TRANSLATORS: a short duration in hours, with one decimal ("1.5 h").
+    return _("{n} h").format(n=fixed(seconds / 3600, 1))
 
 
 def songs_left(available: int, song_price: int) -> int:
     return available // song_price if song_price > 0 else 0
 
 
-def _worth(available: int, song_price: int) -> str:
-    songs = songs_left(available, song_price)
-    return f"{credits(available)}: enough for {songs} song{'' if songs == 1 else 's'}."
-
-
 def _balance_notes(held: int, allowance: int) -> str:
     notes = ""
     if allowance:
-        notes += (
-            f" {credits(allowance)} of that {'is' if allowance == 1 else 'are'} today's allowance,"
-            " spent first; it resets at midnight UTC."
-        )
+        notes += " " + ngettext(
+            "{credits} of that is today's allowance, spent first; it resets at midnight UTC.",
+            "{credits} of that are today's allowance, spent first; it resets at midnight UTC.",
+            allowance,
+        ).format(credits=credits(allowance))
     if held:
-        notes += f" ({credits(held)} {'is' if held == 1 else 'are'} reserved for jobs in progress.)"
+        notes += " " + ngettext(
+            "({credits} is reserved for jobs in progress.)",
+            "({credits} are reserved for jobs in progress.)",
+            held,
+        ).format(credits=credits(held))
     return notes
 
 
 def balance(available: int, held: int, song_price: int, allowance: int = 0) -> str:
     """A member's own balance: ``available`` includes what is left of today's ``allowance``."""
-    return f"You have {_worth(available, song_price)}{_balance_notes(held, allowance)}"
+    songs = songs_left(available, song_price)
+    worth = ngettext(
+        "You have {credits}: enough for {songs} song.",
+        "You have {credits}: enough for {songs} songs.",
+        songs,
+    ).format(credits=credits(available), songs=number(songs))
+    return worth + _balance_notes(held, allowance)
 
 
 def member_balance(who: str, available: int, held: int, song_price: int, allowance: int = 0) -> str:
     """Another member's balance, for a moderator; ``who`` is how the platform names them."""
-    return f"{who} has {_worth(available, song_price)}{_balance_notes(held, allowance)}"
+    songs = songs_left(available, song_price)
+    worth = ngettext(
+        "{who} has {credits}: enough for {songs} song.",
+        "{who} has {credits}: enough for {songs} songs.",
+        songs,
+    ).format(who=who, credits=credits(available), songs=number(songs))
+    return worth + _balance_notes(held, allowance)
 
 
 def insufficient(available: int, needed: int) -> str:
-    return (
-        f"This costs {credits(needed)} but you have {credits(available)}. "
+    return _(
+        "This costs {needed} but you have {available}. "
         "Ask a moderator for more, or wait for your daily allowance."
-    )
+    ).format(needed=credits(needed), available=credits(available))
 
 
 def banned(reason: str | None) -> str:
     if reason:
-        return f"You can't use Chorus here: {reason}."
-    return "You can't use Chorus here."
+        return _("You can't use Chorus here: {reason}.").format(reason=reason)
+    return _("You can't use Chorus here.")
 
 
 def cooling_down(wait: float, op: str | None = None) -> str:
     if op:
-        return f"Slow down a little: you can run /{op} in {duration(wait)}."
-    return f"Slow down a little: you can run another command in {duration(wait)}."
+        return _("Slow down a little: you can run /{op} in {wait}.").format(
+            op=op, wait=duration(wait)
+        )
+    return _("Slow down a little: you can run another command in {wait}.").format(
+        wait=duration(wait)
+    )
 
 
 def too_many_jobs(limit: int, op: str | None = None) -> str:
-    jobs = f"{limit} job{'s' if limit != 1 else ''}"
     if op:
-        return f"You already have {jobs} in progress; wait for one to finish before running /{op}."
-    return f"You already have {jobs} in progress; wait for one to finish."
+        return ngettext(
+            "You already have {n} job in progress; wait for one to finish before running /{op}.",
+            "You already have {n} jobs in progress; wait for one to finish before running /{op}.",
+            limit,
+        ).format(n=number(limit), op=op)
+    return ngettext(
+        "You already have {n} job in progress; wait for one to finish.",
+        "You already have {n} jobs in progress; wait for one to finish.",
+        limit,
+    ).format(n=number(limit))
 
 
 def daily_cap(cap: int, left: int, needed: int) -> str:
-    return (
-        f"That would pass your daily limit of {credits(cap)} ({credits(left)} left today, "
-        f"this costs {credits(needed)}). It resets at midnight UTC."
-    )
+    return _(
+        "That would pass your daily limit of {cap} ({left} left today, "
+        "this costs {needed}). It resets at midnight UTC."
+    ).format(cap=credits(cap), left=credits(left), needed=credits(needed))
 
 
 def pool_exhausted(budget: int) -> str:
-    return (
-        f"This community has used its daily budget of {credits(budget)}. It resets at midnight UTC."
-    )
+    return _(
+        "This community has used its daily budget of {budget}. It resets at midnight UTC."
+    ).format(budget=credits(budget))
 
 
 def operation_disabled(op: str) -> str:
-    return f"The moderators have turned off /{op} here."
+    return _("The moderators have turned off /{op} here.").format(op=op)
 
 
 def request_conflict() -> str:
-    return "That request was already used for something else; please run the command again."
+    return _("That request was already used for something else; please run the command again.")
 
 
 def not_moderator() -> str:
-    return "Only moderators can do that (Manage Server, a moderator role, or chat admin)."
+    return _("Only moderators can do that (Manage Server, a moderator role, or chat admin).")
 
 
 def revoke_too_much(who: str, available: int, asked: int) -> str:
-    return (
-        f"{who} has only {credits(available)} of their own available; you cannot take "
-        f"{credits(asked)}. (Today's allowance is not theirs to keep, so it cannot be taken.)"
-    )
+    return _(
+        "{who} has only {available} of their own available; you cannot take "
+        "{asked}. (Today's allowance is not theirs to keep, so it cannot be taken.)"
+    ).format(who=who, available=credits(available), asked=credits(asked))
 
 
 # --- what moderators read ------------------------------------------------------------------------
@@ -118,71 +155,86 @@ def revoke_too_much(who: str, available: int, asked: int) -> str:
 
 def moment(ts: float) -> str:
     """A journal or audit time, in UTC like the allowance's day."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # TRANSLATORS: {when} is a date and time, already in your language's order.
+    return _("{when} UTC").format(when=i18n.moment(datetime.fromtimestamp(ts, UTC)))
 
 
 def moderated(sentence: str) -> str:
     """A moderator's change went through; ``sentence`` says where it leaves the member."""
-    return f"Done. {sentence}"
+    return _("Done. {sentence}").format(sentence=sentence)
 
 
 def spent_today(amount: int) -> str:
-    return f"Spent today: {credits(amount)}."
+    return _("Spent today: {amount}.").format(amount=credits(amount))
+
+
+def _none() -> str:
+    # TRANSLATORS: a setting that is not set ("daily spend cap none").
+    return _("none")
 
 
 def member_limits(
     daily_allowance: int, daily_spend_cap: int | None, max_concurrent: int, cooldown: int
 ) -> str:
-    cap = "none" if daily_spend_cap is None else credits(daily_spend_cap)
-    wait = "none" if not cooldown else duration(cooldown)
-    return (
-        f"Limits: daily allowance {credits(daily_allowance)}; daily spend cap {cap}; "
-        f"{max_concurrent} job{'' if max_concurrent == 1 else 's'} at once; cooldown {wait}."
-    )
+    cap = _none() if daily_spend_cap is None else credits(daily_spend_cap)
+    wait = _none() if not cooldown else duration(cooldown)
+    return ngettext(
+        "Limits: daily allowance {allowance}; daily spend cap {cap}; "
+        "{n} job at once; cooldown {wait}.",
+        "Limits: daily allowance {allowance}; daily spend cap {cap}; "
+        "{n} jobs at once; cooldown {wait}.",
+        max_concurrent,
+    ).format(allowance=credits(daily_allowance), cap=cap, n=number(max_concurrent), wait=wait)
 
 
 def limits_updated(who: str, limits: str) -> str:
-    return f"{who}'s limits are updated. {limits}"
+    return _("{who}'s limits are updated. {limits}").format(who=who, limits=limits)
 
 
 def ban_state(banned: bool, reason: str | None) -> str:
     if not banned:
-        return "Not banned."
-    return f"Banned: {echo(reason, 200)}." if reason else "Banned."
+        return _("Not banned.")
+    if reason:
+        return _("Banned: {reason}.").format(reason=echo(reason, 200))
+    return _("Banned.")
 
 
 def banned_member(who: str) -> str:
-    return f"{who} is banned: their running jobs finish, new ones are refused."
+    return _("{who} is banned: their running jobs finish, new ones are refused.").format(who=who)
 
 
 def unbanned_member(who: str) -> str:
-    return f"{who} is no longer banned."
+    return _("{who} is no longer banned.").format(who=who)
 
 
 def journal_entry(
     when: float, kind: str, amount: int, job: str | None, by: str | None, reason: str
 ) -> str:
     """One line of a member's journal; ``by`` names the moderator behind a grant or adjustment."""
-    why = f" ({echo(reason, 200)})" if reason else ""
-    author = f" by {by}" if by else ""
-    job_part = f" job {job}" if job else ""
+    # TRANSLATORS: the end of a journal line: why a moderator made a change.
+    why = " " + _("({reason})").format(reason=echo(reason, 200)) if reason else ""
+    # TRANSLATORS: the end of a journal line: which moderator made a change.
+    author = " " + _("by {moderator}").format(moderator=by) if by else ""
+    job_part = _("job {job}").format(job=job) if job else _("a job")
+    n = credits(-amount if kind == "adjust" and amount < 0 else amount)
     if kind == "grant":
-        what = f"+{credits(amount)} granted{author}{why}"
+        what = _("+{credits} granted{author}{why}")
     elif kind == "adjust" and amount < 0:
-        what = f"{credits(-amount)} taken back{author}{why}"
+        what = _("{credits} taken back{author}{why}")
     elif kind == "adjust":
-        what = f"+{credits(amount)} added{author}{why}"
+        what = _("+{credits} added{author}{why}")
     elif kind == "hold":
-        what = f"{credits(amount)} reserved for{job_part or ' a job'}{why}"
+        what = _("{credits} reserved for {job}{why}")
     elif kind == "capture":
-        what = f"{credits(amount)} spent on{job_part or ' a job'}"
+        what = _("{credits} spent on {job}")
     else:
-        what = f"{credits(amount)} returned from{job_part or ' a job'}{why}"
-    return f"{moment(when)}  {what}"
+        what = _("{credits} returned from {job}{why}")
+    entry = what.format(credits=n, author=author, why=why, job=job_part)
+    return f"{moment(when)}  {entry}"
 
 
 def recent_entries(lines: list[str]) -> str:
-    return "Recent entries:\n" + "\n".join(lines) if lines else "No entries yet."
+    return _("Recent entries:") + "\n" + "\n".join(lines) if lines else _("No entries yet.")
 
 
 def audit_entry(
@@ -194,7 +246,7 @@ def audit_entry(
 
 
 def audit_empty() -> str:
-    return "Nothing yet."
+    return _("Nothing yet.")
 
 
 def scope_settings(
@@ -208,28 +260,37 @@ def scope_settings(
     pool_daily_budget: int | None,
     disabled: list[str],
     moderator_roles: list[str],
+    language: str | None = None,
 ) -> str:
     """A scope's settings, one per line, in the words the README uses."""
-    cap = "none" if daily_spend_cap is None else credits(daily_spend_cap)
-    pool = "none" if pool_daily_budget is None else credits(pool_daily_budget)
-    return "\n".join(
-        (
-            f"New members start with {credits(starting_credits)}.",
-            f"Daily allowance: {credits(daily_allowance)} (spent first, resets at midnight UTC).",
-            f"Daily spend cap per member: {cap}.",
-            f"Jobs at once per member: {max_concurrent}.",
-            f"Cooldown: {'none' if not cooldown else duration(cooldown)}.",
-            f"Prices: ×{price_multiplier:g}.",
-            f"Daily budget for the whole community: {pool}.",
-            f"Turned off: {', '.join(f'/{op}' for op in disabled) or 'nothing'}.",
-            f"Moderator roles: {', '.join(moderator_roles) or 'none'}.",
-        )
-    )
+    cap = _none() if daily_spend_cap is None else credits(daily_spend_cap)
+    pool = _none() if pool_daily_budget is None else credits(pool_daily_budget)
+    lines = [
+        _("New members start with {credits}.").format(credits=credits(starting_credits)),
+        _("Daily allowance: {credits} (spent first, resets at midnight UTC).").format(
+            credits=credits(daily_allowance)
+        ),
+        _("Daily spend cap per member: {cap}.").format(cap=cap),
+        _("Jobs at once per member: {n}.").format(n=number(max_concurrent)),
+        _("Cooldown: {wait}.").format(wait=_none() if not cooldown else duration(cooldown)),
+        _("Prices: ×{multiplier}.").format(multiplier=general(price_multiplier)),
+        _("Daily budget for the whole community: {pool}.").format(pool=pool),
+        _("Turned off: {commands}.").format(
+            # TRANSLATORS: no command is turned off.
+            commands=", ".join(f"/{op}" for op in disabled) or _("nothing")
+        ),
+        _("Moderator roles: {roles}.").format(roles=", ".join(moderator_roles) or _none()),
+    ]
+    if language is not None:
+        lines.append(_("Language: {language}.").format(language=language_name(language)))
+    return "\n".join(lines)
 
 
 def unknown_operations(names: list[str]) -> str:
     listed = ", ".join(f"/{echo(name)}" for name in names)
-    return f"There is no {listed} command to turn off; /help lists them."
+    return _("There is no {commands} command to turn off; /help lists them.").format(
+        commands=listed
+    )
 
 
 # --- job progress ---------------------------------------------------------------------------
@@ -241,78 +302,107 @@ def bar(fraction: float, width: int = 10) -> str:
 
 
 def queued(job_id: str, op: str, position: int) -> str:
-    return f"⏳ /{op} {job_id}: queued, position {position}."
+    return _("⏳ /{op} {job}: queued, position {position}.").format(
+        op=op, job=job_id, position=number(position)
+    )
 
 
 def generating(job_id: str, op: str, fraction: float, left: float | None = None) -> str:
     """The progress bar; ``left`` is the estimated vendor seconds still to go, if known."""
-    shown, percent = bar(fraction), round(fraction * 100)
+    values = {
+        "op": op,
+        "job": job_id,
+        "bar": bar(fraction),
+        "percent": number(round(fraction * 100)),
+    }
     if left is None:
-        return f"🎵 /{op} {job_id}: generating {shown} {percent}%"
+        return _("🎵 /{op} {job}: generating {bar} {percent}%").format(**values)
     if left < 5:
-        return f"🎵 /{op} {job_id}: generating {shown} {percent}%, almost done"
+        return _("🎵 /{op} {job}: generating {bar} {percent}%, almost done").format(**values)
     wait = duration(5 * round(left / 5))
-    return f"🎵 /{op} {job_id}: generating {shown} {percent}%, about {wait} left"
+    return _("🎵 /{op} {job}: generating {bar} {percent}%, about {wait} left").format(
+        wait=wait, **values
+    )
 
 
 def preview(job_id: str, op: str, url: str) -> str:
-    return f"🎧 /{op} {job_id}: a preview is playing at {url} (the final audio is on its way)."
+    return _(
+        "🎧 /{op} {job}: a preview is playing at {url} (the final audio is on its way)."
+    ).format(op=op, job=job_id, url=url)
 
 
 def retrying(job_id: str, op: str, wait: float) -> str:
-    return f"⏳ /{op} {job_id}: the music service is busy; trying again in {duration(wait)}."
+    return _("⏳ /{op} {job}: the music service is busy; trying again in {wait}.").format(
+        op=op, job=job_id, wait=duration(wait)
+    )
 
 
 def unconfirmed(job_id: str, op: str, window: float) -> str:
-    return (
-        f"⏳ /{op} {job_id}: the music service's answer was lost. If it is making this, the "
-        f"result will come here; your credits stay reserved for up to {duration(window)}, then "
+    return _(
+        "⏳ /{op} {job}: the music service's answer was lost. If it is making this, the "
+        "result will come here; your credits stay reserved for up to {window}, then "
         "they are returned."
-    )
+    ).format(op=op, job=job_id, window=duration(window))
 
 
 def done(job_id: str, op: str, results: int, expected: int = 0, returned: int = 0) -> str:
     """The finished job; when fewer results came than asked for, or part of the hold was not
     spent, say what was returned."""
-    line = f"✅ /{op} {job_id}: done, {results} result{'s' if results != 1 else ''} below."
+    line = ngettext(
+        "✅ /{op} {job}: done, {n} result below.",
+        "✅ /{op} {job}: done, {n} results below.",
+        results,
+    ).format(op=op, job=job_id, n=number(results))
     if results < expected:
         failed = expected - results
-        line += f" {failed} of {expected} versions failed; {credits(returned)} returned."
+        line += " " + ngettext(
+            "{failed} of {expected} version failed; {credits} returned.",
+            "{failed} of {expected} versions failed; {credits} returned.",
+            expected,
+        ).format(failed=number(failed), expected=number(expected), credits=credits(returned))
     elif returned:
-        line += f" The music service already had your audio: {credits(returned)} returned."
+        line += " " + _("The music service already had your audio: {credits} returned.").format(
+            credits=credits(returned)
+        )
     return line
 
 
 def failed(job_id: str, op: str, reason: str, refunded: int) -> str:
     """The one notice of a failure: why, in Chorus's words, and what was returned."""
-    refund = ""
+    line = _("❌ /{op} {job}: {reason}").format(op=op, job=job_id, reason=reason)
     if refunded:
-        refund = f" Your {credits(refunded)} {'was' if refunded == 1 else 'were'} returned."
-    return f"❌ /{op} {job_id}: {reason}{refund}"
+        line += " " + ngettext(
+            "Your {credits} was returned.", "Your {credits} were returned.", refunded
+        ).format(credits=credits(refunded))
+    return line
 
 
 def failed_status(job_id: str, op: str) -> str:
     """The job's status message on failure; the notice below it says why (said once)."""
-    return f"❌ /{op} {job_id}: failed; the reason is below."
+    return _("❌ /{op} {job}: failed; the reason is below.").format(op=op, job=job_id)
 
 
 def kept_for_you(job_id: str, op: str) -> str:
-    return (
-        f"📦 /{op} {job_id}: Chorus could not post the result here, so it is kept for you: "
+    return _(
+        "📦 /{op} {job}: Chorus could not post the result here, so it is kept for you: "
         "/mysongs lists it with its files."
-    )
+    ).format(op=op, job=job_id)
 
 
 def undelivered(items: list[tuple[str, str, list[str]]]) -> str:
     """/mysongs' list of results that could not be posted: (job, title, files or links)."""
-    lines = ["Kept for you (Chorus could not post these where you asked):"]
+    lines = [_("Kept for you (Chorus could not post these where you asked):")]
     for job_id, title, files in items:
-        lines.append(f"• {title} (job {job_id}): {', '.join(files) or 'no files'}")
+        lines.append(
+            _("• {title} (job {job}): {files}").format(
+                title=title, job=job_id, files=", ".join(files) or _("no files")
+            )
+        )
     return "\n".join(lines)
 
 
 def vendor_out_of_credits() -> str:
-    return (
+    return _(
         "⚠️ Moderators: the music service account behind Chorus is out of credits, so songs fail "
         "until it is topped up. Members' credits are returned automatically."
     )
@@ -322,31 +412,31 @@ def vendor_out_of_credits() -> str:
 # for developers ("The 'continue_clip_id' is invalid") and speak of the vendor's credits, not the
 # member's. Only "media" carries a detail, and that detail is one of Chorus's sentences below.
 REASONS = {
-    "content": "the music service's content rules refused this request; please rephrase it.",
-    "validation": "the music service did not accept this request; try other options.",
-    "upstream_credits": (
+    "content": N_("the music service's content rules refused this request; please rephrase it."),
+    "validation": N_("the music service did not accept this request; try other options."),
+    "upstream_credits": N_(
         "the community's music-service account is out of credits; the moderators have been told."
     ),
-    "answer_lost": (
+    "answer_lost": N_(
         "Chorus lost the music service's answer to this request and has no way to find out "
         "whether it is being made, so no result will come."
     ),
-    "unconfirmed": ("the music service never confirmed this request, so no result will come."),
-    "unavailable": "the music service is unavailable right now; please try again later.",
-    "rate_limited": "the music service is too busy right now; please try again later.",
-    "auth": (
+    "unconfirmed": N_("the music service never confirmed this request, so no result will come."),
+    "unavailable": N_("the music service is unavailable right now; please try again later."),
+    "rate_limited": N_("the music service is too busy right now; please try again later."),
+    "auth": N_(
         "Chorus is not set up correctly (the music service refused its key); "
         "an operator must fix it."
     ),
-    "source_expired": "the music service no longer has that track's audio; make a new one.",
-    "not_found": "the music service could not find what this needs; please try again.",
-    "task_not_found": "the music service lost track of this song.",
-    "retired": "that feature was retired by the music service.",
-    "task_failed": "the music service could not make this; please try again.",
-    "timeout": "this took far longer than it should, so it was cancelled.",
-    "restart": "Chorus restarted before the music service confirmed this request.",
+    "source_expired": N_("the music service no longer has that track's audio; make a new one."),
+    "not_found": N_("the music service could not find what this needs; please try again."),
+    "task_not_found": N_("the music service lost track of this song."),
+    "retired": N_("that feature was retired by the music service."),
+    "task_failed": N_("the music service could not make this; please try again."),
+    "timeout": N_("this took far longer than it should, so it was cancelled."),
+    "restart": N_("Chorus restarted before the music service confirmed this request."),
     "media": "{detail}",
-    "expired": "this waited too long in the queue and was cancelled.",
+    "expired": N_("this waited too long in the queue and was cancelled."),
 }
 
 # Vendor refusals Chorus recognises: (kind, words all in the vendor's text, what members read).
@@ -354,17 +444,17 @@ RECOGNISED = (
     (
         "content",
         ("artist",),
-        "the music service does not allow artists' names; describe the style instead.",
+        N_("the music service does not allow artists' names; describe the style instead."),
     ),
     (
         "content",
         ("copyright",),
-        "the music service found copyrighted lyrics; please use your own words.",
+        N_("the music service found copyrighted lyrics; please use your own words."),
     ),
     (
         "validation",
         ("clip", "is invalid"),
-        "the music service no longer knows that track; make a new one.",
+        N_("the music service no longer knows that track; make a new one."),
     ),
 )
 
@@ -376,53 +466,44 @@ def reason(kind: str, detail: str = "") -> str:
     lowered = detail.lower()
     for known_kind, words, sentence in RECOGNISED:
         if kind == known_kind and all(word in lowered for word in words):
-            return sentence
-    text = REASONS.get(kind, REASONS["unavailable"]).format(detail=detail.strip())
-    return text if text.endswith((".", "!", "?")) else f"{text}."
+            return _(sentence)
+    template = REASONS.get(kind, REASONS["unavailable"])
+    text = template.format(detail=detail.strip()) if kind == "media" else _(template)
+    return text if text.endswith((".", "!", "?", "。", "！", "？", "⟧")) else f"{text}."
 
 
 # --- members' audio ------------------------------------------------------------------------------
 
 
 def megabytes(n: int) -> str:
-    return f"{n / 1024 / 1024:.0f} MB"
-
-
-AUDIO_EMPTY = "That file is empty."
-AUDIO_NOT_AUDIO = "That file is not audio Chorus can use (MP3, WAV, OGG, M4A or FLAC)."
-AUDIO_CUT_SHORT = "That audio file is cut short; please send the whole file."
-AUDIO_DAMAGED = "That audio file is damaged and cannot be played."
-AUDIO_TOO_SHORT = "That audio is too short: send at least a second of sound."
-AUDIO_DOWNLOAD_FAILED = "Chorus could not download that file; please send it again."
-AUDIO_EXPIRED = "Your audio file expired before its turn came; please send it again."
-AUDIO_UPLOAD_FAILED = (
-    "Chorus could not pass your audio to the music service; nothing was charged. Please try again."
-)
-AUDIO_NEEDS_PUBLIC_URL = (
-    "Chorus cannot send your audio to the music service: the operator has not set "
-    "PUBLIC_BASE_URL, which the service needs to fetch it."
-)
+    # TRANSLATORS: a file size in megabytes ("25 MB").
+    return _("{n} MB").format(n=fixed(n / 1024 / 1024, 0))
 
 
 def audio_too_long(minutes: float) -> str:
-    return f"That audio is {minutes:.0f} minutes long; the music service takes at most 8 minutes."
+    return _(
+        "That audio is {minutes} minutes long; the music service takes at most 8 minutes."
+    ).format(minutes=fixed(minutes, 0))
 
 
 def audio_too_big(size: int | None, limit: int) -> str:
     if size is None:
-        return f"That file is over {megabytes(limit)}, the most Chorus accepts."
-    return f"That file is {megabytes(size)}; Chorus accepts audio up to {megabytes(limit)}."
-
-
-def audio_too_short_for(op: str, minimum: float, seconds: float) -> str:
-    return (
-        f"/{op} needs more than {minimum:g} s of audio; yours is {seconds:.1f} s. "
-        "Send a longer recording."
+        return _("That file is over {limit}, the most Chorus accepts.").format(
+            limit=megabytes(limit)
+        )
+    return _("That file is {size}; Chorus accepts audio up to {limit}.").format(
+        size=megabytes(size), limit=megabytes(limit)
     )
 
 
+def audio_too_short_for(op: str, minimum: float, seconds: float) -> str:
+    return _(
+        "/{op} needs more than {minimum} s of audio; yours is {seconds} s. Send a longer recording."
+    ).format(op=op, minimum=general(minimum), seconds=fixed(seconds, 1))
+
+
 def audio_missing(where: str) -> str:
-    return f"There is no file at {echo(where, 200)}."
+    return _("There is no file at {path}.").format(path=echo(where, 200))
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -438,109 +519,119 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     return shown + "…" if len(text) > limit else shown
 
 
-TEXT_EMPTY = "with some text: it was empty."
-TEXT_INVISIBLE = "with visible characters: only invisible ones were sent."
-
-
 def control_character(codepoint: int) -> str:
-    return f"as plain text: control characters such as U+{codepoint:04X} are not accepted."
+    # TRANSLATORS: ends "Please write {name} …"; {codepoint} is like U+0007.
+    return _("as plain text: control characters such as {codepoint} are not accepted.").format(
+        codepoint=f"U+{codepoint:04X}"
+    )
 
 
 def not_text(name: str, why: str) -> str:
-    return f"Please write {name} {why}"
+    return _("Please write {name} {why}").format(name=name, why=why)
 
 
 def unknown_command(op: str) -> str:
-    return f"There is no /{echo(op)} command. /help lists them all."
+    return _("There is no /{op} command. /help lists them all.").format(op=echo(op))
 
 
 def not_on_audio(op: str, needs: str) -> str:
-    return f"/{op} works on {needs}, not on an audio file."
+    return _("/{op} works on {needs}, not on an audio file.").format(op=op, needs=needs)
 
 
 def needs_audio(op: str, needs: str) -> str:
-    return f"/{op} needs {needs}: attach one or reply to one."
+    return _("/{op} needs {needs}: attach one or reply to one.").format(op=op, needs=needs)
 
 
 def needs_upload(op: str, needs: str) -> str:
-    return (
-        f"/{op} needs {needs}: attach one or reply to one. It cannot use a track Chorus made: "
+    return _(
+        "/{op} needs {needs}: attach one or reply to one. It cannot use a track Chorus made: "
         "the music service adds to uploaded audio only."
-    )
+    ).format(op=op, needs=needs)
 
 
 def sing_with(voice: str) -> str:
     """The next step after /voice: the voice by its name, quoted if it has spaces."""
-    return f"Sing with it: /persona voice={shlex.quote(voice)} <lyrics or description>"
+    return _("Sing with it: /persona voice={voice} <lyrics or description>").format(
+        voice=shlex.quote(voice)
+    )
 
 
 def needs_track_or_audio(op: str, needs: str) -> str:
-    return f"/{op} needs {needs}: give a track id, attach audio, or reply to one."
+    return _("/{op} needs {needs}: give a track id, attach audio, or reply to one.").format(
+        op=op, needs=needs
+    )
 
 
 def takes_no_track(op: str) -> str:
-    return f"/{op} does not take a track."
+    return _("/{op} does not take a track.").format(op=op)
 
 
 def needs_tracks(op: str, needs: str) -> str:
-    return f"/{op} needs {needs}; /history lists yours."
+    return _("/{op} needs {needs}; /history lists yours.").format(op=op, needs=needs)
 
 
 def unknown_track(track_id: str) -> str:
-    return f"There is no track {echo(track_id)} here; /history lists yours."
+    return _("There is no track {track} here; /history lists yours.").format(track=echo(track_id))
 
 
 def track_without_audio(track_id: str) -> str:
-    return f"Track {echo(track_id)} has no audio to work on."
+    return _("Track {track} has no audio to work on.").format(track=echo(track_id))
 
 
 def no_sung_words(track_id: str, op: str) -> str:
-    return f"Track {echo(track_id)} has no sung words (an instrumental?): nothing for /{op}."
-
-
-PRODUCER_FORMATS = (
-    "Tracks made with /producer (or kept with /upload) download as mp3 or wav, not m4a."
-)
-FULLSONG_NEEDS_EXTENSION = (
-    "/fullsong joins an extension to its original: pick a track made by /extend."
-)
+    return _("Track {track} has no sung words (an instrumental?): nothing for /{op}.").format(
+        track=echo(track_id), op=op
+    )
 
 
 def unknown_voice(name: str) -> str:
-    return f"You have no voice called {echo(name)!r}; make one with /voice and an audio file."
+    return _("You have no voice called {name}; make one with /voice and an audio file.").format(
+        name=repr(echo(name))
+    )
 
 
 def vendor_silent(detail: str) -> str:
-    return f"The music service did not say: {detail}"
+    return _("The music service did not say: {detail}").format(detail=detail)
 
 
 def unknown_moderator_action(action: str) -> str:
-    return f"There is no moderator action called {echo(action)}."
+    return _("There is no moderator action called {action}.").format(action=echo(action))
 
 
 # What each part of a replace-section or upload-extend result is, after the song's title.
-SEGMENTS = {"replaced": "the new section", "extended": "the extension", "full": "the full song"}
+SEGMENTS = {
+    "replaced": N_("the new section"),
+    "extended": N_("the extension"),
+    "full": N_("the full song"),
+}
 
 
 def segment_title(title: str, segment: str) -> str:
-    return f"{title} — {SEGMENTS[segment]}" if segment in SEGMENTS else title
+    if segment not in SEGMENTS:
+        return title
+    return _("{title} — {part}").format(title=title, part=_(SEGMENTS[segment]))
 
 
 def span_out_of_order(start: float, end: float) -> str:
-    return f"end ({end:g} s) must come after start ({start:g} s)."
+    return _("end ({end} s) must come after start ({start} s).").format(
+        end=general(end), start=general(start)
+    )
 
 
 def member_not_seen(who: str) -> str:
-    return (
-        f"{echo(who)} has not used Chorus here yet, so there is nothing to show. (A grant, limit "
+    return _(
+        "{who} has not used Chorus here yet, so there is nothing to show. (A grant, limit "
         "or ban still works on them: it opens their account.)"
-    )
+    ).format(who=echo(who))
 
 
 def missing_parameter(op: str, name: str, meaning: str | None) -> str:
     """A command given without what it needs, with what that is."""
-    what = f" ({meaning[0].lower()}{meaning[1:]})" if meaning else ""
-    return f"/{op} needs {name}{what}."
+    if not meaning:
+        return _("/{op} needs {name}.").format(op=op, name=name)
+    return _("/{op} needs {name} ({meaning}).").format(
+        op=op, name=name, meaning=f"{meaning[0].lower()}{meaning[1:]}"
+    )
 
 
 def refused(why: str) -> str:
@@ -549,38 +640,23 @@ def refused(why: str) -> str:
 
 
 def something_went_wrong() -> str:
-    return "Something went wrong on Chorus's side; nothing was charged. Please try again."
+    return _("Something went wrong on Chorus's side; nothing was charged. Please try again.")
 
 
 def button_failed() -> str:
-    return "That did not work; please try again in a moment."
+    return _("That did not work; please try again in a moment.")
 
 
 # --- account commands and /help ------------------------------------------------------------------
-
-HELP_CREDITS = "your credits"
-HELP_CREDITS_ALIASED = "your credits (also /credits)"
-HELP_HISTORY = "your recent tracks"
-HELP_HISTORY_KEPT = (
-    "your recent tracks and any result kept for you (also /history; page=1 for older)"
-)
-HELP_LIST = "this list"
-HELP_AS = "/as <member> <command>: run one command as another member, never a moderator"
-HELP_MOD = "moderators: grant, revoke, limits, ban, unban, show, audit, settings"
-HELP_MOD_CREDITS = "moderators: grant, revoke, limits, ban, unban, show, audit, settings, credits"
-
-# Telegram's command menu (set with setMyCommands) starts each description with a capital.
-MENU_CREDITS = "Your credits"
-MENU_HISTORY = "Your recent tracks"
-MENU_HELP = "What Chorus can do"
-MENU_MOD = "Moderators: grant, revoke, limits, ban, unban, show, audit, settings"
 
 
 def help_operation(op: str, needs: str | None, summary: str, price: int) -> str:
     """One operation in /help: what it works on (if anything), what it does, what it costs."""
     if needs is None:
-        return f"/{op} — {summary} ({credits(price)})"
-    return f"/{op} [{needs}] — {summary} ({credits(price)})"
+        return _("/{op} — {summary} ({price})").format(op=op, summary=summary, price=credits(price))
+    return _("/{op} [{needs}] — {summary} ({price})").format(
+        op=op, needs=needs, summary=summary, price=credits(price)
+    )
 
 
 def help_command(name: str, text: str) -> str:
@@ -589,23 +665,30 @@ def help_command(name: str, text: str) -> str:
 
 def track_line(track_id: str, title: str, seconds: float) -> str:
     """One of the member's tracks in a plain-text /mysongs."""
-    return f"{track_id}  {title}  ({seconds:.0f}s)"
+    # TRANSLATORS: one track in a list; {seconds} is its length ("93").
+    return _("{track}  {title}  ({seconds}s)").format(
+        track=track_id, title=title, seconds=fixed(seconds, 0)
+    )
 
 
 def no_tracks_yet() -> str:
-    return "No tracks yet."
+    return _("No tracks yet.")
 
 
 def no_tracks_try_song() -> str:
-    return "No tracks yet: try /song."
+    return _("No tracks yet: try /song.")
 
 
 def no_more_tracks() -> str:
-    return "No more tracks."
+    return _("No more tracks.")
 
 
 def music_service_credits(credits_left: int, extra: int) -> str:
-    return f"The music-service account has {credits_left} credits ({extra} extra)."
+    return ngettext(
+        "The music-service account has {n} credit ({extra} extra).",
+        "The music-service account has {n} credits ({extra} extra).",
+        credits_left,
+    ).format(n=number(credits_left), extra=number(extra))
 
 
 # --- starting a job ------------------------------------------------------------------------------
@@ -613,76 +696,80 @@ def music_service_credits(credits_left: int, extra: int) -> str:
 
 def on_its_way(op: str, job: str, price: int, available_after: int) -> str:
     """A command accepted on Discord; ``job`` is the job's id as the platform shows it."""
-    return (
-        f"🎵 /{op} is on its way (job {job}): {credits(price)} reserved, "
-        f"{credits(available_after)} left. Progress and results will appear in this channel."
-    )
+    return _(
+        "🎵 /{op} is on its way (job {job}): {price} reserved, "
+        "{left} left. Progress and results will appear in this channel."
+    ).format(op=op, job=job, price=credits(price), left=credits(available_after))
 
 
 def button_started_on(op: str, track: str, price: int) -> str:
     """A button's job accepted; ``track`` is the track's id as the platform shows it."""
-    return f"🎵 /{op} started on {track}: {credits(price)} reserved."
+    return _("🎵 /{op} started on {track}: {price} reserved.").format(
+        op=op, track=track, price=credits(price)
+    )
 
 
 def button_started(op: str, price: int) -> str:
-    return f"/{op} started: {credits(price)} reserved."
+    return _("/{op} started: {price} reserved.").format(op=op, price=credits(price))
 
 
 def job_accepted(job_id: str, price: int, available_after: int) -> str:
     """A command accepted in the console."""
-    return f"→ job {job_id}: {credits(price)} reserved, {available_after} left."
+    return _("→ job {job}: {price} reserved, {left} left.").format(
+        job=job_id, price=credits(price), left=number(available_after)
+    )
 
 
 def waiting_for_a_slot(why: str) -> str:
     """The console's script mode waits out a "too many jobs" refusal instead of failing."""
-    return f"… {why} Waiting for one to finish."
+    return _("… {why} Waiting for one to finish.").format(why=why)
 
 
 def waiting_for_job(job_id: str, op: str) -> str:
-    return f"Waiting for job {job_id} (/{op}), left from a previous run."
+    return _("Waiting for job {job} (/{op}), left from a previous run.").format(job=job_id, op=op)
 
 
 def gave_up_waiting() -> str:
-    return "Gave up waiting for the remaining jobs."
+    return _("Gave up waiting for the remaining jobs.")
 
 
 # --- buttons and forms ---------------------------------------------------------------------------
 
 
 def button_track_gone() -> str:
-    return "That button no longer works: its track is gone."
+    return _("That button no longer works: its track is gone.")
 
 
 def button_lyrics_gone() -> str:
-    return "That button no longer works: its lyrics are gone."
+    return _("That button no longer works: its lyrics are gone.")
 
 
 def button_gone() -> str:
-    return "That button no longer works."
+    return _("That button no longer works.")
 
 
 def buttons_for_owner() -> str:
-    return "Only the member who made this track, or a moderator, can use its buttons."
+    return _("Only the member who made this track, or a moderator, can use its buttons.")
 
 
 def buttons_for_owner_or_admin() -> str:
-    return "Only the member who made this track, or a chat admin, can use its buttons."
+    return _("Only the member who made this track, or a chat admin, can use its buttons.")
 
 
 def buttons_too_old() -> str:
-    return "That message is too old for its buttons."
+    return _("That message is too old for its buttons.")
 
 
 def buttons_too_old_reply() -> str:
-    return "That message is too old for its buttons; reply to the result with a command."
+    return _("That message is too old for its buttons; reply to the result with a command.")
 
 
 def form_expired() -> str:
-    return "That form has expired. Please run the command again; nothing was charged."
+    return _("That form has expired. Please run the command again; nothing was charged.")
 
 
 def no_audio_in_message() -> str:
-    return (
+    return _(
         "That message has no audio file. Use this on a message that carries one "
         "(MP3, WAV, OGG, M4A or FLAC), or on a Chorus result."
     )
@@ -694,32 +781,21 @@ def no_audio_in_message() -> str:
 def compose_ask_title(chosen_title: str | None) -> str:
     """The first question of /compose; ``chosen_title`` names the lyrics result it starts from."""
     if chosen_title is None:
-        return "🎼 Let's write a song. What is its title? (/cancel to stop)"
-    return f"🎼 A song from “{chosen_title}”. What is its title? (/cancel to stop)"
+        return _("🎼 Let's write a song. What is its title? (/cancel to stop)")
+    return _("🎼 A song from “{title}”. What is its title? (/cancel to stop)").format(
+        title=chosen_title
+    )
 
 
 def compose_ask_title_for(member: str, chosen_title: str) -> str:
     """/compose started from a button, in a group: ``member`` is the mention of who pressed it."""
-    return (
-        f"🎼 {member}, a song from “{chosen_title}”. What is its title? "
-        "(reply here; /cancel to stop)"
-    )
-
-
-COMPOSE_TITLE_PLACEHOLDER = "a title"
+    return _(
+        "🎼 {member}, a song from “{title}”. What is its title? (reply here; /cancel to stop)"
+    ).format(member=member, title=chosen_title)
 
 
 def compose_title_too_long(limit: int) -> str:
-    return f"That title is too long: at most {limit} characters. Try again."
-
-
-COMPOSE_ASK_TAGS = "Style tags, e.g. “dream pop, female vocals”? (/skip for none)"
-COMPOSE_TAGS_PLACEHOLDER = "dream pop, female vocals"
-COMPOSE_ASK_LYRICS = "Now the lyrics ([Verse], [Chorus] tags welcome):"
-COMPOSE_ASK_LYRICS_OR_KEEP = "Now the lyrics: /skip to sing the ones you chose, or send new ones."
-COMPOSE_NO_LYRICS_TO_KEEP = "There are no lyrics to keep: send the lyrics, please."
-COMPOSE_CANCELLED = "Cancelled; nothing was charged."
-COMPOSE_TIMED_OUT = "The song you were composing timed out; nothing was charged."
+    return _("That title is too long: at most {n} characters. Try again.").format(n=number(limit))
 
 
 # --- members' audio on a platform ----------------------------------------------------------------
@@ -729,356 +805,500 @@ def give_audio_on_telegram(op: str, bot: str, *, results: bool) -> str:
     """How to give /op its audio where a bot in a group sees only commands addressed to it;
     ``results`` when one of the bot's own results will do too."""
     if results:
-        return (
-            f"/{op} works on audio: reply to the audio message (or one of my results) with "
-            f"/{op}@{bot}, or send the audio with /{op} as its caption."
-        )
-    return (
-        f"/{op} works on audio: reply to the audio message with /{op}@{bot}, "
-        f"or send the audio with /{op} as its caption."
-    )
+        return _(
+            "/{op} works on audio: reply to the audio message (or one of my results) with "
+            "/{op}@{bot}, or send the audio with /{op} as its caption."
+        ).format(op=op, bot=bot)
+    return _(
+        "/{op} works on audio: reply to the audio message with /{op}@{bot}, "
+        "or send the audio with /{op} as its caption."
+    ).format(op=op, bot=bot)
 
 
 def too_big_to_download(size: int, limit: int) -> str:
-    return (
-        f"That file is {megabytes(size)}; Telegram lets bots download files up to "
-        f"{megabytes(limit)}. Send a shorter or smaller file."
-    )
+    return _(
+        "That file is {size}; Telegram lets bots download files up to "
+        "{limit}. Send a shorter or smaller file."
+    ).format(size=megabytes(size), limit=megabytes(limit))
 
 
 # --- moderators' commands in text ----------------------------------------------------------------
 
-MOD_USAGE_TELEGRAM = (
-    "Usage: /mod grant|revoke|limits|ban|unban|show|audit|credits (reply to a member)."
-)
-MOD_USAGE_CONSOLE = "Usage: /mod grant|revoke|limits|ban|unban|show|audit|settings|credits ..."
-
 
 def mod_needs_member_reply(action: str) -> str:
-    return f"/mod {action}: reply to the member's message, or give their numeric id."
+    return _("/mod {action}: reply to the member's message, or give their numeric id.").format(
+        action=action
+    )
 
 
 def mod_needs_member(action: str) -> str:
-    return f"/mod {action} needs a member."
+    return _("/mod {action} needs a member.").format(action=action)
 
 
 def mod_amount_usage_reply(action: str) -> str:
-    return f"Usage: /mod {action} <credits> [reason], replying to the member."
+    return _("Usage: /mod {action} <credits> [reason], replying to the member.").format(
+        action=action
+    )
 
 
 def mod_amount_usage(action: str) -> str:
-    return f"Usage: /mod {action} <member> <credits> [reason]"
+    return _("Usage: /mod {action} <member> <credits> [reason]").format(action=action)
 
 
 def no_mod_action(action: str) -> str:
-    return f"There is no /mod {action}."
+    return _("There is no /mod {action}.").format(action=action)
 
 
 def member_by_id(user_id: str) -> str:
     """A member named by their platform id, where the core has no better name for them."""
-    return f"Member {user_id}"
+    return _("Member {id}").format(id=user_id)
 
 
 def already_banned(who: str) -> str:
-    return f"{who} is already banned."
+    return _("{who} is already banned.").format(who=who)
 
 
 def not_banned(who: str) -> str:
-    return f"{who} is not banned."
+    return _("{who} is not banned.").format(who=who)
 
 
 def cannot_ban_yourself() -> str:
-    return "You cannot ban yourself."
+    return _("You cannot ban yourself.")
 
 
 def nothing_to_change() -> str:
-    return "Nothing to change: name at least one setting."
+    return _("Nothing to change: name at least one setting.")
 
 
 def reason_too_long(limit: int) -> str:
-    return f"The reason is too long ({limit} characters at most)."
+    return _("The reason is too long ({n} characters at most).").format(n=number(limit))
 
 
 def grant_out_of_range(most: int) -> str:
-    return f"A grant must be a whole number from 1 to {most:,}."
+    return _("A grant must be a whole number from 1 to {most}.").format(most=grouped(most))
 
 
 def revocation_out_of_range(most: int) -> str:
-    return f"A revocation must be a whole number from 1 to {most:,}."
+    return _("A revocation must be a whole number from 1 to {most}.").format(most=grouped(most))
 
 
 def audit_page_out_of_range() -> str:
-    return "A page holds 1 to 100 entries."
+    return _("A page holds 1 to 100 entries.")
 
 
 def invalid_value(name: str, problem: str) -> str:
     """A value the settings or a command's options refuse; ``problem`` is the validator's."""
-    return f"{name}: {problem}."
+    return _("{name}: {problem}.").format(name=name, problem=problem)
 
 
 # --- a command's options -------------------------------------------------------------------------
 
 
 def no_such_option(op: str, name: str) -> str:
-    return f"/{op} has no option called {echo(name)}."
+    return _("/{op} has no option called {name}.").format(op=op, name=echo(name))
 
 
 def too_long(name: str, limit: object) -> str:
-    return f"{name} is too long: at most {limit} characters."
+    return _("{name} is too long: at most {n} characters.").format(name=name, n=limit)
 
 
 def cannot_be_empty(name: str) -> str:
-    return f"{name} cannot be empty."
+    return _("{name} cannot be empty.").format(name=name)
 
 
 def one_of(name: str, expected: object) -> str:
-    return f"{name} must be one of {expected}."
+    return _("{name} must be one of {expected}.").format(name=name, expected=expected)
 
 
 # --- the console's "last" ------------------------------------------------------------------------
 
 
 def no_earlier_result() -> str:
-    return "There is no earlier result for 'last' to name yet."
+    return _("There is no earlier result for 'last' to name yet.")
 
 
 def last_did_not_succeed(job_id: str) -> str:
-    return f"'last' names job {job_id}, which did not succeed."
+    return _("'last' names job {job}, which did not succeed.").format(job=job_id)
 
 
 def last_out_of_range(word: str, wanted: int, op: str, job_id: str, made: int, lyrics: bool) -> str:
     """``word`` asked for result ``wanted`` (from 1) of a job that made ``made`` results, which
     are sets of lyrics when ``lyrics``."""
-    head = f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), which"
-    if made == 0:
-        return f"{head} made no {'sets of lyrics' if lyrics else 'tracks'}."
-    if made == 1:
-        return f"{head} made 1 {'set of lyrics' if lyrics else 'track'}."
-    return f"{head} made {made} {'sets of lyrics' if lyrics else 'tracks'}."
+    values = {"word": word, "wanted": number(wanted), "op": op, "job": job_id, "n": number(made)}
+    if made == 0 and lyrics:
+        template = _(
+            "'{word}' needs result {wanted} of the previous command (/{op}, job {job}), "
+            "which made no sets of lyrics."
+        )
+    elif made == 0:
+        template = _(
+            "'{word}' needs result {wanted} of the previous command (/{op}, job {job}), "
+            "which made no tracks."
+        )
+    elif lyrics:
+        template = ngettext(
+            "'{word}' needs result {wanted} of the previous command (/{op}, job {job}), "
+            "which made {n} set of lyrics.",
+            "'{word}' needs result {wanted} of the previous command (/{op}, job {job}), "
+            "which made {n} sets of lyrics.",
+            made,
+        )
+    else:
+        template = ngettext(
+            "'{word}' needs result {wanted} of the previous command (/{op}, job {job}), "
+            "which made {n} track.",
+            "'{word}' needs result {wanted} of the previous command (/{op}, job {job}), "
+            "which made {n} tracks.",
+            made,
+        )
+    return template.format(**values)
 
 
 def unreadable_line(problem: str) -> str:
     """A command line the tokenizer could not split; ``problem`` is its reason."""
-    return f"Could not read that line: {problem}."
-
-
-COMMANDS_START_WITH_SLASH = (
-    "Commands start with a slash, e.g. /song a lo-fi beat about rain. Try /help."
-)
+    return _("Could not read that line: {problem}.").format(problem=problem)
 
 
 def unknown_option(op: str, name: str, options: list[str]) -> str:
     if not options:
-        return f"/{op} has no option {name!r}; its options are: none."
+        return _("/{op} has no option {name}; its options are: none.").format(
+            op=op, name=repr(name)
+        )
     listed = ", ".join(f"{option}=" for option in options)
-    return f"/{op} has no option {name!r}; its options are: {listed}."
+    return _("/{op} has no option {name}; its options are: {options}.").format(
+        op=op, name=repr(name), options=listed
+    )
 
 
 def not_a_track_id(op: str, needs: str, word: str) -> str:
-    return (
-        f"/{op} needs {needs}: {word!r} is not a track id "
+    return _(
+        "/{op} needs {needs}: {word} is not a track id "
         "(they look like 1a2b3c; /history lists yours)."
-    )
+    ).format(op=op, needs=needs, word=repr(word))
 
 
 def takes_no_text(op: str, options: list[str]) -> str:
     if not options:
-        return f"/{op} takes no text; options are: none."
-    return f"/{op} takes no text; options are: {', '.join(options)}."
-
-
-AS_USAGE = (
-    "Usage: /as <member> /<command> ..., e.g. /as bob /song a lo-fi beat "
-    "(member names are letters, digits, '.', '_' or '-', at most 32)."
-)
+        return _("/{op} takes no text; options are: none.").format(op=op)
+    return _("/{op} takes no text; options are: {options}.").format(
+        op=op, options=", ".join(options)
+    )
 
 
 # --- results -------------------------------------------------------------------------------------
 
 
 def voice_ready(name: str) -> str:
-    return f"Your voice “{name}” is ready"
-
-
-VOICE_DEFAULT_NAME = "my voice"
+    return _("Your voice “{name}” is ready").format(name=name)
 
 
 def video_of(title: str | None) -> str:
-    return f"Video of {title}"
+    return _("Video of {title}").format(title=title)
 
 
 def midi_of(title: str | None) -> str:
-    return f"MIDI of {title}"
+    return _("MIDI of {title}").format(title=title)
 
 
 def midi_notes(notes: int, instruments: list[str]) -> str:
     """What a MIDI file holds: its notes, and its instruments by name."""
-    held = f"{notes} note{'' if notes == 1 else 's'}"
+    held = ngettext("{n} note", "{n} notes", notes).format(n=number(notes))
     count = len(instruments)
-    across = f"{count} instrument{'' if count == 1 else 's'}"
-    return f"{held} across {across}: {', '.join(instruments)}"
+    return ngettext(
+        "{notes} across {n} instrument: {names}",
+        "{notes} across {n} instruments: {names}",
+        count,
+    ).format(notes=held, n=number(count), names=", ".join(instruments))
 
 
 def tempo_of(title: str | None) -> str:
-    return f"Tempo of {title}"
+    return _("Tempo of {title}").format(title=title)
 
 
 def tempo(average: float, low: float, high: float) -> str:
     if low == high:
-        return f"{average:g} BPM"
-    return f"{average:g} BPM (from {low:g} to {high:g})"
+        return _("{bpm} BPM").format(bpm=general(average))
+    return _("{bpm} BPM (from {low} to {high})").format(
+        bpm=general(average), low=general(low), high=general(high)
+    )
 
 
 def vocals_of(title: str | None) -> str:
-    return f"Vocals of {title}"
+    return _("Vocals of {title}").format(title=title)
 
 
 def vocals_isolated(start: float, end: float, segment: str) -> str:
-    return f"Isolated the vocals from {start:g}s to {end:g}s (segment {segment})."
+    return _("Isolated the vocals from {start}s to {end}s (segment {segment}).").format(
+        start=general(start), end=general(end), segment=segment
+    )
 
 
 def file_of(kind: str, title: str | None) -> str:
     """A track's file in another format; ``kind`` is the format's name, such as "WAV"."""
-    return f"{kind} of {title}"
+    return _("{format} of {title}").format(format=kind, title=title)
 
 
 def lyrics_about(description: str) -> str:
-    return f"Lyrics: {description}"
-
-
-UNTITLED = "Untitled"
+    return _("Lyrics: {description}").format(description=description)
 
 
 def timeline_of(title: str | None) -> str:
-    return f"Lyrics timeline of {title}"
-
-
-RICHER_TAGS = "Richer style tags"
-
-# How a result shows on a platform: its parts' names, and a link for audio too big to attach.
-RESULT_AUDIO = "Audio"
-RESULT_TEXT = "Result"
-RESULT_LYRICS = "Lyrics"
-LISTEN = "Listen"
+    return _("Lyrics timeline of {title}").format(title=title)
 
 
 def listen_too_big(link: str) -> str:
     """Discord: ``link`` is the platform's markup for the word "Listen" pointing at the audio."""
-    return f"{link} (too big to attach here)"
+    return _("{link} (too big to attach here)").format(link=link)
 
 
 def listen_too_big_short(link: str) -> str:
-    return f"{link} (too big to attach)"
+    return _("{link} (too big to attach)").format(link=link)
 
 
 def result_style(tags: str) -> str:
-    return f"style: {tags}"
+    return _("style: {tags}").format(tags=tags)
 
 
 def result_saved(path: str) -> str:
-    return f"saved {path}"
+    return _("saved {path}").format(path=path)
 
 
 def result_too_big_to_save(link: str) -> str:
-    return f"too big to save here, listen at {link}"
+    return _("too big to save here, listen at {link}").format(link=link)
 
 
 def result_next(commands: list[str]) -> str:
-    return "next: " + "  ".join(commands)
-
-
-CONSOLE_BANNER = """Chorus console. Try:
-  /song a lo-fi beat about rain
-  /cover <track id> as a jazz ballad      /cover ./my.mp3 as a rock anthem
-  /stems <track id>    /balance    /history    /help    /quit
-  /extend last          (last = the previous command's track; last.2, last.lyrics)
-  /as bob /song ...     (run a command as another member, not a moderator)"""
-RESULTS_HEADER = "track   title                                    length  file"
-
-
-# --- Discord's commands, options, menus and forms (what its command picker shows) ---------------
-
-# A right-click on a message carrying audio: the names of the menu's entries.
-MENU_COVER = "Cover with Chorus"
-MENU_EXTEND = "Extend with Chorus"
-MENU_VOCALS = "Add vocals"
-MENU_INSTRUMENTAL = "Add instrumental"
-MENU_SAMPLE = "Use as sample"
-DESCRIBE_CREDITS = "Your credits here"
-DESCRIBE_MYSONGS = "Your recent tracks, newest first"
-DESCRIBE_PAGE = "Which page of ten"
-DESCRIBE_HELP = "What Chorus can do, and what it costs here"
-HELP_FOOTER = "Right-click a message with audio → Apps for more."
-DESCRIBE_TRACK = "One of your tracks (start typing its title or ID)"
-DESCRIBE_OTHER = "The second track"
-DESCRIBE_AUDIO = "Your audio file (MP3, WAV, OGG, M4A or FLAC)"
-DESCRIBE_LYRICS_OR_FORM = "The words to sing (leave out to write them in a form)"
-
-DESCRIBE_MOD = "Moderators: credits, limits, bans and settings"
-DESCRIBE_MOD_GRANT = "Give a member credits"
-DESCRIBE_MOD_REVOKE = "Take back credits a member has not spent"
-DESCRIBE_MOD_LIMITS = "Set a member's own limits (leave out what stays)"
-DESCRIBE_MOD_BAN = "Stop a member from using Chorus here"
-DESCRIBE_MOD_UNBAN = "Let a banned member use Chorus again"
-DESCRIBE_MOD_SHOW = "A member's credits, limits and spending today"
-DESCRIBE_MOD_AUDIT = "Who changed what, newest first"
-DESCRIBE_MOD_SETTINGS = "Server-wide settings (leave everything out to see them)"
-DESCRIBE_MOD_CREDITS = "Credits left on the music-service account"
-DESCRIBE_MEMBER = "Who"
-DESCRIBE_AMOUNT = "How many credits"
-DESCRIBE_REASON = "Why (audited)"
-DESCRIBE_AUDIT_MEMBER = "Only changes to this member"
-DESCRIBE_MEMBER_ALLOWANCE = (
-    "Credits a day, spent before their own; unspent ones lapse at midnight UTC"
-)
-DESCRIBE_MEMBER_SPEND_CAP = "Most credits spent in a day"
-DESCRIBE_MEMBER_CONCURRENT = "Jobs at once"
-DESCRIBE_MEMBER_COOLDOWN = "Seconds between commands"
-DESCRIBE_STARTING_CREDITS = "Credits a new member starts with"
-DESCRIBE_ALLOWANCE = "Credits a day for each member, spent before their own; resets daily"
-DESCRIBE_CONCURRENT = "Jobs at once per member"
-DESCRIBE_COOLDOWN = "Seconds between a member's commands"
-DESCRIBE_PRICE_MULTIPLIER = "Multiply every price by this"
-DESCRIBE_POOL_BUDGET = "Most credits the whole server spends in a day"
-DESCRIBE_DISABLED = 'Commands to switch off, comma-separated ("none" to clear)'
-DESCRIBE_MODERATOR_ROLE = "A role whose members moderate Chorus (besides Manage Server)"
-
-# Discord's permissions, by the names its settings show them under.
-PERMISSION_VIEW_CHANNEL = "View Channel"
-PERMISSION_SEND_MESSAGES = "Send Messages"
-PERMISSION_SEND_IN_THREADS = "Send Messages in Threads"
-PERMISSION_ATTACH_FILES = "Attach Files"
-PERMISSION_EMBED_LINKS = "Embed Links"
+    return _("next: {commands}").format(commands="  ".join(commands))
 
 
 def cannot_post_here(missing: list[str]) -> str:
     """Discord: the bot lacks the ``missing`` permissions (by name) to post results here."""
-    names = " and ".join(", ".join(missing).rsplit(", ", 1))
-    if len(missing) == 1:
-        return (
-            f"Chorus cannot post results in this channel: it is missing the {names} permission. "
-            "Ask a moderator to grant it, or use Chorus in another channel. Nothing was charged."
-        )
-    return (
-        f"Chorus cannot post results in this channel: it is missing the {names} permissions. "
-        "Ask a moderator to grant them, or use Chorus in another channel. Nothing was charged."
-    )
+    names = _list_and(missing)
+    return ngettext(
+        "Chorus cannot post results in this channel: it is missing the {names} permission. "
+        "Ask a moderator to grant it, or use Chorus in another channel. Nothing was charged.",
+        "Chorus cannot post results in this channel: it is missing the {names} permissions. "
+        "Ask a moderator to grant them, or use Chorus in another channel. Nothing was charged.",
+        len(missing),
+    ).format(names=names)
+
+
+def _list_and(items: list[str]) -> str:
+    if len(items) < 2:
+        return "".join(items)
+    # TRANSLATORS: joins the last two items of a list ("Attach Files and Embed Links").
+    return _("{items} and {last}").format(items=", ".join(items[:-1]), last=items[-1])
 
 
 def more_tracks_discord(page: int) -> str:
     """Where the next page of /mysongs is, written as Discord's command picker takes it."""
-    return f"More: /mysongs page:{page}"
+    return _("More: /mysongs page:{page}").format(page=page)
 
 
-# Forms (Discord's modals): their titles, and each field's label and example.
-FORM_COMPOSE = "Compose a song"
-FORM_VOCALS = "Lyrics for the new vocals"
-FORM_REPLACE = "New lyrics for the section"
-FORM_SAMPLE = "Describe the song to make"
-FIELD_LYRICS = "Lyrics"
-FIELD_LYRICS_EXAMPLE = "[Verse]\nYour words here…\n[Chorus]\n…"
-FIELD_TAGS = "Style tags"
-FIELD_TAGS_EXAMPLE = "dream pop"
-FIELD_TITLE = "Title"
-FIELD_PROMPT = "What should the song be?"
-FIELD_PROMPT_EXAMPLE = "a lo-fi beat about rain"
+# --- choosing a language -------------------------------------------------------------------------
+
+
+def language_name(language: str) -> str:
+    """A language by its own name ("Deutsch"), as a member would look for it."""
+    return i18n.NAMES.get(language, language)
+
+
+def language_set(language: str) -> str:
+    return _("Chorus now speaks {language} to you.").format(language=language_name(language))
+
+
+def language_cleared() -> str:
+    return _("Chorus now speaks to you in this community's language again.")
+
+
+def language_current(language: str, codes: list[str]) -> str:
+    return _(
+        "Chorus speaks {language} to you. Choose another with /language <code>: {codes} "
+        "(or 'auto' to follow the community)."
+    ).format(language=language_name(language), codes=", ".join(codes))
+
+
+def unknown_language(code: str, codes: list[str]) -> str:
+    return _("Chorus does not speak {code}; it speaks {codes}.").format(
+        code=echo(code), codes=", ".join(codes)
+    )
+
+
+def community_language_set(language: str) -> str:
+    return _("This community's language is now {language}.").format(
+        language=language_name(language)
+    )
+
+
+# --- text without numbers, read as messages.NAME and translated when read ------------------------
+
+_TEXTS: dict[str, str] = {
+    # members' audio
+    "AUDIO_EMPTY": N_("That file is empty."),
+    "AUDIO_NOT_AUDIO": N_("That file is not audio Chorus can use (MP3, WAV, OGG, M4A or FLAC)."),
+    "AUDIO_CUT_SHORT": N_("That audio file is cut short; please send the whole file."),
+    "AUDIO_DAMAGED": N_("That audio file is damaged and cannot be played."),
+    "AUDIO_TOO_SHORT": N_("That audio is too short: send at least a second of sound."),
+    "AUDIO_DOWNLOAD_FAILED": N_("Chorus could not download that file; please send it again."),
+    "AUDIO_EXPIRED": N_("Your audio file expired before its turn came; please send it again."),
+    "AUDIO_UPLOAD_FAILED": N_(
+        "Chorus could not pass your audio to the music service; nothing was charged. "
+        "Please try again."
+    ),
+    "AUDIO_NEEDS_PUBLIC_URL": N_(
+        "Chorus cannot send your audio to the music service: the operator has not set "
+        "PUBLIC_BASE_URL, which the service needs to fetch it."
+    ),
+    # commands; TEXT_* end "Please write {name} …"
+    "TEXT_EMPTY": N_("with some text: it was empty."),
+    "TEXT_INVISIBLE": N_("with visible characters: only invisible ones were sent."),
+    "PRODUCER_FORMATS": N_(
+        "Tracks made with /producer (or kept with /upload) download as mp3 or wav, not m4a."
+    ),
+    "FULLSONG_NEEDS_EXTENSION": N_(
+        "/fullsong joins an extension to its original: pick a track made by /extend."
+    ),
+    # account commands and /help
+    "HELP_CREDITS": N_("your credits"),
+    "HELP_CREDITS_ALIASED": N_("your credits (also /credits)"),
+    "HELP_HISTORY": N_("your recent tracks"),
+    "HELP_HISTORY_KEPT": N_(
+        "your recent tracks and any result kept for you (also /history; page=1 for older)"
+    ),
+    "HELP_LIST": N_("this list"),
+    "HELP_AS": N_("/as <member> <command>: run one command as another member, never a moderator"),
+    "HELP_MOD": N_("moderators: grant, revoke, limits, ban, unban, show, audit, settings"),
+    "HELP_MOD_CREDITS": N_(
+        "moderators: grant, revoke, limits, ban, unban, show, audit, settings, credits"
+    ),
+    "HELP_LANGUAGE": N_("the language Chorus speaks to you"),
+    # Telegram's command menu (set with setMyCommands) starts each description with a capital.
+    "MENU_CREDITS": N_("Your credits"),
+    "MENU_HISTORY": N_("Your recent tracks"),
+    "MENU_HELP": N_("What Chorus can do"),
+    "MENU_MOD": N_("Moderators: grant, revoke, limits, ban, unban, show, audit, settings"),
+    "MENU_LANGUAGE": N_("The language Chorus speaks to you"),
+    # composing step by step (Telegram)
+    "COMPOSE_TITLE_PLACEHOLDER": N_("a title"),
+    "COMPOSE_ASK_TAGS": N_("Style tags, e.g. “dream pop, female vocals”? (/skip for none)"),
+    "COMPOSE_TAGS_PLACEHOLDER": N_("dream pop, female vocals"),
+    "COMPOSE_ASK_LYRICS": N_("Now the lyrics ([Verse], [Chorus] tags welcome):"),
+    "COMPOSE_ASK_LYRICS_OR_KEEP": N_(
+        "Now the lyrics: /skip to sing the ones you chose, or send new ones."
+    ),
+    "COMPOSE_NO_LYRICS_TO_KEEP": N_("There are no lyrics to keep: send the lyrics, please."),
+    "COMPOSE_CANCELLED": N_("Cancelled; nothing was charged."),
+    "COMPOSE_TIMED_OUT": N_("The song you were composing timed out; nothing was charged."),
+    # moderators' commands in text
+    "MOD_USAGE_TELEGRAM": N_(
+        "Usage: /mod grant|revoke|limits|ban|unban|show|audit|credits (reply to a member)."
+    ),
+    "MOD_USAGE_CONSOLE": N_(
+        "Usage: /mod grant|revoke|limits|ban|unban|show|audit|settings|credits ..."
+    ),
+    # the console
+    "COMMANDS_START_WITH_SLASH": N_(
+        "Commands start with a slash, e.g. /song a lo-fi beat about rain. Try /help."
+    ),
+    "AS_USAGE": N_(
+        "Usage: /as <member> /<command> ..., e.g. /as bob /song a lo-fi beat "
+        "(member names are letters, digits, '.', '_' or '-', at most 32)."
+    ),
+    "CONSOLE_BANNER": N_(
+        "Chorus console. Try:\n"
+        "  /song a lo-fi beat about rain\n"
+        "  /cover <track id> as a jazz ballad      /cover ./my.mp3 as a rock anthem\n"
+        "  /stems <track id>    /balance    /history    /help    /quit\n"
+        "  /extend last          (last = the previous command's track; last.2, last.lyrics)\n"
+        "  /as bob /song ...     (run a command as another member, not a moderator)"
+    ),
+    "RESULTS_HEADER": N_("track   title                                    length  file"),
+    # results
+    "VOICE_DEFAULT_NAME": N_("my voice"),
+    "UNTITLED": N_("Untitled"),
+    "RICHER_TAGS": N_("Richer style tags"),
+    # How a result shows on a platform: its parts' names, and a link for audio too big to attach.
+    "RESULT_AUDIO": N_("Audio"),
+    "RESULT_TEXT": N_("Result"),
+    "RESULT_LYRICS": N_("Lyrics"),
+    "LISTEN": N_("Listen"),
+    # Discord: a right-click on a message carrying audio: the names of the menu's entries.
+    "MENU_COVER": N_("Cover with Chorus"),
+    "MENU_EXTEND": N_("Extend with Chorus"),
+    "MENU_VOCALS": N_("Add vocals"),
+    "MENU_INSTRUMENTAL": N_("Add instrumental"),
+    "MENU_SAMPLE": N_("Use as sample"),
+    # Discord's commands and options (what its command picker shows)
+    "DESCRIBE_CREDITS": N_("Your credits here"),
+    "DESCRIBE_MYSONGS": N_("Your recent tracks, newest first"),
+    "DESCRIBE_PAGE": N_("Which page of ten"),
+    "DESCRIBE_HELP": N_("What Chorus can do, and what it costs here"),
+    "DESCRIBE_LANGUAGE": N_("The language Chorus speaks to you"),
+    "DESCRIBE_LANGUAGE_CODE": N_("A language, or auto to follow the server"),
+    "HELP_FOOTER": N_("Right-click a message with audio → Apps for more."),
+    "DESCRIBE_TRACK": N_("One of your tracks (start typing its title or ID)"),
+    "DESCRIBE_OTHER": N_("The second track"),
+    "DESCRIBE_AUDIO": N_("Your audio file (MP3, WAV, OGG, M4A or FLAC)"),
+    "DESCRIBE_LYRICS_OR_FORM": N_("The words to sing (leave out to write them in a form)"),
+    "DESCRIBE_MOD": N_("Moderators: credits, limits, bans and settings"),
+    "DESCRIBE_MOD_GRANT": N_("Give a member credits"),
+    "DESCRIBE_MOD_REVOKE": N_("Take back credits a member has not spent"),
+    "DESCRIBE_MOD_LIMITS": N_("Set a member's own limits (leave out what stays)"),
+    "DESCRIBE_MOD_BAN": N_("Stop a member from using Chorus here"),
+    "DESCRIBE_MOD_UNBAN": N_("Let a banned member use Chorus again"),
+    "DESCRIBE_MOD_SHOW": N_("A member's credits, limits and spending today"),
+    "DESCRIBE_MOD_AUDIT": N_("Who changed what, newest first"),
+    "DESCRIBE_MOD_SETTINGS": N_("Server-wide settings (leave everything out to see them)"),
+    "DESCRIBE_MOD_CREDITS": N_("Credits left on the music-service account"),
+    "DESCRIBE_MEMBER": N_("Who"),
+    "DESCRIBE_AMOUNT": N_("How many credits"),
+    "DESCRIBE_REASON": N_("Why (audited)"),
+    "DESCRIBE_AUDIT_MEMBER": N_("Only changes to this member"),
+    "DESCRIBE_MEMBER_ALLOWANCE": N_(
+        "Credits a day, spent before their own; unspent ones lapse at midnight UTC"
+    ),
+    "DESCRIBE_MEMBER_SPEND_CAP": N_("Most credits spent in a day"),
+    "DESCRIBE_MEMBER_CONCURRENT": N_("Jobs at once"),
+    "DESCRIBE_MEMBER_COOLDOWN": N_("Seconds between commands"),
+    "DESCRIBE_STARTING_CREDITS": N_("Credits a new member starts with"),
+    "DESCRIBE_ALLOWANCE": N_("Credits a day for each member, spent before their own; resets daily"),
+    "DESCRIBE_CONCURRENT": N_("Jobs at once per member"),
+    "DESCRIBE_COOLDOWN": N_("Seconds between a member's commands"),
+    "DESCRIBE_PRICE_MULTIPLIER": N_("Multiply every price by this"),
+    "DESCRIBE_POOL_BUDGET": N_("Most credits the whole server spends in a day"),
+    "DESCRIBE_DISABLED": N_('Commands to switch off, comma-separated ("none" to clear)'),
+    "DESCRIBE_MODERATOR_ROLE": N_("A role whose members moderate Chorus (besides Manage Server)"),
+    "DESCRIBE_COMMUNITY_LANGUAGE": N_("The language Chorus speaks here unless a member picks one"),
+    # Discord's permissions, by the names its settings show them under.
+    "PERMISSION_VIEW_CHANNEL": N_("View Channel"),
+    "PERMISSION_SEND_MESSAGES": N_("Send Messages"),
+    "PERMISSION_SEND_IN_THREADS": N_("Send Messages in Threads"),
+    "PERMISSION_ATTACH_FILES": N_("Attach Files"),
+    "PERMISSION_EMBED_LINKS": N_("Embed Links"),
+    # Forms (Discord's modals): their titles, and each field's label and example.
+    "FORM_COMPOSE": N_("Compose a song"),
+    "FORM_VOCALS": N_("Lyrics for the new vocals"),
+    "FORM_REPLACE": N_("New lyrics for the section"),
+    "FORM_SAMPLE": N_("Describe the song to make"),
+    "FIELD_LYRICS": N_("Lyrics"),
+    "FIELD_LYRICS_EXAMPLE": N_("[Verse]\nYour words here…\n[Chorus]\n…"),
+    "FIELD_TAGS": N_("Style tags"),
+    "FIELD_TAGS_EXAMPLE": N_("dream pop"),
+    "FIELD_TITLE": N_("Title"),
+    "FIELD_PROMPT": N_("What should the song be?"),
+    "FIELD_PROMPT_EXAMPLE": N_("a lo-fi beat about rain"),
+}
+
+
+def __getattr__(name: str) -> str:
+    """``messages.NAME`` for the text in :data:`_TEXTS`, in the current language."""
+    try:
+        return _(_TEXTS[name])
+    except KeyError:
+        raise AttributeError(name) from None
+
+
+def source_text(name: str) -> str:
+    """``messages.NAME`` in the source language, as a key for a translator that localizes it
+    later (Discord's command picker)."""
+    return _TEXTS[name]

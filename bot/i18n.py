@@ -1,0 +1,198 @@
+"""Which language Chorus is speaking right now, and the catalogs it speaks from.
+
+Every member-facing sentence in :mod:`bot.messages` goes through :func:`_` or :func:`ngettext`,
+which read the language of the *current context* (a context variable): an adapter sets it with
+:func:`speaking` around whatever it does for a member, and the engine around what it posts for a
+job, so a sentence is translated when it is made, in the language of whoever will read it. With
+nothing set, Chorus speaks the source language (English), which is also what import-time text
+such as Discord's command descriptions is written in (Discord's translator localizes it later).
+
+The catalogs are the ``.po`` files in ``bot/locale`` (edited by translators, kept in the
+repository) compiled in memory on first use, so there is no build step and no ``.mo`` to go
+stale. The pseudo-locale :data:`PSEUDO` is generated from the template ``chorus.pot``: every
+translated string comes out wrapped in ⟦…⟧, so a test can spot any text that bypassed the
+catalogs.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+DOMAIN = "chorus"
+LOCALE_DIR = Path(__file__).parent / "locale"
+TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
+SOURCE = "en"
+# The languages Chorus ships, each a complete catalog in bot/locale/<code>/LC_MESSAGES.
+SHIPPED = ("en", "es", "pt_BR", "de", "fr", "ru", "ja")
+# The pseudo-locale: generated from the template, every string wrapped so leaks show.
+PSEUDO = "en_XA"
+PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
+LANGUAGES = (*SHIPPED, PSEUDO)
+# A bare language code that names one of ours ("pt" from a Telegram client means pt_BR).
+_BY_LANGUAGE = {"pt": "pt_BR"}
+# Each language's name in itself, for /language's list.
+NAMES = {
+    "en": "English",
+    "es": "Español",
+    "pt_BR": "Português (Brasil)",
+    "de": "Deutsch",
+    "fr": "Français",
+    "ru": "Русский",
+    "ja": "日本語",
+    PSEUDO: "Pseudo-locale (tests)",
+}
+
+_current: ContextVar[str] = ContextVar("chorus_language", default=SOURCE)
+
+
+def _(message: str) -> str:
+    """``message`` in the current language (the English source when it has no translation)."""
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of a counted sentence the current language uses for ``n``."""
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks text for extraction where it is declared; it is translated with :func:`_` where
+    it is read (module-level text exists before any language is chosen)."""
+    return message
+
+
+def current() -> str:
+    return _current.get()
+
+
+@contextmanager
+def speaking(language: str | None) -> Iterator[str]:
+    """Speak ``language`` (one of :data:`LANGUAGES`; the source language if None) inside."""
+    chosen = language if language in LANGUAGES else SOURCE
+    token = _current.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _current.reset(token)
+
+
+def resolve(code: str | None) -> str | None:
+    """One of our languages for a platform's or member's code, or None if we do not speak it.
+
+    Discord sends ``es-ES``, ``es-419``, ``pt-BR``, ``en-US``; Telegram sends IETF tags such as
+    ``de`` or ``pt-br``; members type ``pt_BR`` or ``PT``. Case and separator do not matter.
+    """
+    if not code:
+        return None
+    wanted = code.strip().replace("-", "_").lower()
+    for language in LANGUAGES:
+        if language.lower() == wanted:
+            return language
+    base = wanted.split("_", 1)[0]
+    if base in _BY_LANGUAGE:
+        return _BY_LANGUAGE[base]
+    return base if base in SHIPPED else None
+
+
+def first_spoken(*codes: str | None) -> str:
+    """The first of ``codes`` (most preferred first) that Chorus speaks, else the source."""
+    for code in codes:
+        language = resolve(code)
+        if language is not None:
+            return language
+    return SOURCE
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The compiled catalog of ``language``, read from its ``.po`` on first use."""
+    if language == PSEUDO:
+        return _compiled(pseudo_catalog(), fallback=False)
+    if language not in SHIPPED or language == SOURCE:
+        return gettext.NullTranslations()
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as file:
+        catalog = read_po(file, locale=language)
+    return _compiled(catalog, fallback=True)
+
+
+def pseudo_catalog() -> Catalog:
+    """The template with every message wrapped in ⟦…⟧, placeholders intact."""
+    with TEMPLATE.open("rb") as file:
+        catalog = read_po(file, locale="en")
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple | list):
+            message.string = tuple(f"{PSEUDO_OPEN}{form}{PSEUDO_CLOSE}" for form in message.id)
+        else:
+            message.string = f"{PSEUDO_OPEN}{message.id}{PSEUDO_CLOSE}"
+    return catalog
+
+
+def _compiled(catalog: Catalog, *, fallback: bool) -> gettext.NullTranslations:
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    compiled = gettext.GNUTranslations(buffer)
+    if fallback:
+        compiled.add_fallback(gettext.NullTranslations())
+    return compiled
+
+
+# --- numbers and dates in the current language -------------------------------------------------
+
+
+def _locale() -> Locale:
+    language = _current.get()
+    return Locale.parse(SOURCE if language == PSEUDO else language)
+
+
+def _plain() -> bool:
+    """English keeps Chorus's original plain figures ("1000 credits", "2.5 h")."""
+    return _current.get() in (SOURCE, PSEUDO)
+
+
+def number(n: int) -> str:
+    """A count as the current language writes it (grouping per CLDR; plain in English)."""
+    return str(n) if _plain() else format_decimal(n, locale=_locale())
+
+
+def grouped(n: int) -> str:
+    """A large bound, grouped in every language ("1,000,000"; "1.000.000" in German)."""
+    return f"{n:,}" if _plain() else format_decimal(n, locale=_locale())
+
+
+def fixed(x: float, digits: int) -> str:
+    """``x`` with ``digits`` decimals, in the current language's decimal sign."""
+    if _plain():
+        return f"{x:.{digits}f}"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(x, format=pattern, locale=_locale())
+
+
+def general(x: float) -> str:
+    """``x`` as briefly as it reads (like ``{x:g}``), in the current language's decimal sign."""
+    return f"{x:g}" if _plain() else format_decimal(x, locale=_locale())
+
+
+def moment(when: datetime) -> str:
+    """A UTC date and time: ``2026-03-01 14:05`` in English, the language's own date order
+    (``01.03.2026 14:05``, ``2026/03/01 14:05``) elsewhere."""
+    if _plain():
+        return when.strftime("%Y-%m-%d %H:%M")
+    return f"{format_date(when, 'medium', locale=_locale())} {format_time(when, 'HH:mm')}"
