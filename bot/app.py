@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import logs
+from bot import i18n, logs
 from bot.adapter import Adapter, AdapterFactory, Core
 from bot.aimusic import AIMusicClient
 from bot.catalog import Env
@@ -83,6 +83,7 @@ class App:
         works when the music service is the local simulator.
         """
         data = settings.data_dir
+        i18n.set_default(settings.default_language)
         store = await Store.open(settings.database_file)
         ledger = Ledger(store, defaults_from(settings))
         metrics = Metrics()

@@ -152,6 +152,7 @@ async def _demo(args: argparse.Namespace) -> int:
             web_port=await asyncio.to_thread(_demo_port, args.data),
             public_base_url=None,
             starting_credits=200,
+            **({"default_language": args.language} if args.language else {}),
         )
         logs.configure_from(settings)
         config = EngineConfig(time_scale=args.time_scale, rate_per_second=1.0, burst=5)
@@ -164,7 +165,7 @@ async def _demo(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     """The real mode: settings from .env, the web server, and every adapter that is configured."""
-    settings = load_settings()
+    settings = load_settings(**({"default_language": args.language} if args.language else {}))
     logs.configure_from(settings)
     telegram, discord = settings.telegram_token, settings.discord_token
     missing = []
@@ -221,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--song-seconds", type=float, default=30.0)
     run = sub.add_parser("run", help="run Chorus for real (settings from .env)")
     run.add_argument("--console", action="store_true", help="also serve the terminal")
+    for each in (demo, run):
+        each.add_argument(
+            "--language", help="the language spoken when no one chose one (DEFAULT_LANGUAGE)"
+        )
     sub.add_parser("doctor", help="check the configuration")
     sub.add_parser("migrate", help="apply pending database migrations")
     args = parser.parse_args(argv)

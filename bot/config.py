@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BeforeValidator, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, AnyHttpUrl, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.i18n import SHIPPED, resolve
 from bot.ledger import Defaults
 
 
@@ -25,6 +26,13 @@ def _upper(value: object) -> object:
 
 def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
+
+
+def _language(value: str) -> str:
+    language = resolve(value)
+    if language is None:
+        raise ValueError(f"Chorus speaks {', '.join(SHIPPED)}")
+    return language
 
 
 _POLICY = Defaults()  # the operator's defaults when the environment names none
@@ -59,6 +67,8 @@ class Settings(BaseSettings):
     ] = "INFO"
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     default_model: str = "sonic-v5"
+    # the language spoken when neither the member, the community nor the platform names one
+    default_language: Annotated[str, AfterValidator(_language)] = "en"
     # ledger defaults for every scope (declared once, in bot.ledger.Defaults); moderators override
     # them per scope and per member
     starting_credits: Annotated[int, Field(ge=0, le=1_000_000)] = _POLICY.starting_credits

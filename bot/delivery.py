@@ -34,6 +34,7 @@ from bot import messages
 from bot.domain import Attachment, Member, ResultCard
 from bot.engine import Engine
 from bot.filenames import safe_name, within
+from bot.i18n import speaking
 from bot.platform import FindsPosted, PlatformError
 from bot.store import Store, jobs, outbox
 
@@ -140,7 +141,8 @@ class Delivery:
 
     async def _deliver_in_order(self, rows: list[outbox.OutboxRow]) -> None:
         for row in rows:
-            await self.deliver(row)
+            with speaking(row.target.language):  # posted where the job came from, in its language
+                await self.deliver(row)
 
     async def deliver(self, row: outbox.OutboxRow) -> None:
         platform = self.engine.platforms.get(row.target.platform)

@@ -56,6 +56,9 @@ class ReplyTarget:
     # A second route to the member when the channel refuses (Discord: the interaction's token,
     # which posts follow-ups for 15 minutes); kept out of repr so it never reaches a log.
     followup: str | None = field(default=None, repr=False)
+    # The language of the place the job posts to (Discord's guild locale, the chat's language),
+    # chosen when the command arrives; None: the operator's default.
+    language: str | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from bot.aimusic.webhooks import job_hook_url
 from bot.catalog import CATALOG, Env, Immediate, NotReady, Operation, Source, Submitted
 from bot.domain import Action, Attachment, ResultCard
 from bot.filenames import safe_name, within
+from bot.i18n import speaking
+from bot.joblanguage import in_job_language
 from bot.ledger import HoldAlreadyResolved, Ledger, day_of
 from bot.media import Media, MediaRefused
 from bot.metrics import Metrics
@@ -43,6 +45,7 @@ from bot.store import durations as d
 
 log = logging.getLogger(__name__)
 UPLOAD_REUSE_SECONDS = 23 * 3600  # the vendor accepts uploads for add_* for 24 h
+LANGUAGES_REMEMBERED = 10_000  # jobs whose posting language is kept in memory
 ESTIMATE_TTL = 30.0  # wall seconds an estimate is reused before the store is read again
 PROGRESS_MIN_WALL = 0.5  # wall seconds between two progress refreshes, however fast time runs
 # The vendor webhook being applied, if any. The transaction that finishes or fails its job also
@@ -210,6 +213,7 @@ class Engine:
         # (op, model) -> (learned duration or None, when read): the store keeps the history.
         self.expected: dict[tuple[str, str], tuple[float | None, float]] = {}
         self.showing: dict[str, Shown] = {}  # running jobs whose progress bar moves on a timer
+        self.languages: dict[str, str | None] = {}  # by job: where it posts, in which language
         self.counted_at = 0.0
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -373,6 +377,7 @@ class Engine:
                 return
 
     # --- submitting ----------------------------------------------------------------------------
+    @in_job_language
     async def _submit(self, job: jobs.JobRow) -> None:
         try:
             async with self.store.write() as conn:
@@ -459,6 +464,7 @@ class Engine:
         return replace(self.env, webhook_url=url)
 
     # --- lost answers --------------------------------------------------------------------------
+    @in_job_language
     async def _answer_lost(self, job: jobs.JobRow, webhook: bool) -> None:
         """The request was sent but its answer lost: the vendor may be making (and charging
         for) it. If the request asked for a webhook, the job waits, unconfirmed and holding its
@@ -513,7 +519,8 @@ class Engine:
                     continue  # adopted meanwhile
                 released = await self.ledger.release_in(conn, job.hold_id, reason="job unconfirmed")
                 refunded = 0 if released.already else released.amount
-                text = messages.failed(job.id, job.op, messages.reason("unconfirmed"), refunded)
+                with speaking(job.target.language):
+                    text = messages.failed(job.id, job.op, messages.reason("unconfirmed"), refunded)
                 await outbox.enqueue(
                     conn, job.id, outbox.OutboxItem.notice(text), job.target, self.clock()
                 )
@@ -525,6 +532,7 @@ class Engine:
             await self.status(job.id, text, force=True)
             self.delivery_wake.set()
 
+    @in_job_language
     async def _requeue(self, job: jobs.JobRow, wait: float, why: str) -> None:
         if job.attempts + 1 >= self.config.submit_attempts:
             await self.fail(job.id, why)
@@ -577,6 +585,7 @@ class Engine:
         return sources
 
     # --- tracking ------------------------------------------------------------------------------
+    @in_job_language
     async def _poll(self, job: jobs.JobRow) -> None:
         """Ask the vendor once. A job past its timeout is given up only if the vendor still has
         not finished it: after downtime, a song that did finish is delivered, not refunded."""
@@ -656,6 +665,7 @@ class Engine:
         self.expected[key] = (value, now)
         return value
 
+    @in_job_language
     async def _generating(self, job_id: str, shown: Shown) -> str:
         """The progress bar: elapsed time against the learned duration, with the time left;
         with nothing learned yet, against a typical generation and without a promise."""
@@ -675,6 +685,7 @@ class Engine:
                 continue
             await self.status(job_id, await self._generating(job_id, shown))
 
+    @in_job_language
     async def apply_sonic(self, job_id: str, task: SonicTask) -> None:
         """Act on what the vendor says of a Sonic task, from a poll or a webhook."""
         if not task.done:
@@ -695,6 +706,7 @@ class Engine:
             made = [c for c in task.clips if c.state == "succeeded"]
             await self._finish_clips(job_id, made, expected=len(task.clips))
 
+    @in_job_language
     async def apply_producer(self, job_id: str, task: ProducerTask) -> None:
         if task.status == "FAILED":
             await self.fail(job_id, "task_failed", task.message or "")
@@ -729,6 +741,7 @@ class Engine:
         source = next((Source(t.clip_id, title=t.title, lyrics=t.lyrics) for t in given if t), None)
         return job, op.collect(task.data, op.params(**job.params), source)
 
+    @in_job_language
     async def _progress(self, job_id: str, clips: list[Clip]) -> jobs.JobRow | None:
         """Show the vendor's stage (a preview once it streams) or the estimated progress;
         returns the running job, or None if it is not running."""
@@ -763,6 +776,7 @@ class Engine:
             if lyrics is None or step.applies_to(lyrics)
         )
 
+    @in_job_language
     async def _finish_clips(self, job_id: str, clips: list[Clip], expected: int) -> None:
         """Deliver the clips that succeeded; ``expected`` is how many the task was to make."""
         async with self.store.read() as conn:
@@ -809,6 +823,7 @@ class Engine:
         ]
         await self._succeed(job, rows, cards, expected=expected)
 
+    @in_job_language
     async def _finish_voice(self, job_id: str, result: dict[str, Any]) -> None:
         async with self.store.read() as conn:
             job = await jobs.job(conn, job_id)
@@ -829,6 +844,7 @@ class Engine:
 
         await self._succeed(job, [], [outbox.OutboxItem.result(card)], also=remember)
 
+    @in_job_language
     async def _finish_immediate(self, job: jobs.JobRow, outcome: Immediate) -> None:
         """Files are named after the track's title, which the member chose: sanitized, and
         written only inside the results folder."""
@@ -867,6 +883,7 @@ class Engine:
         ]
         await self._succeed(job, rows, cards)
 
+    @in_job_language
     async def _succeed(
         self,
         job: jobs.JobRow,
@@ -926,6 +943,7 @@ class Engine:
         seconds = learned(elapsed, applying_event.get() is not None, self.timing)
         await d.record(conn, job.op, self._model(job), seconds, now)
 
+    @in_job_language
     async def fail(self, job_id: str, kind: str, detail: str = "") -> None:
         """Release the hold, tell the member why in plain words; one transaction."""
         self.showing.pop(job_id, None)
@@ -951,6 +969,7 @@ class Engine:
         await self.status(job_id, messages.failed_status(job.id, job.op), force=True)
         self.delivery_wake.set()
 
+    @in_job_language
     async def _tell_moderators(self, job: jobs.JobRow) -> None:
         async with self.store.write() as conn:
             if await notices.once(conn, job.member.scope, "vendor_credits", day_of(self.clock())):
@@ -964,6 +983,17 @@ class Engine:
         self.delivery_wake.set()
 
     # --- status messages -------------------------------------------------------------------------
+    async def job_language(self, job_id: str) -> str | None:
+        """The language of the place job ``job_id`` posts to (remembered: asked per update)."""
+        if job_id not in self.languages:
+            async with self.store.read() as conn:
+                job = await jobs.job(conn, job_id)
+            if len(self.languages) > LANGUAGES_REMEMBERED:
+                self.languages.clear()
+            self.languages[job_id] = job.target.language if job else None
+        return self.languages[job_id]
+
+    @in_job_language
     async def status(
         self, job_id: str, text: str, force: bool = False, job: jobs.JobRow | None = None
     ) -> None:

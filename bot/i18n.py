@@ -57,6 +57,20 @@ NAMES = {
 }
 
 _current: ContextVar[str] = ContextVar("chorus_language", default=SOURCE)
+# The operator's DEFAULT_LANGUAGE (or the console's --language): spoken when nothing else is known.
+_default = SOURCE
+
+
+def set_default(language: str) -> None:
+    """Make ``language`` (one of :data:`LANGUAGES`) the last resort of :func:`first_spoken`."""
+    global _default
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; Chorus speaks {', '.join(LANGUAGES)}")
+    _default = language
+
+
+def default() -> str:
+    return _default
 
 
 def _(message: str) -> str:
@@ -81,8 +95,8 @@ def current() -> str:
 
 @contextmanager
 def speaking(language: str | None) -> Iterator[str]:
-    """Speak ``language`` (one of :data:`LANGUAGES`; the source language if None) inside."""
-    chosen = language if language in LANGUAGES else SOURCE
+    """Speak ``language`` (one of :data:`LANGUAGES`; the operator's default if None) inside."""
+    chosen = language if language in LANGUAGES else _default
     token = _current.set(chosen)
     try:
         yield chosen
@@ -109,12 +123,13 @@ def resolve(code: str | None) -> str | None:
 
 
 def first_spoken(*codes: str | None) -> str:
-    """The first of ``codes`` (most preferred first) that Chorus speaks, else the source."""
+    """The first of ``codes`` (most preferred first) that Chorus speaks, else the operator's
+    default: a member's choice, then the community's, then the platform's locale."""
     for code in codes:
         language = resolve(code)
         if language is not None:
             return language
-    return SOURCE
+    return _default
 
 
 @cache

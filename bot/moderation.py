@@ -17,11 +17,11 @@ from typing import Annotated, Any
 import aiosqlite
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from bot import messages
+from bot import i18n, messages
 from bot.catalog import CATALOG
 from bot.domain import Actor, Member, Scope
 from bot.ledger import SYSTEM, Balance, Ledger, Policy, day_start
-from bot.store import audit
+from bot.store import audit, languages
 from bot.store import journal as j
 from bot.store import limits as lim
 
@@ -284,6 +284,34 @@ class Moderation:
             await self._audit(conn, scope, actor, "settings", None, changes, why)
         async with self.store.read() as conn:
             return await self.ledger.policy_in(conn, scope, None)
+
+    async def set_language(
+        self, actor: Actor, scope: Scope, code: str, reason: str | None = None
+    ) -> str:
+        """The community's default language (``auto``: follow each member's platform), audited;
+        the sentence says so in the new language."""
+        await self._require(actor, scope)
+        language = _language_code(code)
+        why = _reason(reason)
+        async with self.store.write() as conn:
+            await languages.set_scope_language(conn, scope, language, self.ledger.clock())
+            await self._audit(
+                conn, scope, actor, "settings", None, {"language": language or "auto"}, why
+            )
+        with i18n.speaking(language):
+            if language is None:
+                return messages.language_cleared()
+            return messages.community_language_set(language)
+
+
+def _language_code(code: str) -> str | None:
+    """One of Chorus's languages for what a member typed; None for ``auto``."""
+    if code.strip().lower() in ("auto", "none", ""):
+        return None
+    language = i18n.resolve(code)
+    if language is None:
+        raise ModerationRefused(messages.unknown_language(code, list(i18n.SHIPPED)))
+    return language
 
 
 # --- what moderators read ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 import aiosqlite
 from pydantic import ValidationError
 
-from bot import messages
+from bot import i18n, messages
 from bot.aimusic import AIMusicClient, AIMusicError
 from bot.aimusic.models import UploadRequest
 from bot.catalog import CATALOG, Needs, Operation, meaning_of
@@ -31,10 +31,11 @@ from bot.domain import (
     TrackView,
 )
 from bot.engine import Engine, reusable_upload, short_id
+from bot.i18n import speaking
 from bot.ledger import Hold, Ledger, LedgerRefusal, TooManyJobs
 from bot.media import Media, MediaRefused
 from bot.moderation import Moderation, ModerationRefused
-from bot.store import Store, jobs, media, outbox, tracks, voices
+from bot.store import Store, jobs, languages, media, outbox, tracks, voices
 from bot.store import journal as j
 
 
@@ -200,7 +201,8 @@ class Service:
         if hold.replayed:
             return Accepted(job.id, op.name, hold.amount, 0, hold.available_after, replayed=True)
         self.engine.wake.set()
-        text = messages.queued(job_id, op.name, position)
+        with speaking(request.target.language):  # the job's status is posted, for everyone there
+            text = messages.queued(job_id, op.name, position)
         await self.engine.status(job_id, text, force=True, job=job)
         return Accepted(job_id, op.name, hold.amount, position, hold.available_after)
 
@@ -415,6 +417,44 @@ class Service:
             )
         lines += [messages.help_command(name, text) for name, text in account]
         return "\n".join(lines)
+
+    # --- languages ------------------------------------------------------------------------------
+    async def language(self, actor: Actor, scope: Scope, platform_locale: str | None) -> str:
+        """What Chorus speaks to this member here: their own choice, else the community's,
+        else their platform's locale (Discord's interaction locale, Telegram's language_code),
+        else the operator's DEFAULT_LANGUAGE."""
+        async with self.store.read() as conn:
+            chosen = await languages.member_language(conn, scope.platform, actor.user_id)
+            community = await languages.scope_language(conn, scope)
+        return i18n.first_spoken(chosen, community, platform_locale)
+
+    async def public_language(self, scope: Scope, platform_locale: str | None) -> str:
+        """What Chorus posts in for everyone in a community: the moderators' choice, else the
+        platform's (Discord's guild locale), else the operator's default."""
+        async with self.store.read() as conn:
+            community = await languages.scope_language(conn, scope)
+        return i18n.first_spoken(community, platform_locale)
+
+    async def choose_language(self, actor: Actor, scope: Scope, code: str | None) -> str:
+        """/language: with no code, which language and which others; with one, remember it
+        (``auto`` forgets the choice). Answers in the language now spoken."""
+        if not code:
+            current = await self.language(actor, scope, None)
+            with i18n.speaking(current):
+                return messages.language_current(current, list(i18n.SHIPPED))
+        wanted = code.strip()
+        language = None if wanted.lower() == "auto" else i18n.resolve(wanted)
+        if language is None and wanted.lower() != "auto":
+            raise Refused(messages.unknown_language(wanted, [*i18n.SHIPPED, "auto"]))
+        async with self.store.write() as conn:
+            await languages.set_member_language(
+                conn, scope.platform, actor.user_id, language, self.engine.clock()
+            )
+        if language is None:
+            with i18n.speaking(await self.language(actor, scope, None)):
+                return messages.language_cleared()
+        with i18n.speaking(language):
+            return messages.language_set(language)
 
     # --- moderators -----------------------------------------------------------------------------
     async def upstream_credits(self, actor: Actor, scope: Scope) -> str:
