@@ -24,6 +24,7 @@ from datetime import datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from string import Formatter
 
 from babel import Locale
 from babel.dates import format_date, format_time
@@ -153,10 +154,29 @@ def pseudo_catalog() -> Catalog:
         if not message.id:
             continue
         if isinstance(message.id, tuple | list):
-            message.string = tuple(f"{PSEUDO_OPEN}{form}{PSEUDO_CLOSE}" for form in message.id)
+            message.string = tuple(pseudo(form) for form in message.id)
         else:
-            message.string = f"{PSEUDO_OPEN}{message.id}{PSEUDO_CLOSE}"
+            message.string = pseudo(message.id)
     return catalog
+
+
+def pseudo(template: str) -> str:
+    """``template`` with each literal run wrapped and its ``{placeholders}`` left outside, so
+    what fills a placeholder is seen for what it is: wrapped only if it was translated too."""
+    parts = []
+    for literal, name, spec, conversion in Formatter().parse(template):
+        if literal:
+            escaped = literal.replace("{", "{{").replace("}", "}}")
+            parts.append(f"{PSEUDO_OPEN}{escaped}{PSEUDO_CLOSE}")
+        if name is not None:
+            parts.append(
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+    return "".join(parts)
 
 
 def _compiled(catalog: Catalog, *, fallback: bool) -> gettext.NullTranslations:

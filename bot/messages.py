@@ -212,7 +212,7 @@ def journal_entry(
 ) -> str:
     """One line of a member's journal; ``by`` names the moderator behind a grant or adjustment."""
     # TRANSLATORS: the end of a journal line: why a moderator made a change.
-    why = " " + _("({reason})").format(reason=echo(reason, 200)) if reason else ""
+    why = " " + _("({reason})").format(reason=_journal_reason(reason)) if reason else ""
     # TRANSLATORS: the end of a journal line: which moderator made a change.
     author = " " + _("by {moderator}").format(moderator=by) if by else ""
     job_part = _("job {job}").format(job=job) if job else _("a job")
@@ -233,6 +233,25 @@ def journal_entry(
     return f"{moment(when)}  {entry}"
 
 
+# Why Chorus itself moved credits, as the journal keeps it (a moderator's reason is shown as
+# written; "job <kind>" names why a job failed).
+JOURNAL_REASONS = {
+    "starting credits": N_("starting credits"),
+    "delivered": N_("delivered"),
+    "expired": N_("expired"),
+    "job unconfirmed": N_("job unconfirmed"),
+}
+
+
+def _journal_reason(reason: str) -> str:
+    if reason in JOURNAL_REASONS:
+        return _(JOURNAL_REASONS[reason])
+    if reason.startswith("job ") and reason[4:] in REASONS:
+        # TRANSLATORS: a journal line's reason: a job failed; {kind} is a code such as "timeout".
+        return _("job {kind}").format(kind=reason[4:])
+    return echo(reason, 200)
+
+
 def recent_entries(lines: list[str]) -> str:
     return _("Recent entries:") + "\n" + "\n".join(lines) if lines else _("No entries yet.")
 
@@ -242,7 +261,22 @@ def audit_entry(
 ) -> str:
     on = f" {target}" if target else ""
     changed = f" ({details})" if details else ""
-    return f"#{entry} {moment(when)} {actor} {action}{on}{changed}: {echo(why, 200)}"
+    done = _(AUDIT_ACTIONS[action]) if action in AUDIT_ACTIONS else action
+    shown = _(_TEXTS["NO_REASON"]) if why == _TEXTS["NO_REASON"] else echo(why, 200)
+    return f"#{entry} {moment(when)} {actor} {done}{on}{changed}: {shown}"
+
+
+# What a moderator did, in the audit log: the /mod action's name, as a word of the language.
+AUDIT_ACTIONS = {
+    # TRANSLATORS: audit log: "#2 <when> alice grant bob (amount=5): why"; a verb or noun.
+    "grant": N_("grant"),
+    "revoke": N_("revoke"),
+    "set_limits": N_("set_limits"),
+    "clear_limits": N_("clear_limits"),
+    "ban": N_("ban"),
+    "unban": N_("unban"),
+    "settings": N_("settings"),
+}
 
 
 def audit_empty() -> str:
@@ -886,6 +920,34 @@ def audit_page_out_of_range() -> str:
     return _("A page holds 1 to 100 entries.")
 
 
+def validation_problem(kind: str, context: dict[str, object] | None, fallback: str) -> str:
+    """A validator's complaint (pydantic's error ``kind`` with its ``context``) in the current
+    language; ``fallback`` is the validator's own English, for a kind not listed here."""
+    bound = (context or {}).get(_BOUNDS.get(kind, ""))
+    if kind in _BOUNDS and isinstance(bound, int | float):
+        return _(_PROBLEMS[kind]).format(limit=general(bound))
+    return _(_PROBLEMS[kind]) if kind in _PROBLEMS else fallback
+
+
+_BOUNDS = {
+    "greater_than_equal": "ge",
+    "less_than_equal": "le",
+    "greater_than": "gt",
+    "less_than": "lt",
+}
+# The validator's complaints members can cause, worded as the validator words them in English.
+_PROBLEMS = {
+    "greater_than_equal": N_("Input should be greater than or equal to {limit}"),
+    "less_than_equal": N_("Input should be less than or equal to {limit}"),
+    "greater_than": N_("Input should be greater than {limit}"),
+    "less_than": N_("Input should be less than {limit}"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+}
+
+
 def invalid_value(name: str, problem: str) -> str:
     """A value the settings or a command's options refuse; ``problem`` is the validator's."""
     return _("{name}: {problem}.").format(name=name, problem=problem)
@@ -1133,6 +1195,8 @@ def community_language_set(language: str) -> str:
 # --- text without numbers, read as messages.NAME and translated when read ------------------------
 
 _TEXTS: dict[str, str] = {
+    # a moderator's change made without a reason, as the audit log keeps it
+    "NO_REASON": N_("no reason given"),
     # members' audio
     "AUDIO_EMPTY": N_("That file is empty."),
     "AUDIO_NOT_AUDIO": N_("That file is not audio Chorus can use (MP3, WAV, OGG, M4A or FLAC)."),

@@ -86,7 +86,8 @@ def _validated(model: type[_Changes], values: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         problem = exc.errors()[0]
         name = ".".join(str(p) for p in problem["loc"]) or "value"
-        raise ModerationRefused(messages.invalid_value(name, problem["msg"])) from None
+        said = messages.validation_problem(problem["type"], problem.get("ctx"), problem["msg"])
+        raise ModerationRefused(messages.invalid_value(name, said)) from None
     changes = parsed.model_dump(exclude_unset=True)
     if not changes:
         raise ModerationRefused(messages.nothing_to_change())
@@ -94,7 +95,7 @@ def _validated(model: type[_Changes], values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reason(reason: str | None) -> str:
-    text = (reason or "").strip() or "no reason given"
+    text = (reason or "").strip() or messages.source_text("NO_REASON")
     if len(text) > 200:
         raise ModerationRefused(messages.reason_too_long(200))
     return text

@@ -98,7 +98,7 @@ def explain(error: ValidationError, operation: Operation) -> str:
         return messages.span_out_of_order(ctx["start"], ctx["end"])
     if kind == "literal_error":
         return messages.one_of(name, ctx.get("expected"))
-    return messages.invalid_value(name, problem["msg"])
+    return messages.invalid_value(name, messages.validation_problem(kind, ctx, problem["msg"]))
 
 
 class Service:

@@ -23,6 +23,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from bot import messages
 from bot.adapter import Core
 from bot.catalog import CATALOG, Needs
 from bot.domain import Actor, Member, ReplyTarget, Scope
+from bot.i18n import speaking
 from bot.messages import (
     banned_member,
     limits_updated,
@@ -43,14 +45,20 @@ from bot.textcommand import CommandError, Resolver, parse, tokens_of
 
 SCOPE = Scope("console", "local")
 TARGET = ReplyTarget("console", "terminal", upload_limit=50 * 1024 * 1024)
-# The console's own commands, listed by /help after the catalog's.
-ACCOUNT_COMMANDS = (
-    ("balance", messages.HELP_CREDITS_ALIASED),
-    ("mysongs", messages.HELP_HISTORY_KEPT),
-    ("as", messages.HELP_AS),
-    ("mod", messages.HELP_MOD_CREDITS),
-    ("help", messages.HELP_LIST),
-)
+
+
+def account_commands() -> tuple[tuple[str, str], ...]:
+    """The console's own commands, listed by /help after the catalog's (in today's language)."""
+    return (
+        ("balance", messages.HELP_CREDITS_ALIASED),
+        ("mysongs", messages.HELP_HISTORY_KEPT),
+        ("language", messages.HELP_LANGUAGE),
+        ("as", messages.HELP_AS),
+        ("mod", messages.HELP_MOD_CREDITS),
+        ("help", messages.HELP_LIST),
+    )
+
+
 OPERATOR = "you"
 # Results that lead somewhere only through `last`: what to type next, shown with the result.
 MEMBER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -91,22 +99,26 @@ class ConsoleAdapter:
         line = line.strip()
         if not line or line.startswith("#"):
             return
-        try:
-            actor, line = self._actor_of(line)
-            key = f"console-{self.session}-{next(self._counter)}"
-            while True:
-                try:
-                    answer = await self._dispatch(line, actor, key)
-                    break
-                except Busy as exc:
-                    if not self.wait_for_slot or not await self._one_finishes(actor):
-                        raise
-                    self.say(messages.waiting_for_a_slot(str(exc)))
-        except (CommandError, Refused) as exc:
-            self.refused += 1
-            answer = messages.refused(str(exc))
-        if answer:
-            self.say(answer)
+        actor = self.actor
+        with speaking(await self.service.language(actor, SCOPE, None)):
+            try:
+                actor, line = self._actor_of(line)
+                language = await self.service.language(actor, SCOPE, None)
+                key = f"console-{self.session}-{next(self._counter)}"
+                with speaking(language):  # `/as bob` speaks bob's language
+                    while True:
+                        try:
+                            answer = await self._dispatch(line, actor, key, language)
+                            break
+                        except Busy as exc:
+                            if not self.wait_for_slot or not await self._one_finishes(actor):
+                                raise
+                            self.say(messages.waiting_for_a_slot(str(exc)))
+            except (CommandError, Refused) as exc:
+                self.refused += 1
+                answer = messages.refused(str(exc))
+            if answer:
+                self.say(answer)
 
     def _actor_of(self, line: str) -> tuple[Actor, str]:
         """``/as NAME <command>``: the command, run as member NAME (never a moderator)."""
@@ -198,11 +210,13 @@ class ConsoleAdapter:
             except TimeoutError:
                 continue
 
-    async def _dispatch(self, line: str, actor: Actor, key: str) -> str | None:
+    async def _dispatch(self, line: str, actor: Actor, key: str, language: str) -> str | None:
         parsed = parse(line, paths=True, resolve=await self._resolver(line))
         name = parsed.name
         if name == "help":
-            return await self.service.help(SCOPE, ACCOUNT_COMMANDS)
+            return await self.service.help(SCOPE, account_commands())
+        if name == "language":
+            return await self.service.choose_language(actor, SCOPE, " ".join(parsed.words))
         if name in ("balance", "credits"):
             return await self.service.balance(actor, SCOPE)
         if name in ("history", "mysongs"):
@@ -219,7 +233,7 @@ class ConsoleAdapter:
             op=name,
             actor=actor,
             scope=SCOPE,
-            target=TARGET,
+            target=replace(TARGET, language=language),  # the console's one reader
             request_key=key,
             args=parsed.args,
             tracks=tuple(parsed.tracks),
@@ -248,6 +262,8 @@ class ConsoleAdapter:
             else:
                 policy = await service.moderate("update_settings", actor, SCOPE, reason, **values)
             return settings_text(policy)
+        if action == "language":
+            return str(await service.moderate("set_language", actor, SCOPE, " ".join(plain)))
         if action == "audit":
             rows = await service.moderate(
                 "audit_log", actor, SCOPE, member=plain[0] if plain else None
@@ -273,6 +289,10 @@ class ConsoleAdapter:
 
     # --- modes -----------------------------------------------------------------------------
     async def run_script(self, lines: Iterable[str], patience: float = 3600) -> int:
+        with speaking(await self.service.language(self.actor, SCOPE, None)):
+            return await self._run_script(lines, patience)
+
+    async def _run_script(self, lines: Iterable[str], patience: float) -> int:
         self.wait_for_slot = True
         await self.adopt_unfinished()
         for line in lines:
@@ -323,7 +343,8 @@ class ConsoleAdapter:
             self.say(f"{saved.track_id or '':7} {saved.title[:40]:40} {length:>6}  {file}")
 
     async def repl(self) -> int:
-        self.say(messages.CONSOLE_BANNER)
+        with speaking(await self.service.language(self.actor, SCOPE, None)):
+            self.say(messages.CONSOLE_BANNER)
         while True:
             try:
                 line = await asyncio.to_thread(input, "chorus> ")

@@ -25,6 +25,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from contextvars import Context, copy_context
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -68,7 +69,8 @@ class Store:
         self._joining = 0  # writers waiting for the connection, who will join the open group
         self.commits = 0  # write transactions committed (a group counts once)
         self._flushes: set[asyncio.Task[None]] = set()
-        self._queued: list[tuple[Work, asyncio.Future[Any]]] = []  # transact() calls to run
+        # transact() calls to run, each with its caller's context (the language it speaks)
+        self._queued: list[tuple[Work, asyncio.Future[Any], Context]] = []
         self._leader: asyncio.Task[None] | None = None
 
     @classmethod
@@ -201,7 +203,7 @@ class Store:
         raised once the batch is committed; an exception rolls back ``work`` alone.
         """
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queued.append((work, done))
+        self._queued.append((work, done, copy_context()))
         if self._leader is None:
             self._leader = asyncio.get_running_loop().create_task(self._lead())
         return await done
@@ -223,7 +225,7 @@ class Store:
             self._leader = None
 
     async def _run_batch(self) -> None:
-        batch = [(work, done) for work, done in self._queued if not done.cancelled()]
+        batch = [queued for queued in self._queued if not queued[1].cancelled()]
         self._queued = []
         if not batch:
             return
@@ -235,11 +237,11 @@ class Store:
         raw = self._conn._conn  # the worker thread's own connection; used only on that thread
         try:
             outcomes = await self._conn._execute(  # type: ignore[no-untyped-call]
-                _run_batch, raw, [w for w, _ in batch], begin
+                _run_batch, raw, [(w, c) for w, _, c in batch], begin
             )
         except BaseException as exc:
             await self._abort(exc)
-            for _, done in batch:
+            for _, done, _ in batch:
                 if not done.done():
                     done.set_exception(StoreError(f"the write transaction failed: {exc!r}"))
             return
@@ -248,7 +250,7 @@ class Store:
 
         def settle(finished: asyncio.Future[None]) -> None:
             failed = finished.exception()
-            for (_, done), (ok, value) in zip(batch, outcomes, strict=True):
+            for (_, done, _), (ok, value) in zip(batch, outcomes, strict=True):
                 if done.done():
                     continue
                 if failed is not None:
@@ -308,7 +310,7 @@ class Store:
         async with self._lock:
             await self._commit()
             raw = self._conn._conn
-            result: T = await self._conn._execute(_run_read, raw, work)  # type: ignore[no-untyped-call]
+            result: T = await self._conn._execute(_run_read, raw, work, copy_context())  # type: ignore[no-untyped-call]
             return result
 
     @asynccontextmanager
@@ -325,16 +327,19 @@ class Store:
                 await self._conn.execute("COMMIT")
 
 
-def _run_batch(raw: sqlite3.Connection, batch: list[Work], begin: bool) -> list[tuple[bool, Any]]:
-    """On the database thread: each function in a SAVEPOINT of its own, in one transaction."""
+def _run_batch(
+    raw: sqlite3.Connection, batch: list[tuple[Work, Context]], begin: bool
+) -> list[tuple[bool, Any]]:
+    """On the database thread: each function in a SAVEPOINT of its own, in one transaction,
+    run in its caller's context (so a refusal it raises is worded in the caller's language)."""
     if begin:
         raw.execute("BEGIN IMMEDIATE")
     direct = cast(aiosqlite.Connection, Direct(raw))
     outcomes: list[tuple[bool, Any]] = []
-    for work in batch:
+    for work, context in batch:
         raw.execute("SAVEPOINT request")
         try:
-            value = drive(work(direct))
+            value = context.run(drive, work(direct))
         except Exception as exc:
             raw.execute("ROLLBACK TO request")
             raw.execute("RELEASE request")
@@ -345,11 +350,12 @@ def _run_batch(raw: sqlite3.Connection, batch: list[Work], begin: bool) -> list[
     return outcomes
 
 
-def _run_read(raw: sqlite3.Connection, work: Work) -> Any:
-    """On the database thread: ``work`` inside a deferred (read) transaction."""
+def _run_read(raw: sqlite3.Connection, work: Work, context: Context) -> Any:
+    """On the database thread: ``work`` inside a deferred (read) transaction, in its caller's
+    context."""
     raw.execute("BEGIN")
     try:
-        return drive(work(cast(aiosqlite.Connection, Direct(raw))))
+        return context.run(drive, work(cast(aiosqlite.Connection, Direct(raw))))
     finally:
         raw.execute("COMMIT")
 

@@ -1,0 +1,52 @@
+"""Finding English that bypassed the catalogs in what a platform received.
+
+Under the pseudo-locale every translated string arrives wrapped in ⟦…⟧. What is left of a text
+once the wrapped parts and the data it quotes (track titles, tags, lyrics, ids, commands, paths,
+links, numbers) are taken out must hold no word: any word left is member-facing text that was
+never translated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+WRAPPED = re.compile(r"⟦[^⟦⟧]*⟧")
+DATA = re.compile(
+    r"https?://\S+"  # links
+    r"|(?:[\w.-]*/)+[\w.-]+"  # paths, /commands, /mod grant|revoke
+    r"|\b[0-9a-f]{6,8}\b(?:\.\d+)?"  # track and job ids
+    r"|\b[\w.-]+\.(?:mp3|wav|m4a|mid|mp4|jpg|png|txt|json|lrc)\b"  # file names
+    r"|\b\d[\d.,:]*\w{0,3}\b"  # figures ("12", "0:12", "4s")
+    r"|\b\w+=\S*"  # options as typed ("amount=5", "cooldown_seconds=5")
+)
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def unwrapped(text: str) -> str:
+    """``text`` without its translated parts (nested ones included)."""
+    while True:
+        shorter = WRAPPED.sub(" ", text)
+        if shorter == text:
+            return text
+        text = shorter
+
+
+def leaks(
+    texts: Iterable[str], data: Iterable[str] = (), names: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """(text, leaked words) for every text with words outside the wrappers, the ``data`` it
+    quotes (anywhere) and the ``names`` it mentions (commands, options, language codes: whole
+    words only)."""
+    quoted = sorted((d for d in data if d), key=len, reverse=True)
+    named = set(names)
+    found = []
+    for text in texts:
+        rest = text
+        for each in quoted:  # data first: a title may contain anything
+            rest = rest.replace(each, " ")
+        rest = DATA.sub(" ", unwrapped(rest))
+        words = [word for word in WORD.findall(rest) if word not in named]
+        if words:
+            found.append((text, " ".join(words)))
+    return found
