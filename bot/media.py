@@ -47,8 +47,6 @@ TOKEN = re.compile(
 PARTIAL_SECONDS = 3_600  # no intake takes an hour: a temporary file that old was abandoned
 MAX_SECONDS = 8 * 60  # the vendor's upload limit
 MIN_SECONDS = 1.0
-
-
 UPLOAD_REUSE_SECONDS = 23 * 3600  # the vendor accepts uploads for add_* for 24 h
 
 
