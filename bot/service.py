@@ -8,6 +8,8 @@ raises :class:`Refused` with the sentence to show, having changed nothing.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,11 +31,12 @@ from bot.domain import (
     ReplyTarget,
     Scope,
     TrackView,
+    short_id,
 )
-from bot.engine import Engine, reusable_upload, short_id
 from bot.ledger import Hold, Ledger, LedgerRefusal, TooManyJobs
-from bot.media import Media, MediaRefused
+from bot.media import Media, MediaRefused, reusable_upload
 from bot.moderation import Moderation, ModerationRefused
+from bot.progress import StatusMessages
 from bot.store import Store, jobs, media, outbox, tracks, voices
 from bot.store import journal as j
 
@@ -102,15 +105,19 @@ def explain(error: ValidationError, operation: Operation) -> str:
 
 class Service:
     def __init__(
-        self, store: Store, ledger: Ledger, engine: Engine, media: Media, client: AIMusicClient
+        self,
+        store: Store,
+        ledger: Ledger,
+        media: Media,
+        client: AIMusicClient,
+        statuses: StatusMessages,
+        wake: asyncio.Event,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store, self.ledger, self.engine, self.media, self.client = (
-            store,
-            ledger,
-            engine,
-            media,
-            client,
-        )
+        self.store, self.ledger, self.media, self.client = store, ledger, media, client
+        self.statuses = statuses  # shows the queued job's status message
+        self.wake = wake  # tells the scheduler a job was queued
+        self.clock = clock
         self.moderation = Moderation(ledger)
 
     # --- running operations --------------------------------------------------------------------
@@ -143,7 +150,7 @@ class Service:
             if stored.duration <= op.audio_over:  # the vendor would refuse it after the charge
                 raise Refused(messages.audio_too_short_for(op.name, op.audio_over, stored.duration))
             inputs["media"] = [stored.id]
-            uploads = not op.by_link and reusable_upload(stored, self.engine.clock()) is None
+            uploads = not op.by_link and reusable_upload(stored, self.clock()) is None
             if private:
                 await self._upload_while_fresh(stored, audio.location)
                 private_upload = uploads
@@ -185,7 +192,7 @@ class Service:
                 inputs=inputs,
                 target=request.target,
                 hold_id=hold.hold_id,
-                now=self.engine.clock(),
+                now=self.clock(),
             )
             job = await jobs.job(conn, job_id)
             assert job is not None
@@ -199,9 +206,9 @@ class Service:
             raise Refused(str(exc)) from None
         if hold.replayed:
             return Accepted(job.id, op.name, hold.amount, 0, hold.available_after, replayed=True)
-        self.engine.wake.set()
+        self.wake.set()
         text = messages.queued(job_id, op.name, position)
-        await self.engine.status(job_id, text, force=True, job=job)
+        await self.statuses.status(job, text, force=True)
         return Accepted(job_id, op.name, hold.amount, position, hold.available_after)
 
     async def _upload_while_fresh(self, stored: media.MediaRow, location: str) -> None:
@@ -210,14 +217,14 @@ class Service:
         would hand the vendor a dead link. So it is uploaded to the vendor now, while the link
         works, and the job uses the vendor's clip (reused for a day, like any upload). This is
         before the hold: a refused hold leaves an upload the member's next try reuses."""
-        if reusable_upload(stored, self.engine.clock()) is not None:
+        if reusable_upload(stored, self.clock()) is not None:
             return
         try:
             clip = await self.client.upload(UploadRequest(url=location))
         except AIMusicError:
             raise Refused(messages.AUDIO_UPLOAD_FAILED) from None
         async with self.store.write() as conn:
-            await media.set_vendor_clip(conn, stored.id, clip.clip_id, self.engine.clock())
+            await media.set_vendor_clip(conn, stored.id, clip.clip_id, self.clock())
 
     async def _lyrics_from_track(self, op: Operation, request: Request) -> Request:
         """An operation that ``uses_lyrics`` given a lyrics result (not a song) takes its words:
