@@ -488,16 +488,18 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     return shown + "…" if len(text) > limit else shown
 
 
-TEXT_EMPTY = "with some text: it was empty."
-TEXT_INVISIBLE = "with visible characters: only invisible ones were sent."
-
-
-def control_character(codepoint: int) -> str:
-    return f"as plain text: control characters such as U+{codepoint:04X} are not accepted."
-
-
-def not_text(name: str, why: str) -> str:
-    return f"Please write {name} {why}"
+def not_text(name: str, why: str, codepoint: int = 0) -> str:
+    """Parameter ``name`` was not plain text (``why``: "empty", "control" with the character's
+    ``codepoint``, or "invisible"; see :func:`bot.plaintext.problem`)."""
+    match why:
+        case "empty":
+            return f"Please write {name} with some text: it was empty."
+        case "control":
+            return (
+                f"Please write {name} as plain text: control characters such as "
+                f"U+{codepoint:04X} are not accepted."
+            )
+    return f"Please write {name} with visible characters: only invisible ones were sent."
 
 
 def unknown_command(op: str) -> str:
@@ -863,12 +865,35 @@ def last_did_not_succeed(job_id: str) -> str:
 def last_out_of_range(word: str, wanted: int, op: str, job_id: str, made: int, lyrics: bool) -> str:
     """``word`` asked for result ``wanted`` (from 1) of a job that made ``made`` results, which
     are sets of lyrics when ``lyrics``."""
-    head = f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), which"
+    if made == 0 and lyrics:
+        return (
+            f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+            "which made no sets of lyrics."
+        )
     if made == 0:
-        return f"{head} made no {'sets of lyrics' if lyrics else 'tracks'}."
+        return (
+            f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+            "which made no tracks."
+        )
+    if made == 1 and lyrics:
+        return (
+            f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+            "which made 1 set of lyrics."
+        )
     if made == 1:
-        return f"{head} made 1 {'set of lyrics' if lyrics else 'track'}."
-    return f"{head} made {made} {'sets of lyrics' if lyrics else 'tracks'}."
+        return (
+            f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+            "which made 1 track."
+        )
+    if lyrics:
+        return (
+            f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+            f"which made {made} sets of lyrics."
+        )
+    return (
+        f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+        f"which made {made} tracks."
+    )
 
 
 def unreadable_line(problem: str) -> str:
@@ -1303,3 +1328,10 @@ def file_of(fmt: str, title: str | None) -> str:
 TRACK_FILE_NAME = "track"
 WAV_STILL_PREPARING = "The WAV file is still being prepared; please try again in a minute."
 FILE_STILL_PREPARING = "The file is still being prepared; please try again in a minute."
+
+# Why credits moved, as a member's journal keeps it (stored as written, shown by /mod show).
+JOURNAL_STARTING_CREDITS = "starting credits"
+JOURNAL_UNCONFIRMED = "job unconfirmed"
+JOURNAL_EXPIRED = "expired"
+# A moderator's action given without a reason, as the audit log keeps it.
+NO_REASON_GIVEN = "no reason given"

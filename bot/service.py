@@ -88,7 +88,7 @@ def explain(error: ValidationError, operation: Operation) -> str:
     if kind == "extra_forbidden":
         return messages.no_such_option(op, name)
     if kind == "not_text":
-        return messages.not_text(name, ctx["why"])
+        return messages.not_text(name, ctx["why"], ctx["codepoint"])
     if kind == "string_too_long":
         return messages.too_long(name, ctx.get("max_length"))
     if kind == "string_too_short":
