@@ -188,43 +188,46 @@ def journal_entry(
     when: float, kind: str, amount: int, job: str | None, by: str | None, reason: str
 ) -> str:
     """One line of a member's journal; ``by`` names the moderator behind a grant or adjustment.
-    Each kind, with or without its moderator, job and reason, is its own whole line."""
-    return f"{moment(when)}  {_journal_what(kind, amount, job, by, echo(reason, 200))}"
-
-
-def _journal_what(kind: str, amount: int, job: str | None, by: str | None, why: str) -> str:
-    n = credits(-amount if kind == "adjust" and amount < 0 else amount)
-    if kind == "grant":
-        if by and why:
-            return f"+{n} granted by {by} ({why})"
-        if by:
-            return f"+{n} granted by {by}"
-        return f"+{n} granted ({why})" if why else f"+{n} granted"
-    if kind == "adjust" and amount < 0:
-        if by and why:
-            return f"{n} taken back by {by} ({why})"
-        if by:
-            return f"{n} taken back by {by}"
-        return f"{n} taken back ({why})" if why else f"{n} taken back"
+    Each kind, with or without its moderator (or job) and reason, is its own whole line in
+    :data:`JOURNAL_LINES`."""
     if kind == "adjust":
-        if by and why:
-            return f"+{n} added by {by} ({why})"
-        if by:
-            return f"+{n} added by {by}"
-        return f"+{n} added ({why})" if why else f"+{n} added"
-    if kind == "hold":
-        if job and why:
-            return f"{n} reserved for job {job} ({why})"
-        if job:
-            return f"{n} reserved for job {job}"
-        return f"{n} reserved for a job ({why})" if why else f"{n} reserved for a job"
-    if kind == "capture":
-        return f"{n} spent on job {job}" if job else f"{n} spent on a job"
-    if job and why:
-        return f"{n} returned from job {job} ({why})"
-    if job:
-        return f"{n} returned from job {job}"
-    return f"{n} returned from a job ({why})" if why else f"{n} returned from a job"
+        kind = "taken_back" if amount < 0 else "added"
+    elif kind not in JOURNAL_LINES_KINDS:
+        kind = "release"
+    who = by if kind in ("grant", "taken_back", "added") else job
+    why = echo(reason, 200) if reason and kind != "capture" else ""
+    line = JOURNAL_LINES[(kind, bool(who), bool(why))]
+    n = credits(-amount if kind == "taken_back" else amount)
+    return f"{moment(when)}  {line.format(n=n, by=who, job=who, why=why)}"
+
+
+# A journal line by (kind, with its moderator or job, with a reason): {n} credits, {by} the
+# moderator, {job} the job, {why} the reason. A capture's reason is never shown.
+JOURNAL_LINES = {
+    ("grant", True, True): "+{n} granted by {by} ({why})",
+    ("grant", True, False): "+{n} granted by {by}",
+    ("grant", False, True): "+{n} granted ({why})",
+    ("grant", False, False): "+{n} granted",
+    ("taken_back", True, True): "{n} taken back by {by} ({why})",
+    ("taken_back", True, False): "{n} taken back by {by}",
+    ("taken_back", False, True): "{n} taken back ({why})",
+    ("taken_back", False, False): "{n} taken back",
+    ("added", True, True): "+{n} added by {by} ({why})",
+    ("added", True, False): "+{n} added by {by}",
+    ("added", False, True): "+{n} added ({why})",
+    ("added", False, False): "+{n} added",
+    ("hold", True, True): "{n} reserved for job {job} ({why})",
+    ("hold", True, False): "{n} reserved for job {job}",
+    ("hold", False, True): "{n} reserved for a job ({why})",
+    ("hold", False, False): "{n} reserved for a job",
+    ("capture", True, False): "{n} spent on job {job}",
+    ("capture", False, False): "{n} spent on a job",
+    ("release", True, True): "{n} returned from job {job} ({why})",
+    ("release", True, False): "{n} returned from job {job}",
+    ("release", False, True): "{n} returned from a job ({why})",
+    ("release", False, False): "{n} returned from a job",
+}
+JOURNAL_LINES_KINDS = frozenset(kind for kind, _, _ in JOURNAL_LINES)
 
 
 def recent_entries(lines: list[str]) -> str:
@@ -1084,14 +1087,16 @@ PERMISSION_EMBED_LINKS = "Embed Links"
 
 def cannot_post_here(missing: list[str]) -> str:
     """Discord: the bot lacks the ``missing`` permissions (by name) to post results here."""
-    names = " and ".join(", ".join(missing).rsplit(", ", 1))
     if len(missing) == 1:
         return (
-            f"Chorus cannot post results in this channel: it is missing the {names} permission. "
+            f"Chorus cannot post results in this channel: it is missing the {missing[0]} "
+            "permission. "
             "Ask a moderator to grant it, or use Chorus in another channel. Nothing was charged."
         )
+    names = ", ".join(missing[:-1])
     return (
-        f"Chorus cannot post results in this channel: it is missing the {names} permissions. "
+        f"Chorus cannot post results in this channel: it is missing the {names} and "
+        f"{missing[-1]} permissions. "
         "Ask a moderator to grant them, or use Chorus in another channel. Nothing was charged."
     )
 
