@@ -313,3 +313,35 @@ def test_each_need_has_its_own_sentences() -> None:
     assert messages.not_on_audio("mashup", "two_tracks") == (
         "/mashup works on two tracks, not on an audio file."
     )
+
+
+RECASING = frozenset({"capitalize", "casefold", "lower", "replace", "swapcase", "title", "upper"})
+
+
+def surgery(source: str) -> list[int]:
+    """Lines where a sentence from :mod:`bot.messages` is recased or rewritten after the fact
+    (``messages.balance(...).replace("You have", "They have")``): a translation could not
+    follow it."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in RECASING
+        and any(
+            isinstance(inner, ast.Name) and inner.id == "messages"
+            for inner in ast.walk(node.func.value)
+        )
+    )
+
+
+def test_no_sentence_is_rewritten_after_messages_made_it() -> None:
+    modules = core_modules() + sorted(ADAPTERS.rglob("*.py"))
+    rewritten = {
+        f"{path.relative_to(ROOT)}:{line}": line
+        for path in modules
+        for line in surgery(path.read_text())
+    }
+    assert rewritten == {}
+    made_up = 'who = messages.balance(1, 0, 14).replace("You have", "They have")\nx = a.lower()\n'
+    assert surgery(made_up) == [1]
