@@ -30,19 +30,33 @@ def songs_left(available: int, song_price: int) -> int:
 
 def _worth(available: int, song_price: int) -> str:
     songs = songs_left(available, song_price)
-    return f"{credits(available)}: enough for {songs} song{'' if songs == 1 else 's'}."
+    if songs == 1:
+        return f"{credits(available)}: enough for 1 song."
+    return f"{credits(available)}: enough for {songs} songs."
 
 
 def _balance_notes(held: int, allowance: int) -> str:
-    notes = ""
-    if allowance:
-        notes += (
-            f" {credits(allowance)} of that {'is' if allowance == 1 else 'are'} today's allowance,"
-            " spent first; it resets at midnight UTC."
-        )
-    if held:
-        notes += f" ({credits(held)} {'is' if held == 1 else 'are'} reserved for jobs in progress.)"
-    return notes
+    """What a balance includes: today's allowance, then what is reserved, each a sentence."""
+    return _allowance_note(allowance) + _held_note(held)
+
+
+def _allowance_note(allowance: int) -> str:
+    if not allowance:
+        return ""
+    if allowance == 1:
+        return " 1 credit of that is today's allowance, spent first; it resets at midnight UTC."
+    return (
+        f" {allowance} credits of that are today's allowance, spent first; it resets at "
+        "midnight UTC."
+    )
+
+
+def _held_note(held: int) -> str:
+    if not held:
+        return ""
+    if held == 1:
+        return " (1 credit is reserved for jobs in progress.)"
+    return f" ({held} credits are reserved for jobs in progress.)"
 
 
 def balance(available: int, held: int, song_price: int, allowance: int = 0) -> str:
@@ -75,10 +89,16 @@ def cooling_down(wait: float, op: str | None = None) -> str:
 
 
 def too_many_jobs(limit: int, op: str | None = None) -> str:
-    jobs = f"{limit} job{'s' if limit != 1 else ''}"
+    if op and limit == 1:
+        return f"You already have 1 job in progress; wait for one to finish before running /{op}."
     if op:
-        return f"You already have {jobs} in progress; wait for one to finish before running /{op}."
-    return f"You already have {jobs} in progress; wait for one to finish."
+        return (
+            f"You already have {limit} jobs in progress; wait for one to finish before running "
+            f"/{op}."
+        )
+    if limit == 1:
+        return "You already have 1 job in progress; wait for one to finish."
+    return f"You already have {limit} jobs in progress; wait for one to finish."
 
 
 def daily_cap(cap: int, left: int, needed: int) -> str:
@@ -135,9 +155,14 @@ def member_limits(
 ) -> str:
     cap = "none" if daily_spend_cap is None else credits(daily_spend_cap)
     wait = "none" if not cooldown else duration(cooldown)
+    if max_concurrent == 1:
+        return (
+            f"Limits: daily allowance {credits(daily_allowance)}; daily spend cap {cap}; "
+            f"1 job at once; cooldown {wait}."
+        )
     return (
         f"Limits: daily allowance {credits(daily_allowance)}; daily spend cap {cap}; "
-        f"{max_concurrent} job{'' if max_concurrent == 1 else 's'} at once; cooldown {wait}."
+        f"{max_concurrent} jobs at once; cooldown {wait}."
     )
 
 
@@ -162,23 +187,47 @@ def unbanned_member(who: str) -> str:
 def journal_entry(
     when: float, kind: str, amount: int, job: str | None, by: str | None, reason: str
 ) -> str:
-    """One line of a member's journal; ``by`` names the moderator behind a grant or adjustment."""
-    why = f" ({echo(reason, 200)})" if reason else ""
-    author = f" by {by}" if by else ""
-    job_part = f" job {job}" if job else ""
-    if kind == "grant":
-        what = f"+{credits(amount)} granted{author}{why}"
-    elif kind == "adjust" and amount < 0:
-        what = f"{credits(-amount)} taken back{author}{why}"
-    elif kind == "adjust":
-        what = f"+{credits(amount)} added{author}{why}"
-    elif kind == "hold":
-        what = f"{credits(amount)} reserved for{job_part or ' a job'}{why}"
-    elif kind == "capture":
-        what = f"{credits(amount)} spent on{job_part or ' a job'}"
-    else:
-        what = f"{credits(amount)} returned from{job_part or ' a job'}{why}"
-    return f"{moment(when)}  {what}"
+    """One line of a member's journal; ``by`` names the moderator behind a grant or adjustment.
+    Each kind, with or without its moderator (or job) and reason, is its own whole line in
+    :data:`JOURNAL_LINES`."""
+    if kind == "adjust":
+        kind = "taken_back" if amount < 0 else "added"
+    elif kind not in JOURNAL_LINES_KINDS:
+        kind = "release"
+    who = by if kind in ("grant", "taken_back", "added") else job
+    why = echo(reason, 200) if reason and kind != "capture" else ""
+    line = JOURNAL_LINES[(kind, bool(who), bool(why))]
+    n = credits(-amount if kind == "taken_back" else amount)
+    return f"{moment(when)}  {line.format(n=n, by=who, job=who, why=why)}"
+
+
+# A journal line by (kind, with its moderator or job, with a reason): {n} credits, {by} the
+# moderator, {job} the job, {why} the reason. A capture's reason is never shown.
+JOURNAL_LINES = {
+    ("grant", True, True): "+{n} granted by {by} ({why})",
+    ("grant", True, False): "+{n} granted by {by}",
+    ("grant", False, True): "+{n} granted ({why})",
+    ("grant", False, False): "+{n} granted",
+    ("taken_back", True, True): "{n} taken back by {by} ({why})",
+    ("taken_back", True, False): "{n} taken back by {by}",
+    ("taken_back", False, True): "{n} taken back ({why})",
+    ("taken_back", False, False): "{n} taken back",
+    ("added", True, True): "+{n} added by {by} ({why})",
+    ("added", True, False): "+{n} added by {by}",
+    ("added", False, True): "+{n} added ({why})",
+    ("added", False, False): "+{n} added",
+    ("hold", True, True): "{n} reserved for job {job} ({why})",
+    ("hold", True, False): "{n} reserved for job {job}",
+    ("hold", False, True): "{n} reserved for a job ({why})",
+    ("hold", False, False): "{n} reserved for a job",
+    ("capture", True, False): "{n} spent on job {job}",
+    ("capture", False, False): "{n} spent on a job",
+    ("release", True, True): "{n} returned from job {job} ({why})",
+    ("release", True, False): "{n} returned from job {job}",
+    ("release", False, True): "{n} returned from a job ({why})",
+    ("release", False, False): "{n} returned from a job",
+}
+JOURNAL_LINES_KINDS = frozenset(kind for kind, _, _ in JOURNAL_LINES)
 
 
 def recent_entries(lines: list[str]) -> str:
@@ -274,7 +323,10 @@ def unconfirmed(job_id: str, op: str, window: float) -> str:
 def done(job_id: str, op: str, results: int, expected: int = 0, returned: int = 0) -> str:
     """The finished job; when fewer results came than asked for, or part of the hold was not
     spent, say what was returned."""
-    line = f"✅ /{op} {job_id}: done, {results} result{'s' if results != 1 else ''} below."
+    if results == 1:
+        line = f"✅ /{op} {job_id}: done, 1 result below."
+    else:
+        line = f"✅ /{op} {job_id}: done, {results} results below."
     if results < expected:
         failed = expected - results
         line += f" {failed} of {expected} versions failed; {credits(returned)} returned."
@@ -285,10 +337,11 @@ def done(job_id: str, op: str, results: int, expected: int = 0, returned: int = 
 
 def failed(job_id: str, op: str, reason: str, refunded: int) -> str:
     """The one notice of a failure: why, in Chorus's words, and what was returned."""
-    refund = ""
+    if refunded == 1:
+        return f"❌ /{op} {job_id}: {reason} Your 1 credit was returned."
     if refunded:
-        refund = f" Your {credits(refunded)} {'was' if refunded == 1 else 'were'} returned."
-    return f"❌ /{op} {job_id}: {reason}{refund}"
+        return f"❌ /{op} {job_id}: {reason} Your {refunded} credits were returned."
+    return f"❌ /{op} {job_id}: {reason}"
 
 
 def failed_status(job_id: str, op: str) -> str:
@@ -438,35 +491,22 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     return shown + "…" if len(text) > limit else shown
 
 
-TEXT_EMPTY = "with some text: it was empty."
-TEXT_INVISIBLE = "with visible characters: only invisible ones were sent."
-
-
-def control_character(codepoint: int) -> str:
-    return f"as plain text: control characters such as U+{codepoint:04X} are not accepted."
-
-
-def not_text(name: str, why: str) -> str:
-    return f"Please write {name} {why}"
+def not_text(name: str, why: str, codepoint: int = 0) -> str:
+    """Parameter ``name`` was not plain text (``why``: "empty", "control" with the character's
+    ``codepoint``, or "invisible"; see :func:`bot.plaintext.problem`)."""
+    match why:
+        case "empty":
+            return f"Please write {name} with some text: it was empty."
+        case "control":
+            return (
+                f"Please write {name} as plain text: control characters such as "
+                f"U+{codepoint:04X} are not accepted."
+            )
+    return f"Please write {name} with visible characters: only invisible ones were sent."
 
 
 def unknown_command(op: str) -> str:
     return f"There is no /{echo(op)} command. /help lists them all."
-
-
-def not_on_audio(op: str, needs: str) -> str:
-    return f"/{op} works on {needs}, not on an audio file."
-
-
-def needs_audio(op: str, needs: str) -> str:
-    return f"/{op} needs {needs}: attach one or reply to one."
-
-
-def needs_upload(op: str, needs: str) -> str:
-    return (
-        f"/{op} needs {needs}: attach one or reply to one. It cannot use a track Chorus made: "
-        "the music service adds to uploaded audio only."
-    )
 
 
 def sing_with(voice: str) -> str:
@@ -474,16 +514,8 @@ def sing_with(voice: str) -> str:
     return f"Sing with it: /persona voice={shlex.quote(voice)} <lyrics or description>"
 
 
-def needs_track_or_audio(op: str, needs: str) -> str:
-    return f"/{op} needs {needs}: give a track id, attach audio, or reply to one."
-
-
 def takes_no_track(op: str) -> str:
     return f"/{op} does not take a track."
-
-
-def needs_tracks(op: str, needs: str) -> str:
-    return f"/{op} needs {needs}; /history lists yours."
 
 
 def unknown_track(track_id: str) -> str:
@@ -537,12 +569,6 @@ def member_not_seen(who: str) -> str:
     )
 
 
-def missing_parameter(op: str, name: str, meaning: str | None) -> str:
-    """A command given without what it needs, with what that is."""
-    what = f" ({meaning[0].lower()}{meaning[1:]})" if meaning else ""
-    return f"/{op} needs {name}{what}."
-
-
 def refused(why: str) -> str:
     """A refusal as the member reads it, whichever part of Chorus refused."""
     return f"✋ {why}"
@@ -574,13 +600,6 @@ MENU_CREDITS = "Your credits"
 MENU_HISTORY = "Your recent tracks"
 MENU_HELP = "What Chorus can do"
 MENU_MOD = "Moderators: grant, revoke, limits, ban, unban, show, audit, settings"
-
-
-def help_operation(op: str, needs: str | None, summary: str, price: int) -> str:
-    """One operation in /help: what it works on (if anything), what it does, what it costs."""
-    if needs is None:
-        return f"/{op} — {summary} ({credits(price)})"
-    return f"/{op} [{needs}] — {summary} ({credits(price)})"
 
 
 def help_command(name: str, text: str) -> str:
@@ -849,12 +868,35 @@ def last_did_not_succeed(job_id: str) -> str:
 def last_out_of_range(word: str, wanted: int, op: str, job_id: str, made: int, lyrics: bool) -> str:
     """``word`` asked for result ``wanted`` (from 1) of a job that made ``made`` results, which
     are sets of lyrics when ``lyrics``."""
-    head = f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), which"
+    if made == 0 and lyrics:
+        return (
+            f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+            "which made no sets of lyrics."
+        )
     if made == 0:
-        return f"{head} made no {'sets of lyrics' if lyrics else 'tracks'}."
+        return (
+            f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+            "which made no tracks."
+        )
+    if made == 1 and lyrics:
+        return (
+            f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+            "which made 1 set of lyrics."
+        )
     if made == 1:
-        return f"{head} made 1 {'set of lyrics' if lyrics else 'track'}."
-    return f"{head} made {made} {'sets of lyrics' if lyrics else 'tracks'}."
+        return (
+            f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+            "which made 1 track."
+        )
+    if lyrics:
+        return (
+            f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+            f"which made {made} sets of lyrics."
+        )
+    return (
+        f"'{word}' needs result {wanted} of the previous command (/{op}, job {job_id}), "
+        f"which made {made} tracks."
+    )
 
 
 def unreadable_line(problem: str) -> str:
@@ -872,13 +914,6 @@ def unknown_option(op: str, name: str, options: list[str]) -> str:
         return f"/{op} has no option {name!r}; its options are: none."
     listed = ", ".join(f"{option}=" for option in options)
     return f"/{op} has no option {name!r}; its options are: {listed}."
-
-
-def not_a_track_id(op: str, needs: str, word: str) -> str:
-    return (
-        f"/{op} needs {needs}: {word!r} is not a track id "
-        "(they look like 1a2b3c; /history lists yours)."
-    )
 
 
 def takes_no_text(op: str, options: list[str]) -> str:
@@ -913,10 +948,14 @@ def midi_of(title: str | None) -> str:
 
 def midi_notes(notes: int, instruments: list[str]) -> str:
     """What a MIDI file holds: its notes, and its instruments by name."""
-    held = f"{notes} note{'' if notes == 1 else 's'}"
-    count = len(instruments)
-    across = f"{count} instrument{'' if count == 1 else 's'}"
-    return f"{held} across {across}: {', '.join(instruments)}"
+    names, count = ", ".join(instruments), len(instruments)
+    if notes == 1 and count == 1:
+        return f"1 note across 1 instrument: {names}"
+    if notes == 1:
+        return f"1 note across {count} instruments: {names}"
+    if count == 1:
+        return f"{notes} notes across 1 instrument: {names}"
+    return f"{notes} notes across {count} instruments: {names}"
 
 
 def tempo_of(title: str | None) -> str:
@@ -935,11 +974,6 @@ def vocals_of(title: str | None) -> str:
 
 def vocals_isolated(start: float, end: float, segment: str) -> str:
     return f"Isolated the vocals from {start:g}s to {end:g}s (segment {segment})."
-
-
-def file_of(kind: str, title: str | None) -> str:
-    """A track's file in another format; ``kind`` is the format's name, such as "WAV"."""
-    return f"{kind} of {title}"
 
 
 def lyrics_about(description: str) -> str:
@@ -1053,14 +1087,16 @@ PERMISSION_EMBED_LINKS = "Embed Links"
 
 def cannot_post_here(missing: list[str]) -> str:
     """Discord: the bot lacks the ``missing`` permissions (by name) to post results here."""
-    names = " and ".join(", ".join(missing).rsplit(", ", 1))
     if len(missing) == 1:
         return (
-            f"Chorus cannot post results in this channel: it is missing the {names} permission. "
+            f"Chorus cannot post results in this channel: it is missing the {missing[0]} "
+            "permission. "
             "Ask a moderator to grant it, or use Chorus in another channel. Nothing was charged."
         )
+    names = ", ".join(missing[:-1])
     return (
-        f"Chorus cannot post results in this channel: it is missing the {names} permissions. "
+        f"Chorus cannot post results in this channel: it is missing the {names} and "
+        f"{missing[-1]} permissions. "
         "Ask a moderator to grant them, or use Chorus in another channel. Nothing was charged."
     )
 
@@ -1082,3 +1118,225 @@ FIELD_TAGS_EXAMPLE = "dream pop"
 FIELD_TITLE = "Title"
 FIELD_PROMPT = "What should the song be?"
 FIELD_PROMPT_EXAMPLE = "a lo-fi beat about rain"
+
+
+# --- the catalog: each operation's summary, button and parameters -------------------------------
+
+# What each operation does, for /help, Discord's command picker and Telegram's command menu.
+SUMMARY_SONG = "Make a song from a description"
+SUMMARY_COMPOSE = "Make a song from your own lyrics"
+SUMMARY_LYRICS = "Write two sets of lyrics from a description"
+SUMMARY_EXTEND = "Continue a track or your audio"
+SUMMARY_COVER = "Make a cover of a track or of your audio"
+SUMMARY_FULLSONG = "Join an extension to its original: the full song"
+SUMMARY_REMASTER = "Remaster a track (subtle, normal or high)"
+SUMMARY_VOCALS = "Sing your lyrics over your instrumental"
+SUMMARY_INSTRUMENTAL = "Add a backing band to your vocals"
+SUMMARY_REPLACE = "Rewrite a section of a track with new lyrics"
+SUMMARY_SAMPLE = "Make a song from a sample or your humming"
+SUMMARY_MASHUP = "Blend two tracks into a new song"
+SUMMARY_STEMS = "Split a track into vocals and instrumental"
+SUMMARY_STEMSFULL = "Split a track into every instrument"
+SUMMARY_WAV = "Get a track as a lossless WAV file"
+SUMMARY_DOWNLOAD = "Download a track as mp3, m4a or wav"
+SUMMARY_VIDEO = "Make a music video (MP4) of a track"
+SUMMARY_UPLOAD = "Keep your audio as a track (for a video or a download)"
+SUMMARY_MIDI = "Get a track's notes as a MIDI file"
+SUMMARY_BPM = "Measure a track's tempo"
+SUMMARY_VOX = "Isolate a track's vocals (up to 30 s)"
+SUMMARY_TIMELINE = "Get a track's lyrics timed as an .lrc file"
+SUMMARY_TAGS = "Expand style tags into a richer description"
+SUMMARY_VOICE = "Make a singing voice from your audio (over 10 s)"
+SUMMARY_PERSONA = "Make a song sung in one of your voices"
+SUMMARY_PRODUCER = "Make a song with the Producer model"
+
+# The button that offers each operation on a result.
+BUTTON_SONG = "Song"
+BUTTON_COMPOSE = "Use these lyrics"
+BUTTON_LYRICS = "Lyrics"
+BUTTON_EXTEND = "Extend"
+BUTTON_COVER = "Cover"
+BUTTON_FULLSONG = "Full song"
+BUTTON_REMASTER = "Remaster"
+BUTTON_VOCALS = "Vocals"
+BUTTON_INSTRUMENTAL = "Instrumental"
+BUTTON_REPLACE = "Replace"
+BUTTON_SAMPLE = "Sample"
+BUTTON_MASHUP = "Mashup"
+BUTTON_STEMS = "Stems"
+BUTTON_STEMSFULL = "Stemsfull"
+BUTTON_WAV = "WAV"
+BUTTON_DOWNLOAD = "Download"
+BUTTON_VIDEO = "Video"
+BUTTON_UPLOAD = "Upload"
+BUTTON_MIDI = "MIDI"
+BUTTON_BPM = "BPM"
+BUTTON_VOX = "Vox"
+BUTTON_TIMELINE = "Lyrics file"
+BUTTON_TAGS = "Tags"
+BUTTON_VOICE = "Voice"
+BUTTON_PERSONA = "Persona"
+BUTTON_PRODUCER = "Producer"
+
+# What each parameter means, in a line: slash-command options and /help read it.
+PARAM_PROMPT = "What the music should be, in your words"
+PARAM_LYRICS = "The words to sing; [Verse] and [Chorus] tags welcome"
+PARAM_TAGS = "Style tags, e.g. dream pop, female vocals"
+PARAM_TITLE = "The song's title"
+PARAM_MODEL = "The music model (default: the server's)"
+PARAM_DURATION = "Length in seconds"
+PARAM_VOCAL_GENDER = "Who sings: f or m"
+PARAM_START = "From this second"
+PARAM_END = "To this second"
+PARAM_INSTRUMENTAL = "No vocals"
+PARAM_NEGATIVE_TAGS = "Styles to stay away from"
+PARAM_STYLE_WEIGHT = "How closely to follow the style tags, 0 to 1"
+PARAM_WEIRDNESS = "How adventurous, 0 to 1"
+PARAM_DESCRIPTION = "What the lyrics should be about"
+PARAM_WRITER = "Who writes: sonic (two sets) or producer (one)"
+PARAM_FORMAT = "mp3, m4a or wav"
+PARAM_AT = "Continue from this second (default: the end)"
+PARAM_STRENGTH = "How much to change"
+PARAM_VOICE = "One of your voices, by name"
+
+
+def missing_parameter(op: str, name: str) -> str:
+    """A command given without ``name``, which it needs, with what that is: one whole sentence
+    per parameter, the meaning written to sit inside it (never cut from :data:`PARAM_PROMPT`)."""
+    match name:
+        case "prompt":
+            return f"/{op} needs prompt (what the music should be, in your words)."
+        case "lyrics":
+            return f"/{op} needs lyrics (the words to sing; [Verse] and [Chorus] tags welcome)."
+        case "tags":
+            return f"/{op} needs tags (style tags, e.g. dream pop, female vocals)."
+        case "title":
+            return f"/{op} needs title (the song's title)."
+        case "model":
+            return f"/{op} needs model (the music model (default: the server's))."
+        case "duration":
+            return f"/{op} needs duration (length in seconds)."
+        case "vocal_gender":
+            return f"/{op} needs vocal_gender (who sings: f or m)."
+        case "start":
+            return f"/{op} needs start (from this second)."
+        case "end":
+            return f"/{op} needs end (to this second)."
+        case "instrumental":
+            return f"/{op} needs instrumental (no vocals)."
+        case "negative_tags":
+            return f"/{op} needs negative_tags (styles to stay away from)."
+        case "style_weight":
+            return f"/{op} needs style_weight (how closely to follow the style tags, 0 to 1)."
+        case "weirdness":
+            return f"/{op} needs weirdness (how adventurous, 0 to 1)."
+        case "description":
+            return f"/{op} needs description (what the lyrics should be about)."
+        case "writer":
+            return f"/{op} needs writer (who writes: sonic (two sets) or producer (one))."
+        case "format":
+            return f"/{op} needs format (mp3, m4a or wav)."
+        case "at":
+            return f"/{op} needs at (continue from this second (default: the end))."
+        case "strength":
+            return f"/{op} needs strength (how much to change)."
+        case "voice":
+            return f"/{op} needs voice (one of your voices, by name)."
+    return f"/{op} needs {name}."
+
+
+# What an operation works on, each sentence whole for each kind of input (the catalog's
+# ``Needs``: nothing, track, two_tracks, audio, upload, track_or_audio).
+
+
+def help_operation(op: str, need: str, summary: str, price: int) -> str:
+    """One operation in /help: what it works on (if anything), what it does, what it costs."""
+    match need:
+        case "track":
+            return f"/{op} [a track] — {summary} ({credits(price)})"
+        case "two_tracks":
+            return f"/{op} [two tracks] — {summary} ({credits(price)})"
+        case "audio":
+            return f"/{op} [an audio file] — {summary} ({credits(price)})"
+        case "upload":
+            return f"/{op} [your own audio file] — {summary} ({credits(price)})"
+        case "track_or_audio":
+            return f"/{op} [a track or an audio file] — {summary} ({credits(price)})"
+    return f"/{op} — {summary} ({credits(price)})"
+
+
+def not_on_audio(op: str, need: str) -> str:
+    """Audio given to an operation that takes none (it works on tracks, or on nothing)."""
+    match need:
+        case "track":
+            return f"/{op} works on a track, not on an audio file."
+        case "two_tracks":
+            return f"/{op} works on two tracks, not on an audio file."
+    return f"/{op} works on nothing, not on an audio file."
+
+
+def needs_audio(op: str) -> str:
+    return f"/{op} needs an audio file: attach one or reply to one."
+
+
+def needs_upload(op: str) -> str:
+    return (
+        f"/{op} needs your own audio file: attach one or reply to one. It cannot use a track "
+        "Chorus made: the music service adds to uploaded audio only."
+    )
+
+
+def needs_track_or_audio(op: str) -> str:
+    return f"/{op} needs a track or an audio file: give a track id, attach audio, or reply to one."
+
+
+def needs_tracks(op: str, need: str) -> str:
+    """The wrong number of tracks for an operation that works on tracks."""
+    match need:
+        case "two_tracks":
+            return f"/{op} needs two tracks; /history lists yours."
+        case "track_or_audio":
+            return f"/{op} needs a track or an audio file; /history lists yours."
+    return f"/{op} needs a track; /history lists yours."
+
+
+def not_a_track_id(op: str, need: str, word: str) -> str:
+    """``word`` stands where an operation that works on tracks wants a track id."""
+    match need:
+        case "two_tracks":
+            return (
+                f"/{op} needs two tracks: {word!r} is not a track id "
+                "(they look like 1a2b3c; /history lists yours)."
+            )
+        case "track_or_audio":
+            return (
+                f"/{op} needs a track or an audio file: {word!r} is not a track id "
+                "(they look like 1a2b3c; /history lists yours)."
+            )
+    return (
+        f"/{op} needs a track: {word!r} is not a track id "
+        "(they look like 1a2b3c; /history lists yours)."
+    )
+
+
+def file_of(fmt: str, title: str | None) -> str:
+    """A track's file in another format (``fmt`` as the catalog spells it: mp3, m4a or wav)."""
+    match fmt:
+        case "mp3":
+            return f"MP3 of {title}"
+        case "m4a":
+            return f"M4A of {title}"
+    return f"WAV of {title}"
+
+
+# A file named after a track that has no title.
+TRACK_FILE_NAME = "track"
+WAV_STILL_PREPARING = "The WAV file is still being prepared; please try again in a minute."
+FILE_STILL_PREPARING = "The file is still being prepared; please try again in a minute."
+
+# Why credits moved, as a member's journal keeps it (stored as written, shown by /mod show).
+JOURNAL_STARTING_CREDITS = "starting credits"
+JOURNAL_UNCONFIRMED = "job unconfirmed"
+JOURNAL_EXPIRED = "expired"
+# A moderator's action given without a reason, as the audit log keeps it.
+NO_REASON_GIVEN = "no reason given"

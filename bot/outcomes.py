@@ -147,7 +147,9 @@ class Outcomes:
             current = await jobs.job(conn, job.id)
             if current is None or current.state != "unconfirmed":
                 return
-            released = await self.ledger.release_in(conn, job.hold_id, reason="job unconfirmed")
+            released = await self.ledger.release_in(
+                conn, job.hold_id, reason=messages.JOURNAL_UNCONFIRMED
+            )
             refunded = 0 if released.already else released.amount
             text = messages.failed(job.id, job.op, messages.reason("unconfirmed"), refunded)
             await outbox.enqueue(

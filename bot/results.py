@@ -73,7 +73,7 @@ def next_steps(op: Operation, track_id: str, lyrics: str | None = None) -> tuple
     this one (a lyrics file of an instrumental)."""
     wanted = (CATALOG[name] for name in op.actions if name in CATALOG)
     return tuple(
-        Action(step.name, step.button, track_id)
+        Action(step.name, step.label, track_id)
         for step in wanted
         if lyrics is None or step.applies_to(lyrics)
     )

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from bot import messages
 from bot.aimusic import AIMusicClient, AIMusicError
 from bot.aimusic.models import UploadRequest
-from bot.catalog import CATALOG, Needs, Operation, meaning_of
+from bot.catalog import CATALOG, Needs, Operation
 from bot.delivery import Kept, kept_for
 from bot.domain import (
     Actor,
@@ -87,11 +87,11 @@ def explain(error: ValidationError, operation: Operation) -> str:
     name = ".".join(str(p) for p in problem["loc"]) or "arguments"
     kind, ctx = problem["type"], problem.get("ctx") or {}
     if kind == "missing":
-        return messages.missing_parameter(op, name, meaning_of(operation.params, name))
+        return messages.missing_parameter(op, name)
     if kind == "extra_forbidden":
         return messages.no_such_option(op, name)
     if kind == "not_text":
-        return messages.not_text(name, ctx["why"])
+        return messages.not_text(name, ctx["why"], ctx["codepoint"])
     if kind == "string_too_long":
         return messages.too_long(name, ctx.get("max_length"))
     if kind == "string_too_short":
@@ -248,11 +248,11 @@ class Service:
         if request.audio and not audio_ok:
             raise Refused(messages.not_on_audio(op.name, needs.value))
         if needs == Needs.UPLOAD and not request.audio:
-            raise Refused(messages.needs_upload(op.name, needs.value))
+            raise Refused(messages.needs_upload(op.name))
         if needs == Needs.AUDIO and not request.audio:
-            raise Refused(messages.needs_audio(op.name, needs.value))
+            raise Refused(messages.needs_audio(op.name))
         if needs == Needs.TRACK_OR_AUDIO and not request.audio and not request.tracks:
-            raise Refused(messages.needs_track_or_audio(op.name, needs.value))
+            raise Refused(messages.needs_track_or_audio(op.name))
         if request.audio:
             wanted = 0
         if len(request.tracks) != wanted and not (needs == Needs.NOTHING and not request.tracks):
@@ -416,9 +416,8 @@ class Service:
         for op in CATALOG.values():
             if op.name in policy.disabled_ops:
                 continue
-            needs = None if op.needs == Needs.NOTHING else op.needs.value
             lines.append(
-                messages.help_operation(op.name, needs, op.summary, policy.price(op.price))
+                messages.help_operation(op.name, op.needs.value, op.summary, policy.price(op.price))
             )
         lines += [messages.help_command(name, text) for name, text in account]
         return "\n".join(lines)
