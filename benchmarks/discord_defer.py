@@ -25,7 +25,7 @@ from discord import app_commands
 from adapters.discord import DiscordAdapter
 from benchmarks.harness import app_on, percentile
 from benchmarks.report import write_section
-from bot.engine import EngineConfig
+from bot.schedule import EngineConfig
 from simulator import Knobs, running_simulator
 from tests.fakes.discord import FakeDiscord, Interaction
 from tests.fakes.discord import payloads as dc

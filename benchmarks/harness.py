@@ -13,7 +13,7 @@ import aiosqlite
 
 from bot.app import App
 from bot.config import load_settings
-from bot.engine import EngineConfig
+from bot.schedule import EngineConfig
 from bot.store.database import BUSY_TIMEOUT_MS
 
 

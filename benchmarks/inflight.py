@@ -24,7 +24,7 @@ from adapters.console.adapter import SCOPE, TARGET
 from benchmarks.harness import app_on
 from benchmarks.report import write_section
 from bot.domain import Actor
-from bot.engine import EngineConfig
+from bot.schedule import EngineConfig
 from bot.service import Request
 from bot.store import jobs
 

@@ -16,7 +16,7 @@ from adapters.console.adapter import SCOPE, TARGET
 from benchmarks.harness import app_on, insert_burst_floor, insert_floor, percentile
 from benchmarks.report import write_section
 from bot.domain import Actor
-from bot.engine import EngineConfig
+from bot.schedule import EngineConfig
 from bot.service import Request
 from simulator import Knobs, running_simulator
 

@@ -19,7 +19,7 @@ from benchmarks.report import write_section
 from bot.aimusic import AIMusicClient
 from bot.aimusic.models import SonicCreateRequest
 from bot.domain import Actor
-from bot.engine import EngineConfig
+from bot.schedule import EngineConfig
 from bot.service import Request
 from simulator import Knobs, running_simulator
 

@@ -18,7 +18,7 @@ import aiohttp
 
 from benchmarks.harness import app_on
 from benchmarks.report import write_section
-from bot.engine import EngineConfig
+from bot.schedule import EngineConfig
 from bot.web import WEBHOOK_MAX_BYTES, WEBHOOK_READS, WEBHOOK_WAITING
 
 REQUESTS = 500

@@ -1,6 +1,9 @@
-"""The composition root: builds the store, ledger, client, media, engine, delivery, service and
-web server from Settings, and the adapters from their factories; starts them in that order (the
-adapters last, once the engine can take their commands) and stops the adapters first."""
+"""The composition root: builds the store, ledger, client, media, the engine's parts (status
+messages, outcomes, results, tracker, submitter, scheduler), delivery, service and web server
+from Settings, and the adapters from their factories; starts them in that order (the adapters
+last, once the scheduler can take their commands) and stops the adapters first. It hands each
+part what it needs (the platform registry, the wake-up events, the metrics) rather than one
+part to the others."""
 
 from __future__ import annotations
 
@@ -18,13 +21,19 @@ from bot.aimusic import AIMusicClient
 from bot.catalog import Env
 from bot.config import Settings
 from bot.delivery import Delivery
-from bot.engine import Engine, EngineConfig
 from bot.ledger import Defaults, Ledger
 from bot.media import Media, MediaConfig
 from bot.metrics import Metrics
-from bot.platform import Platform
+from bot.outcomes import Outcomes
+from bot.platforms import Platforms
+from bot.progress import StatusMessages
+from bot.results import Results
+from bot.schedule import EngineConfig
+from bot.scheduler import Scheduler, TokenBucket
 from bot.service import Service
 from bot.store import Store
+from bot.submit import Submitter
+from bot.tracking import Tracker
 from bot.web import Backend, Holder, make_web, vendor_reachable
 
 
@@ -57,15 +66,19 @@ class App:
     ledger: Ledger
     client: AIMusicClient
     media: Media
-    engine: Engine
+    metrics: Metrics
+    statuses: StatusMessages
+    tracker: Tracker
+    submitter: Submitter
+    scheduler: Scheduler
     delivery: Delivery
     service: Service
     runner: web.AppRunner
     base_url: str
     webhook_secret: str | None
     web: Backend
-    platforms: dict[str, Platform] = field(default_factory=dict)
-    # started after the engine and delivery, stopped before them
+    platforms: Platforms = field(default_factory=Platforms)
+    # started after the scheduler and delivery, stopped before them
     adapters: list[Adapter] = field(default_factory=list)
     _vendor: tuple[float, str] = (0.0, "unknown")
 
@@ -136,25 +149,70 @@ class App:
             max_in_flight=settings.max_in_flight, rate_per_second=settings.vendor_rate
         )
         env = replace(env, poll_scale=config.time_scale)
-        platforms: dict[str, Platform] = {}
+        platforms = Platforms()
         files = data / "results"
-        engine = Engine(store, ledger, client, media, platforms, env, files, config, metrics)
-        delivery = Delivery(engine, files)
-        service = Service(store, ledger, engine, media, client)
+        wake, delivery_wake = asyncio.Event(), asyncio.Event()
+        statuses = StatusMessages(store, platforms, config, env.default_model)
+        outcomes = Outcomes(store, ledger, statuses, metrics, config, delivery_wake)
+        results = Results(store, outcomes, files)
+        tracker = Tracker(
+            store, client, results, outcomes, statuses, metrics, config, bool(env.webhook_url)
+        )
+        bucket = TokenBucket(config.rate_per_second / config.time_scale, config.burst)
+        submitter = Submitter(
+            store,
+            client,
+            media,
+            tracker,
+            results,
+            outcomes,
+            statuses,
+            metrics,
+            env,
+            config,
+            bucket.drain,
+        )
+        scheduler = Scheduler(
+            store,
+            ledger,
+            media,
+            bucket,
+            submitter,
+            tracker,
+            outcomes,
+            statuses,
+            config,
+            wake,
+            delivery_wake,
+        )
+        delivery = Delivery(store, platforms, metrics, delivery_wake, files, config.time_scale)
+        service = Service(store, ledger, media, client, statuses, wake)
         app = cls(
             settings,
             store,
             ledger,
             client,
             media,
-            engine,
+            metrics,
+            statuses,
+            tracker,
+            submitter,
+            scheduler,
             delivery,
             service,
             runner,
             base_url,
             webhook_secret,
             # the health check asks the app, which caches the answer, once the server is up
-            Backend(store, engine, media, webhook_secret, lambda: app.vendor_status()),
+            Backend(
+                store,
+                metrics,
+                tracker,
+                outcomes,
+                media,
+                webhook_secret,
+                lambda: app.vendor_status(),
+            ),
             platforms,
         )
         holder.backend = app.web
@@ -171,7 +229,7 @@ class App:
         )
 
     def adapter(self, build: AdapterFactory) -> Adapter | None:
-        """Build an adapter from the settings and register its platform with the engine and
+        """Build an adapter from the settings and register its platform for status messages and
         delivery; ``None`` when the settings do not configure it. :meth:`start` starts it
         (one built after that is started by whoever built it)."""
         built = build(self.core)
@@ -181,7 +239,7 @@ class App:
         return built
 
     async def start(self) -> None:
-        await self.engine.start()
+        await self.scheduler.start()
         await self.delivery.start()
         for adapter in self.adapters:
             await adapter.start()
@@ -189,7 +247,7 @@ class App:
     async def stop(self) -> None:
         for adapter in reversed(self.adapters):
             await adapter.stop()
-        await self.engine.stop()
+        await self.scheduler.stop()
         await self.delivery.stop()
         await self.runner.cleanup()
         await self.client.aclose()

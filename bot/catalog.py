@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -35,28 +35,29 @@ Seconds = Annotated[float, Field(ge=0, le=480)]
 Model = m.SonicModel
 
 # Each parameter's type says what it means, in a line, as its field's description: slash-command
-# options, /help and "X needs Y (what Y is)" read it there (:func:`meaning_of`).
-Prompt = Annotated[Description, Field(description="What the music should be, in your words")]
-SungLyrics = Annotated[
-    Lyrics, Field(description="The words to sing; [Verse] and [Chorus] tags welcome")
-]
-StyleTags = Annotated[Tags, Field(description="Style tags, e.g. dream pop, female vocals")]
-SongTitle = Annotated[Title, Field(description="The song's title")]
-MusicModel = Annotated[Model, Field(description="The music model (default: the server's)")]
-Duration = Annotated[int, Field(ge=10, le=360, description="Length in seconds")]
-VocalGender = Annotated[Literal["f", "m"], Field(description="Who sings: f or m")]
-Start = Annotated[Seconds, Field(description="From this second")]
-End = Annotated[Seconds, Field(description="To this second")]
-Instrumental = Annotated[bool, Field(description="No vocals")]
+# options read it there (:func:`meaning_of`); the words are bot.messages' PARAM_* lines.
+Prompt = Annotated[Description, Field(description=messages.PARAM_PROMPT)]
+SungLyrics = Annotated[Lyrics, Field(description=messages.PARAM_LYRICS)]
+StyleTags = Annotated[Tags, Field(description=messages.PARAM_TAGS)]
+SongTitle = Annotated[Title, Field(description=messages.PARAM_TITLE)]
+MusicModel = Annotated[Model, Field(description=messages.PARAM_MODEL)]
+Duration = Annotated[int, Field(ge=10, le=360, description=messages.PARAM_DURATION)]
+VocalGender = Annotated[Literal["f", "m"], Field(description=messages.PARAM_VOCAL_GENDER)]
+Start = Annotated[Seconds, Field(description=messages.PARAM_START)]
+End = Annotated[Seconds, Field(description=messages.PARAM_END)]
+Instrumental = Annotated[bool, Field(description=messages.PARAM_INSTRUMENTAL)]
 
 
 class Needs(Enum):
+    """What an operation works on. The values are keys, never words: each sentence that says
+    what an operation needs is written whole for each of them in :mod:`bot.messages`."""
+
     NOTHING = "nothing"
-    TRACK = "a track"  # a previous result
-    AUDIO = "an audio file"
-    TRACK_OR_AUDIO = "a track or an audio file"
-    UPLOAD = "your own audio file"  # not a track: the music service adds to uploads only
-    TWO_TRACKS = "two tracks"
+    TRACK = "track"  # a previous result
+    AUDIO = "audio"
+    TRACK_OR_AUDIO = "track_or_audio"
+    UPLOAD = "upload"  # not a track: the music service adds to uploads only
+    TWO_TRACKS = "two_tracks"
 
 
 class Params(BaseModel):
@@ -176,8 +177,7 @@ class Operation:
     # The next steps valid on this operation's results, offered as buttons (and listed by the
     # console): adapters render exactly these and never name operations themselves.
     actions: tuple[str, ...] = ()
-    examples: tuple[str, ...] = field(default=())
-    label: str = ""  # the button that offers this operation on a result; default: the name
+    label: str  # the button that offers this operation on a result
     audio_over: float = 0.0  # the vendor's documented minimum: member audio must be longer
     product: Literal["sonic", "producer"] = "sonic"  # where this operation's tracks live
     collect: Collect | None = None  # a Producer task's result that is not a new track
@@ -196,10 +196,6 @@ class Operation:
     def applies_to(self, lyrics: str | None) -> bool:
         """Whether this operation makes sense on a track with these lyrics."""
         return not self.sung or has_words(lyrics)
-
-    @property
-    def button(self) -> str:
-        return self.label or self.name.capitalize()
 
 
 def has_words(lyrics: str | None) -> bool:
@@ -224,17 +220,15 @@ class ComposeParams(Params):
     title: SongTitle | None = None
     tags: StyleTags | None = None
     negative_tags: (
-        Annotated[str, Field(max_length=1000, description="Styles to stay away from"), Plain] | None
+        Annotated[str, Field(max_length=1000, description=messages.PARAM_NEGATIVE_TAGS), Plain]
+        | None
     ) = None
     vocal_gender: VocalGender | None = None
     model: MusicModel | None = None
     style_weight: (
-        Annotated[
-            float, Field(ge=0, le=1, description="How closely to follow the style tags, 0 to 1")
-        ]
-        | None
+        Annotated[float, Field(ge=0, le=1, description=messages.PARAM_STYLE_WEIGHT)] | None
     ) = None
-    weirdness: Annotated[float, Field(ge=0, le=1, description="How adventurous, 0 to 1")] | None = (
+    weirdness: Annotated[float, Field(ge=0, le=1, description=messages.PARAM_WEIRDNESS)] | None = (
         None
     )
 
@@ -242,25 +236,25 @@ class ComposeParams(Params):
 class LyricsParams(Params):
     description: Annotated[
         str,
-        Field(min_length=1, max_length=120, description="What the lyrics should be about"),
+        Field(min_length=1, max_length=120, description=messages.PARAM_DESCRIPTION),
         Plain,
     ]
     writer: Annotated[
         Literal["sonic", "producer"],  # which of the vendor's lyricists
-        Field(description="Who writes: sonic (two sets) or producer (one)"),
+        Field(description=messages.PARAM_WRITER),
     ] = "sonic"
 
 
 class DownloadParams(Params):
-    format: Annotated[Literal["mp3", "m4a", "wav"], Field(description="mp3, m4a or wav")] = "wav"
+    format: Annotated[Literal["mp3", "m4a", "wav"], Field(description=messages.PARAM_FORMAT)] = (
+        "wav"
+    )
 
 
 class ExtendParams(Params):
     prompt: Prompt | None = None
     lyrics: SungLyrics | None = None
-    at: (
-        Annotated[Seconds, Field(description="Continue from this second (default: the end)")] | None
-    ) = None
+    at: Annotated[Seconds, Field(description=messages.PARAM_AT)] | None = None
     tags: StyleTags | None = None
     model: MusicModel | None = None
     duration: Duration | None = None
@@ -279,7 +273,7 @@ class NoParams(Params):
 
 class RemasterParams(Params):
     strength: Annotated[
-        Literal["subtle", "normal", "high"], Field(description="How much to change")
+        Literal["subtle", "normal", "high"], Field(description=messages.PARAM_STRENGTH)
     ] = "normal"
     model: MusicModel | None = None
 
@@ -322,10 +316,7 @@ class SampleParams(Span):
     prompt: Prompt
     start: Start | None = None
     end: End | None = None
-    model: (
-        Annotated[m.SampleModel, Field(description="The music model (default: the server's)")]
-        | None
-    ) = None
+    model: Annotated[m.SampleModel, Field(description=messages.PARAM_MODEL)] | None = None
 
 
 class MashupParams(Params):
@@ -343,7 +334,7 @@ class TagsParams(Params):
 
 
 class PersonaParams(Params):
-    voice: Annotated[Text, Field(description="One of your voices, by name")]
+    voice: Annotated[Text, Field(description=messages.PARAM_VOICE)]
     lyrics: SungLyrics | None = None
     prompt: Prompt | None = None
     tags: StyleTags | None = None
@@ -357,12 +348,11 @@ class ProducerParams(Params):
     instrumental: Instrumental = False
 
 
-def meaning_of(params: type[Params], name: str) -> str | None:
+def meaning_of(params: type[Params], name: str) -> str:
     """What parameter ``name`` of ``params`` means, in a line: its field's description, which an
-    optional parameter (``Prompt | None``) carries inside its union."""
-    info = params.model_fields.get(name)
-    if info is None:
-        return None
+    optional parameter (``Prompt | None``) carries inside its union. Every parameter has one
+    (a platform shows it beside the option), so a missing one is a mistake in this module."""
+    info = params.model_fields[name]
     pending: list[Any] = [info.annotation]
     while info.description is None and pending:
         current = pending.pop()
@@ -371,6 +361,8 @@ def meaning_of(params: type[Params], name: str) -> str | None:
                 if isinstance(extra, FieldInfo) and extra.description:
                     return extra.description
         pending += get_args(current)
+    if info.description is None:
+        raise LookupError(f"{params.__name__}.{name} has no description")
     return info.description
 
 
@@ -582,10 +574,10 @@ async def wav(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -
         client,
         src[0].clip_id or "",
         "wav",
-        f"{src[0].title or 'track'}.wav",
-        messages.file_of("WAV", src[0].title),
+        f"{src[0].title or messages.TRACK_FILE_NAME}.wav",
+        messages.file_of("wav", src[0].title),
         env,
-        "The WAV file is still being prepared; please try again in a minute.",
+        messages.WAV_STILL_PREPARING,
     )
 
 
@@ -606,21 +598,21 @@ async def download(
         client,
         source.clip_id or "",
         p.format,
-        f"{source.title or 'track'}.{p.format}",
-        messages.file_of(p.format.upper(), source.title),
+        f"{source.title or messages.TRACK_FILE_NAME}.{p.format}",
+        messages.file_of(p.format, source.title),
         env,
-        "The file is still being prepared; please try again in a minute.",
+        messages.FILE_STILL_PREPARING,
     )
 
 
 def downloaded(data: list[dict[str, Any]], p: DownloadParams, src: Source | None) -> Immediate:
-    title = src.title if src else "track"
+    title = src.title if src else messages.TRACK_FILE_NAME
     files = tuple(
         Attachment.remote(str(item["audio_url"]), f"{title}.{p.format}", MIME[p.format])
         for item in data[:1]
         if item.get("audio_url")
     )
-    return Immediate(title=messages.file_of(p.format.upper(), title), remote=files)
+    return Immediate(title=messages.file_of(p.format, title), remote=files)
 
 
 def producer_formats(made_by: str, p: DownloadParams) -> str | None:
@@ -643,7 +635,7 @@ async def video(client: AIMusicClient, _: NoParams, src: list[Source], env: Env)
 
 
 def filmed(data: list[dict[str, Any]], _: NoParams, src: Source | None) -> Immediate:
-    title = src.title if src else "track"
+    title = src.title if src else messages.TRACK_FILE_NAME
     files = tuple(
         Attachment.remote(str(item["video_url"]), f"{title}.mp4", MIME["mp4"])
         for item in data[:1]
@@ -662,7 +654,11 @@ async def midi(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) 
     notes = sum(len(i.notes) for i in answer.instruments)
     text = messages.midi_notes(notes, [i.name for i in answer.instruments])
     files = (
-        (Attachment.remote(answer.midi_url, f"{src[0].title or 'track'}.mid", "audio/midi"),)
+        (
+            Attachment.remote(
+                answer.midi_url, f"{src[0].title or messages.TRACK_FILE_NAME}.mid", "audio/midi"
+            ),
+        )
         if answer.midi_url
         else ()
     )
@@ -724,7 +720,7 @@ def lrc(words: list[m.AlignedWord], lyrics: str | None = None) -> bytes:
 
 async def timeline(client: AIMusicClient, _: NoParams, src: list[Source], env: Env) -> Outcome:
     answer = await client.aligned_lyrics(m.ClipRequest(clip_id=src[0].clip_id or ""))
-    name = f"{src[0].title or 'track'}.lrc"
+    name = f"{src[0].title or messages.TRACK_FILE_NAME}.lrc"
     return Immediate(
         title=messages.timeline_of(src[0].title),
         made=(Attachment.made(name, lrc(answer.alignment, src[0].lyrics), "text/plain"),),
@@ -816,25 +812,25 @@ PRODUCER_ACTIONS = ("video", "download")  # the Producer's own endpoints act on 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         name="song",
-        summary="Make a song from a description",
+        summary=messages.SUMMARY_SONG,
+        label=messages.BUTTON_SONG,
         params=SongParams,
         needs=Needs.NOTHING,
         price=Credits(14),
         call=create,
         text_param="prompt",
         actions=SONG_ACTIONS,
-        examples=("/song a lo-fi beat about rain",),
     ),
     Operation(
         name="compose",
-        summary="Make a song from your own lyrics",
+        summary=messages.SUMMARY_COMPOSE,
+        label=messages.BUTTON_COMPOSE,
         params=ComposeParams,
         needs=Needs.NOTHING,
         price=Credits(14),
         call=compose,
         text_param="lyrics",
         actions=SONG_ACTIONS,
-        label="Use these lyrics",
         uses_lyrics=True,
         form=Form(
             title=messages.FORM_COMPOSE,
@@ -847,7 +843,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="lyrics",
-        summary="Write two sets of lyrics from a description",
+        summary=messages.SUMMARY_LYRICS,
+        label=messages.BUTTON_LYRICS,
         params=LyricsParams,
         needs=Needs.NOTHING,
         price=Credits(1),
@@ -858,43 +855,44 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="extend",
-        summary="Continue a track or your audio",
+        summary=messages.SUMMARY_EXTEND,
+        label=messages.BUTTON_EXTEND,
         params=ExtendParams,
         needs=Needs.TRACK_OR_AUDIO,
         price=Credits(10),
         call=extend,
         text_param="prompt",
         actions=EXTENSION_ACTIONS,
-        examples=("/extend 1a2b",),
         extension=True,
         context_menu=messages.MENU_EXTEND,
     ),
     Operation(
         name="cover",
-        summary="Make a cover of a track or of your audio",
+        summary=messages.SUMMARY_COVER,
+        label=messages.BUTTON_COVER,
         params=CoverParams,
         needs=Needs.TRACK_OR_AUDIO,
         price=Credits(14),
         call=cover,
         text_param="prompt",
         actions=SONG_ACTIONS,
-        examples=("/cover 1a2b as a jazz ballad",),
         context_menu=messages.MENU_COVER,
     ),
     Operation(
         name="fullsong",
-        summary="Join an extension to its original: the full song",
+        summary=messages.SUMMARY_FULLSONG,
+        label=messages.BUTTON_FULLSONG,
         params=NoParams,
         needs=Needs.TRACK,
         price=Credits(2),
         call=concat,
         actions=SONG_ACTIONS,
-        label="Full song",
         refuse=extension_only,
     ),
     Operation(
         name="remaster",
-        summary="Remaster a track (subtle, normal or high)",
+        summary=messages.SUMMARY_REMASTER,
+        label=messages.BUTTON_REMASTER,
         params=RemasterParams,
         needs=Needs.TRACK,
         price=Credits(10),
@@ -904,7 +902,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="vocals",
-        summary="Sing your lyrics over your instrumental",
+        summary=messages.SUMMARY_VOCALS,
+        label=messages.BUTTON_VOCALS,
         params=VocalsParams,
         needs=Needs.UPLOAD,
         price=Credits(10),
@@ -916,7 +915,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="instrumental",
-        summary="Add a backing band to your vocals",
+        summary=messages.SUMMARY_INSTRUMENTAL,
+        label=messages.BUTTON_INSTRUMENTAL,
         params=InstrumentalParams,
         needs=Needs.UPLOAD,
         price=Credits(10),
@@ -927,7 +927,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="replace",
-        summary="Rewrite a section of a track with new lyrics",
+        summary=messages.SUMMARY_REPLACE,
+        label=messages.BUTTON_REPLACE,
         params=ReplaceParams,
         needs=Needs.TRACK,
         price=Credits(10),
@@ -938,7 +939,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="sample",
-        summary="Make a song from a sample or your humming",
+        summary=messages.SUMMARY_SAMPLE,
+        label=messages.BUTTON_SAMPLE,
         params=SampleParams,
         needs=Needs.TRACK_OR_AUDIO,
         price=Credits(14),
@@ -960,7 +962,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="mashup",
-        summary="Blend two tracks into a new song",
+        summary=messages.SUMMARY_MASHUP,
+        label=messages.BUTTON_MASHUP,
         params=MashupParams,
         needs=Needs.TWO_TRACKS,
         price=Credits(14),
@@ -970,7 +973,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="stems",
-        summary="Split a track into vocals and instrumental",
+        summary=messages.SUMMARY_STEMS,
+        label=messages.BUTTON_STEMS,
         params=NoParams,
         needs=Needs.TRACK,
         price=Credits(20),
@@ -978,7 +982,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="stemsfull",
-        summary="Split a track into every instrument",
+        summary=messages.SUMMARY_STEMSFULL,
+        label=messages.BUTTON_STEMSFULL,
         params=NoParams,
         needs=Needs.TRACK,
         price=Credits(50),
@@ -986,16 +991,17 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="wav",
-        summary="Get a track as a lossless WAV file",
+        summary=messages.SUMMARY_WAV,
+        label=messages.BUTTON_WAV,
         params=NoParams,
         needs=Needs.TRACK,
         price=Credits(2),
         call=wav,
-        label="WAV",
     ),
     Operation(
         name="download",
-        summary="Download a track as mp3, m4a or wav",
+        summary=messages.SUMMARY_DOWNLOAD,
+        label=messages.BUTTON_DOWNLOAD,
         params=DownloadParams,
         needs=Needs.TRACK,
         price=Credits(2),
@@ -1006,7 +1012,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="video",
-        summary="Make a music video (MP4) of a track",
+        summary=messages.SUMMARY_VIDEO,
+        label=messages.BUTTON_VIDEO,
         params=NoParams,
         needs=Needs.TRACK,
         price=Credits(5),
@@ -1015,7 +1022,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="upload",
-        summary="Keep your audio as a track (for a video or a download)",
+        summary=messages.SUMMARY_UPLOAD,
+        label=messages.BUTTON_UPLOAD,
         params=NoParams,
         needs=Needs.AUDIO,
         price=Credits(2),
@@ -1026,25 +1034,26 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="midi",
-        summary="Get a track's notes as a MIDI file",
+        summary=messages.SUMMARY_MIDI,
+        label=messages.BUTTON_MIDI,
         params=NoParams,
         needs=Needs.TRACK,
         price=Credits(1),
         call=midi,
-        label="MIDI",
     ),
     Operation(
         name="bpm",
-        summary="Measure a track's tempo",
+        summary=messages.SUMMARY_BPM,
+        label=messages.BUTTON_BPM,
         params=NoParams,
         needs=Needs.TRACK,
         price=Credits(1),
         call=bpm,
-        label="BPM",
     ),
     Operation(
         name="vox",
-        summary="Isolate a track's vocals (up to 30 s)",
+        summary=messages.SUMMARY_VOX,
+        label=messages.BUTTON_VOX,
         params=VoxParams,
         needs=Needs.TRACK,
         price=Credits(1),
@@ -1052,17 +1061,18 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="timeline",
-        summary="Get a track's lyrics timed as an .lrc file",
+        summary=messages.SUMMARY_TIMELINE,
+        label=messages.BUTTON_TIMELINE,
         params=NoParams,
         needs=Needs.TRACK,
         price=Credits(1),
         call=timeline,
-        label="Lyrics file",
         sung=True,
     ),
     Operation(
         name="tags",
-        summary="Expand style tags into a richer description",
+        summary=messages.SUMMARY_TAGS,
+        label=messages.BUTTON_TAGS,
         params=TagsParams,
         needs=Needs.NOTHING,
         price=Credits(1),
@@ -1071,7 +1081,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="voice",
-        summary="Make a singing voice from your audio (over 10 s)",
+        summary=messages.SUMMARY_VOICE,
+        label=messages.BUTTON_VOICE,
         params=NoParams,
         needs=Needs.AUDIO,
         price=Credits(4),
@@ -1081,7 +1092,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="persona",
-        summary="Make a song sung in one of your voices",
+        summary=messages.SUMMARY_PERSONA,
+        label=messages.BUTTON_PERSONA,
         params=PersonaParams,
         needs=Needs.NOTHING,
         price=Credits(10),
@@ -1092,7 +1104,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="producer",
-        summary="Make a song with the Producer model",
+        summary=messages.SUMMARY_PRODUCER,
+        label=messages.BUTTON_PRODUCER,
         params=ProducerParams,
         needs=Needs.NOTHING,
         price=Credits(10),

@@ -16,7 +16,7 @@ from bot import logs
 from bot.adapter import AdapterFactory
 from bot.app import App
 from bot.config import ConfigError, load_settings
-from bot.engine import EngineConfig
+from bot.schedule import EngineConfig
 from bot.store import Store, StoreError
 
 SIM_DEFAULT_PORT = 8765

@@ -32,10 +32,11 @@ import mutagen
 
 from bot import messages
 from bot.domain import Attachment, Member, ResultCard
-from bot.engine import Engine
 from bot.filenames import safe_name, within
 from bot.i18n import speaking
+from bot.metrics import Metrics
 from bot.platform import FindsPosted, PlatformError
+from bot.platforms import Platforms
 from bot.store import Store, jobs, outbox
 
 log = logging.getLogger(__name__)
@@ -88,16 +89,24 @@ def _looks_right(body: bytes, mime: str) -> bool:
 
 
 class Delivery:
-    def __init__(self, engine: Engine, files: Path, clock: Callable[[], float] = time.time) -> None:
-        self.engine = engine
-        self.store = engine.store
-        self.files = files
-        self.clock = clock
+    def __init__(
+        self,
+        store: Store,
+        platforms: Platforms,
+        metrics: Metrics,
+        wake: asyncio.Event,
+        files: Path,
+        time_scale: float = 1.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store, self.platforms, self.metrics = store, platforms, metrics
+        self.wake = wake  # set when the outbox has something new
+        self.files, self.time_scale, self.clock = files, time_scale, clock
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0), follow_redirects=True)
         self._task: asyncio.Task[None] | None = None
 
     def scaled(self, seconds: float) -> float:
-        return self.engine.scaled(seconds)
+        return seconds * self.time_scale
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="chorus-delivery")
@@ -109,7 +118,7 @@ class Delivery:
         await self.http.aclose()
 
     async def _run(self) -> None:
-        wake = self.engine.delivery_wake
+        wake = self.wake
         while True:
             wake.clear()  # before the pass: a row written during it must start the next one
             try:
@@ -145,7 +154,7 @@ class Delivery:
                 await self.deliver(row)
 
     async def deliver(self, row: outbox.OutboxRow) -> None:
-        platform = self.engine.platforms.get(row.target.platform)
+        platform = self.platforms.get(row.target.platform)
         if platform is None:
             return
         key = f"outbox-{row.id}"
@@ -187,7 +196,7 @@ class Delivery:
             await outbox.mark_delivered(conn, row.id, ref, self.clock())
             job = await jobs.job(conn, row.job_id)
         if job and job.finished_at:
-            self.engine.metrics.delivery_seconds.observe(max(0.0, self.clock() - job.finished_at))
+            self.metrics.delivery_seconds.observe(max(0.0, self.clock() - job.finished_at))
 
     async def _give_up(self, row: outbox.OutboxRow, card: ResultCard | None, why: str) -> None:
         """No route took the row: keep it (with the files fetched for it) for /mysongs, and
@@ -206,8 +215,8 @@ class Delivery:
                     conn, job.id, outbox.OutboxItem.notice(text), row.target, self.clock()
                 )
         log.info("delivery outbox-%s undelivered: %s", row.id, why)
-        self.engine.metrics.undelivered.labels(platform=row.target.platform, kind=row.kind).inc()
-        self.engine.delivery_wake.set()
+        self.metrics.undelivered.labels(platform=row.target.platform, kind=row.kind).inc()
+        self.wake.set()
 
     async def _prepare(self, row: outbox.OutboxRow) -> ResultCard:
         """Fetch the card's remote files; attach those that fit, link the rest."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 
@@ -162,3 +163,8 @@ class Progress:
     def settled(self) -> bool:
         """Every one of the jobs finished, and every result delivered."""
         return all(job.finished for job in self.jobs) and not self.delivering
+
+
+def short_id(length: int = 8) -> str:
+    """A job's or a track's id: short enough for a member to type, random enough not to guess."""
+    return secrets.token_hex(length // 2)

@@ -260,7 +260,7 @@ class Ledger:
                 "grant",
                 policy.starting_credits,
                 actor=SYSTEM,
-                reason="starting credits",
+                reason=messages.JOURNAL_STARTING_CREDITS,
                 now=now,
                 balance_delta=policy.starting_credits,
             )
@@ -521,7 +521,7 @@ class Ledger:
             async with self.store.write() as conn:
                 expired = await j.expired_holds(conn, self.clock(), batch)
                 for hold in expired:
-                    await self.release_in(conn, hold.id, reason="expired")
+                    await self.release_in(conn, hold.id, reason=messages.JOURNAL_EXPIRED)
             released += len(expired)
             if len(expired) < batch:
                 return released

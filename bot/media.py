@@ -47,6 +47,14 @@ TOKEN = re.compile(
 PARTIAL_SECONDS = 3_600  # no intake takes an hour: a temporary file that old was abandoned
 MAX_SECONDS = 8 * 60  # the vendor's upload limit
 MIN_SECONDS = 1.0
+UPLOAD_REUSE_SECONDS = 23 * 3600  # the vendor accepts uploads for add_* for 24 h
+
+
+def reusable_upload(row: media.MediaRow, now: float) -> str | None:
+    """The vendor's clip for this audio if it was uploaded recently enough to use again."""
+    if row.vendor_clip_id is None or (row.vendor_clip_at or 0) < now - UPLOAD_REUSE_SECONDS:
+        return None
+    return row.vendor_clip_id
 
 
 class MediaRefused(Exception):

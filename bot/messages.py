@@ -210,42 +210,70 @@ def unbanned_member(who: str) -> str:
 def journal_entry(
     when: float, kind: str, amount: int, job: str | None, by: str | None, reason: str
 ) -> str:
-    """One line of a member's journal; ``by`` names the moderator behind a grant or adjustment."""
-    # TRANSLATORS: the end of a journal line: why a moderator made a change.
-    why = " " + _("({reason})").format(reason=_journal_reason(reason)) if reason else ""
-    # TRANSLATORS: the end of a journal line: which moderator made a change.
-    author = " " + _("by {moderator}").format(moderator=by) if by else ""
-    job_part = _("job {job}").format(job=job) if job else _("a job")
-    n = credits(-amount if kind == "adjust" and amount < 0 else amount)
-    if kind == "grant":
-        what = _("+{credits} granted{author}{why}")
-    elif kind == "adjust" and amount < 0:
-        what = _("{credits} taken back{author}{why}")
-    elif kind == "adjust":
-        what = _("+{credits} added{author}{why}")
-    elif kind == "hold":
-        what = _("{credits} reserved for {job}{why}")
-    elif kind == "capture":
-        what = _("{credits} spent on {job}")
-    else:
-        what = _("{credits} returned from {job}{why}")
-    entry = what.format(credits=n, author=author, why=why, job=job_part)
-    return f"{moment(when)}  {entry}"
+    """One line of a member's journal; ``by`` names the moderator behind a grant or adjustment.
+    Each kind, with or without its moderator (or job) and reason, is its own whole line in
+    :data:`JOURNAL_LINES`; a reason Chorus stored itself is translated as it is shown."""
+    if kind == "adjust":
+        kind = "taken_back" if amount < 0 else "added"
+    elif kind not in JOURNAL_LINES_KINDS:
+        kind = "release"
+    who = by if kind in ("grant", "taken_back", "added") else job
+    why = _journal_reason(reason) if reason and kind != "capture" else ""
+    line = _(JOURNAL_LINES[(kind, bool(who), bool(why))])
+    n = credits(-amount if kind == "taken_back" else amount)
+    return f"{moment(when)}  {line.format(n=n, by=who, job=who, why=why)}"
 
 
-# Why Chorus itself moved credits, as the journal keeps it (a moderator's reason is shown as
-# written; "job <kind>" names why a job failed).
-JOURNAL_REASONS = {
-    "starting credits": N_("starting credits"),
-    "delivered": N_("delivered"),
-    "expired": N_("expired"),
-    "job unconfirmed": N_("job unconfirmed"),
+# A journal line by (kind, with its moderator or job, with a reason): {n} credits, {by} the
+# moderator, {job} the job, {why} the reason. A capture's reason is never shown.
+JOURNAL_LINES = {
+    # TRANSLATORS: a line of a member's journal: {n} is an amount ("5 credits"), {by} the
+    # moderator who made the change, {why} their reason (or why Chorus moved the credits).
+    ("grant", True, True): N_("+{n} granted by {by} ({why})"),
+    ("grant", True, False): N_("+{n} granted by {by}"),
+    ("grant", False, True): N_("+{n} granted ({why})"),
+    ("grant", False, False): N_("+{n} granted"),
+    ("taken_back", True, True): N_("{n} taken back by {by} ({why})"),
+    ("taken_back", True, False): N_("{n} taken back by {by}"),
+    ("taken_back", False, True): N_("{n} taken back ({why})"),
+    ("taken_back", False, False): N_("{n} taken back"),
+    ("added", True, True): N_("+{n} added by {by} ({why})"),
+    ("added", True, False): N_("+{n} added by {by}"),
+    ("added", False, True): N_("+{n} added ({why})"),
+    ("added", False, False): N_("+{n} added"),
+    # TRANSLATORS: a line of a member's journal: {n} is an amount ("5 credits"), {job} a job's
+    # id, {why} why the credits moved.
+    ("hold", True, True): N_("{n} reserved for job {job} ({why})"),
+    ("hold", True, False): N_("{n} reserved for job {job}"),
+    ("hold", False, True): N_("{n} reserved for a job ({why})"),
+    ("hold", False, False): N_("{n} reserved for a job"),
+    ("capture", True, False): N_("{n} spent on job {job}"),
+    ("capture", False, False): N_("{n} spent on a job"),
+    ("release", True, True): N_("{n} returned from job {job} ({why})"),
+    ("release", True, False): N_("{n} returned from job {job}"),
+    ("release", False, True): N_("{n} returned from a job ({why})"),
+    ("release", False, False): N_("{n} returned from a job"),
 }
+JOURNAL_LINES_KINDS = frozenset(key[0] for key in JOURNAL_LINES)
+
+# Why Chorus itself moved credits, as a member's journal stores it. The row keeps this English
+# text as a key, never a translation (a stored sentence would freeze one language into the
+# database), and the journal translates it as it is shown (:func:`_journal_reason`). Declared
+# with N_() so the catalogs carry them, read as plain names so they stay the English key.
+JOURNAL_STARTING_CREDITS = N_("starting credits")
+JOURNAL_UNCONFIRMED = N_("job unconfirmed")
+JOURNAL_EXPIRED = N_("expired")
+STORED_REASONS = frozenset({JOURNAL_STARTING_CREDITS, JOURNAL_UNCONFIRMED, JOURNAL_EXPIRED})
+# A moderator's action given without a reason, as the audit log stores it: a key like the
+# journal's reasons, translated by :func:`audit_entry` as it is shown.
+NO_REASON_GIVEN = N_("no reason given")
 
 
 def _journal_reason(reason: str) -> str:
-    if reason in JOURNAL_REASONS:
-        return _(JOURNAL_REASONS[reason])
+    """A journal row's reason as shown: Chorus's own (a key) translated, "job <kind>" (why a
+    job failed) with its code, a moderator's as written."""
+    if reason in STORED_REASONS:
+        return _(reason)
     if reason.startswith("job ") and reason[4:] in REASONS:
         # TRANSLATORS: a journal line's reason: a job failed; {kind} is a code such as "timeout".
         return _("job {kind}").format(kind=reason[4:])
@@ -262,7 +290,7 @@ def audit_entry(
     on = f" {target}" if target else ""
     changed = f" ({details})" if details else ""
     done = _(AUDIT_ACTIONS[action]) if action in AUDIT_ACTIONS else action
-    shown = _(_TEXTS["NO_REASON"]) if why == _TEXTS["NO_REASON"] else echo(why, 200)
+    shown = _(NO_REASON_GIVEN) if why == NO_REASON_GIVEN else echo(why, 200)
     return f"#{entry} {moment(when)} {actor} {done}{on}{changed}: {shown}"
 
 
@@ -553,34 +581,25 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     return shown + "…" if len(text) > limit else shown
 
 
-def control_character(codepoint: int) -> str:
-    # TRANSLATORS: ends "Please write {name} …"; {codepoint} is like U+0007.
-    return _("as plain text: control characters such as {codepoint} are not accepted.").format(
-        codepoint=f"U+{codepoint:04X}"
+def not_text(name: str, why: str, codepoint: int = 0) -> str:
+    """Parameter ``name`` was not plain text (``why``: "empty", "control" with the character's
+    ``codepoint``, or "invisible"; see :func:`bot.plaintext.problem`)."""
+    match why:
+        case "empty":
+            return _("Please write {name} with some text: it was empty.").format(name=name)
+        case "control":
+            # TRANSLATORS: {codepoint} names a character, like U+0007.
+            return _(
+                "Please write {name} as plain text: control characters such as {codepoint} "
+                "are not accepted."
+            ).format(name=name, codepoint=f"U+{codepoint:04X}")
+    return _("Please write {name} with visible characters: only invisible ones were sent.").format(
+        name=name
     )
-
-
-def not_text(name: str, why: str) -> str:
-    return _("Please write {name} {why}").format(name=name, why=why)
 
 
 def unknown_command(op: str) -> str:
     return _("There is no /{op} command. /help lists them all.").format(op=echo(op))
-
-
-def not_on_audio(op: str, needs: str) -> str:
-    return _("/{op} works on {needs}, not on an audio file.").format(op=op, needs=needs)
-
-
-def needs_audio(op: str, needs: str) -> str:
-    return _("/{op} needs {needs}: attach one or reply to one.").format(op=op, needs=needs)
-
-
-def needs_upload(op: str, needs: str) -> str:
-    return _(
-        "/{op} needs {needs}: attach one or reply to one. It cannot use a track Chorus made: "
-        "the music service adds to uploaded audio only."
-    ).format(op=op, needs=needs)
 
 
 def sing_with(voice: str) -> str:
@@ -590,18 +609,8 @@ def sing_with(voice: str) -> str:
     )
 
 
-def needs_track_or_audio(op: str, needs: str) -> str:
-    return _("/{op} needs {needs}: give a track id, attach audio, or reply to one.").format(
-        op=op, needs=needs
-    )
-
-
 def takes_no_track(op: str) -> str:
     return _("/{op} does not take a track.").format(op=op)
-
-
-def needs_tracks(op: str, needs: str) -> str:
-    return _("/{op} needs {needs}; /history lists yours.").format(op=op, needs=needs)
 
 
 def unknown_track(track_id: str) -> str:
@@ -659,15 +668,6 @@ def member_not_seen(who: str) -> str:
     ).format(who=echo(who))
 
 
-def missing_parameter(op: str, name: str, meaning: str | None) -> str:
-    """A command given without what it needs, with what that is."""
-    if not meaning:
-        return _("/{op} needs {name}.").format(op=op, name=name)
-    return _("/{op} needs {name} ({meaning}).").format(
-        op=op, name=name, meaning=f"{meaning[0].lower()}{meaning[1:]}"
-    )
-
-
 def refused(why: str) -> str:
     """A refusal as the member reads it, whichever part of Chorus refused."""
     return f"✋ {why}"
@@ -682,15 +682,6 @@ def button_failed() -> str:
 
 
 # --- account commands and /help ------------------------------------------------------------------
-
-
-def help_operation(op: str, needs: str | None, summary: str, price: int) -> str:
-    """One operation in /help: what it works on (if anything), what it does, what it costs."""
-    if needs is None:
-        return _("/{op} — {summary} ({price})").format(op=op, summary=summary, price=credits(price))
-    return _("/{op} [{needs}] — {summary} ({price})").format(
-        op=op, needs=needs, summary=summary, price=credits(price)
-    )
 
 
 def help_command(name: str, text: str) -> str:
@@ -1032,13 +1023,6 @@ def unknown_option(op: str, name: str, options: list[str]) -> str:
     )
 
 
-def not_a_track_id(op: str, needs: str, word: str) -> str:
-    return _(
-        "/{op} needs {needs}: {word} is not a track id "
-        "(they look like 1a2b3c; /history lists yours)."
-    ).format(op=op, needs=needs, word=repr(word))
-
-
 def takes_no_text(op: str, options: list[str]) -> str:
     if not options:
         return _("/{op} takes no text; options are: none.").format(op=op)
@@ -1095,11 +1079,6 @@ def vocals_isolated(start: float, end: float, segment: str) -> str:
     )
 
 
-def file_of(kind: str, title: str | None) -> str:
-    """A track's file in another format; ``kind`` is the format's name, such as "WAV"."""
-    return _("{format} of {title}").format(format=kind, title=title)
-
-
 def lyrics_about(description: str) -> str:
     return _("Lyrics: {description}").format(description=description)
 
@@ -1135,21 +1114,17 @@ def result_next(commands: list[str]) -> str:
 
 def cannot_post_here(missing: list[str]) -> str:
     """Discord: the bot lacks the ``missing`` permissions (by name) to post results here."""
-    names = _list_and(missing)
-    return ngettext(
-        "Chorus cannot post results in this channel: it is missing the {names} permission. "
-        "Ask a moderator to grant it, or use Chorus in another channel. Nothing was charged.",
-        "Chorus cannot post results in this channel: it is missing the {names} permissions. "
-        "Ask a moderator to grant them, or use Chorus in another channel. Nothing was charged.",
-        len(missing),
-    ).format(names=names)
-
-
-def _list_and(items: list[str]) -> str:
-    if len(items) < 2:
-        return "".join(items)
-    # TRANSLATORS: joins the last two items of a list ("Attach Files and Embed Links").
-    return _("{items} and {last}").format(items=", ".join(items[:-1]), last=items[-1])
+    if len(missing) == 1:
+        return _(
+            "Chorus cannot post results in this channel: it is missing the {name} permission. "
+            "Ask a moderator to grant it, or use Chorus in another channel. Nothing was charged."
+        ).format(name=missing[0])
+    # TRANSLATORS: {names} are all the missing permissions but the last, comma-separated.
+    return _(
+        "Chorus cannot post results in this channel: it is missing the {names} and {last} "
+        "permissions. Ask a moderator to grant them, or use Chorus in another channel. "
+        "Nothing was charged."
+    ).format(names=", ".join(missing[:-1]), last=missing[-1])
 
 
 def more_tracks_discord(page: int) -> str:
@@ -1192,11 +1167,152 @@ def community_language_set(language: str) -> str:
     )
 
 
+def missing_parameter(op: str, name: str) -> str:
+    """A command given without ``name``, which it needs, with what that is: one whole sentence
+    per parameter, the meaning written to sit inside it (never cut from :data:`PARAM_PROMPT`)."""
+    # TRANSLATORS: {op} is a command; the word after "needs" is its option's name as members
+    # type it (keep it as it is), the words in brackets say what that option is.
+    match name:
+        case "prompt":
+            return _("/{op} needs prompt (what the music should be, in your words).").format(op=op)
+        case "lyrics":
+            return _(
+                "/{op} needs lyrics (the words to sing; [Verse] and [Chorus] tags welcome)."
+            ).format(op=op)
+        case "tags":
+            return _("/{op} needs tags (style tags, e.g. dream pop, female vocals).").format(op=op)
+        case "title":
+            return _("/{op} needs title (the song's title).").format(op=op)
+        case "model":
+            return _("/{op} needs model (the music model (default: the server's)).").format(op=op)
+        case "duration":
+            return _("/{op} needs duration (length in seconds).").format(op=op)
+        case "vocal_gender":
+            return _("/{op} needs vocal_gender (who sings: f or m).").format(op=op)
+        case "start":
+            return _("/{op} needs start (from this second).").format(op=op)
+        case "end":
+            return _("/{op} needs end (to this second).").format(op=op)
+        case "instrumental":
+            return _("/{op} needs instrumental (no vocals).").format(op=op)
+        case "negative_tags":
+            return _("/{op} needs negative_tags (styles to stay away from).").format(op=op)
+        case "style_weight":
+            return _(
+                "/{op} needs style_weight (how closely to follow the style tags, 0 to 1)."
+            ).format(op=op)
+        case "weirdness":
+            return _("/{op} needs weirdness (how adventurous, 0 to 1).").format(op=op)
+        case "description":
+            return _("/{op} needs description (what the lyrics should be about).").format(op=op)
+        case "writer":
+            return _("/{op} needs writer (who writes: sonic (two sets) or producer (one)).").format(
+                op=op
+            )
+        case "format":
+            return _("/{op} needs format (mp3, m4a or wav).").format(op=op)
+        case "at":
+            return _("/{op} needs at (continue from this second (default: the end)).").format(op=op)
+        case "strength":
+            return _("/{op} needs strength (how much to change).").format(op=op)
+        case "voice":
+            return _("/{op} needs voice (one of your voices, by name).").format(op=op)
+    return _("/{op} needs {name}.").format(op=op, name=name)
+
+
+# What an operation works on, each sentence whole for each kind of input (the catalog's
+# ``Needs``: nothing, track, two_tracks, audio, upload, track_or_audio).
+
+
+def help_operation(op: str, need: str, summary: str, price: int) -> str:
+    """One operation in /help: what it works on (if anything), what it does, what it costs.
+    ``summary`` is the operation's SUMMARY_* text as :mod:`bot.catalog` keeps it (the English
+    key), translated here."""
+    values = {"op": op, "summary": _(summary), "price": credits(price)}
+    match need:
+        case "track":
+            return _("/{op} [a track] — {summary} ({price})").format(**values)
+        case "two_tracks":
+            return _("/{op} [two tracks] — {summary} ({price})").format(**values)
+        case "audio":
+            return _("/{op} [an audio file] — {summary} ({price})").format(**values)
+        case "upload":
+            return _("/{op} [your own audio file] — {summary} ({price})").format(**values)
+        case "track_or_audio":
+            return _("/{op} [a track or an audio file] — {summary} ({price})").format(**values)
+    return _("/{op} — {summary} ({price})").format(**values)
+
+
+def not_on_audio(op: str, need: str) -> str:
+    """Audio given to an operation that takes none (it works on tracks, or on nothing)."""
+    match need:
+        case "track":
+            return _("/{op} works on a track, not on an audio file.").format(op=op)
+        case "two_tracks":
+            return _("/{op} works on two tracks, not on an audio file.").format(op=op)
+    return _("/{op} works on nothing, not on an audio file.").format(op=op)
+
+
+def needs_audio(op: str) -> str:
+    return _("/{op} needs an audio file: attach one or reply to one.").format(op=op)
+
+
+def needs_upload(op: str) -> str:
+    return _(
+        "/{op} needs your own audio file: attach one or reply to one. It cannot use a track "
+        "Chorus made: the music service adds to uploaded audio only."
+    ).format(op=op)
+
+
+def needs_track_or_audio(op: str) -> str:
+    return _(
+        "/{op} needs a track or an audio file: give a track id, attach audio, or reply to one."
+    ).format(op=op)
+
+
+def needs_tracks(op: str, need: str) -> str:
+    """The wrong number of tracks for an operation that works on tracks."""
+    match need:
+        case "two_tracks":
+            return _("/{op} needs two tracks; /history lists yours.").format(op=op)
+        case "track_or_audio":
+            return _("/{op} needs a track or an audio file; /history lists yours.").format(op=op)
+    return _("/{op} needs a track; /history lists yours.").format(op=op)
+
+
+def not_a_track_id(op: str, need: str, word: str) -> str:
+    """``word`` stands where an operation that works on tracks wants a track id."""
+    if need == "two_tracks":
+        template = _(
+            "/{op} needs two tracks: {word} is not a track id "
+            "(they look like 1a2b3c; /history lists yours)."
+        )
+    elif need == "track_or_audio":
+        template = _(
+            "/{op} needs a track or an audio file: {word} is not a track id "
+            "(they look like 1a2b3c; /history lists yours)."
+        )
+    else:
+        template = _(
+            "/{op} needs a track: {word} is not a track id "
+            "(they look like 1a2b3c; /history lists yours)."
+        )
+    return template.format(op=op, word=repr(word))
+
+
+def file_of(fmt: str, title: str | None) -> str:
+    """A track's file in another format (``fmt`` as the catalog spells it: mp3, m4a or wav)."""
+    match fmt:
+        case "mp3":
+            return _("MP3 of {title}").format(title=title)
+        case "m4a":
+            return _("M4A of {title}").format(title=title)
+    return _("WAV of {title}").format(title=title)
+
+
 # --- text without numbers, read as messages.NAME and translated when read ------------------------
 
 _TEXTS: dict[str, str] = {
-    # a moderator's change made without a reason, as the audit log keeps it
-    "NO_REASON": N_("no reason given"),
     # members' audio
     "AUDIO_EMPTY": N_("That file is empty."),
     "AUDIO_NOT_AUDIO": N_("That file is not audio Chorus can use (MP3, WAV, OGG, M4A or FLAC)."),
@@ -1213,9 +1329,7 @@ _TEXTS: dict[str, str] = {
         "Chorus cannot send your audio to the music service: the operator has not set "
         "PUBLIC_BASE_URL, which the service needs to fetch it."
     ),
-    # commands; TEXT_* end "Please write {name} …"
-    "TEXT_EMPTY": N_("with some text: it was empty."),
-    "TEXT_INVISIBLE": N_("with visible characters: only invisible ones were sent."),
+    # commands
     "PRODUCER_FORMATS": N_(
         "Tracks made with /producer (or kept with /upload) download as mp3 or wav, not m4a."
     ),
@@ -1351,6 +1465,88 @@ _TEXTS: dict[str, str] = {
     "FIELD_TITLE": N_("Title"),
     "FIELD_PROMPT": N_("What should the song be?"),
     "FIELD_PROMPT_EXAMPLE": N_("a lo-fi beat about rain"),
+    # --- the catalog: each operation's summary, button and parameters, read by bot.catalog
+    # at import (so kept there in English, the key) and translated where they are shown
+    # What each operation does, for /help, Discord's command picker and Telegram's command menu.
+    "SUMMARY_SONG": N_("Make a song from a description"),
+    "SUMMARY_COMPOSE": N_("Make a song from your own lyrics"),
+    "SUMMARY_LYRICS": N_("Write two sets of lyrics from a description"),
+    "SUMMARY_EXTEND": N_("Continue a track or your audio"),
+    "SUMMARY_COVER": N_("Make a cover of a track or of your audio"),
+    "SUMMARY_FULLSONG": N_("Join an extension to its original: the full song"),
+    "SUMMARY_REMASTER": N_("Remaster a track (subtle, normal or high)"),
+    "SUMMARY_VOCALS": N_("Sing your lyrics over your instrumental"),
+    "SUMMARY_INSTRUMENTAL": N_("Add a backing band to your vocals"),
+    "SUMMARY_REPLACE": N_("Rewrite a section of a track with new lyrics"),
+    "SUMMARY_SAMPLE": N_("Make a song from a sample or your humming"),
+    "SUMMARY_MASHUP": N_("Blend two tracks into a new song"),
+    "SUMMARY_STEMS": N_("Split a track into vocals and instrumental"),
+    "SUMMARY_STEMSFULL": N_("Split a track into every instrument"),
+    "SUMMARY_WAV": N_("Get a track as a lossless WAV file"),
+    "SUMMARY_DOWNLOAD": N_("Download a track as mp3, m4a or wav"),
+    "SUMMARY_VIDEO": N_("Make a music video (MP4) of a track"),
+    "SUMMARY_UPLOAD": N_("Keep your audio as a track (for a video or a download)"),
+    "SUMMARY_MIDI": N_("Get a track's notes as a MIDI file"),
+    "SUMMARY_BPM": N_("Measure a track's tempo"),
+    "SUMMARY_VOX": N_("Isolate a track's vocals (up to 30 s)"),
+    "SUMMARY_TIMELINE": N_("Get a track's lyrics timed as an .lrc file"),
+    "SUMMARY_TAGS": N_("Expand style tags into a richer description"),
+    "SUMMARY_VOICE": N_("Make a singing voice from your audio (over 10 s)"),
+    "SUMMARY_PERSONA": N_("Make a song sung in one of your voices"),
+    "SUMMARY_PRODUCER": N_("Make a song with the Producer model"),
+    # The button that offers each operation on a result.
+    "BUTTON_SONG": N_("Song"),
+    "BUTTON_COMPOSE": N_("Use these lyrics"),
+    "BUTTON_LYRICS": N_("Lyrics"),
+    "BUTTON_EXTEND": N_("Extend"),
+    "BUTTON_COVER": N_("Cover"),
+    "BUTTON_FULLSONG": N_("Full song"),
+    "BUTTON_REMASTER": N_("Remaster"),
+    "BUTTON_VOCALS": N_("Vocals"),
+    "BUTTON_INSTRUMENTAL": N_("Instrumental"),
+    "BUTTON_REPLACE": N_("Replace"),
+    "BUTTON_SAMPLE": N_("Sample"),
+    "BUTTON_MASHUP": N_("Mashup"),
+    "BUTTON_STEMS": N_("Stems"),
+    "BUTTON_STEMSFULL": N_("Stemsfull"),
+    "BUTTON_WAV": N_("WAV"),
+    "BUTTON_DOWNLOAD": N_("Download"),
+    "BUTTON_VIDEO": N_("Video"),
+    "BUTTON_UPLOAD": N_("Upload"),
+    "BUTTON_MIDI": N_("MIDI"),
+    "BUTTON_BPM": N_("BPM"),
+    "BUTTON_VOX": N_("Vox"),
+    "BUTTON_TIMELINE": N_("Lyrics file"),
+    "BUTTON_TAGS": N_("Tags"),
+    "BUTTON_VOICE": N_("Voice"),
+    "BUTTON_PERSONA": N_("Persona"),
+    "BUTTON_PRODUCER": N_("Producer"),
+    # What each parameter means, in a line: slash-command options and /help read it.
+    "PARAM_PROMPT": N_("What the music should be, in your words"),
+    "PARAM_LYRICS": N_("The words to sing; [Verse] and [Chorus] tags welcome"),
+    "PARAM_TAGS": N_("Style tags, e.g. dream pop, female vocals"),
+    "PARAM_TITLE": N_("The song's title"),
+    "PARAM_MODEL": N_("The music model (default: the server's)"),
+    "PARAM_DURATION": N_("Length in seconds"),
+    "PARAM_VOCAL_GENDER": N_("Who sings: f or m"),
+    "PARAM_START": N_("From this second"),
+    "PARAM_END": N_("To this second"),
+    "PARAM_INSTRUMENTAL": N_("No vocals"),
+    "PARAM_NEGATIVE_TAGS": N_("Styles to stay away from"),
+    "PARAM_STYLE_WEIGHT": N_("How closely to follow the style tags, 0 to 1"),
+    "PARAM_WEIRDNESS": N_("How adventurous, 0 to 1"),
+    "PARAM_DESCRIPTION": N_("What the lyrics should be about"),
+    "PARAM_WRITER": N_("Who writes: sonic (two sets) or producer (one)"),
+    "PARAM_FORMAT": N_("mp3, m4a or wav"),
+    "PARAM_AT": N_("Continue from this second (default: the end)"),
+    "PARAM_STRENGTH": N_("How much to change"),
+    "PARAM_VOICE": N_("One of your voices, by name"),
+    # A file named after a track that has no title: one word, as a file name.
+    "TRACK_FILE_NAME": N_("track"),
+    "WAV_STILL_PREPARING": N_(
+        "The WAV file is still being prepared; please try again in a minute."
+    ),
+    "FILE_STILL_PREPARING": N_("The file is still being prepared; please try again in a minute."),
 }
 
 
@@ -1360,6 +1556,13 @@ def __getattr__(name: str) -> str:
         return _(_TEXTS[name])
     except KeyError:
         raise AttributeError(name) from None
+
+
+def translated(source: str) -> str:
+    """Text of :data:`_TEXTS` that was read as its English source, in the current language:
+    :mod:`bot.catalog` reads its summaries and buttons at import, before any language is
+    chosen, and keeps them as keys."""
+    return _(source)
 
 
 def source_text(name: str) -> str:

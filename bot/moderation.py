@@ -95,7 +95,7 @@ def _validated(model: type[_Changes], values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reason(reason: str | None) -> str:
-    text = (reason or "").strip() or messages.source_text("NO_REASON")
+    text = (reason or "").strip() or messages.NO_REASON_GIVEN
     if len(text) > 200:
         raise ModerationRefused(messages.reason_too_long(200))
     return text

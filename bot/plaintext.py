@@ -13,34 +13,37 @@ import unicodedata
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from bot import messages
-
 ALLOWED_CONTROLS = frozenset("\n\r\t")
 # Letters and symbols that draw nothing (used to make names and messages look empty).
 BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
 
 
-def problem(text: str) -> str | None:
-    """Why ``text`` is not plain text a member can mean, or None when it is."""
+def problem(text: str) -> tuple[str, int] | None:
+    """Why ``text`` is not plain text a member can mean, or None when it is: "empty",
+    "invisible", or "control" with the offending character's code point (the sentence that
+    says so is :func:`bot.messages.not_text`)."""
     if not text:
-        return messages.TEXT_EMPTY
+        return ("empty", 0)
     for char in text:
         category = unicodedata.category(char)
         if (category == "Cc" and char not in ALLOWED_CONTROLS) or category == "Cs":
-            return messages.control_character(ord(char))
+            return ("control", ord(char))
     if not any(
         unicodedata.category(char) not in INVISIBLE_CATEGORIES and char not in BLANK_GLYPHS
         for char in text
     ):
-        return messages.TEXT_INVISIBLE
+        return ("invisible", 0)
     return None
 
 
 def _check(text: str) -> str:
-    why = problem(text)
-    if why is not None:
-        raise PydanticCustomError("not_text", "{why}", {"why": why})
+    found = problem(text)
+    if found is not None:
+        why, codepoint = found
+        raise PydanticCustomError(
+            "not_text", "not plain text: {why}", {"why": why, "codepoint": codepoint}
+        )
     return text
 
 

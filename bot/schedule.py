@@ -10,6 +10,9 @@ A poll learns only that a task finished somewhere since the previous poll, so a 
 by polling is recorded as ``close / 2`` before the poll that saw it done: when the first poll
 keeps finding tasks done, the estimate creeps earlier until it brackets the real duration,
 instead of staying wherever it first landed. A webhook's time is recorded as it is.
+
+:class:`EngineConfig` holds the caps and timings that the scheduler, the tracker, progress and
+delivery all read, so it lives here with the schedule they share rather than in any of them.
 """
 
 from __future__ import annotations
@@ -31,6 +34,40 @@ class Timing:
     poll_max: float = 25.0
     close: float = 5.0
     overtime: float = 1.5  # close polling lasts until the estimate times this
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Caps and timings in the vendor's seconds; ``time_scale`` shrinks every wait (tests, demo)."""
+
+    max_in_flight: int = 20
+    max_in_flight_per_scope: int = 8
+    max_in_flight_per_member: int = 2
+    rate_per_second: float = 0.5  # vendor submissions; the documented limit is one per 3 s
+    burst: int = 3
+    first_poll: float = 10.0  # with no history of the operation; then near its learned duration
+    poll_min: float = 15.0
+    poll_max: float = 25.0
+    close_poll: float = 5.0  # between polls once a task is near or past its learned duration
+    progress_interval: float = 10.0  # least time between two moves of a progress bar
+    webhook_poll: float = 300.0  # the slow fallback when webhooks are on
+    poll_rate: float = 25.0  # polls per second at most, whatever the number of jobs in flight
+    expected_seconds: float = 120.0  # a typical generation, for the bar until one is learned
+    job_timeout: float = 1200.0
+    # How long a job whose create answer was lost keeps its hold, waiting for a webhook that
+    # names it (the vendor's first webhook comes within a generation's time).
+    unconfirmed_window: float = 1200.0
+    submit_attempts: int = 5
+    status_interval: float = 2.0  # least time between two edits of one status message
+    min_tick: float = 0.02  # wall seconds between two scheduler passes, however many wake-ups
+    time_scale: float = 1.0
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(self.first_poll, self.poll_min, self.poll_max, self.close_poll)
+
+    def scaled(self, seconds: float) -> float:
+        return seconds * self.time_scale
 
 
 def estimate(durations: list[float]) -> float | None:

@@ -8,6 +8,8 @@ raises :class:`Refused` with the sentence to show, having changed nothing.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,7 +20,7 @@ from pydantic import ValidationError
 from bot import i18n, messages
 from bot.aimusic import AIMusicClient, AIMusicError
 from bot.aimusic.models import UploadRequest
-from bot.catalog import CATALOG, Needs, Operation, meaning_of
+from bot.catalog import CATALOG, Needs, Operation
 from bot.delivery import Kept, kept_for
 from bot.domain import (
     Actor,
@@ -29,12 +31,13 @@ from bot.domain import (
     ReplyTarget,
     Scope,
     TrackView,
+    short_id,
 )
-from bot.engine import Engine, reusable_upload, short_id
 from bot.i18n import speaking
 from bot.ledger import Hold, Ledger, LedgerRefusal, TooManyJobs
-from bot.media import Media, MediaRefused
+from bot.media import Media, MediaRefused, reusable_upload
 from bot.moderation import Moderation, ModerationRefused
+from bot.progress import StatusMessages
 from bot.store import Store, jobs, languages, media, outbox, tracks, voices
 from bot.store import journal as j
 
@@ -85,11 +88,11 @@ def explain(error: ValidationError, operation: Operation) -> str:
     name = ".".join(str(p) for p in problem["loc"]) or "arguments"
     kind, ctx = problem["type"], problem.get("ctx") or {}
     if kind == "missing":
-        return messages.missing_parameter(op, name, meaning_of(operation.params, name))
+        return messages.missing_parameter(op, name)
     if kind == "extra_forbidden":
         return messages.no_such_option(op, name)
     if kind == "not_text":
-        return messages.not_text(name, ctx["why"])
+        return messages.not_text(name, ctx["why"], ctx["codepoint"])
     if kind == "string_too_long":
         return messages.too_long(name, ctx.get("max_length"))
     if kind == "string_too_short":
@@ -103,15 +106,19 @@ def explain(error: ValidationError, operation: Operation) -> str:
 
 class Service:
     def __init__(
-        self, store: Store, ledger: Ledger, engine: Engine, media: Media, client: AIMusicClient
+        self,
+        store: Store,
+        ledger: Ledger,
+        media: Media,
+        client: AIMusicClient,
+        statuses: StatusMessages,
+        wake: asyncio.Event,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store, self.ledger, self.engine, self.media, self.client = (
-            store,
-            ledger,
-            engine,
-            media,
-            client,
-        )
+        self.store, self.ledger, self.media, self.client = store, ledger, media, client
+        self.statuses = statuses  # shows the queued job's status message
+        self.wake = wake  # tells the scheduler a job was queued
+        self.clock = clock
         self.moderation = Moderation(ledger)
 
     # --- running operations --------------------------------------------------------------------
@@ -144,7 +151,7 @@ class Service:
             if stored.duration <= op.audio_over:  # the vendor would refuse it after the charge
                 raise Refused(messages.audio_too_short_for(op.name, op.audio_over, stored.duration))
             inputs["media"] = [stored.id]
-            uploads = not op.by_link and reusable_upload(stored, self.engine.clock()) is None
+            uploads = not op.by_link and reusable_upload(stored, self.clock()) is None
             if private:
                 await self._upload_while_fresh(stored, audio.location)
                 private_upload = uploads
@@ -186,7 +193,7 @@ class Service:
                 inputs=inputs,
                 target=request.target,
                 hold_id=hold.hold_id,
-                now=self.engine.clock(),
+                now=self.clock(),
             )
             job = await jobs.job(conn, job_id)
             assert job is not None
@@ -200,10 +207,10 @@ class Service:
             raise Refused(str(exc)) from None
         if hold.replayed:
             return Accepted(job.id, op.name, hold.amount, 0, hold.available_after, replayed=True)
-        self.engine.wake.set()
+        self.wake.set()
         with speaking(request.target.language):  # the job's status is posted, for everyone there
             text = messages.queued(job_id, op.name, position)
-        await self.engine.status(job_id, text, force=True, job=job)
+        await self.statuses.status(job, text, force=True)
         return Accepted(job_id, op.name, hold.amount, position, hold.available_after)
 
     async def _upload_while_fresh(self, stored: media.MediaRow, location: str) -> None:
@@ -212,14 +219,14 @@ class Service:
         would hand the vendor a dead link. So it is uploaded to the vendor now, while the link
         works, and the job uses the vendor's clip (reused for a day, like any upload). This is
         before the hold: a refused hold leaves an upload the member's next try reuses."""
-        if reusable_upload(stored, self.engine.clock()) is not None:
+        if reusable_upload(stored, self.clock()) is not None:
             return
         try:
             clip = await self.client.upload(UploadRequest(url=location))
         except AIMusicError:
             raise Refused(messages.AUDIO_UPLOAD_FAILED) from None
         async with self.store.write() as conn:
-            await media.set_vendor_clip(conn, stored.id, clip.clip_id, self.engine.clock())
+            await media.set_vendor_clip(conn, stored.id, clip.clip_id, self.clock())
 
     async def _lyrics_from_track(self, op: Operation, request: Request) -> Request:
         """An operation that ``uses_lyrics`` given a lyrics result (not a song) takes its words:
@@ -243,11 +250,11 @@ class Service:
         if request.audio and not audio_ok:
             raise Refused(messages.not_on_audio(op.name, needs.value))
         if needs == Needs.UPLOAD and not request.audio:
-            raise Refused(messages.needs_upload(op.name, needs.value))
+            raise Refused(messages.needs_upload(op.name))
         if needs == Needs.AUDIO and not request.audio:
-            raise Refused(messages.needs_audio(op.name, needs.value))
+            raise Refused(messages.needs_audio(op.name))
         if needs == Needs.TRACK_OR_AUDIO and not request.audio and not request.tracks:
-            raise Refused(messages.needs_track_or_audio(op.name, needs.value))
+            raise Refused(messages.needs_track_or_audio(op.name))
         if request.audio:
             wanted = 0
         if len(request.tracks) != wanted and not (needs == Needs.NOTHING and not request.tracks):
@@ -411,9 +418,8 @@ class Service:
         for op in CATALOG.values():
             if op.name in policy.disabled_ops:
                 continue
-            needs = None if op.needs == Needs.NOTHING else op.needs.value
             lines.append(
-                messages.help_operation(op.name, needs, op.summary, policy.price(op.price))
+                messages.help_operation(op.name, op.needs.value, op.summary, policy.price(op.price))
             )
         lines += [messages.help_command(name, text) for name, text in account]
         return "\n".join(lines)
@@ -448,7 +454,7 @@ class Service:
             raise Refused(messages.unknown_language(wanted, [*i18n.SHIPPED, "auto"]))
         async with self.store.write() as conn:
             await languages.set_member_language(
-                conn, scope.platform, actor.user_id, language, self.engine.clock()
+                conn, scope.platform, actor.user_id, language, self.clock()
             )
         if language is None:
             with i18n.speaking(await self.language(actor, scope, None)):

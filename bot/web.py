@@ -17,10 +17,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.aimusic import AIMusicClient, AIMusicError
 from bot.aimusic.models import ProducerTask, SonicTask
 from bot.aimusic.webhooks import WebhookRejected, named_job, signed_headers_present, verify
-from bot.engine import Engine, applying_event
 from bot.media import Media
+from bot.metrics import Metrics
+from bot.outcomes import Outcomes, applying_event
 from bot.store import Store, events, jobs, outbox
 from bot.store import journal as j
+from bot.tracking import Tracker
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -31,7 +33,9 @@ class Backend:
     """What the routes serve from: the parts of the core they read, not the whole root."""
 
     store: Store
-    engine: Engine
+    metrics: Metrics
+    tracker: Tracker  # applies the task states webhooks report
+    outcomes: Outcomes
     media: Media
     webhook_secret: str | None
     vendor_status: Callable[[], Awaitable[str]]
@@ -112,7 +116,7 @@ async def webhook(request: web.Request) -> web.Response:
     applied when the vendor redelivers it.
     """
     app = chorus(request)
-    metrics = app.engine.metrics
+    metrics = app.metrics
     secret = app.webhook_secret
     if secret is None:
         return await _hang_up(request, 404, "webhooks are not enabled")
@@ -164,7 +168,7 @@ async def webhook(request: web.Request) -> web.Response:
     result = "adopted"
     if waiting is not None and waiting.state == "unconfirmed":
         upstream = "producer" if event.payload.get("platform") == "producer" else "sonic"
-        job = await app.engine.adopt(waiting.id, event.task_id, upstream)
+        job = await app.tracker.adopt(waiting.id, event.task_id, upstream)
     else:
         result = "accepted"
     if job is None or job.state in jobs.TERMINAL:
@@ -184,7 +188,6 @@ async def webhook(request: web.Request) -> web.Response:
 
 
 async def apply(app: Backend, job: jobs.JobRow, event: str, payload: dict[str, Any]) -> None:
-    engine = app.engine
     failed = event == "song.failed" or payload.get("code") not in (None, 200)
     data = payload.get("data")
     if job.upstream == "producer":
@@ -193,12 +196,12 @@ async def apply(app: Backend, job: jobs.JobRow, event: str, payload: dict[str, A
         task = ProducerTask(
             task_id=job.task_id or "", status=status, message=payload.get("message"), data=items
         )
-        await engine.apply_producer(job.id, task)
+        await app.tracker.apply_producer(job, task)
         return
     if failed:
-        await engine.fail(job.id, "task_failed", str(payload.get("message") or ""))
+        await app.outcomes.fail(job, "task_failed", str(payload.get("message") or ""))
         return
-    await engine.apply_sonic(job.id, SonicTask.from_data(job.task_id or "", data))
+    await app.tracker.apply_sonic(job, SonicTask.from_data(job.task_id or "", data))
 
 
 async def platform_hook(request: web.Request) -> web.StreamResponse:
@@ -271,7 +274,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     app = chorus(request)
-    gauges = app.engine.metrics
+    gauges = app.metrics
     async with app.store.read() as conn:
         for state in ("queued", "submitting", "unconfirmed", "running", "succeeded", "failed"):
             gauges.jobs.labels(state=state).set(0)

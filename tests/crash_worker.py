@@ -17,7 +17,7 @@ from adapters.console.adapter import SCOPE, TARGET
 from bot.app import App
 from bot.config import load_settings
 from bot.domain import Actor
-from bot.engine import EngineConfig
+from bot.schedule import EngineConfig
 from bot.service import Request
 from tests.recording import RecordingPlatform
 

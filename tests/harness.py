@@ -18,7 +18,7 @@ from adapters.console.adapter import SCOPE
 from bot.app import App
 from bot.config import load_settings
 from bot.domain import Member
-from bot.engine import EngineConfig
+from bot.schedule import EngineConfig
 from bot.store import jobs, tracks
 from simulator import Knobs, RunningSimulator, running_simulator
 

@@ -118,7 +118,7 @@ def parameters(op: Operation) -> tuple[list[inspect.Parameter], dict[str, str]]:
         in_form = lyrics_in_form(op) and name == "lyrics"
         required = info.is_required() and not in_form
         annotation = annotation_for(name, shape(info.annotation, info.metadata))
-        text = meaning_of(op.params, name) or name.replace("_", " ").capitalize()
+        text = meaning_of(op.params, name)
         if in_form:
             text = messages.DESCRIBE_LYRICS_OR_FORM
         add(name, annotation, required, text)

@@ -98,7 +98,7 @@ async def _song_refused(tmp_path: Path, *, permanent: bool) -> tuple[Any, Refusi
         assert job is not None and job.state == "succeeded"  # the member paid for it
         async with h.app.store.read() as conn:
             outbox = await bot.store.outbox.outbox_counts(conn)
-        counted = h.app.engine.metrics.registry.get_sample_value(
+        counted = h.app.metrics.registry.get_sample_value(
             "chorus_undelivered_total", {"platform": "console", "kind": "result"}
         )
         assert counted == 2
@@ -194,7 +194,7 @@ async def test_a_result_queued_by_an_older_chorus_still_delivers(
                 " VALUES (?, 'result', ?, ?, 0, 0)",
                 (job.id, json.dumps(payload, sort_keys=True), json.dumps(TARGET.__dict__)),
             )
-        h.app.engine.delivery_wake.set()
+        h.app.delivery.wake.set()
         await h.console.wait_for_jobs(30)
         [saved] = [s for s in h.console.platform.saved if s.title == "From before"]
         assert saved.text == "kept across the upgrade"

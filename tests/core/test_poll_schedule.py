@@ -86,7 +86,7 @@ async def test_what_was_learned_survives_a_restart(tmp_path: Path) -> None:
         assert job.state == "succeeded"
         # Without the history the fixed schedule would ask at 10 s, 25-35 s, ... six times.
         assert polls(h) - before <= 3
-        assert await restarted.engine.expected_seconds("song", restarted.engine._model(job))
+        assert await restarted.statuses.expected_seconds("song", restarted.statuses.model(job))
 
 
 def test_with_no_history_the_fixed_schedule_stays() -> None:

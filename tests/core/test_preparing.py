@@ -49,7 +49,7 @@ async def test_a_wav_answered_202_three_times_is_delivered_through_the_engines_q
         assert h.sim.sim.download_asks[clip_id] == 4
         assert list(h.out.glob("*.wav"))  # the file arrived
         assert await h.available() == before - 2
-        assert not h.app.engine.asked  # nothing left over for the finished job
+        assert not h.app.submitter.asked  # nothing left over for the finished job
 
 
 async def test_a_file_never_ready_fails_as_still_being_prepared_and_is_refunded(
@@ -61,6 +61,6 @@ async def test_a_file_never_ready_fails_as_still_being_prepared_and_is_refunded(
         job = await h.run(f"/download {track} format=mp3")
         assert job is not None and job.state == "failed" and job.error == "unavailable"
         # Each of the engine's submit attempts asked a dozen times, as the old loop did.
-        assert h.sim.sim.download_asks[clip_id] == 12 * h.app.engine.config.submit_attempts
+        assert h.sim.sim.download_asks[clip_id] == 12 * h.app.scheduler.config.submit_attempts
         assert await h.available() == before
         assert any(job.id in line and "2 credits were returned" in line for line in h.lines)

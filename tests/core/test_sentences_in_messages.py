@@ -1,8 +1,9 @@
 """Every sentence a member reads comes from :mod:`bot.messages`, so a translation catalog can
-cover them all: an adapter that writes a sentence inline fails here.
+cover them all: an adapter or a core module that writes a sentence inline fails here.
 
-The check reads the adapters' source (no import, no platform) and looks at string literals, and
-the literal parts of f-strings, in two places:
+The check reads the source of ``adapters/`` and ``bot/`` (all but ``bot/messages.py`` itself and
+:data:`OPERATOR_MODULES`; no import, no platform) and looks at string literals, and the literal
+parts of f-strings, in two places:
 
 * anywhere, a literal holding prose: two words of two or more letters with a space (or a
   comma, colon or semicolon) between them, as in ``"No tracks yet."``;
@@ -11,9 +12,13 @@ the literal parts of f-strings, in two places:
   is not identifier-like, which catches one-word labels such as ``"Lyrics"``.
 
 A literal is not member-facing when it is a docstring, an operand of a comparison (text matched
-against input, never shown), or an argument of a call whose reader is an operator or another
-program: the log, an operator's exception, a web response to the platform's servers, or a
-warnings filter. Only :data:`ALLOWED` below is exempt beyond those rules, each entry explained.
+against input, never shown), SQL (it holds an upper-case SQL keyword such as ``SELECT`` or
+``WHERE``), an assertion's message, the text of a raised exception other than a member's refusal
+(:data:`REFUSALS` and their subclasses: those texts are shown, so they come from messages too),
+or an argument of a call whose reader is an operator or another program: the log, an operator's
+exception, a web response to the platform's or the vendor's servers, a metric's help, a prompt
+sent to the music service, or a warnings filter. Only :data:`ALLOWED` below is exempt beyond
+those rules, each entry explained.
 """
 
 from __future__ import annotations
@@ -24,8 +29,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot import messages
+from bot.catalog import OPERATIONS, Needs, meaning_of
 
-ADAPTERS = Path(__file__).resolve().parents[2] / "adapters"
+ROOT = Path(__file__).resolve().parents[2]
+ADAPTERS = ROOT / "adapters"
+CORE = ROOT / "bot"
+# Core modules no member reads: the operator's command line (its help, its start-up lines), and
+# the catalogs' tool (`make i18n`: what it says is for translators and operators).
+OPERATOR_MODULES = frozenset({"bot/cli.py", "bot/catalogs.py"})
 PROSE = re.compile(r"[A-Za-z]{2,}[ ,;:]+[A-Za-z]{2,}")
 IDENTIFIER_LIKE = re.compile(r"[a-z0-9_.:/@#-]*")
 SHOWN_KEYWORDS = frozenset(
@@ -54,12 +65,28 @@ NOT_FOR_MEMBERS = frozenset(
         "exception",
         "critical",  # the log
         "ConfigError",
-        "PlatformError",  # operators' exceptions, reported at start-up or in the log
+        "PlatformError",
+        "StoreError",  # operators' exceptions, reported at start-up or in the log
         "Response",  # aiohttp's web.Response: the body Telegram's servers get for a webhook
         "filterwarnings",
         "ValueError",  # a setting that cannot work, said at start-up (members get Refused)
         "compile",  # a pattern matched against what a platform answers
+        "_hang_up",  # bot.web: the status line a vendor's webhook call gets
+        "Counter",
+        "Gauge",
+        "Histogram",  # a Prometheus metric's help, read on the operator's dashboards
+        "_sonic",
+        "_words",  # bot.catalog: a prompt the music service reads when the member gave none
     }
+)
+# Exceptions whose text a member reads (the service shows a refusal as it is); every other raised
+# exception is for operators. Subclasses, wherever they are declared, count too.
+REFUSALS = frozenset(
+    {"Refused", "LedgerRefusal", "ModerationRefused", "MediaRefused", "CommandError"}
+)
+SQL = re.compile(
+    r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|PRAGMA|BEGIN|SAVEPOINT|ROLLBACK|RELEASE|"
+    r"WHERE|AND|ORDER BY|JOIN|LIMIT)\b"
 )
 # (file, literal): member-facing text that is not a sentence to translate.
 ALLOWED = {
@@ -68,6 +95,8 @@ ALLOWED = {
     # A result's footer carries its track id, and a right-click on the result reads the id back
     # from it (``track_in``), on results posted long ago too: a marker, never translated.
     ("discord/render.py", "ID: "),
+    # A time's CLDR pattern (hours and minutes, 24-hour) given to Babel, not words.
+    ("bot/i18n.py", "HH:mm"),
 }
 MARKUP = re.compile(r"<[^>]*>")  # HTML tags (Telegram's captions) are layout, not words
 
@@ -92,8 +121,29 @@ def text_of(node: ast.AST) -> str | None:
     return None
 
 
-def exempt_nodes(tree: ast.AST) -> set[int]:
-    """Ids of every node below a docstring, a comparison or an operator-facing call."""
+def refusals(sources: list[str]) -> frozenset[str]:
+    """:data:`REFUSALS` and every class deriving from one of them in ``sources``."""
+    bases = {
+        node.name: {callee_name(base) for base in node.bases}
+        for source in sources
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ClassDef)
+    }
+    found = set(REFUSALS)
+    while grown := {name for name, of in bases.items() if of & found} - found:
+        found |= grown
+    return frozenset(found)
+
+
+def callee_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def exempt_nodes(tree: ast.AST, shown: frozenset[str] = REFUSALS) -> set[int]:
+    """Ids of every node below a docstring, a comparison, an assertion's message, an operator's
+    exception (any raised class not in ``shown``) or an operator-facing call."""
     roots: list[ast.AST] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
@@ -104,6 +154,12 @@ def exempt_nodes(tree: ast.AST) -> set[int]:
             isinstance(node, ast.Call) and callee(node) in NOT_FOR_MEMBERS
         ):
             roots.append(node)
+        elif isinstance(node, ast.Assert) and node.msg is not None:
+            roots.append(node.msg)
+        elif isinstance(node, ast.Raise) and node.exc is not None:
+            raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if callee_name(raised) not in shown:
+                roots.append(node.exc)
     exempt = {id(inner) for root in roots for inner in ast.walk(root)}
     # An f-string is judged whole: its fixed parts are not literals of their own.
     for node in ast.walk(tree):
@@ -121,20 +177,24 @@ def shown_literals(tree: ast.AST) -> Iterator[ast.AST]:
                 yield from (node for node in ast.walk(keyword.value) if text_of(node) is not None)
 
 
-def inline_sentences(source: str, name: str) -> list[tuple[int, str]]:
-    """(line, text) of each member-facing literal in one adapter module, ``name`` being its path
-    under ``adapters/``."""
+def inline_sentences(
+    source: str, name: str, shown: frozenset[str] = REFUSALS
+) -> list[tuple[int, str]]:
+    """(line, text) of each member-facing literal in one module, ``name`` being its path under
+    ``adapters/`` or from the project's root (``bot/...``); ``shown``: the refusal classes."""
     tree = ast.parse(source, filename=name)
-    exempt = exempt_nodes(tree)
+    exempt = exempt_nodes(tree, shown)
     found: dict[int, tuple[int, str]] = {}
     for node in ast.walk(tree):
         text = text_of(node)
-        if text is not None and id(node) not in exempt and PROSE.search(MARKUP.sub("", text)):
+        if text is None or id(node) in exempt or SQL.search(text):
+            continue
+        if PROSE.search(MARKUP.sub("", text)):
             found[id(node)] = (getattr(node, "lineno", 0), text)
     for node in shown_literals(tree):
         text = text_of(node) or ""
         worded = re.search("[A-Za-z]", text) and not IDENTIFIER_LIKE.fullmatch(text)
-        if id(node) not in exempt and worded:
+        if id(node) not in exempt and worded and not SQL.search(text):
             found[id(node)] = (getattr(node, "lineno", 0), text)
     return sorted(hit for hit in found.values() if (name, hit[1]) not in ALLOWED)
 
@@ -186,3 +246,105 @@ def test_sentences_with_a_count_agree_with_it() -> None:
     assert messages.last_out_of_range("last.3", 3, "song", "j2", 2, lyrics=False).endswith(
         "which made 2 tracks."
     )
+
+
+def core_modules() -> list[Path]:
+    """Every module of ``bot/`` a member's words could come from."""
+    return [
+        path
+        for path in sorted(CORE.rglob("*.py"))
+        if path != CORE / "messages.py"
+        and path.relative_to(ROOT).as_posix() not in OPERATOR_MODULES
+    ]
+
+
+def test_the_core_takes_every_sentence_from_messages() -> None:
+    modules = core_modules() + sorted(ADAPTERS.rglob("*.py"))
+    shown = refusals([path.read_text() for path in modules])
+    assert {"Busy", "Banned", "NotModerator"} <= shown  # subclasses of the refusals count
+    inline = {
+        f"{path.relative_to(ROOT)}:{line}": text
+        for path in core_modules()
+        for line, text in inline_sentences(
+            path.read_text(), path.relative_to(ROOT).as_posix(), shown
+        )
+    }
+    assert len(core_modules()) >= 30  # the scan sees the core, its store and its client
+    assert inline == {}, "member-facing sentences belong in bot/messages.py"
+
+
+def test_the_check_tells_a_refusal_from_an_operators_error() -> None:
+    """In the core: a refusal's text is shown (so it is caught), an operator's exception, an
+    assertion and SQL are not."""
+    source = """
+class TooLate(Refused):
+    pass
+raise TooLate("That is too late now.")
+raise Refused(f"You cannot do {what} here.")
+raise KeyError(f"no hold {hold_id} in the journal")
+assert row is not None, "a saved request points at a missing hold"
+await conn.execute("SELECT id FROM holds WHERE account_id = ?", (account,))
+release(reason="job unconfirmed")
+"""
+    shown = refusals([source])
+    found = [text for _, text in inline_sentences(source, "bot/made_up.py", shown)]
+    assert found == ["That is too late now.", "You cannot do  here.", "job unconfirmed"]
+
+
+def test_a_missing_parameter_is_said_with_its_meaning() -> None:
+    """Each operation's missing parameter is one whole sentence that carries the meaning the
+    option shows (once cut from the option's help by lowercasing its first letter)."""
+    for op in OPERATIONS:
+        for name in op.params.model_fields:
+            meaning = meaning_of(op.params, name)
+            inside = meaning[0].lower() + meaning[1:]
+            assert messages.missing_parameter(op.name, name) == (
+                f"/{op.name} needs {name} ({inside})."
+            )
+
+
+def test_each_need_has_its_own_sentences() -> None:
+    """A sentence about what an operation works on is written whole for each kind of input, so
+    a new kind cannot fall through to another's words."""
+    helps = {need: messages.help_operation("x", need.value, "Does x", 1) for need in Needs}
+    assert len(set(helps.values())) == len(Needs)
+    assert helps[Needs.NOTHING] == "/x — Does x (1 credit)"
+    assert helps[Needs.UPLOAD] == "/x [your own audio file] — Does x (1 credit)"
+    on_tracks = (Needs.TRACK, Needs.TWO_TRACKS, Needs.TRACK_OR_AUDIO)
+    assert len({messages.needs_tracks("x", need.value) for need in on_tracks}) == 3
+    assert len({messages.not_a_track_id("x", need.value, "w") for need in on_tracks}) == 3
+    assert messages.not_on_audio("mashup", "two_tracks") == (
+        "/mashup works on two tracks, not on an audio file."
+    )
+
+
+RECASING = frozenset({"capitalize", "casefold", "lower", "replace", "swapcase", "title", "upper"})
+
+
+def surgery(source: str) -> list[int]:
+    """Lines where a sentence from :mod:`bot.messages` is recased or rewritten after the fact
+    (``messages.balance(...).replace("You have", "They have")``): a translation could not
+    follow it."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in RECASING
+        and any(
+            isinstance(inner, ast.Name) and inner.id == "messages"
+            for inner in ast.walk(node.func.value)
+        )
+    )
+
+
+def test_no_sentence_is_rewritten_after_messages_made_it() -> None:
+    modules = core_modules() + sorted(ADAPTERS.rglob("*.py"))
+    rewritten = {
+        f"{path.relative_to(ROOT)}:{line}": line
+        for path in modules
+        for line in surgery(path.read_text())
+    }
+    assert rewritten == {}
+    made_up = 'who = messages.balance(1, 0, 14).replace("You have", "They have")\nx = a.lower()\n'
+    assert surgery(made_up) == [1]

@@ -28,7 +28,7 @@ async def test_a_command_queued_during_a_tick_is_submitted_without_waiting(
     tmp_path: Path,
 ) -> None:
     async with chorus(tmp_path, engine=SLOW_CLOCK) as h:
-        engine = h.app.engine
+        engine = h.app.scheduler
         original = engine.tick
         queued: list[str] = []
         arrived = asyncio.Event()
@@ -52,7 +52,11 @@ async def test_a_command_queued_during_a_tick_is_submitted_without_waiting(
         engine.wake.set()
         await arrived.wait()
         async with asyncio.timeout(BOUND):
-            while (job := await h.app.service.job(queued[0])) and job.state == "queued":
+            # "submitting" is written just before the vendor call: wait for its answer
+            while (job := await h.app.service.job(queued[0])) and job.state in (
+                "queued",
+                "submitting",
+            ):
                 await asyncio.sleep(0.01)
         assert job is not None and job.state in ("submitting", "running")
         assert h.sim.sim.calls["POST /api/v1/sonic/create"] == 1
@@ -76,11 +80,11 @@ async def test_a_result_written_during_a_drain_is_delivered_without_waiting(
                     await outbox.enqueue(
                         conn, lyrics.id, outbox.OutboxItem.notice("written mid-drain"), TARGET, 0.0
                     )
-                h.app.engine.delivery_wake.set()
+                h.app.delivery.wake.set()
             return pause
 
         delivery.drain = drain_with_a_result_arriving  # type: ignore[method-assign]
-        h.app.engine.delivery_wake.set()
+        h.app.delivery.wake.set()
         await written.wait()
         async with asyncio.timeout(BOUND):
             while "written mid-drain" not in h.console.platform.notices:

@@ -122,17 +122,17 @@ async def test_a_webhook_that_failed_to_apply_is_applied_on_redelivery(tmp_path:
     """The first delivery of the finished song hits a failure (500); the vendor's retry of the
     very same event must finish the job, not be dropped as a duplicate."""
     async with chorus(tmp_path, engine=NO_FALLBACK_POLL) as h:
-        engine = h.app.engine
-        original = engine.apply_sonic
+        tracker = h.app.tracker
+        original = tracker.apply_sonic
         failed_once: list[str] = []
 
-        async def hiccup_once(job_id: str, task: SonicTask) -> None:
+        async def hiccup_once(job: jobs.JobRow, task: SonicTask) -> None:
             if task.done and not failed_once:
-                failed_once.append(job_id)
+                failed_once.append(job.id)
                 raise RuntimeError("the store hiccuped")
-            await original(job_id, task)
+            await original(job, task)
 
-        engine.apply_sonic = hiccup_once  # type: ignore[method-assign]
+        tracker.apply_sonic = hiccup_once  # type: ignore[method-assign]
         job = await h.run("/song a tune")
         assert failed_once and job is not None and job.state == "succeeded"
         completed = [w["ok"] for w in h.sim.sim.webhooks_sent if "completed" in w["event"]]

@@ -25,7 +25,7 @@ async def discord_bot(
 async def test_a_cover_queued_past_its_links_expiry_still_runs(discord_bot: Discord) -> None:
     fake, app = discord_bot.fake, discord_bot.chorus.app
     upload = fake.add_attachment("hum.mp3", mp3(), "audio/mpeg")
-    await app.engine.stop()  # the queue is long: the job's turn comes a day later
+    await app.scheduler.stop()  # the queue is long: the job's turn comes a day later
     asked = await discord_bot.slash(
         ALICE,
         "cover",
@@ -35,7 +35,7 @@ async def test_a_cover_queued_past_its_links_expiry_still_runs(discord_bot: Disc
     )
     assert "on its way" in await discord_bot.reply(asked)
     fake.clock.advance(CDN_LIFETIME + 60)  # the signed link is dead now
-    await app.engine.start()
+    await app.scheduler.start()
     results = await discord_bot.wait_for_results(2)
     assert all(r["attachments"] for r in results)
     assert await discord_bot.credits(ALICE) == 1000 - 16  # the cover and the vendor upload

@@ -148,7 +148,7 @@ async def test_a_result_no_route_takes_is_kept_for_mysongs_with_its_files(
         assert (await outbox.outbox_counts(conn))["undelivered"] == 2  # never recorded as delivered
     told = [m for m in discord_bot.posted() if "so it is kept for you" in m["content"]]
     assert len(told) == 1  # once per job; a text notice still fits the channel
-    metrics = discord_bot.chorus.app.engine.metrics.registry
+    metrics = discord_bot.chorus.app.metrics.registry
     counted = {"platform": "discord", "kind": "result"}
     assert metrics.get_sample_value("chorus_undelivered_total", counted) == 2
     assert len(fake.invalid) == 2 * 3  # each result tried each route once, then left alone
