@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 WRAPPED = re.compile(r"⟦[^⟦⟧]*⟧")
 DATA = re.compile(
@@ -50,3 +51,16 @@ def leaks(
         if words:
             found.append((text, " ".join(words)))
     return found
+
+
+def discord_texts(message: dict[str, Any]) -> list[str]:
+    """Everything a member reads in a Discord message: content, embeds, button labels."""
+    texts = [message.get("content") or ""]
+    for shown in message.get("embeds") or []:
+        texts += [shown.get("title") or "", shown.get("description") or ""]
+        texts += [(shown.get("footer") or {}).get("text") or ""]
+        for field in shown.get("fields") or []:
+            texts += [field.get("name") or "", field.get("value") or ""]
+    for row in message.get("components") or []:
+        texts += [item.get("label") or "" for item in row.get("components") or []]
+    return [text for text in texts if text]

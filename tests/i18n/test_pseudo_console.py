@@ -30,7 +30,7 @@ def catalog_text() -> list[str]:
     that merge, after which this exemption is removed."""
     texts = []
     for op in CATALOG.values():
-        texts.append(op.summary)
+        texts += [op.summary, op.button, op.context_menu]
         texts.append(op.needs.value if isinstance(op.needs.value, str) else "")
         for field in op.params.model_fields.values():
             description = field.description or ""
