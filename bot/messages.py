@@ -294,30 +294,28 @@ def scope_settings(
     pool_daily_budget: int | None,
     disabled: list[str],
     moderator_roles: list[str],
-    language: str | None = None,
 ) -> str:
     """A scope's settings, one per line, in the words the README uses."""
     cap = _none() if daily_spend_cap is None else credits(daily_spend_cap)
     pool = _none() if pool_daily_budget is None else credits(pool_daily_budget)
-    lines = [
-        _("New members start with {credits}.").format(credits=credits(starting_credits)),
-        _("Daily allowance: {credits} (spent first, resets at midnight UTC).").format(
-            credits=credits(daily_allowance)
-        ),
-        _("Daily spend cap per member: {cap}.").format(cap=cap),
-        _("Jobs at once per member: {n}.").format(n=number(max_concurrent)),
-        _("Cooldown: {wait}.").format(wait=_none() if not cooldown else duration(cooldown)),
-        _("Prices: ×{multiplier}.").format(multiplier=general(price_multiplier)),
-        _("Daily budget for the whole community: {pool}.").format(pool=pool),
-        _("Turned off: {commands}.").format(
-            # TRANSLATORS: no command is turned off.
-            commands=", ".join(f"/{op}" for op in disabled) or _("nothing")
-        ),
-        _("Moderator roles: {roles}.").format(roles=", ".join(moderator_roles) or _none()),
-    ]
-    if language is not None:
-        lines.append(_("Language: {language}.").format(language=language_name(language)))
-    return "\n".join(lines)
+    return "\n".join(
+        (
+            _("New members start with {credits}.").format(credits=credits(starting_credits)),
+            _("Daily allowance: {credits} (spent first, resets at midnight UTC).").format(
+                credits=credits(daily_allowance)
+            ),
+            _("Daily spend cap per member: {cap}.").format(cap=cap),
+            _("Jobs at once per member: {n}.").format(n=number(max_concurrent)),
+            _("Cooldown: {wait}.").format(wait=_none() if not cooldown else duration(cooldown)),
+            _("Prices: ×{multiplier}.").format(multiplier=general(price_multiplier)),
+            _("Daily budget for the whole community: {pool}.").format(pool=pool),
+            _("Turned off: {commands}.").format(
+                # TRANSLATORS: no command is turned off.
+                commands=", ".join(f"/{op}" for op in disabled) or _("nothing")
+            ),
+            _("Moderator roles: {roles}.").format(roles=", ".join(moderator_roles) or _none()),
+        )
+    )
 
 
 def unknown_operations(names: list[str]) -> str:

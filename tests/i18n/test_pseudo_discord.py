@@ -47,6 +47,15 @@ async def test_nothing_leaks_on_discord_under_the_pseudo_locale(
             await d.reply(await d.slash(ADA if how else ALICE, name, *options, **how))
             if name == "song":
                 await d.wait_for_results(2)
+        form = await d.slash(ALICE, "compose")  # no lyrics given: a form asks for them
+        await d.fake.wait_until(lambda: d.fake.state(form).modal is not None)
+        modal = d.fake.state(form).modal or {}
+        shown = [modal.get("title") or ""] + [
+            str(item.get(key) or "")
+            for row in modal.get("components") or []
+            for item in row.get("components") or []
+            for key in ("label", "placeholder")
+        ]
         async with store.read() as conn:
             made = [t for job in await _jobs(conn) for t in await tracks.job_tracks(conn, job)]
         data = [t.title for t in made] + [t.tags or "" for t in made] + ["a lo-fi beat", "Chorus"]
@@ -54,6 +63,7 @@ async def test_nothing_leaks_on_discord_under_the_pseudo_locale(
         data += [*i18n.NAMES.values(), *catalog_text(), "Alice", "Ada"]
         data += ["ID: "]  # a result's footer: the track id, read back by the adapter
         sent = [text for m in d.fake.messages.values() for text in discord_texts(m)]
+        sent += [text for text in shown if text]
         found = leaks(sent, data, names() | {"credits", "mysongs", "help", "mod", "language"})
         assert found == [], "\n".join(f"{words!r} in {text!r}" for text, words in found)
         assert any("⟦" in text for text in sent)
