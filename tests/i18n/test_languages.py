@@ -139,3 +139,20 @@ def test_chorus_demo_takes_a_language(tmp_path: Path) -> None:
     refused = chorus_cli("demo", "--data", str(tmp_path / "d2"), "--language", "xx", cwd=tmp_path)
     assert refused.returncode == 2
     assert "DEFAULT_LANGUAGE" in refused.stderr and "Chorus speaks" in refused.stderr
+
+
+async def test_a_jobs_messages_speak_the_language_it_was_asked_in(tmp_path: Path) -> None:
+    """The engine posts a job's progress and result from its own loop and from webhooks, long
+    after the command: they still speak the language of the member who asked (the console's
+    one reader), while another member's job speaks the default."""
+    async with chorus(tmp_path) as h:
+        await h.run(f"/language {i18n.PSEUDO}")
+        mine = await h.run("/song a lo-fi beat about rain")
+        theirs = await h.run("/as bob /song a lo-fi beat about rain")
+    assert mine is not None and theirs is not None
+    mine_lines = [line for line in h.lines if mine.id in line]
+    theirs_lines = [line for line in h.lines if theirs.id in line]
+    assert any(line.startswith("⟦✅ /⟧song") for line in mine_lines), mine_lines
+    assert any(line.startswith("⟦⏳ /⟧song") for line in mine_lines), mine_lines
+    assert any(line.startswith("✅ /song") for line in theirs_lines), theirs_lines
+    assert not any("⟦" in line for line in theirs_lines), theirs_lines
