@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from io import BytesIO
 from pathlib import Path
 from string import Formatter
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
@@ -29,7 +30,13 @@ from bot.i18n import DOMAIN, LOCALE_DIR, SHIPPED, SOURCE, TEMPLATE
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "adapters")
-KEYWORDS: dict[str, tuple[int, ...] | None] = {"_": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS: dict[str, Any] = {
+    "_": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "pgettext": ((1, "c"), 2),
+    "C_": ((1, "c"), 2),
+}
 COMMENT_TAGS = ("TRANSLATORS:",)
 
 

@@ -84,6 +84,21 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` as used in ``context`` (a command's name), in the current language."""
+    return translations(_current.get()).pgettext(context, message)
+
+
+# The context of the names members type or pick in Discord's command picker (commands,
+# options, choices): a name is a different entry from the same word in a sentence.
+NAME = "command name"
+
+
+def C_(context: str, message: str) -> str:
+    """Marks ``message`` for extraction in ``context``; translated with :func:`pgettext`."""
+    return message
+
+
 def N_(message: str) -> str:
     """Marks text for extraction where it is declared; it is translated with :func:`_` where
     it is read (module-level text exists before any language is chosen)."""
@@ -103,6 +118,14 @@ def speaking(language: str | None) -> Iterator[str]:
         yield chosen
     finally:
         _current.reset(token)
+
+
+def use(language: str | None) -> str:
+    """Speak ``language`` (the operator's default if None) for the rest of the current task:
+    for a platform's handler that runs in a task of its own, once it knows who it answers."""
+    chosen = language if language in LANGUAGES else _default
+    _current.set(chosen)
+    return chosen
 
 
 def resolve(code: str | None) -> str | None:
@@ -138,9 +161,9 @@ def translations(language: str) -> gettext.NullTranslations:
     """The compiled catalog of ``language``, read from its ``.po`` on first use."""
     if language == PSEUDO:
         return _compiled(pseudo_catalog(), fallback=False)
-    if language not in SHIPPED or language == SOURCE:
-        return gettext.NullTranslations()
     path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if language not in SHIPPED or not path.exists():
+        return gettext.NullTranslations()
     with path.open("rb") as file:
         catalog = read_po(file, locale=language)
     return _compiled(catalog, fallback=True)

@@ -19,7 +19,7 @@ import shlex
 from datetime import UTC, datetime
 
 from bot import i18n
-from bot.i18n import N_, _, fixed, general, grouped, ngettext, number
+from bot.i18n import C_, N_, _, fixed, general, grouped, ngettext, number
 
 
 def credits(n: int) -> str:
@@ -322,30 +322,28 @@ def scope_settings(
     pool_daily_budget: int | None,
     disabled: list[str],
     moderator_roles: list[str],
-    language: str | None = None,
 ) -> str:
     """A scope's settings, one per line, in the words the README uses."""
     cap = _none() if daily_spend_cap is None else credits(daily_spend_cap)
     pool = _none() if pool_daily_budget is None else credits(pool_daily_budget)
-    lines = [
-        _("New members start with {credits}.").format(credits=credits(starting_credits)),
-        _("Daily allowance: {credits} (spent first, resets at midnight UTC).").format(
-            credits=credits(daily_allowance)
-        ),
-        _("Daily spend cap per member: {cap}.").format(cap=cap),
-        _("Jobs at once per member: {n}.").format(n=number(max_concurrent)),
-        _("Cooldown: {wait}.").format(wait=_none() if not cooldown else duration(cooldown)),
-        _("Prices: ×{multiplier}.").format(multiplier=general(price_multiplier)),
-        _("Daily budget for the whole community: {pool}.").format(pool=pool),
-        _("Turned off: {commands}.").format(
-            # TRANSLATORS: no command is turned off.
-            commands=", ".join(f"/{op}" for op in disabled) or _("nothing")
-        ),
-        _("Moderator roles: {roles}.").format(roles=", ".join(moderator_roles) or _none()),
-    ]
-    if language is not None:
-        lines.append(_("Language: {language}.").format(language=language_name(language)))
-    return "\n".join(lines)
+    return "\n".join(
+        (
+            _("New members start with {credits}.").format(credits=credits(starting_credits)),
+            _("Daily allowance: {credits} (spent first, resets at midnight UTC).").format(
+                credits=credits(daily_allowance)
+            ),
+            _("Daily spend cap per member: {cap}.").format(cap=cap),
+            _("Jobs at once per member: {n}.").format(n=number(max_concurrent)),
+            _("Cooldown: {wait}.").format(wait=_none() if not cooldown else duration(cooldown)),
+            _("Prices: ×{multiplier}.").format(multiplier=general(price_multiplier)),
+            _("Daily budget for the whole community: {pool}.").format(pool=pool),
+            _("Turned off: {commands}.").format(
+                # TRANSLATORS: no command is turned off.
+                commands=", ".join(f"/{op}" for op in disabled) or _("nothing")
+            ),
+            _("Moderator roles: {roles}.").format(roles=", ".join(moderator_roles) or _none()),
+        )
+    )
 
 
 def unknown_operations(names: list[str]) -> str:
@@ -1569,3 +1567,90 @@ def source_text(name: str) -> str:
     """``messages.NAME`` in the source language, as a key for a translator that localizes it
     later (Discord's command picker)."""
     return _TEXTS[name]
+
+
+# Every name Discord's command picker shows (commands, subcommands, options and choices), for
+# translators (context "command name"); its translator localizes them from here. Each must be,
+# in every language, lower case, 1 to 32 letters, digits, "-" or "_", and differ from the other
+# names of the same command.
+COMMAND_NAMES = (
+    C_("command name", "amount"),
+    C_("command name", "at"),
+    C_("command name", "audio"),
+    C_("command name", "audit"),
+    C_("command name", "ban"),
+    C_("command name", "bpm"),
+    C_("command name", "code"),
+    C_("command name", "compose"),
+    C_("command name", "cooldown_seconds"),
+    C_("command name", "cover"),
+    C_("command name", "credits"),
+    C_("command name", "daily_allowance"),
+    C_("command name", "daily_spend_cap"),
+    C_("command name", "description"),
+    C_("command name", "disabled"),
+    C_("command name", "download"),
+    C_("command name", "duration"),
+    C_("command name", "end"),
+    C_("command name", "extend"),
+    C_("command name", "f"),
+    C_("command name", "format"),
+    C_("command name", "fullsong"),
+    C_("command name", "grant"),
+    C_("command name", "help"),
+    C_("command name", "high"),
+    C_("command name", "instrumental"),
+    C_("command name", "language"),
+    C_("command name", "limits"),
+    C_("command name", "lyrics"),
+    C_("command name", "m"),
+    C_("command name", "m4a"),
+    C_("command name", "mashup"),
+    C_("command name", "max_concurrent"),
+    C_("command name", "member"),
+    C_("command name", "midi"),
+    C_("command name", "mod"),
+    C_("command name", "model"),
+    C_("command name", "moderator_role"),
+    C_("command name", "mp3"),
+    C_("command name", "mysongs"),
+    C_("command name", "negative_tags"),
+    C_("command name", "normal"),
+    C_("command name", "other"),
+    C_("command name", "page"),
+    C_("command name", "persona"),
+    C_("command name", "pool_daily_budget"),
+    C_("command name", "price_multiplier"),
+    C_("command name", "producer"),
+    C_("command name", "prompt"),
+    C_("command name", "reason"),
+    C_("command name", "remaster"),
+    C_("command name", "replace"),
+    C_("command name", "revoke"),
+    C_("command name", "sample"),
+    C_("command name", "settings"),
+    C_("command name", "show"),
+    C_("command name", "song"),
+    C_("command name", "sonic"),
+    C_("command name", "start"),
+    C_("command name", "starting_credits"),
+    C_("command name", "stems"),
+    C_("command name", "stemsfull"),
+    C_("command name", "strength"),
+    C_("command name", "style_weight"),
+    C_("command name", "subtle"),
+    C_("command name", "tags"),
+    C_("command name", "timeline"),
+    C_("command name", "title"),
+    C_("command name", "track"),
+    C_("command name", "unban"),
+    C_("command name", "upload"),
+    C_("command name", "video"),
+    C_("command name", "vocal_gender"),
+    C_("command name", "vocals"),
+    C_("command name", "voice"),
+    C_("command name", "vox"),
+    C_("command name", "wav"),
+    C_("command name", "weirdness"),
+    C_("command name", "writer"),
+)

@@ -255,15 +255,22 @@ class ConsoleAdapter:
         service = self.service
         if action == "credits":
             return await service.upstream_credits(actor, SCOPE)
-        if action == "settings":
+        if action == "settings" and "language" in options:
+            said = str(
+                await service.moderate("set_language", actor, SCOPE, options.pop("language"))
+            )
+            if not options:
+                return said
             values: dict[str, Any] = {k: _value(v) for k, v in options.items()}
+            policy = await service.moderate("update_settings", actor, SCOPE, reason, **values)
+            return f"{said}\n{settings_text(policy)}"
+        if action == "settings":
+            values = {k: _value(v) for k, v in options.items()}
             if not values:
                 policy = await service.moderate("settings", actor, SCOPE)
             else:
                 policy = await service.moderate("update_settings", actor, SCOPE, reason, **values)
             return settings_text(policy)
-        if action == "language":
-            return str(await service.moderate("set_language", actor, SCOPE, " ".join(plain)))
         if action == "audit":
             rows = await service.moderate(
                 "audit_log", actor, SCOPE, member=plain[0] if plain else None

@@ -22,7 +22,7 @@ import yarl
 from discord import app_commands
 
 from adapters.discord import forms, who
-from adapters.discord.mod import ModGroup
+from adapters.discord.mod import LANGUAGE_CHOICES, ModGroup
 from adapters.discord.options import AUTOCOMPLETED, lyrics_in_form, parameters
 from adapters.discord.permissions import cannot_post
 from adapters.discord.platform import (
@@ -32,7 +32,8 @@ from adapters.discord.platform import (
     size_of,
 )
 from adapters.discord.render import Press, ResultButton
-from bot import messages
+from adapters.discord.translator import CatalogTranslator
+from bot import i18n, messages
 from bot.adapter import Core
 from bot.catalog import CATALOG, Model, Operation
 from bot.config import ConfigError
@@ -48,12 +49,17 @@ logging.getLogger("discord.client").addFilter(
     lambda record: "voice will NOT be supported" not in record.getMessage()
 )
 MODELS: tuple[str, ...] = Model.__args__  # type: ignore[attr-defined]
-ACCOUNT_COMMANDS = (
-    ("credits", messages.HELP_CREDITS),
-    ("mysongs", messages.HELP_HISTORY),
-    ("help", messages.HELP_LIST),
-    ("mod", messages.HELP_MOD),
-)
+
+
+def account_commands() -> tuple[tuple[str, str], ...]:
+    """Discord's own commands, listed by /help after the catalog's (in today's language)."""
+    return (
+        ("credits", messages.HELP_CREDITS),
+        ("mysongs", messages.HELP_HISTORY),
+        ("language", messages.HELP_LANGUAGE),
+        ("help", messages.HELP_LIST),
+        ("mod", messages.HELP_MOD),
+    )
 
 
 class ChorusClient(discord.Client):
@@ -125,6 +131,7 @@ class DiscordAdapter:
         )
         self.tree = self.client.tree
         self.tree.on_error = self.on_command_error  # type: ignore[method-assign]
+        self.tree.interaction_check = self.speak_to  # type: ignore[method-assign]
         for op in CATALOG.values():
             self.tree.add_command(self._slash(op))
         self._account_commands()
@@ -139,6 +146,7 @@ class DiscordAdapter:
     async def setup(self) -> None:
         """Runs inside ``login``: register the button handler, then publish the commands."""
         self.client.add_dynamic_items(ResultButton)
+        await self.tree.set_translator(CatalogTranslator())
         if not self.sync_commands:
             return
         if self.dev_guild is not None:
@@ -267,10 +275,42 @@ class DiscordAdapter:
         @self.tree.command(name="help", description=messages.DESCRIBE_HELP)
         async def help_(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            text = await self.service.help(who.scope_of(interaction), ACCOUNT_COMMANDS)
+            text = await self.service.help(who.scope_of(interaction), account_commands())
             shown = discord.Embed(title="Chorus", description=text[:4096])
             shown.set_footer(text=messages.HELP_FOOTER)
             await interaction.edit_original_response(embed=shown, allowed_mentions=NO_PINGS)
+
+        @self.tree.command(name="language", description=messages.DESCRIBE_LANGUAGE)
+        @app_commands.describe(code=messages.DESCRIBE_LANGUAGE_CODE)
+        @app_commands.choices(code=LANGUAGE_CHOICES)
+        async def language(
+            interaction: discord.Interaction[Any], code: app_commands.Choice[str] | None = None
+        ) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            actor, scope = who.actor(interaction), who.scope_of(interaction)
+            try:
+                text = await self.service.choose_language(
+                    actor, scope, code.value if code else None
+                )
+            except Refused as exc:
+                text = messages.refused(str(exc))
+            await self.answer(interaction, text)
+
+    # --- languages -------------------------------------------------------------------------------
+    async def speak_to(self, interaction: discord.Interaction[Any]) -> bool:
+        """On arrival, before anything is said: answer the member in their language (their
+        choice, the server's, their Discord's), and note the language of what is posted in the
+        channel for everyone (the server's choice, else the guild's locale). discord.py runs
+        each interaction in a task of its own, so this holds for the rest of it."""
+        actor, scope = who.actor(interaction), who.scope_of(interaction)
+        spoken = i18n.use(await self.service.language(actor, scope, str(interaction.locale.value)))
+        guild_locale = interaction.guild_locale
+        interaction.extras["public_language"] = (
+            await self.service.public_language(scope, str(guild_locale.value))
+            if guild_locale is not None and interaction.guild_id is not None
+            else spoken  # a DM: the member is the channel's only reader
+        )
+        return True
 
     # --- running ---------------------------------------------------------------------------------
     async def on_slash(
@@ -317,6 +357,8 @@ class DiscordAdapter:
         self, interaction: discord.Interaction[Any], op_name: str, values: dict[str, Any]
     ) -> None:
         """Run ``op`` for the member (the interaction is acknowledged already); say how it went."""
+        if "public_language" not in interaction.extras:  # a form's submission: its own task
+            await self.speak_to(interaction)
         if await self.refused_here(interaction):
             return
         given = {k: v for k, v in values.items() if v is not None}
@@ -349,6 +391,7 @@ class DiscordAdapter:
     async def on_button(
         self, interaction: discord.Interaction[Any], op: str, track_id: str
     ) -> None:
+        await self.speak_to(interaction)
         if await self.refused_here(interaction):
             return
         if op in CATALOG and CATALOG[op].uses_lyrics and CATALOG[op].form is not None:
@@ -420,6 +463,7 @@ class DiscordAdapter:
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         if self.forms.stale(custom_id):
+            await self.speak_to(interaction)
             await interaction.response.send_message(messages.form_expired(), ephemeral=True)
 
     async def on_command_error(

@@ -19,6 +19,7 @@ from typing import Any
 
 import discord
 
+from bot import i18n
 from bot.catalog import CATALOG
 
 # Run an operation for the member with these values (the interaction is acknowledged already).
@@ -67,18 +68,20 @@ class Form(discord.ui.Modal):
         form = CATALOG[op].form
         assert form is not None
         super().__init__(
-            title=form.title, timeout=FORM_TIMEOUT, custom_id=FORM_PREFIX + secrets.token_hex(8)
+            title=i18n._(form.title),  # the catalog holds the source text: shown translated
+            timeout=FORM_TIMEOUT,
+            custom_id=FORM_PREFIX + secrets.token_hex(8),
         )
         self.forms, self.op, self.values = forms, op, values
         self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
         for field in form.fields:
             longest = min(field.max_length, TEXT_INPUT_LIMIT)
             text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-                label=field.label,
+                label=i18n._(field.label),
                 style=discord.TextStyle.paragraph if field.long else discord.TextStyle.short,
                 required=field.required,
                 max_length=longest,
-                placeholder=field.placeholder,
+                placeholder=i18n._(field.placeholder) if field.placeholder else None,
                 custom_id=field.name,
                 default=(prefill or {}).get(field.name, "")[:longest] or None,
             )

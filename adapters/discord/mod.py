@@ -17,6 +17,7 @@ from discord import app_commands
 from adapters.discord.who import actor, scope_of
 from bot import messages
 from bot.domain import Member
+from bot.i18n import SHIPPED
 from bot.ledger import Balance, Policy
 from bot.moderation import MemberReport, audit_text, limits_text, report_text, settings_text
 from bot.service import Refused, Service
@@ -25,6 +26,10 @@ from bot.service import Refused, Service
 Answer = Callable[[discord.Interaction[Any], str], Awaitable[None]]
 
 Credits = app_commands.Range[int, 1, 1_000_000]
+# Chorus's languages by their own names ("Deutsch"), and "auto": follow each member's Discord.
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name=messages.language_name(code), value=code) for code in SHIPPED
+] + [app_commands.Choice(name="auto", value="auto")]
 Reason = app_commands.Range[str, 1, 200]
 
 
@@ -194,8 +199,10 @@ class ModGroup(app_commands.Group):
         pool_daily_budget=messages.DESCRIBE_POOL_BUDGET,
         disabled=messages.DESCRIBE_DISABLED,
         moderator_role=messages.DESCRIBE_MODERATOR_ROLE,
+        language=messages.DESCRIBE_COMMUNITY_LANGUAGE,
         reason=messages.DESCRIBE_REASON,
     )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
     async def settings(
         self,
         interaction: discord.Interaction[Any],
@@ -207,6 +214,7 @@ class ModGroup(app_commands.Group):
         pool_daily_budget: app_commands.Range[int, 1, 10_000_000] | None = None,
         disabled: app_commands.Range[str, 1, 500] | None = None,
         moderator_role: discord.Role | None = None,
+        language: app_commands.Choice[str] | None = None,
         reason: Reason | None = None,
     ) -> None:
         values: dict[str, Any] = {
@@ -224,7 +232,9 @@ class ModGroup(app_commands.Group):
             values["moderator_roles"] = [str(moderator_role.id)]
         changes = {k: v for k, v in values.items() if v is not None}
         scope = scope_of(interaction)
-        if changes:
+        if language is not None:
+            await self._set_language(interaction, language.value, reason, changes)
+        elif changes:
             await self._run(
                 interaction,
                 "update_settings",
@@ -235,6 +245,28 @@ class ModGroup(app_commands.Group):
             )
         else:
             await self._run(interaction, "settings", scope, reply=described)
+
+    async def _set_language(
+        self,
+        interaction: discord.Interaction[Any],
+        code: str,
+        reason: str | None,
+        changes: dict[str, Any],
+    ) -> None:
+        """The community's language (audited), with any other settings changed alongside."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        asking, scope = actor(interaction), scope_of(interaction)
+        try:
+            said = [str(await self.service.moderate("set_language", asking, scope, code, reason))]
+            if changes:
+                policy = await self.service.moderate(
+                    "update_settings", asking, scope, reason, **changes
+                )
+                said.append(messages.moderated(described(policy)))
+            text = "\n".join(said)
+        except Refused as exc:
+            text = messages.refused(str(exc))
+        await self.answer(interaction, text)
 
     @app_commands.command(description=messages.DESCRIBE_MOD_CREDITS)
     async def credits(self, interaction: discord.Interaction[Any]) -> None:

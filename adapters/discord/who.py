@@ -38,4 +38,5 @@ def target(interaction: discord.Interaction[Any]) -> ReplyTarget:
         upload_limit=limit,
         requester=str(interaction.user.id),
         followup=f"{interaction.id}:{interaction.token}",
+        language=interaction.extras.get("public_language"),  # set by the adapter on arrival
     )

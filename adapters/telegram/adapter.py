@@ -22,6 +22,7 @@ import logging
 import re
 import time
 import warnings
+from contextvars import ContextVar
 from typing import Any
 
 from aiohttp import web
@@ -45,7 +46,7 @@ from adapters.telegram.flood import Clock, FloodControl
 from adapters.telegram.platform import TelegramPlatform
 from adapters.telegram.render import TEXT_LIMIT, cut
 from adapters.telegram.updates import PerChatUpdates
-from bot import messages
+from bot import i18n, messages
 from bot.adapter import Core
 from bot.catalog import CATALOG, Needs, composer
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope, TrackView
@@ -57,12 +58,28 @@ log = logging.getLogger(__name__)
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # what Telegram lets a bot download
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send
 TRACK_IN_CAPTION = re.compile(r"ID: ([0-9a-f]{6})")
-EXTRA_COMMANDS = {
-    "credits": messages.MENU_CREDITS,
-    "mysongs": messages.MENU_HISTORY,
-    "help": messages.MENU_HELP,
-    "mod": messages.MENU_MOD,
-}
+EXTRA_COMMANDS = ("credits", "mysongs", "language", "help", "mod")
+# The Bot API takes two-letter ISO 639-1 codes for a command menu's language.
+MENU_LANGUAGE_CODES = {"pt_BR": "pt"}
+# Where the commands of this update post for everyone (the chat's language): set on arrival.
+PUBLIC_LANGUAGE: ContextVar[str | None] = ContextVar("telegram_public_language", default=None)
+
+
+def extra_commands() -> dict[str, str]:
+    """Telegram's own commands, described in the current language."""
+    return {
+        "credits": messages.MENU_CREDITS,
+        "mysongs": messages.MENU_HISTORY,
+        "language": messages.MENU_LANGUAGE,
+        "help": messages.MENU_HELP,
+        "mod": messages.MENU_MOD,
+    }
+
+
+def menu() -> list[BotCommand]:
+    """The command menu (setMyCommands) in the current language."""
+    commands = [BotCommand(op.name, i18n._(op.summary)[:256]) for op in CATALOG.values()]
+    return commands + [BotCommand(name, text) for name, text in extra_commands().items()]
 
 
 TITLE, TAGS, LYRICS = range(3)
@@ -160,6 +177,8 @@ class TelegramAdapter:
                 fallbacks=[CommandHandler("cancel", self.compose_cancel, filters=NEW)],
                 conversation_timeout=compose_timeout,
             )
+        # before any other handler (group -1): the language of this update's answers and posts
+        self.application.add_handler(TypeHandler(Update, self.speak_to), group=-1)
         self.application.add_handler(compose)
         names = [*CATALOG, *EXTRA_COMMANDS, "balance", "history", "start"]
         self.application.add_handler(CommandHandler(names, self.on_command, filters=NEW))
@@ -180,9 +199,13 @@ class TelegramAdapter:
         server, each carrying a secret token that is checked before anything else."""
         await self.application.initialize()
         self._log_privacy()
-        commands = [BotCommand(op.name, op.summary[:256]) for op in CATALOG.values()]
-        commands += [BotCommand(name, text) for name, text in EXTRA_COMMANDS.items()]
-        await self.bot.set_my_commands(commands)
+        with i18n.speaking(None):  # the operator's default, for every language without its own
+            await self.bot.set_my_commands(menu())
+        for language in i18n.SHIPPED:
+            if language != i18n.SOURCE:
+                with i18n.speaking(language):
+                    code = MENU_LANGUAGE_CODES.get(language, language)
+                    await self.bot.set_my_commands(menu(), language_code=code)
         if self.webhook:
             public = self.core.public_base_url
             if public is None:
@@ -225,6 +248,20 @@ class TelegramAdapter:
             await self.application.stop()
         await self.application.shutdown()
 
+    # --- languages ---------------------------------------------------------------------------
+    async def speak_to(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer in the member's language (their choice, the chat's, their Telegram's
+        ``language_code``); post for everyone in the chat's (its moderators' choice, else the
+        language of the member who asked). python-telegram-bot handles an update's handler
+        groups in one task, so this holds for the handlers that follow."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            return
+        scope = self.scope_of(chat.id, chat.type, user.id)
+        actor = Actor(str(user.id), name=user.full_name)
+        spoken = i18n.use(await self.service.language(actor, scope, user.language_code))
+        PUBLIC_LANGUAGE.set(await self.service.public_language(scope, spoken))
+
     # --- who and where -------------------------------------------------------------------------
     @staticmethod
     def scope_of(chat_id: int, chat_type: str, user_id: int) -> Scope:
@@ -257,6 +294,7 @@ class TelegramAdapter:
             str(message.message_id),
             upload_limit=UPLOAD_LIMIT,
             thread=str(thread) if thread is not None else None,
+            language=PUBLIC_LANGUAGE.get(),
         )
 
     @staticmethod
@@ -281,7 +319,10 @@ class TelegramAdapter:
         scope = self.scope_of(message.chat.id, message.chat.type, user.id)
         name = parsed.name
         if name in ("help", "start"):
-            return await self.service.help(scope, tuple(EXTRA_COMMANDS.items()))
+            return await self.service.help(scope, tuple(extra_commands().items()))
+        if name == "language":
+            actor = await self.actor(message, user, check_admin=False)
+            return await self.service.choose_language(actor, scope, " ".join(parsed.words))
         if name in ("credits", "balance"):
             return await self.service.balance(
                 await self.actor(message, user, check_admin=False), scope
@@ -372,6 +413,8 @@ class TelegramAdapter:
             return await service.upstream_credits(actor, scope)
         if action == "audit":
             return audit_text(await service.moderate("audit_log", actor, scope, member=who))
+        if action == "settings" and "language" in options:
+            return str(await service.moderate("set_language", actor, scope, options["language"]))
         if who is None:
             raise Refused(messages.mod_needs_member_reply(action))
         member = Member(scope, who)
@@ -516,6 +559,7 @@ class TelegramAdapter:
         return ConversationHandler.END
 
     async def compose_timed_out(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.speak_to(update, context)  # a timer's task, not the update's
         if context.user_data is not None:
             context.user_data.pop("compose", None)
         if update.effective_message is not None:

@@ -8,8 +8,10 @@ never translated.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
+from typing import Any
 
 WRAPPED = re.compile(r"⟦[^⟦⟧]*⟧")
 DATA = re.compile(
@@ -50,3 +52,33 @@ def leaks(
         if words:
             found.append((text, " ".join(words)))
     return found
+
+
+def discord_texts(message: dict[str, Any]) -> list[str]:
+    """Everything a member reads in a Discord message: content, embeds, button labels."""
+    texts = [message.get("content") or ""]
+    for shown in message.get("embeds") or []:
+        texts += [shown.get("title") or "", shown.get("description") or ""]
+        texts += [(shown.get("footer") or {}).get("text") or ""]
+        for field in shown.get("fields") or []:
+            texts += [field.get("name") or "", field.get("value") or ""]
+    for row in message.get("components") or []:
+        texts += [item.get("label") or "" for item in row.get("components") or []]
+    return [text for text in texts if text]
+
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def telegram_texts(params: dict[str, Any]) -> list[str]:
+    """Everything a member reads in a Bot API call: text, caption (its HTML tags taken out),
+    the answer to a button press, the buttons' labels, the command menu's descriptions."""
+    texts = [str(params.get(key) or "") for key in ("text", "caption")]
+    texts = [TAG.sub(" ", html.unescape(text)) for text in texts]
+    markup = params.get("reply_markup") or {}
+    for row in markup.get("inline_keyboard") or [] if isinstance(markup, dict) else []:
+        texts += [str(button.get("text") or "") for button in row]
+    if isinstance(markup, dict) and markup.get("input_field_placeholder"):
+        texts.append(str(markup["input_field_placeholder"]))
+    texts += [str(c.get("description") or "") for c in params.get("commands") or []]
+    return [text for text in texts if text.strip()]

@@ -45,6 +45,7 @@ SESSION = [
     "/as bob /balance",
     "/language",
     "/language xx",
+    "/mod settings language=en_XA",
     "/mod ban bob spam",
     "/as bob /song hi",
 ]

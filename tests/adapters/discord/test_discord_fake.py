@@ -264,6 +264,86 @@ async def test_commands_over_the_option_limits_are_invalid(wire: Wire, option: J
     assert (await wire.call("PUT", path, [{**command, "options": many}]))[1]["code"] == 50035
 
 
+# --- localization: interactions/application-commands.mdx#localization -------------------------
+# https://discord.com/developers/docs/interactions/application-commands#localization: the maps'
+# keys are Discord's locales (reference.mdx "Locales"); localized names follow the name rules,
+# localized descriptions the description rules; a violation is 400 / 50035 Invalid Form Body.
+
+LOCALIZED = {
+    "name": "song",
+    "description": "a song",
+    "name_localizations": {"de": "lied", "ja": "曲", "hi": "गाना"},
+    "description_localizations": {"de": "ein Lied", "es-419": "una canción"},
+    "options": [
+        {
+            "type": 3,
+            "name": "prompt",
+            "description": "d",
+            "name_localizations": {"de": "beschreibung"},
+            "choices": [{"name": "x", "value": "x", "name_localizations": {"de": "X groß"}}],
+        }
+    ],
+}
+
+
+async def test_valid_localizations_are_accepted_and_recorded(wire: Wire) -> None:
+    path = f"/applications/{wire.fake.app_id}/commands"
+    status, body = await wire.call("PUT", path, [LOCALIZED])
+    assert status == 200, body
+    song = wire.fake.commands["global"][0]
+    assert song["name_localizations"] == {"de": "lied", "ja": "曲", "hi": "गाना"}
+    assert song["options"][0]["name_localizations"] == {"de": "beschreibung"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        {**LOCALIZED, "name_localizations": {"xx": "lied"}},  # not a Discord locale
+        {**LOCALIZED, "name_localizations": {"es": "canción"}},  # es-ES or es-419, not es
+        {**LOCALIZED, "name_localizations": {"de": "Lied"}},  # a capital
+        {**LOCALIZED, "name_localizations": {"de": "ein lied"}},  # a space
+        {**LOCALIZED, "name_localizations": {"de": "l" * 33}},  # over 32
+        {**LOCALIZED, "description_localizations": {"de": "d" * 101}},  # over 100
+        {**LOCALIZED, "description_localizations": {"de": ""}},  # empty
+        {
+            **LOCALIZED,
+            "options": [
+                {"type": 3, "name": "a", "description": "d", "name_localizations": {"de": "x"}},
+                {"type": 3, "name": "b", "description": "d", "name_localizations": {"de": "x"}},
+            ],
+        },  # two options called the same in German
+        {
+            **LOCALIZED,
+            "options": [
+                {"type": 3, "name": "a", "description": "d", "name_localizations": {"de": "b"}},
+                {"type": 3, "name": "b", "description": "d"},
+            ],
+        },  # a German name that is another option's own name
+        {
+            **LOCALIZED,
+            "options": [
+                {
+                    "type": 3,
+                    "name": "a",
+                    "description": "d",
+                    "description_localizations": {"fr": "d" * 101},
+                }
+            ],
+        },
+    ],
+)
+async def test_invalid_localizations_are_refused(wire: Wire, command: Json) -> None:
+    path = f"/applications/{wire.fake.app_id}/commands"
+    status, body = await wire.call("PUT", path, [command])
+    assert (status, body["code"]) == (400, 50035)
+
+
+async def test_interactions_carry_the_members_and_the_servers_locale(wire: Wire) -> None:
+    # interactions/receiving-and-responding.mdx "Interaction Object": locale, guild_locale
+    sent = await wire.command(locale="pt-BR", guild_locale="de")
+    assert (sent["locale"], sent["guild_locale"]) == ("pt-BR", "de")
+
+
 # --- uploads: reference.mdx "Uploading Files" ---------------------------------------------------
 
 

@@ -292,3 +292,38 @@ async def test_only_mpeg4_video_plays(fake: FakeTelegram) -> None:
     fake.advance(1)
     _, sent = await api(fake, "sendVideo", {"video": ("clip.mp4", tone(1.0))}, chat_id=601)
     assert "document" in sent["result"] and "video" not in sent["result"]
+
+
+# --- command menus per language: https://core.telegram.org/bots/api#setmycommands -------------
+# language_code is "a two-letter ISO 639-1 language code"; an empty one sets the list for every
+# language without its own. Anything else is refused: "Bad Request: invalid language code
+# specified" (what the Bot API answers, e.g. for "zh-hans").
+MENU = [{"command": "song", "description": "Make a song"}]
+
+
+async def test_command_menus_are_kept_per_language(fake: FakeTelegram) -> None:
+    assert (await api(fake, "setMyCommands", commands=MENU))[0] == 200
+    german = [{"command": "song", "description": "Ein Lied machen"}]
+    assert (await api(fake, "setMyCommands", commands=german, language_code="de"))[0] == 200
+    assert fake.menu("de") == {"song": "Ein Lied machen"}
+    assert fake.menu("fr") == {"song": "Make a song"}  # no French list: the default one
+    assert fake.menu() == {"song": "Make a song"}
+
+
+@pytest.mark.parametrize("code", ["pt_BR", "pt-br", "zh-hans", "DE", "deu", "d"])
+async def test_a_command_menu_language_must_be_two_lowercase_letters(
+    fake: FakeTelegram, code: str
+) -> None:
+    assert await api(fake, "setMyCommands", commands=MENU, language_code=code) == refused(
+        400, "Bad Request: invalid language code specified"
+    )
+    assert fake.my_commands == {}
+
+
+async def test_a_command_menu_description_over_256_characters_is_refused(
+    fake: FakeTelegram,
+) -> None:
+    long = [{"command": "song", "description": "x" * 257}]
+    assert await api(fake, "setMyCommands", commands=long, language_code="de") == refused(
+        400, "Bad Request: BOT_COMMAND_INVALID"
+    )

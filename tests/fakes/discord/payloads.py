@@ -285,8 +285,12 @@ def interaction(
     attachment_size_limit: int,
     app_permissions: int = BOT_PERMISSIONS,
     source: Json | None = None,
+    locale: str = "en-US",
+    guild_locale: str = "en-US",
 ) -> Json:
-    """INTERACTION_CREATE's payload: in a guild it carries ``member``, in a DM ``user``."""
+    """INTERACTION_CREATE's payload: in a guild it carries ``member``, in a DM ``user``;
+    ``locale`` is the member's Discord language, ``guild_locale`` the server's (community
+    servers set it; Discord sends en-US otherwise)."""
     body: Json = {
         "id": snowflake(),
         "application_id": app_id,
@@ -296,7 +300,7 @@ def interaction(
         "channel_id": channel_["id"],
         "channel": channel_,
         "data": data,
-        "locale": "en-US",
+        "locale": locale,
         "app_permissions": str(app_permissions),
         "entitlements": [],
         "context": 0 if guild_id else 1,
@@ -304,8 +308,8 @@ def interaction(
     }
     if guild_id:
         body["guild_id"] = guild_id
-        body["guild"] = {"id": guild_id, "locale": "en-US", "features": []}
-        body["guild_locale"] = "en-US"
+        body["guild"] = {"id": guild_id, "locale": guild_locale, "features": []}
+        body["guild_locale"] = guild_locale
         body["member"] = member(who, roles=roles, permissions=permissions)
         body["authorizing_integration_owners"] = {"0": guild_id}
     else:

@@ -395,10 +395,13 @@ class FakeDiscord:
         dm_channel: Json | None = None,
         channel: Json | None = None,
         member_upload_limit: int | None = None,
+        locale: str = "en-US",
+        guild_locale: str = "en-US",
     ) -> Json:
         """``member_upload_limit``: what the member may upload (Nitro raises it); Discord sends
         it as the interaction's ``attachment_size_limit``, though it says nothing about what
-        the bot may upload in a DM."""
+        the bot may upload in a DM. ``locale``: the member's Discord language; ``guild_locale``:
+        the server's."""
         self.users[who["id"]] = who
         if guild:
             channel = {**(channel or guild["channels"][0]), "guild_id": guild["id"]}
@@ -416,6 +419,8 @@ class FakeDiscord:
             attachment_size_limit=member_upload_limit or self.upload_limit(guild),
             app_permissions=self.permissions_in(channel["id"]),
             source=source,
+            locale=locale,
+            guild_locale=guild_locale,
         )
         state = Interaction(payload, time.perf_counter(), created=self.clock.now())
         self.interactions[payload["token"]] = state
@@ -1020,7 +1025,81 @@ def check_message(body: Json, files: list[tuple[str, str, bytes]]) -> None:
         raise Invalid("files: at most 10")
 
 
+# reference.mdx "Locales": the locale codes Discord accepts as localization keys.
+LOCALES = frozenset(
+    (
+        "id",
+        "da",
+        "de",
+        "en-GB",
+        "en-US",
+        "es-ES",
+        "es-419",
+        "fr",
+        "hr",
+        "it",
+        "lt",
+        "hu",
+        "nl",
+        "no",
+        "pl",
+        "pt-BR",
+        "ro",
+        "fi",
+        "sv-SE",
+        "vi",
+        "tr",
+        "cs",
+        "el",
+        "bg",
+        "ru",
+        "uk",
+        "hi",
+        "th",
+        "zh-CN",
+        "ja",
+        "zh-TW",
+        "ko",
+    )
+)
+# interactions/application-commands.mdx: a CHAT_INPUT name (and each localized name) matches
+# ^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$ and is lower case where the script has case.
+NAME = re.compile(r"[-_\w\u0900-\u097F\u0E00-\u0E7F]{1,32}")
+
+
+def check_localizations(thing: Json, where: str, *, chat_input: bool = True) -> None:
+    """application-commands.mdx "Localization": ``name_localizations`` and
+    ``description_localizations`` are maps from an available locale to a value following the
+    same rules as the name (1-32 characters, the name pattern and lower case for chat-input
+    commands and options) or the description (1-100 characters); anything else is refused with
+    50035 Invalid Form Body."""
+    for locale, name in (thing.get("name_localizations") or {}).items():
+        if locale not in LOCALES:
+            raise Invalid(f"{where}: name_localizations: unknown locale {locale!r}")
+        if not isinstance(name, str) or not 1 <= len(name) <= 32:
+            raise Invalid(f"{where}: name_localizations[{locale}]: 1 to 32 characters")
+        if chat_input and (not NAME.fullmatch(name) or name != name.lower()):
+            raise Invalid(f"{where}: name_localizations[{locale}]: invalid name {name!r}")
+    for locale, text in (thing.get("description_localizations") or {}).items():
+        if locale not in LOCALES:
+            raise Invalid(f"{where}: description_localizations: unknown locale {locale!r}")
+        if not isinstance(text, str) or not 1 <= len(text) <= 100:
+            raise Invalid(f"{where}: description_localizations[{locale}]: 1 to 100 characters")
+
+
+def unique_names(options: list[Json], where: str) -> None:
+    """Option names are unique within a command, in every locale (the localized name where
+    one is given, else the name): Discord could not tell them apart otherwise."""
+    for locale in {"", *(k for o in options for k in o.get("name_localizations") or {})}:
+        shown = [(o.get("name_localizations") or {}).get(locale, o["name"]) for o in options]
+        if len(shown) != len(set(shown)):
+            raise Invalid(f"{where}: option names repeat in locale {locale or 'default'!r}")
+
+
 def check_command(command: Json) -> None:
+    chat_input = command.get("type", 1) == 1
+    check_localizations(command, f"command {command['name']!r}", chat_input=chat_input)
+    unique_names(command.get("options") or [], f"command {command['name']!r}")
     name_ok = re.fullmatch(r"[-_\w]{1,32}", command["name"])
     if command.get("type", 1) == 1 and (not name_ok or command["name"] != command["name"].lower()):
         raise Invalid(f"command name {command['name']!r}")
@@ -1036,6 +1115,7 @@ def check_command(command: Json) -> None:
             continue
         if not re.fullmatch(r"[-_a-z0-9]{1,32}", option["name"]):
             raise Invalid(f"option name {option['name']!r}")
+        check_localizations(option, f"option {option['name']!r}")
         if not 1 <= len(option.get("description") or "") <= 100:
             raise Invalid(f"option {option['name']}: description 1 to 100 characters")
         if option.get("required"):
@@ -1058,6 +1138,7 @@ def check_choices(choices: list[Json], where: str) -> None:
     if len(choices) > 25:
         raise Invalid(f"{where}: at most 25 choices")
     for choice in choices:
+        check_localizations(choice, f"{where}: choice {choice.get('name')!r}", chat_input=False)
         value = choice.get("value")
         if not 1 <= len(choice.get("name") or "") <= 100 or (
             isinstance(value, str) and not 1 <= len(value) <= 100

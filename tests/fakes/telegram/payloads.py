@@ -10,11 +10,20 @@ _ids = itertools.count(1000)
 
 
 def user(
-    user_id: int, name: str, *, bot: bool = False, username: str | None = None
+    user_id: int,
+    name: str,
+    *,
+    bot: bool = False,
+    username: str | None = None,
+    language_code: str | None = None,
 ) -> dict[str, Any]:
+    """``language_code``: the IETF tag of the member's Telegram app language ("de", "pt-br"),
+    sent with every update from them (https://core.telegram.org/bots/api#user)."""
     body: dict[str, Any] = {"id": user_id, "is_bot": bot, "first_name": name}
     if username:
         body["username"] = username
+    if language_code:
+        body["language_code"] = language_code
     return body
 
 

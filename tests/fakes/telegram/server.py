@@ -19,6 +19,7 @@ import contextlib
 import io
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -107,6 +108,8 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.members: dict[tuple[int, int], str] = {}  # (chat, user) -> status
+        # setMyCommands' lists, by (scope as JSON, language code; "" for the default list)
+        self.my_commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.sent: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, message) -> message
         self.fail_next: dict[str, tuple[int, str, dict[str, Any]]] = {}
         self.webhook: tuple[str, str] | None = None  # (url, secret token) once the bot sets one
@@ -390,11 +393,26 @@ class FakeTelegram:
             return response.status
 
     async def m_setMyCommands(self, call: Call) -> web.Response:
+        """https://core.telegram.org/bots/api#setmycommands: each command 1-32 characters,
+        each description 1-256; ``language_code`` is a two-letter ISO 639-1 code (or empty: the
+        list for every language without its own). Lists are kept per scope and language."""
         commands = call.params.get("commands") or []
         for command in commands:
             if not (1 <= len(command["command"]) <= 32 and 1 <= len(command["description"]) <= 256):
                 return self.error(400, "Bad Request: BOT_COMMAND_INVALID")
+        language = str(call.params.get("language_code") or "")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            return self.error(400, "Bad Request: invalid language code specified")
+        scope = json.dumps(call.params.get("scope") or {"type": "default"}, sort_keys=True)
+        self.my_commands[(scope, language)] = [dict(c) for c in commands]
         return self.ok(True)
+
+    def menu(self, language: str = "", scope: str = "default") -> dict[str, str]:
+        """The command menu a member whose app is in ``language`` sees: its own list, else the
+        one set without a language code (how Telegram picks it)."""
+        key = json.dumps({"type": scope}, sort_keys=True)
+        chosen = self.my_commands.get((key, language), self.my_commands.get((key, ""), []))
+        return {c["command"]: c["description"] for c in chosen}
 
     async def m_getUpdates(self, call: Call) -> web.Response:
         offset = call.params.get("offset") or 0
