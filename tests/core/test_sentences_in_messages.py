@@ -97,6 +97,8 @@ ALLOWED = {
     ("discord/render.py", "ID: "),
     # A time's CLDR pattern (hours and minutes, 24-hour) given to Babel, not words.
     ("bot/i18n.py", "HH:mm"),
+    # The gettext context of the names typed in Discord's command picker: a catalog key.
+    ("bot/i18n.py", "command name"),
 }
 MARKUP = re.compile(r"<[^>]*>")  # HTML tags (Telegram's captions) are layout, not words
 

@@ -82,13 +82,14 @@ def test_numbers_durations_and_dates_are_written_the_languages_way() -> None:
     moment = 1_700_000_000  # 2023-11-14 22:13 UTC
     with i18n.speaking("de"):
         assert messages.credits(10_000).startswith("10.000 ")
-        assert messages.duration(5000).startswith("1,4 ")
+        # the unit follows the figure after a space, often a no-break one (the translators' call)
+        assert messages.duration(5000).replace("\N{NO-BREAK SPACE}", " ").startswith("1,4 ")
         assert messages.moment(moment) == "14.11.2023 22:13 UTC"
         assert "1.000.000" in messages.grant_out_of_range(1_000_000)
     with i18n.speaking("ja"):
         assert messages.moment(moment) == "2023/11/14 22:13 UTC"
     with i18n.speaking("fr"):
-        assert messages.duration(5000).startswith("1,4 ")
+        assert messages.duration(5000).replace("\N{NO-BREAK SPACE}", " ").startswith("1,4 ")
     # English keeps Chorus's own plain figures
     assert messages.credits(1000) == "1000 credits"
     assert messages.duration(5000) == "1.4 h"
