@@ -22,6 +22,7 @@ from bot.engine import Engine, EngineConfig
 from bot.ledger import Defaults, Ledger
 from bot.media import Media, MediaConfig
 from bot.metrics import Metrics
+from bot.panel.routes import PanelHolder, make_panel
 from bot.platform import Platform
 from bot.service import Service
 from bot.store import Store
@@ -94,7 +95,10 @@ class App:
             observer=metrics.vendor_call,
         )
         holder = Holder()
-        runner = web.AppRunner(make_web(holder), access_log=None)
+        panel = PanelHolder()
+        site_app = make_web(holder)
+        site_app.add_subapp("/panel/", make_panel(panel))
+        runner = web.AppRunner(site_app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.web_host, settings.web_port)
         await site.start()
@@ -139,7 +143,8 @@ class App:
         files = data / "results"
         engine = Engine(store, ledger, client, media, platforms, env, files, config, metrics)
         delivery = Delivery(engine, files)
-        service = Service(store, ledger, engine, media, client)
+        service = Service(store, ledger, engine, media, client, panel_url=public or base_url)
+        panel.service = service
         app = cls(
             settings,
             store,

@@ -33,7 +33,9 @@ from bot.domain import (
 from bot.engine import Engine, reusable_upload, short_id
 from bot.ledger import Hold, Ledger, LedgerRefusal, TooManyJobs
 from bot.media import Media, MediaRefused
-from bot.moderation import Moderation, ModerationRefused
+from bot.moderation import Moderation, ModerationRefused, NotModerator
+from bot.panel.access import PanelAccess
+from bot.reports import Reports
 from bot.store import Store, jobs, media, outbox, tracks, voices
 from bot.store import journal as j
 
@@ -53,6 +55,10 @@ class ButtonGone(Refused):
 
 class NotYours(Refused):
     """A button pressed by someone who neither made its track nor moderates where it lives."""
+
+
+class Forbidden(Refused):
+    """A moderator's request from someone who does not moderate the scope."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,13 @@ def explain(error: ValidationError, operation: Operation) -> str:
 
 class Service:
     def __init__(
-        self, store: Store, ledger: Ledger, engine: Engine, media: Media, client: AIMusicClient
+        self,
+        store: Store,
+        ledger: Ledger,
+        engine: Engine,
+        media: Media,
+        client: AIMusicClient,
+        panel_url: str | None = None,
     ) -> None:
         self.store, self.ledger, self.engine, self.media, self.client = (
             store,
@@ -112,6 +124,9 @@ class Service:
             client,
         )
         self.moderation = Moderation(ledger)
+        self.reports = Reports(ledger, self.moderation, client)
+        # the moderators' web panel, at ``panel_url`` (the bot's public or loopback address)
+        self.panel = PanelAccess(store, self.moderation, panel_url)
 
     # --- running operations --------------------------------------------------------------------
     async def run(self, request: Request) -> Accepted:
@@ -433,8 +448,36 @@ class Service:
             raise Refused(messages.unknown_moderator_action(action))
         try:
             return await method(actor, *args, **kwargs)
+        except NotModerator as exc:
+            raise Forbidden(str(exc)) from None
         except ModerationRefused as exc:
             raise Refused(str(exc)) from None
+
+    async def report(self, name: str, actor: Actor, *args: Any, **kwargs: Any) -> Any:
+        """Call a :class:`Reports` method (what the panel's pages show), refusals as with
+        :meth:`moderate`."""
+        method = getattr(self.reports, name, None)
+        if method is None or name.startswith("_"):
+            raise Refused(messages.unknown_moderator_action(name))
+        try:
+            return await method(actor, *args, **kwargs)
+        except NotModerator as exc:
+            raise Forbidden(str(exc)) from None
+
+    async def panel_link(self, actor: Actor, scope: Scope) -> str:
+        """``/mod panel``: a one-time link to the web panel for this scope, for moderators."""
+        try:
+            return await self.panel.link(actor, scope)
+        except NotModerator as exc:
+            raise Forbidden(str(exc)) from None
+
+    async def repost(
+        self, actor: Actor, scope: Scope, job_id: str, reason: str | None = None
+    ) -> int:
+        """Post a job's undelivered results again (audited); how many were queued."""
+        count: int = await self.moderate("repost", actor, scope, job_id, reason)
+        self.engine.delivery_wake.set()
+        return count
 
 
 def _track_view(row: tracks.TrackRow) -> TrackView:
