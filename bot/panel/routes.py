@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from importlib import resources
@@ -58,7 +59,8 @@ class PanelHolder:
 
 
 PANEL_KEY = web.AppKey("panel", PanelHolder)
-SESSION_KEY = "panel_session"
+# The request's session, set by the guard for the handler it calls (the same task).
+CURRENT: ContextVar[Session | None] = ContextVar("panel_session", default=None)
 
 
 def _when(ts: float) -> str:
@@ -93,13 +95,15 @@ def service_of(request: web.Request) -> Service:
 
 
 def session_of(request: web.Request) -> Session:
-    session: Session = request[SESSION_KEY]
+    session = CURRENT.get()
+    if session is None:  # only the sign-in routes run without one, and they do not ask
+        raise web.HTTPUnauthorized()
     return session
 
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     html = TEMPLATES.get_template(template).render(
-        session=request.get(SESSION_KEY), done=request.query.get("done"), **context
+        session=CURRENT.get(), done=request.query.get("done"), **context
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
@@ -116,7 +120,12 @@ OPEN = ("signin", "signin_form", "style")  # routes reached without a session
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A session for every page but sign-in; the CSRF token for every POST; security headers on
     every answer; a refusal by the moderation policy shown as 403."""
-    response = await _guarded(request, handler)
+    # A connection's requests may run in one task: no session is left over from the last one.
+    previous = CURRENT.set(None)
+    try:
+        response = await _guarded(request, handler)
+    finally:
+        CURRENT.reset(previous)
     response.headers.update(HEADERS)
     return response
 
@@ -128,7 +137,7 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     session = await service_of(request).panel.session(request.cookies.get(COOKIE))
     if session is None:
         return render(request, "signed_out.html", status=401)
-    request[SESSION_KEY] = session
+    CURRENT.set(session)
     if request.method == "POST":
         form = await request.post()
         sent = form.get("csrf")
@@ -158,7 +167,7 @@ async def signin(request: web.Request) -> web.Response:
     response.set_cookie(
         COOKIE,
         opened.token,
-        max_age=int(opened.expires_at - service.panel.clock()),
+        max_age=round(opened.expires_at - service.panel.clock()),
         path="/panel/",
         httponly=True,
         samesite="Strict",
