@@ -49,9 +49,12 @@ async def test_a_link_opens_one_session_with_a_strict_http_only_expiring_cookie(
         async with client.get(f"{h.app.base_url}/panel/") as page:
             assert page.status == 200 and "Credits spent per day" in await page.text()
             assert "script-src" not in page.headers["Content-Security-Policy"]
-        async with http() as other, other.post(
-            f"{h.app.base_url}/panel/signin", data={"token": token}, allow_redirects=False
-        ) as again:
+        async with (
+            http() as other,
+            other.post(
+                f"{h.app.base_url}/panel/signin", data={"token": token}, allow_redirects=False
+            ) as again,
+        ):
             assert again.status == 403
             assert "This link cannot be used" in await again.text()
             assert "Set-Cookie" not in again.headers

@@ -25,6 +25,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot import messages
+from bot.catalog import CATALOG
 from bot.domain import Member
 from bot.ledger import day_start
 from bot.store import audit, outbox
@@ -93,6 +94,27 @@ def submit(driver: WebDriver, form: str, **fields: str) -> None:
     WebDriverWait(driver, 10).until(lambda d: _stale(old))
 
 
+def attributes(driver: WebDriver, css: str, *names: str) -> list[tuple[str, ...]]:
+    """Attributes of every element ``css`` matches, in document order."""
+    return [
+        tuple(str(e.get_attribute(n)) for n in names)
+        for e in driver.find_elements(By.CSS_SELECTOR, css)
+    ]
+
+
+def click(driver: WebDriver, by: str, value: str, navigates: bool = True) -> None:
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(by, value).click()
+    if navigates:
+        WebDriverWait(driver, 10).until(lambda d: _stale(old))
+
+
+def tab_to(driver: WebDriver) -> str:
+    """Press Tab on a fresh page; the class of the element that has the focus."""
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    return str(driver.switch_to.active_element.get_attribute("class"))
+
+
 def _stale(element: Any) -> bool:
     try:
         element.is_enabled()
@@ -102,12 +124,20 @@ def _stale(element: Any) -> bool:
 
 
 def shoot(driver: WebDriver, name: str, size: tuple[int, int] = WIDE) -> None:
-    """Save the whole page (the window grown to its height) as docs/screenshots/<name>.png."""
+    """Save the whole page at ``size``'s width as docs/screenshots/<name>.png (the viewport
+    grown to the page's height through the DevTools protocol, as a window cannot be)."""
+    width = size[0]
+    metrics = {"width": width, "height": size[1], "deviceScaleFactor": 1, "mobile": size == PHONE}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     height = int(driver.execute_script("return document.documentElement.scrollHeight"))
-    driver.set_window_size(size[0], max(size[1], height))
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {**metrics, "height": max(size[1], height)}
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
-    assert driver.save_screenshot(str(SHOTS / f"{name}.png"))
-    driver.set_window_size(*WIDE)
+    try:
+        assert driver.save_screenshot(str(SHOTS / f"{name}.png"))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 async def seed(h: Chorus) -> dict[str, int]:
@@ -126,7 +156,9 @@ async def seed(h: Chorus) -> dict[str, int]:
     ledger.clock = time.time
     song = await h.run("/song a lo-fi beat about rain duration=12")
     assert song is not None and song.state == "succeeded"
-    spent[time.strftime("%Y-%m-%d", time.gmtime(today))] = 14
+    words = await h.run("/lyrics a song about the sea")
+    assert words is not None and words.state == "succeeded"
+    spent[time.strftime("%Y-%m-%d", time.gmtime(today))] = 14 + CATALOG["lyrics"].price
     h.sim.sim.knobs.task_fail = 1.0
     failed = await h.run("/song this one fails")
     assert failed is not None and failed.state == "failed"
@@ -149,27 +181,27 @@ async def test_a_moderator_runs_the_community_from_the_browser(
         assert await act(text_of, browser, "h1") == "Overview"
 
         # Overview: the charts show the seeded spending and the jobs per operation.
-        bars = await act(
-            browser.find_elements, By.CSS_SELECTOR, "#chart-spent rect.bar[data-value]"
-        )
-        drawn = {b.get_attribute("data-day"): int(b.get_attribute("data-value")) for b in bars}
+        bars = await act(attributes, browser, "#chart-spent rect.bar", "data-day", "data-value")
+        drawn = {day: int(value) for day, value in bars}
         assert len(drawn) == 30
         assert {day: v for day, v in drawn.items() if v} == spent
-        heights = {b.get_attribute("data-day"): float(b.get_attribute("height")) for b in bars}
+        heights = {
+            day: float(h)
+            for day, h in await act(
+                attributes, browser, "#chart-spent rect.bar", "data-day", "height"
+            )
+        }
         tallest = max(spent, key=lambda day: spent[day])
         assert max(heights, key=lambda day: heights[day]) == tallest
-        song = await act(browser.find_element, By.CSS_SELECTOR, '#chart-operations rect[data-op="song"]')
-        assert song.get_attribute("data-value") == "2"
-        assert await act(text_of, browser, "#stat-failed") == "50%"
-        assert await act(text_of, browser, "#stat-refunded") == "50%"
+        operations = await act(
+            attributes, browser, "#chart-operations rect.bar", "data-op", "data-value"
+        )
+        assert operations == [("song", "2"), ("lyrics", "1")]
+        assert await act(text_of, browser, "#stat-failed") == "33%"
+        assert await act(text_of, browser, "#stat-refunded") == "33%"
         assert await act(text_of, browser, "#stat-spent") == str(sum(spent.values()))
         assert int(await act(text_of, browser, "#stat-vendor")) == h.sim.sim.credits
         await act(shoot, browser, "overview")
-
-        # Keyboard: the first Tab reaches the skip link, which leads to the content.
-        await act(browser.find_element(By.TAG_NAME, "body").send_keys, Keys.TAB)
-        focused = await act(lambda: browser.switch_to.active_element)
-        assert focused.get_attribute("class") == "skip"
 
         # On a phone: nothing wider than the screen (tables scroll inside their box).
         await act(browser.set_window_size, *PHONE)
@@ -179,6 +211,10 @@ async def test_a_moderator_runs_the_community_from_the_browser(
         )
         assert wide is False
         await act(shoot, browser, "overview-phone", PHONE)
+        await act(browser.set_window_size, *WIDE)
+
+        # Keyboard: the first Tab reaches the skip link, which leads to the content.
+        assert await act(tab_to, browser) == "skip"
 
         # Members: search, open Bob, grant him credits; the audit log shows it.
         await act(browser.get, f"{h.app.base_url}/panel/members")
@@ -186,11 +222,11 @@ async def test_a_moderator_runs_the_community_from_the_browser(
         rows = await act(text_of, browser, "#members tbody")
         assert "bob" in rows and "carol" not in rows
         await act(shoot, browser, "members")
-        await act(browser.find_element(By.LINK_TEXT, "bob").click)
+        await act(click, browser, By.LINK_TEXT, "bob")
         await act(submit, browser, 'form[action$="/grant"]', amount="25", reason="contest prize")
         assert "Credits granted" in await act(text_of, browser, ".note")
         assert await act(text_of, browser, "#available") == "1025"
-        await act(browser.find_element(By.LINK_TEXT, "Audit log").click)
+        await act(click, browser, By.LINK_TEXT, "Audit log")
         first = await act(text_of, browser, "#audit tbody tr")
         assert "grant" in first and "bob" in first and "amount=25" in first
         assert "contest prize" in first and "UTC" in first
@@ -207,7 +243,7 @@ async def test_a_moderator_runs_the_community_from_the_browser(
 
         # Settings: switch /lyrics off; the chat refuses it.
         await act(browser.get, f"{h.app.base_url}/panel/settings")
-        await act(browser.find_element(By.CSS_SELECTOR, 'input[value="lyrics"]').click)
+        await act(click, browser, By.CSS_SELECTOR, 'input[value="lyrics"]', False)
         await act(submit, browser, "form.settings", daily_allowance="5", reason="quiet week")
         assert "Settings saved" in await act(text_of, browser, ".note")
         await act(shoot, browser, "settings")
@@ -231,7 +267,7 @@ async def test_a_moderator_runs_the_community_from_the_browser(
         await act(browser.get, f"{h.app.base_url}/panel/jobs")
         line = await act(text_of, browser, f"#job-{song_job}")
         assert "succeeded" in line and "14" in line and "2 not delivered" in line
-        failed_line = await act(text_of, browser, f"#job-{h.console.started[1]}")
+        failed_line = await act(text_of, browser, f"#job-{h.console.started[2]}")
         assert "failed" in failed_line
         await act(shoot, browser, "jobs")
         saved_before = len(h.console.platform.saved)
@@ -280,7 +316,9 @@ async def test_the_browser_is_refused_a_used_link_a_forged_cookie_and_a_bare_for
 
         # A cookie the bot never issued: nothing.
         await act(browser.delete_all_cookies)
-        await act(browser.add_cookie, {"name": "chorus_panel", "value": "forged", "path": "/panel/"})
+        await act(
+            browser.add_cookie, {"name": "chorus_panel", "value": "forged", "path": "/panel/"}
+        )
         await act(browser.get, f"{h.app.base_url}/panel/")
         assert await act(text_of, browser, "h1") == "Please sign in"
 

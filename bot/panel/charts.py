@@ -10,6 +10,7 @@ from dataclasses import dataclass
 WIDTH = 640
 HEIGHT = 240
 LEFT = 44  # room for the value axis
+RIGHT = 24  # room for the last day's label
 BOTTOM = 28  # room for the day labels
 TOP = 12
 ROW = 26  # one operation's row in a bar list
@@ -32,13 +33,17 @@ class Chart:
     width: int
     height: int
     bars: tuple[Bar, ...]
-    scale: tuple[tuple[float, float], ...]  # (y, value) of each gridline
+    scale: tuple[tuple[float, int], ...]  # (y, value) of each gridline
     base: float  # where bars start: the x axis (columns) or the labels' edge (rows)
 
 
 def nice_top(largest: int) -> int:
-    """The smallest of 1, 2, 5, 10, 20, 50… at least ``largest``: gridlines on round values."""
-    magnitude = 1
+    """The smallest of 5, 10, 20, 50, 100… at least ``largest``: five gridlines on whole,
+    round values."""
+    magnitude = 5
+    if largest <= magnitude:
+        return magnitude
+    magnitude = 10
     while True:
         for step in (1, 2, 5):
             if magnitude * step >= largest:
@@ -52,13 +57,13 @@ def columns(values: Sequence[tuple[str, int]], every: int = 5) -> Chart:
     top = nice_top(max((v for _, v in values), default=0))
     plot_h = HEIGHT - TOP - BOTTOM
     base = HEIGHT - BOTTOM
-    slot = (WIDTH - LEFT) / max(1, len(values))
+    slot = (WIDTH - LEFT - RIGHT) / max(1, len(values))
     bars = []
     for n, (label, value) in enumerate(values):
         h = plot_h * value / top
         tick = label[5:] if n % every == 0 or n == len(values) - 1 else None
         bars.append(Bar(LEFT + n * slot + slot * 0.15, base - h, slot * 0.7, h, label, value, tick))
-    scale = tuple((base - plot_h * k / 4, top * k / 4) for k in range(5))
+    scale = tuple((base - plot_h * k / 5, top * k // 5) for k in range(6))
     return Chart(WIDTH, HEIGHT, tuple(bars), scale, base)
 
 

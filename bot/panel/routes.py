@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
