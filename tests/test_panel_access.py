@@ -164,9 +164,13 @@ async def test_a_session_reaches_its_own_community_only(tmp_path: Path) -> None:
     async with chorus(tmp_path) as h, http() as client:
         operator = Actor("you", is_admin=True)
         await h.app.service.moderate("grant", operator, Member(elsewhere, "zed"), 77, "there")
+        hold = await h.app.ledger.hold(Member(elsewhere, "zed"), 40, reason="spent there")
+        await h.app.ledger.capture(hold.hold_id)
         csrf = await sign_in(h, client)
         async with client.get(f"{h.app.base_url}/panel/members?q=zed") as page:
             assert 'href="/panel/members/zed"' not in await page.text()
+        async with client.get(f"{h.app.base_url}/panel/") as page:
+            assert '<span class="figure" id="stat-spent">0</span>' in await page.text()
         async with client.get(f"{h.app.base_url}/panel/audit?member=zed") as page:
             assert "there" not in await page.text()
         async with client.get(f"{h.app.base_url}/panel/members/zed") as page:
@@ -177,7 +181,7 @@ async def test_a_session_reaches_its_own_community_only(tmp_path: Path) -> None:
             allow_redirects=False,
         ) as answer:
             assert answer.status == 303
-        assert await available(h, "zed", elsewhere) == 1000 + 77  # untouched
+        assert await available(h, "zed", elsewhere) == 1000 + 77 - 40  # untouched
         assert await available(h, "zed") == 1000 + 5  # a newcomer here, not the other one
 
 
