@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -34,14 +35,33 @@ def http() -> aiohttp.ClientSession:
     return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
 
+@dataclass(frozen=True)
+class Pressed:
+    """The answer to pressing a link's button: where it sends the browser, the cookie it sets."""
+
+    status: int
+    location: str | None
+    cookie: str | None
+    text: str
+
+
+async def press(h: Chorus, client: aiohttp.ClientSession, link: str) -> Pressed:
+    """Press the button on ``link``'s page (a POST of its token), following nothing."""
+    async with client.post(
+        f"{h.app.base_url}/panel/signin",
+        data={"token": link.rsplit("/", 1)[1]},
+        allow_redirects=False,
+    ) as answer:
+        headers = answer.headers
+        return Pressed(
+            answer.status, headers.get("Location"), headers.get("Set-Cookie"), await answer.text()
+        )
+
+
 async def sign_in(h: Chorus, client: aiohttp.ClientSession, link: str | None = None) -> str:
     """Use a fresh (or the given) link; returns the session's CSRF token."""
-    link = link or await panel_link(h)
-    token = link.rsplit("/", 1)[1]
-    async with client.post(
-        f"{h.app.base_url}/panel/signin", data={"token": token}, allow_redirects=False
-    ) as answer:
-        assert answer.status == 303, await answer.text()
+    pressed = await press(h, client, link or await panel_link(h))
+    assert pressed.status == 303, pressed.text
     async with client.get(f"{h.app.base_url}/panel/") as page:
         assert page.status == 200, await page.text()
         found = CSRF.search(await page.text())

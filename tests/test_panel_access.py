@@ -12,7 +12,7 @@ from bot.domain import Actor, Member, Scope
 from bot.panel.access import SESSION_SECONDS
 from bot.store import audit
 from tests.harness import Chorus, chorus
-from tests.panel_session import http, local, panel_link, sign_in
+from tests.panel_session import http, local, panel_link, press, sign_in
 
 BOB = "bob"
 
@@ -32,32 +32,24 @@ async def test_a_link_opens_one_session_with_a_strict_http_only_expiring_cookie(
 ) -> None:
     async with chorus(tmp_path) as h, http() as client:
         link = await panel_link(h)
-        token = link.rsplit("/", 1)[1]
         for _ in range(2):  # opening the link (a chat app's preview too) does not use it up
             async with client.get(local(h, link)) as page:
                 assert page.status == 200
                 assert "Open the panel" in await page.text()
                 assert page.headers["Referrer-Policy"] == "no-referrer"
-        async with client.post(
-            f"{h.app.base_url}/panel/signin", data={"token": token}, allow_redirects=False
-        ) as answer:
-            assert answer.status == 303 and answer.headers["Location"] == "/panel/"
-            cookie = answer.headers["Set-Cookie"]
+        pressed = await press(h, client, link)
+        assert pressed.status == 303 and pressed.location == "/panel/"
+        cookie = pressed.cookie or ""
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/panel/" in cookie
         assert f"Max-Age={SESSION_SECONDS}" in cookie
         assert "Secure" not in cookie  # served over plain http here: see the https test
         async with client.get(f"{h.app.base_url}/panel/") as page:
             assert page.status == 200 and "Credits spent per day" in await page.text()
             assert "script-src" not in page.headers["Content-Security-Policy"]
-        async with (
-            http() as other,
-            other.post(
-                f"{h.app.base_url}/panel/signin", data={"token": token}, allow_redirects=False
-            ) as again,
-        ):
-            assert again.status == 403
-            assert "This link cannot be used" in await again.text()
-            assert "Set-Cookie" not in again.headers
+        async with http() as other:
+            again = await press(h, other, link)
+        assert again.status == 403 and again.cookie is None
+        assert "This link cannot be used" in again.text
 
 
 async def test_an_expired_link_and_an_expired_session_are_refused(tmp_path: Path) -> None:
@@ -65,12 +57,7 @@ async def test_an_expired_link_and_an_expired_session_are_refused(tmp_path: Path
         panel = h.app.service.panel
         link = await panel_link(h)
         panel.clock = lambda: time.time() + 601  # eleven minutes later
-        async with client.post(
-            f"{h.app.base_url}/panel/signin",
-            data={"token": link.rsplit("/", 1)[1]},
-            allow_redirects=False,
-        ) as answer:
-            assert answer.status == 403
+        assert (await press(h, client, link)).status == 403
         panel.clock = time.time
         await sign_in(h, client)
         panel.clock = lambda: time.time() + SESSION_SECONDS + 1
@@ -189,13 +176,8 @@ async def test_the_cookie_is_secure_when_the_panel_is_served_over_https(tmp_path
     async with chorus(tmp_path, public_base_url="https://chorus.example") as h, http() as client:
         link = await panel_link(h)
         assert link.startswith("https://chorus.example/panel/signin/")
-        async with client.post(
-            f"{h.app.base_url}/panel/signin",
-            data={"token": link.rsplit("/", 1)[1]},
-            allow_redirects=False,
-        ) as answer:
-            assert answer.status == 303
-            assert "Secure" in answer.headers["Set-Cookie"]
+        pressed = await press(h, client, link)
+        assert pressed.status == 303 and "Secure" in (pressed.cookie or "")
 
 
 async def test_the_audit_log_filters_and_exports_csv_a_spreadsheet_reads_as_text(
