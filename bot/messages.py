@@ -1113,3 +1113,12 @@ def unknown_job(job_id: str) -> str:
 
 def nothing_to_repost(job_id: str) -> str:
     return f"Job {echo(job_id)} has no undelivered result to post again."
+
+
+def whole_number_needed(name: str) -> str:
+    """A panel form's field that must be a whole number (credits, limits) but was not."""
+    return f"{echo(name)} must be a whole number."
+
+
+def number_needed(name: str) -> str:
+    return f"{echo(name)} must be a number, such as 1.5."

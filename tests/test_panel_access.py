@@ -5,10 +5,13 @@ its own community only. (tests/test_panel_browser.py does the same things in Chr
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 
+from bot import messages
 from bot.domain import Actor, Member, Scope
+from bot.moderation import MAX_GRANT
 from bot.panel.access import SESSION_SECONDS
 from bot.store import audit
 from tests.harness import Chorus, chorus
@@ -106,19 +109,21 @@ async def test_bad_input_is_explained_and_changes_nothing(tmp_path: Path) -> Non
     async with chorus(tmp_path) as h, http() as client:
         csrf = await sign_in(h, client)
         base = f"{h.app.base_url}/panel/members/{BOB}"
-        for action, form in (
-            ("grant", {"amount": "lots"}),
-            ("grant", {"amount": "0"}),
-            ("limits", {"max_concurrent": "99"}),
-            ("ban", {"reason": "x" * 201}),
+        for action, form, said in (
+            ("grant", {"amount": "lots"}, messages.whole_number_needed("amount")),
+            ("grant", {"amount": "0"}, messages.grant_out_of_range(MAX_GRANT)),
+            ("limits", {"max_concurrent": "99"}, "max_concurrent"),
+            ("ban", {"reason": "x" * 201}, messages.reason_too_long(200)),
         ):
             async with client.post(f"{base}/{action}", data={**form, "csrf": csrf}) as answer:
                 assert answer.status == 400, (action, form)
-                assert 'role="alert"' in await answer.text()
+                assert 'role="alert"' in (page := await answer.text())
+                assert html.escape(said) in page
         async with client.post(
             f"{h.app.base_url}/panel/settings", data={"csrf": csrf, "price_multiplier": "cheap"}
         ) as answer:
             assert answer.status == 400
+            assert html.escape(messages.number_needed("price_multiplier")) in await answer.text()
         async with client.post(
             f"{h.app.base_url}/panel/jobs/nosuch/repost", data={"csrf": csrf}
         ) as answer:

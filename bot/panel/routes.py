@@ -228,7 +228,7 @@ def _whole(form: MultiDictProxy[Any], name: str, *, blank_ok: bool = False) -> i
     try:
         return int(value)
     except ValueError:
-        raise Refused(messages.invalid_value(name, "a whole number is needed")) from None
+        raise Refused(messages.whole_number_needed(name)) from None
 
 
 async def member_action(request: web.Request) -> web.Response:
@@ -364,7 +364,7 @@ def _setting_changes(form: MultiDictProxy[Any], policy: Policy) -> dict[str, Any
             try:
                 number: float = float(value)
             except ValueError:
-                raise Refused(messages.invalid_value(name, "a number is needed")) from None
+                raise Refused(messages.number_needed(name)) from None
         else:
             number = _whole(form, name) or 0
         if number != getattr(policy, name):
