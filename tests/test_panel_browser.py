@@ -34,7 +34,9 @@ from tests.panel_session import local, panel_link
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+# the repository's docs/screenshots/, wherever in tests/ this file is
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
+SHOTS = ROOT / "docs" / "screenshots"
 WIDE, PHONE = (1280, 900), (390, 844)
 DAY = 86_400
 
