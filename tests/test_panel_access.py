@@ -39,7 +39,7 @@ async def test_a_link_opens_one_session_with_a_strict_http_only_expiring_cookie(
             async with client.get(local(h, link)) as page:
                 assert page.status == 200
                 assert "Open the panel" in await page.text()
-                assert page.headers["Referrer-Policy"] == "no-referrer"
+                assert page.headers["Referrer-Policy"] == "same-origin"
         pressed = await press(h, client, link)
         assert pressed.status == 303 and pressed.location == "/panel/"
         cookie = pressed.cookie or ""
@@ -103,6 +103,37 @@ async def test_a_change_without_the_sessions_csrf_token_changes_nothing(tmp_path
         ) as answer:
             assert answer.status == 303
         assert await available(h, BOB) == 1500 and await audit_rows(h) == 1
+
+
+async def test_a_post_from_another_website_is_refused(tmp_path: Path) -> None:
+    """A page elsewhere cannot sign a moderator in to the attacker's session, nor change
+    anything with a token it somehow learnt: browsers name the page a form was sent from."""
+    async with chorus(tmp_path) as h, http() as client:
+        link = await panel_link(h)
+        evil = {"Origin": "https://evil.example"}
+        async with client.post(
+            f"{h.app.base_url}/panel/signin",
+            data={"token": link.rsplit("/", 1)[1]},
+            headers=evil,
+            allow_redirects=False,
+        ) as answer:
+            assert answer.status == 403 and "another website" in await answer.text()
+        csrf = await sign_in(h, client, link)  # the link was not used up by the refusal
+        for elsewhere in ("https://evil.example", "null", "http://127.0.0.1:1"):
+            async with client.post(
+                f"{h.app.base_url}/panel/members/{BOB}/grant",
+                data={"amount": "500", "csrf": csrf},
+                headers={"Origin": elsewhere},
+            ) as answer:
+                assert answer.status == 403, elsewhere
+        async with client.post(
+            f"{h.app.base_url}/panel/members/{BOB}/grant",
+            data={"amount": "5", "csrf": csrf},
+            headers={"Origin": h.app.base_url},
+            allow_redirects=False,
+        ) as answer:
+            assert answer.status == 303
+        assert await available(h, BOB) == 1005
 
 
 async def test_bad_input_is_explained_and_changes_nothing(tmp_path: Path) -> None:

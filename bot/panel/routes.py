@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
+from yarl import URL
 
 from bot import messages
 from bot.catalog import CATALOG
@@ -44,7 +45,9 @@ HEADERS = {
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
         " frame-ancestors 'none'; base-uri 'none'"
     ),
-    "Referrer-Policy": "no-referrer",  # the sign-in path holds a token
+    # The sign-in path holds a token: no other site learns it. (Not "no-referrer": browsers
+    # then send "Origin: null" with the panel's own forms, which _same_origin refuses.)
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
@@ -82,6 +85,7 @@ TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+CSS = resources.files("bot.panel").joinpath("static/panel.css").read_text(encoding="utf-8")
 TEMPLATES.filters["when"] = _when
 TEMPLATES.filters["iso"] = _iso
 TEMPLATES.globals["percent"] = _percent
@@ -126,11 +130,29 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await _guarded(request, handler)
     finally:
         CURRENT.reset(previous)
-    response.headers.update(HEADERS)
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
     return response
 
 
+def _same_origin(request: web.Request) -> bool:
+    """Whether a POST comes from the panel's own pages. Browsers name the page's origin on every
+    form POST; one from another site is refused before anything is read (besides the cookie's
+    SameSite and the CSRF token, this also covers the sign-in form, which has neither)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser, or an old one: the CSRF token still decides
+    # "null" is what a page that hides where it is sends (a sandboxed frame, or no-referrer)
+    ours = {f"{request.scheme}://{request.host}"}
+    base = service_of(request).panel.base_url
+    if base:
+        ours.add(str(URL(base).origin()))
+    return origin in ours
+
+
 async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.method == "POST" and not _same_origin(request):
+        return render(request, "refused.html", status=403, reason="origin")
     route = request.match_info.route.name
     if route in OPEN:
         return await handler(request)
@@ -184,8 +206,7 @@ async def logout(request: web.Request) -> web.Response:
 
 
 async def style(request: web.Request) -> web.Response:
-    css = resources.files("bot.panel").joinpath("static/panel.css").read_text(encoding="utf-8")
-    return web.Response(text=css, content_type="text/css", headers={"Cache-Control": "max-age=300"})
+    return web.Response(text=CSS, content_type="text/css", headers={"Cache-Control": "max-age=300"})
 
 
 # --- pages -------------------------------------------------------------------------------------
