@@ -1340,3 +1340,43 @@ JOURNAL_UNCONFIRMED = "job unconfirmed"
 JOURNAL_EXPIRED = "expired"
 # A moderator's action given without a reason, as the audit log keeps it.
 NO_REASON_GIVEN = "no reason given"
+
+
+# --- the moderators' web panel (``/mod panel``) ----------------------------------------------
+DESCRIBE_MOD_PANEL = "A private link to the moderators' web panel (valid 10 minutes, once)"
+
+
+def panel_link(url: str, minutes: int) -> str:
+    """The one-time sign-in link, shown only to the moderator who asked for it."""
+    return (
+        f"Your link to the moderators' panel (works once, for {minutes} minutes; "
+        f"do not share it): {url}"
+    )
+
+
+def panel_link_sent_privately() -> str:
+    return "I sent you the link to the moderators' panel in a private message."
+
+
+def panel_needs_private_chat() -> str:
+    return (
+        "I cannot message you privately yet: open a private chat with me, press Start, "
+        "then ask for /mod panel again."
+    )
+
+
+def unknown_job(job_id: str) -> str:
+    return f"There is no job {echo(job_id)} in this community."
+
+
+def nothing_to_repost(job_id: str) -> str:
+    return f"Job {echo(job_id)} has no undelivered result to post again."
+
+
+def whole_number_needed(name: str) -> str:
+    """A panel form's field that must be a whole number (credits, limits) but was not."""
+    return f"{echo(name)} must be a whole number."
+
+
+def number_needed(name: str) -> str:
+    return f"{echo(name)} must be a number, such as 1.5."

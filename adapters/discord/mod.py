@@ -19,6 +19,7 @@ from bot import messages
 from bot.domain import Member
 from bot.ledger import Balance, Policy
 from bot.moderation import MemberReport, audit_text, limits_text, report_text, settings_text
+from bot.panel.access import LINK_MINUTES
 from bot.service import Refused, Service
 
 # Replace the "thinking…" of a deferred interaction with this text, for the member only.
@@ -235,6 +236,17 @@ class ModGroup(app_commands.Group):
             )
         else:
             await self._run(interaction, "settings", scope, reply=described)
+
+    @app_commands.command(description=messages.DESCRIBE_MOD_PANEL)
+    async def panel(self, interaction: discord.Interaction[Any]) -> None:
+        """The one-time link, in an ephemeral reply: only the moderator who asked sees it."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            url = await self.service.panel_link(actor(interaction), scope_of(interaction))
+            text = messages.panel_link(url, LINK_MINUTES)
+        except Refused as exc:
+            text = messages.refused(str(exc))
+        await self.answer(interaction, text)
 
     @app_commands.command(description=messages.DESCRIBE_MOD_CREDITS)
     async def credits(self, interaction: discord.Interaction[Any]) -> None:
