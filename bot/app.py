@@ -25,6 +25,7 @@ from bot.ledger import Defaults, Ledger
 from bot.media import Media, MediaConfig
 from bot.metrics import Metrics
 from bot.outcomes import Outcomes
+from bot.panel.routes import PanelHolder, make_panel
 from bot.platforms import Platforms
 from bot.progress import StatusMessages
 from bot.results import Results
@@ -108,7 +109,10 @@ class App:
             observer=metrics.vendor_call,
         )
         holder = Holder()
-        runner = web.AppRunner(make_web(holder), access_log=None)
+        panel = PanelHolder()
+        site_app = make_web(holder)
+        site_app.add_subapp("/panel/", make_panel(panel))
+        runner = web.AppRunner(site_app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.web_host, settings.web_port)
         await site.start()
@@ -186,7 +190,17 @@ class App:
             delivery_wake,
         )
         delivery = Delivery(store, platforms, metrics, delivery_wake, files, config.time_scale)
-        service = Service(store, ledger, media, client, statuses, wake)
+        service = Service(
+            store,
+            ledger,
+            media,
+            client,
+            statuses,
+            wake,
+            delivery_wake,
+            panel_url=public or base_url,
+        )
+        panel.service = service
         app = cls(
             settings,
             store,

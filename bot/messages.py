@@ -1426,6 +1426,9 @@ _TEXTS: dict[str, str] = {
     "DESCRIBE_MOD_AUDIT": N_("Who changed what, newest first"),
     "DESCRIBE_MOD_SETTINGS": N_("Server-wide settings (leave everything out to see them)"),
     "DESCRIBE_MOD_CREDITS": N_("Credits left on the music-service account"),
+    "DESCRIBE_MOD_PANEL": N_(
+        "A private link to the moderators' web panel (valid 10 minutes, once)"
+    ),
     "DESCRIBE_MEMBER": N_("Who"),
     "DESCRIBE_AMOUNT": N_("How many credits"),
     "DESCRIBE_REASON": N_("Why (audited)"),
@@ -1617,6 +1620,7 @@ COMMAND_NAMES = (
     C_("command name", "negative_tags"),
     C_("command name", "normal"),
     C_("command name", "other"),
+    C_("command name", "panel"),
     C_("command name", "page"),
     C_("command name", "persona"),
     C_("command name", "pool_daily_budget"),
@@ -1654,3 +1658,43 @@ COMMAND_NAMES = (
     C_("command name", "weirdness"),
     C_("command name", "writer"),
 )
+
+
+# --- the moderators' web panel (``/mod panel``) ----------------------------------------------
+
+
+def panel_link(url: str, minutes: int) -> str:
+    """The one-time sign-in link, shown only to the moderator who asked for it."""
+    return ngettext(
+        "Your link to the moderators' panel (works once, for {n} minute; do not share it): {url}",
+        "Your link to the moderators' panel (works once, for {n} minutes; do not share it): {url}",
+        minutes,
+    ).format(n=number(minutes), url=url)
+
+
+def panel_link_sent_privately() -> str:
+    return _("I sent you the link to the moderators' panel in a private message.")
+
+
+def panel_needs_private_chat() -> str:
+    return _(
+        "I cannot message you privately yet: open a private chat with me, press Start, "
+        "then ask for /mod panel again."
+    )
+
+
+def unknown_job(job_id: str) -> str:
+    return _("There is no job {job} in this community.").format(job=echo(job_id))
+
+
+def nothing_to_repost(job_id: str) -> str:
+    return _("Job {job} has no undelivered result to post again.").format(job=echo(job_id))
+
+
+def whole_number_needed(name: str) -> str:
+    """A panel form's field that must be a whole number (credits, limits) but was not."""
+    return _("{name} must be a whole number.").format(name=echo(name))
+
+
+def number_needed(name: str) -> str:
+    return _("{name} must be a number, such as 1.5.").format(name=echo(name))

@@ -21,7 +21,7 @@ from bot import i18n, messages
 from bot.catalog import CATALOG
 from bot.domain import Actor, Member, Scope
 from bot.ledger import SYSTEM, Balance, Ledger, Policy, day_start
-from bot.store import audit, languages
+from bot.store import audit, languages, outbox, reports
 from bot.store import journal as j
 from bot.store import limits as lim
 
@@ -264,6 +264,25 @@ class Moderation:
             raise ModerationRefused(messages.audit_page_out_of_range())
         async with self.store.read() as conn:
             return await audit.page(conn, scope, target=member, before_id=before, limit=limit)
+
+    # --- deliveries ----------------------------------------------------------------------------
+    async def repost(
+        self, actor: Actor, scope: Scope, job_id: str, reason: str | None = None
+    ) -> int:
+        """Queue a job's undelivered results to be posted again (once whatever stopped them,
+        e.g. a missing permission, is fixed); how many were queued."""
+        await self._require(actor, scope)
+        why = _reason(reason)
+        async with self.store.write() as conn:
+            line = await reports.job(conn, scope, job_id)
+            if line is None:
+                raise ModerationRefused(messages.unknown_job(job_id))
+            count = await outbox.repost_undelivered(conn, job_id, self.ledger.clock())
+            if not count:
+                raise ModerationRefused(messages.nothing_to_repost(job_id))
+            details = {"job": job_id, "results": count}
+            await self._audit(conn, scope, actor, "repost", line.user_id, details, why)
+        return count
 
     # --- scope settings ----------------------------------------------------------------------
     async def settings(self, actor: Actor, scope: Scope) -> Policy:

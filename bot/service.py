@@ -36,8 +36,10 @@ from bot.domain import (
 from bot.i18n import speaking
 from bot.ledger import Hold, Ledger, LedgerRefusal, TooManyJobs
 from bot.media import Media, MediaRefused, reusable_upload
-from bot.moderation import Moderation, ModerationRefused
+from bot.moderation import Moderation, ModerationRefused, NotModerator
+from bot.panel.access import PanelAccess
 from bot.progress import StatusMessages
+from bot.reports import Reports
 from bot.store import Store, jobs, languages, media, outbox, tracks, voices
 from bot.store import journal as j
 
@@ -57,6 +59,10 @@ class ButtonGone(Refused):
 
 class NotYours(Refused):
     """A button pressed by someone who neither made its track nor moderates where it lives."""
+
+
+class Forbidden(Refused):
+    """A moderator's request from someone who does not moderate the scope."""
 
 
 @dataclass(frozen=True)
@@ -113,13 +119,19 @@ class Service:
         client: AIMusicClient,
         statuses: StatusMessages,
         wake: asyncio.Event,
+        delivery_wake: asyncio.Event,
         clock: Callable[[], float] = time.time,
+        panel_url: str | None = None,
     ) -> None:
         self.store, self.ledger, self.media, self.client = store, ledger, media, client
         self.statuses = statuses  # shows the queued job's status message
         self.wake = wake  # tells the scheduler a job was queued
+        self.delivery_wake = delivery_wake  # tells delivery a result was queued again (/mod repost)
         self.clock = clock
         self.moderation = Moderation(ledger)
+        self.reports = Reports(ledger, self.moderation, client)
+        # the moderators' web panel, at ``panel_url`` (the bot's public or loopback address)
+        self.panel = PanelAccess(store, self.moderation, panel_url)
 
     # --- running operations --------------------------------------------------------------------
     async def run(self, request: Request) -> Accepted:
@@ -479,8 +491,36 @@ class Service:
             raise Refused(messages.unknown_moderator_action(action))
         try:
             return await method(actor, *args, **kwargs)
+        except NotModerator as exc:
+            raise Forbidden(str(exc)) from None
         except ModerationRefused as exc:
             raise Refused(str(exc)) from None
+
+    async def report(self, name: str, actor: Actor, *args: Any, **kwargs: Any) -> Any:
+        """Call a :class:`Reports` method (what the panel's pages show), refusals as with
+        :meth:`moderate`."""
+        method = getattr(self.reports, name, None)
+        if method is None or name.startswith("_"):
+            raise Refused(messages.unknown_moderator_action(name))
+        try:
+            return await method(actor, *args, **kwargs)
+        except NotModerator as exc:
+            raise Forbidden(str(exc)) from None
+
+    async def panel_link(self, actor: Actor, scope: Scope) -> str:
+        """``/mod panel``: a one-time link to the web panel for this scope, for moderators."""
+        try:
+            return await self.panel.link(actor, scope)
+        except NotModerator as exc:
+            raise Forbidden(str(exc)) from None
+
+    async def repost(
+        self, actor: Actor, scope: Scope, job_id: str, reason: str | None = None
+    ) -> int:
+        """Post a job's undelivered results again (audited); how many were queued."""
+        count: int = await self.moderate("repost", actor, scope, job_id, reason)
+        self.delivery_wake.set()
+        return count
 
 
 def _track_view(row: tracks.TrackRow) -> TrackView:

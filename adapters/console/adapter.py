@@ -40,6 +40,7 @@ from bot.messages import (
     unbanned_member,
 )
 from bot.moderation import audit_text, limits_text, report_text, settings_text
+from bot.panel.access import LINK_MINUTES
 from bot.service import Busy, Refused, Request
 from bot.textcommand import CommandError, Resolver, parse, tokens_of
 
@@ -255,6 +256,8 @@ class ConsoleAdapter:
         service = self.service
         if action == "credits":
             return await service.upstream_credits(actor, SCOPE)
+        if action == "panel":
+            return messages.panel_link(await service.panel_link(actor, SCOPE), LINK_MINUTES)
         if action == "settings" and "language" in options:
             said = str(
                 await service.moderate("set_language", actor, SCOPE, options.pop("language"))

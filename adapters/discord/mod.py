@@ -20,6 +20,7 @@ from bot.domain import Member
 from bot.i18n import SHIPPED
 from bot.ledger import Balance, Policy
 from bot.moderation import MemberReport, audit_text, limits_text, report_text, settings_text
+from bot.panel.access import LINK_MINUTES
 from bot.service import Refused, Service
 
 # Replace the "thinking…" of a deferred interaction with this text, for the member only.
@@ -264,6 +265,17 @@ class ModGroup(app_commands.Group):
                 )
                 said.append(messages.moderated(described(policy)))
             text = "\n".join(said)
+        except Refused as exc:
+            text = messages.refused(str(exc))
+        await self.answer(interaction, text)
+
+    @app_commands.command(description=messages.DESCRIBE_MOD_PANEL)
+    async def panel(self, interaction: discord.Interaction[Any]) -> None:
+        """The one-time link, in an ephemeral reply: only the moderator who asked sees it."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            url = await self.service.panel_link(actor(interaction), scope_of(interaction))
+            text = messages.panel_link(url, LINK_MINUTES)
         except Refused as exc:
             text = messages.refused(str(exc))
         await self.answer(interaction, text)

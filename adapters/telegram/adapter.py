@@ -29,6 +29,7 @@ from aiohttp import web
 from telegram import BotCommand, CallbackQuery, ForceReply, Message, Update
 from telegram import User as TgUser
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -51,6 +52,7 @@ from bot.adapter import Core
 from bot.catalog import CATALOG, Needs, composer
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope, TrackView
 from bot.moderation import audit_text, limits_text, report_text
+from bot.panel.access import LINK_MINUTES
 from bot.service import ButtonGone, NotYours, Refused, Request
 from bot.textcommand import CommandError, parse
 
@@ -411,6 +413,8 @@ class TelegramAdapter:
         service = self.service
         if action == "credits":
             return await service.upstream_credits(actor, scope)
+        if action == "panel":
+            return await self._panel_link(message, user, actor, scope)
         if action == "audit":
             return audit_text(await service.moderate("audit_log", actor, scope, member=who))
         if action == "settings" and "language" in options:
@@ -437,6 +441,18 @@ class TelegramAdapter:
         if action == "show":
             return report_text(await service.moderate("show", actor, member))
         raise Refused(messages.no_mod_action(action))
+
+    async def _panel_link(self, message: Message, user: TgUser, actor: Actor, scope: Scope) -> str:
+        """``/mod panel``: the one-time link goes to the moderator's private chat, never to the
+        group, where anyone reading could use it first."""
+        text = messages.panel_link(await self.service.panel_link(actor, scope), LINK_MINUTES)
+        if message.chat.type == ChatType.PRIVATE:
+            return text
+        try:
+            await self.bot.send_message(user.id, text)
+        except Forbidden:  # the member never started a private chat with the bot, or blocked it
+            return messages.panel_needs_private_chat()
+        return messages.panel_link_sent_privately()
 
     # --- the compose conversation: title, then style tags, then lyrics -------------------------
     async def compose_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

@@ -202,3 +202,14 @@ async def undelivered(
 async def outbox_counts(conn: aiosqlite.Connection) -> dict[str, int]:
     rows = await fetch(conn, "SELECT state, count(*) FROM outbox GROUP BY state")
     return {str(state): int(n) for state, n in rows}
+
+
+async def repost_undelivered(conn: aiosqlite.Connection, job_id: str, now: float) -> int:
+    """Put a job's undelivered results back in the queue, as fresh rows would be (a moderator
+    asked once the reason they failed, e.g. a missing permission, was fixed); how many."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'pending', attempts = 0, not_before = ?, error = NULL,"
+        " delivered_at = NULL WHERE job_id = ? AND kind = 'result' AND state = 'undelivered'",
+        (now, job_id),
+    )
+    return cursor.rowcount
