@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m bot.catalogs check
+	$(BIN)/python -m bot.catalogs check --complete
 
 format: $(STAMP)
 	$(BIN)/ruff format .
