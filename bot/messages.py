@@ -909,6 +909,10 @@ COMMANDS_START_WITH_SLASH = (
 )
 
 
+def option_given_twice(name: str) -> str:
+    return f"{name}= is given twice; give each setting once."
+
+
 def unknown_option(op: str, name: str, options: list[str]) -> str:
     if not options:
         return f"/{op} has no option {name!r}; its options are: none."

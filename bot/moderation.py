@@ -10,7 +10,7 @@ all work on a newcomer alike. The ``*_text`` functions word the results for ever
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -80,9 +80,9 @@ class ScopeSettings(MemberLimits):
         return sorted(name for name in names if name)
 
 
-def _validated(model: type[_Changes], values: dict[str, Any]) -> dict[str, Any]:
+def _validated(model: type[_Changes], values: Mapping[str, Any]) -> dict[str, Any]:
     try:
-        parsed = model(**values)
+        parsed = model.model_validate(dict(values))
     except ValidationError as exc:
         problem = exc.errors()[0]
         name = ".".join(str(p) for p in problem["loc"]) or "value"
@@ -187,8 +187,10 @@ class Moderation:
 
     # --- limits and bans ---------------------------------------------------------------------
     async def set_limits(
-        self, actor: Actor, member: Member, reason: str | None = None, **values: Any
+        self, actor: Actor, member: Member, values: Mapping[str, Any], reason: str | None = None
     ) -> Policy:
+        """``values`` is one mapping, not keyword arguments: an option a member names ``reason``
+        or ``member`` is then a setting the model refuses, never a clash with a parameter."""
         await self._require(actor, member.scope)
         changes = _validated(MemberLimits, values)
         why = _reason(reason)
@@ -271,8 +273,9 @@ class Moderation:
             return await self.ledger.policy_in(conn, scope, None)
 
     async def update_settings(
-        self, actor: Actor, scope: Scope, reason: str | None = None, **values: Any
+        self, actor: Actor, scope: Scope, values: Mapping[str, Any], reason: str | None = None
     ) -> Policy:
+        """``values`` as in :meth:`set_limits`."""
         await self._require(actor, scope)
         changes = _validated(ScopeSettings, values)
         unknown = sorted(set(changes.get("disabled_ops") or ()) - set(CATALOG))

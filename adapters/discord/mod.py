@@ -125,11 +125,11 @@ class ModGroup(app_commands.Group):
             interaction,
             "set_limits",
             member_,
+            {k: v for k, v in values.items() if v is not None},
             reason,
             reply=lambda policy: messages.limits_updated(
                 mention(member_.user_id), limits_text(policy)
             ),
-            **{k: v for k, v in values.items() if v is not None},
         )
 
     @app_commands.command(description=messages.DESCRIBE_MOD_BAN)
@@ -229,9 +229,9 @@ class ModGroup(app_commands.Group):
                 interaction,
                 "update_settings",
                 scope,
+                changes,
                 reason,
                 reply=lambda policy: messages.moderated(described(policy)),
-                **changes,
             )
         else:
             await self._run(interaction, "settings", scope, reply=described)
