@@ -357,9 +357,9 @@ class Ledger:
         if request_key is not None:
             seen = await j.find_request(conn, member.scope.platform, request_key)
             if seen is not None:
-                if seen[0] != digest or seen[1] is None:
+                if seen.fingerprint != digest or seen.hold_id is None:
                     raise RequestConflict()
-                return await self._replay(conn, member, seen[1])
+                return await self._replay(conn, member, seen.hold_id)
         account = await self.account_in(conn, member)
         policy = await self.policy_in(conn, member.scope, account.id)
         await self._check(conn, member, account, policy, amount, op, now)
