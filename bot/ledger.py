@@ -105,6 +105,17 @@ class Defaults:
     hold_ttl_seconds: int = 3600
 
 
+# The range each setting may take, whoever sets it: the operator's environment (bot.config), a
+# moderator's command (bot.moderation) and Discord's option ranges (adapters/discord/mod.py).
+STARTING_CREDITS = (0, 100_000)
+DAILY_ALLOWANCE = (0, 100_000)
+DAILY_SPEND_CAP = (0, 1_000_000)
+MAX_CONCURRENT = (1, 100)
+COOLDOWN_SECONDS = (0, 86_400)
+PRICE_MULTIPLIER = (0.1, 10.0)
+POOL_DAILY_BUDGET = (1, 10_000_000)
+
+
 @dataclass(frozen=True)
 class Policy:
     """Everything that applies to one member right now, resolved member > scope > defaults."""

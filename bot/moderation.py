@@ -20,13 +20,26 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from bot import messages
 from bot.catalog import CATALOG
 from bot.domain import Actor, Member, Scope
-from bot.ledger import SYSTEM, Balance, Ledger, Policy, day_start
+from bot.ledger import (
+    COOLDOWN_SECONDS,
+    DAILY_ALLOWANCE,
+    DAILY_SPEND_CAP,
+    MAX_CONCURRENT,
+    POOL_DAILY_BUDGET,
+    PRICE_MULTIPLIER,
+    STARTING_CREDITS,
+    SYSTEM,
+    Balance,
+    Ledger,
+    Policy,
+    day_start,
+)
 from bot.store import audit
 from bot.store import journal as j
 from bot.store import limits as lim
 
 MAX_GRANT = 1_000_000
-REASON = Annotated[str, Field(min_length=1, max_length=200)]
+REASON_LENGTH = 200  # characters at most in a moderator's reason
 
 
 class ModerationRefused(Exception):
@@ -45,22 +58,34 @@ class _Changes(BaseModel):
 class MemberLimits(_Changes):
     """Per-member overrides; omitted fields stay as they are."""
 
-    daily_allowance: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    daily_spend_cap: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
-    max_concurrent: Annotated[int, Field(ge=1, le=20)] | None = None
-    cooldown_seconds: Annotated[int, Field(ge=0, le=86_400)] | None = None
+    daily_allowance: Annotated[int, Field(ge=DAILY_ALLOWANCE[0], le=DAILY_ALLOWANCE[1])] | None = (
+        None
+    )
+    daily_spend_cap: Annotated[int, Field(ge=DAILY_SPEND_CAP[0], le=DAILY_SPEND_CAP[1])] | None = (
+        None
+    )
+    max_concurrent: Annotated[int, Field(ge=MAX_CONCURRENT[0], le=MAX_CONCURRENT[1])] | None = None
+    cooldown_seconds: (
+        Annotated[int, Field(ge=COOLDOWN_SECONDS[0], le=COOLDOWN_SECONDS[1])] | None
+    ) = None
 
 
 class ScopeSettings(MemberLimits):
     """Community-wide settings; omitted fields stay as they are."""
 
-    starting_credits: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    price_multiplier: Annotated[float, Field(ge=0.1, le=10)] | None = None
+    starting_credits: (
+        Annotated[int, Field(ge=STARTING_CREDITS[0], le=STARTING_CREDITS[1])] | None
+    ) = None
+    price_multiplier: (
+        Annotated[float, Field(ge=PRICE_MULTIPLIER[0], le=PRICE_MULTIPLIER[1])] | None
+    ) = None
     disabled_ops: (
         Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]], Field(max_length=64)]
         | None
     ) = None
-    pool_daily_budget: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    pool_daily_budget: (
+        Annotated[int, Field(ge=POOL_DAILY_BUDGET[0], le=POOL_DAILY_BUDGET[1])] | None
+    ) = None
     moderator_roles: (
         Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=32)]
         | None
@@ -95,8 +120,8 @@ def _validated(model: type[_Changes], values: Mapping[str, Any]) -> dict[str, An
 
 def _reason(reason: str | None) -> str:
     text = (reason or "").strip() or messages.NO_REASON_GIVEN
-    if len(text) > 200:
-        raise ModerationRefused(messages.reason_too_long(200))
+    if len(text) > REASON_LENGTH:
+        raise ModerationRefused(messages.reason_too_long(REASON_LENGTH))
     return text
 
 

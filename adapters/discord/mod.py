@@ -17,15 +17,41 @@ from discord import app_commands
 from adapters.discord.who import actor, scope_of
 from bot import messages
 from bot.domain import Member
-from bot.ledger import Balance, Policy
-from bot.moderation import MemberReport, audit_text, limits_text, report_text, settings_text
+from bot.ledger import (
+    COOLDOWN_SECONDS,
+    DAILY_ALLOWANCE,
+    DAILY_SPEND_CAP,
+    MAX_CONCURRENT,
+    POOL_DAILY_BUDGET,
+    PRICE_MULTIPLIER,
+    STARTING_CREDITS,
+    Balance,
+    Policy,
+)
+from bot.moderation import (
+    MAX_GRANT,
+    REASON_LENGTH,
+    MemberReport,
+    audit_text,
+    limits_text,
+    report_text,
+    settings_text,
+)
 from bot.service import Refused, Service
 
 # Replace the "thinking…" of a deferred interaction with this text, for the member only.
 Answer = Callable[[discord.Interaction[Any], str], Awaitable[None]]
 
-Credits = app_commands.Range[int, 1, 1_000_000]
-Reason = app_commands.Range[str, 1, 200]
+Credits = app_commands.Range[int, 1, MAX_GRANT]
+Reason = app_commands.Range[str, 1, REASON_LENGTH]
+# Discord checks the ranges before Chorus sees the command; the core checks them again.
+Allowance = app_commands.Range[int, DAILY_ALLOWANCE[0], DAILY_ALLOWANCE[1]]
+SpendCap = app_commands.Range[int, DAILY_SPEND_CAP[0], DAILY_SPEND_CAP[1]]
+Concurrent = app_commands.Range[int, MAX_CONCURRENT[0], MAX_CONCURRENT[1]]
+Cooldown = app_commands.Range[int, COOLDOWN_SECONDS[0], COOLDOWN_SECONDS[1]]
+Starting = app_commands.Range[int, STARTING_CREDITS[0], STARTING_CREDITS[1]]
+Multiplier = app_commands.Range[float, PRICE_MULTIPLIER[0], PRICE_MULTIPLIER[1]]
+PoolBudget = app_commands.Range[int, POOL_DAILY_BUDGET[0], POOL_DAILY_BUDGET[1]]
 
 
 class ModGroup(app_commands.Group):
@@ -107,10 +133,10 @@ class ModGroup(app_commands.Group):
         self,
         interaction: discord.Interaction[Any],
         member: discord.User,
-        daily_allowance: app_commands.Range[int, 0, 100_000] | None = None,
-        daily_spend_cap: app_commands.Range[int, 0, 1_000_000] | None = None,
-        max_concurrent: app_commands.Range[int, 1, 20] | None = None,
-        cooldown_seconds: app_commands.Range[int, 0, 86_400] | None = None,
+        daily_allowance: Allowance | None = None,
+        daily_spend_cap: SpendCap | None = None,
+        max_concurrent: Concurrent | None = None,
+        cooldown_seconds: Cooldown | None = None,
         reason: Reason | None = None,
     ) -> None:
         values = {
@@ -199,12 +225,12 @@ class ModGroup(app_commands.Group):
     async def settings(
         self,
         interaction: discord.Interaction[Any],
-        starting_credits: app_commands.Range[int, 0, 100_000] | None = None,
-        daily_allowance: app_commands.Range[int, 0, 100_000] | None = None,
-        max_concurrent: app_commands.Range[int, 1, 20] | None = None,
-        cooldown_seconds: app_commands.Range[int, 0, 86_400] | None = None,
-        price_multiplier: app_commands.Range[float, 0.1, 10.0] | None = None,
-        pool_daily_budget: app_commands.Range[int, 1, 10_000_000] | None = None,
+        starting_credits: Starting | None = None,
+        daily_allowance: Allowance | None = None,
+        max_concurrent: Concurrent | None = None,
+        cooldown_seconds: Cooldown | None = None,
+        price_multiplier: Multiplier | None = None,
+        pool_daily_budget: PoolBudget | None = None,
         disabled: app_commands.Range[str, 1, 500] | None = None,
         moderator_role: discord.Role | None = None,
         reason: Reason | None = None,
