@@ -20,7 +20,6 @@ import asyncio
 import itertools
 import logging
 import re
-import sys
 import time
 import uuid
 from collections.abc import Iterable
@@ -353,7 +352,3 @@ def _value(text: str) -> Any:
     except ValueError:
         pass
     return [part for part in text.split(",") if part] if "," in text else text
-
-
-def interactive() -> bool:
-    return sys.stdin.isatty()
