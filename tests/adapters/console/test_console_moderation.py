@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import messages
 from bot.domain import Member
 from tests.harness import chorus
 
@@ -42,3 +43,20 @@ async def test_a_member_using_a_clashing_option_hears_they_are_no_moderator(
     async with chorus(tmp_path) as h:
         await h.console.execute("/as bob /mod limits alice max_concurrent=3 reason=x")
         assert "Only moderators" in h.lines[-1]
+
+
+async def test_an_unexpected_error_is_answered_and_the_console_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with chorus(tmp_path) as h:
+
+        async def broken(*_: object) -> str:
+            raise RuntimeError("a bug in Chorus")
+
+        monkeypatch.setattr(h.app.service, "balance", broken)
+        await h.console.execute("/balance")
+        assert h.lines[-1] == messages.something_went_wrong()
+        assert any(r.exc_info and "a bug in Chorus" in str(r.exc_info[1]) for r in caplog.records)
+        monkeypatch.undo()
+        await h.console.execute("/balance")
+        assert "1000 credits" in h.lines[-1]

@@ -3,6 +3,11 @@ every sender gets a clear answer (no silence, no error in the log) and nothing c
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
+from bot import messages
 from bot.domain import Member, Scope
 from tests.telegram_harness import ADMIN, ALICE, BOB, BOT, GROUP, Telegram, telegram
 
@@ -29,3 +34,26 @@ async def test_clashing_and_repeated_limit_options_are_answered_and_change_nothi
     assert "reason: Extra inputs are not permitted" in texts[1]
     assert "max_concurrent= is given twice" in texts[2]
     assert await telegram.chorus.app.ledger.policy(bob) == before
+
+
+async def test_an_unexpected_error_is_answered_not_met_with_silence(
+    telegram: Telegram, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*_: object) -> str:
+        raise RuntimeError("a bug in Chorus")
+
+    monkeypatch.setattr(telegram.chorus.app.service, "balance", broken)
+    telegram.say(ALICE, f"/credits{BOT}")
+    [reply] = await telegram.fake.wait_for("sendMessage", patience=20)
+    assert reply.params["text"] == messages.something_went_wrong()
+    await telegram.fake.wait_until(lambda: bool(_errors(caplog)))
+    assert "a bug in Chorus" in _errors(caplog)[0]
+    caplog.clear()  # the operator's traceback, provoked on purpose: not a failure of the test
+
+
+def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        f"{r.getMessage()} {r.exc_info[1] if r.exc_info else ''}"
+        for r in caplog.records
+        if r.levelno >= logging.ERROR
+    ]
