@@ -12,14 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.ledger import (
-    COOLDOWN_SECONDS,
-    DAILY_ALLOWANCE,
-    DAILY_SPEND_CAP,
-    MAX_CONCURRENT,
-    STARTING_CREDITS,
-    Defaults,
-)
+from bot.ledger import BOUNDS, Defaults
 from bot.schedule import EngineConfig
 
 
@@ -70,21 +63,13 @@ class Settings(BaseSettings):
     default_model: str = "sonic-v5"
     # ledger defaults for every scope (declared once, in bot.ledger.Defaults); moderators override
     # them per scope and per member
-    starting_credits: Annotated[int, Field(ge=STARTING_CREDITS[0], le=STARTING_CREDITS[1])] = (
-        _POLICY.starting_credits
-    )
-    daily_allowance: Annotated[int, Field(ge=DAILY_ALLOWANCE[0], le=DAILY_ALLOWANCE[1])] = (
-        _POLICY.daily_allowance
-    )
-    daily_spend_cap: Annotated[int, Field(ge=DAILY_SPEND_CAP[0], le=DAILY_SPEND_CAP[1])] | None = (
+    starting_credits: Annotated[int, BOUNDS.within("starting_credits")] = _POLICY.starting_credits
+    daily_allowance: Annotated[int, BOUNDS.within("daily_allowance")] = _POLICY.daily_allowance
+    daily_spend_cap: Annotated[int, BOUNDS.within("daily_spend_cap")] | None = (
         _POLICY.daily_spend_cap
     )
-    max_concurrent_jobs: Annotated[int, Field(ge=MAX_CONCURRENT[0], le=MAX_CONCURRENT[1])] = (
-        _POLICY.max_concurrent
-    )
-    cooldown_seconds: Annotated[int, Field(ge=COOLDOWN_SECONDS[0], le=COOLDOWN_SECONDS[1])] = (
-        _POLICY.cooldown_seconds
-    )
+    max_concurrent_jobs: Annotated[int, BOUNDS.within("max_concurrent")] = _POLICY.max_concurrent
+    cooldown_seconds: Annotated[int, BOUNDS.within("cooldown_seconds")] = _POLICY.cooldown_seconds
     hold_ttl_seconds: Annotated[int, Field(ge=60, le=7 * 86_400)] = _POLICY.hold_ttl_seconds
     # engine and media
     max_in_flight: Annotated[int, Field(ge=1, le=500)] = _ENGINE.max_in_flight

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
+from pydantic import Field
 
 from bot import messages
 from bot.catalog import song_price
@@ -105,15 +106,27 @@ class Defaults:
     hold_ttl_seconds: int = 3600
 
 
-# The range each setting may take, whoever sets it: the operator's environment (bot.config), a
-# moderator's command (bot.moderation) and Discord's option ranges (adapters/discord/mod.py).
-STARTING_CREDITS = (0, 100_000)
-DAILY_ALLOWANCE = (0, 100_000)
-DAILY_SPEND_CAP = (0, 1_000_000)
-MAX_CONCURRENT = (1, 100)
-COOLDOWN_SECONDS = (0, 86_400)
-PRICE_MULTIPLIER = (0.1, 10.0)
-POOL_DAILY_BUDGET = (1, 10_000_000)
+@dataclass(frozen=True)
+class Bounds:
+    """The range (lowest, highest) each setting may take, whoever sets it: the operator's
+    environment (bot.config), a moderator's command (bot.moderation) and Discord's option
+    ranges (adapters/discord/mod.py) all read this one declaration."""
+
+    starting_credits: tuple[int, int] = (0, 100_000)
+    daily_allowance: tuple[int, int] = (0, 100_000)
+    daily_spend_cap: tuple[int, int] = (0, 1_000_000)
+    max_concurrent: tuple[int, int] = (1, 100)
+    cooldown_seconds: tuple[int, int] = (0, 86_400)
+    price_multiplier: tuple[float, float] = (0.1, 10.0)
+    pool_daily_budget: tuple[int, int] = (1, 10_000_000)
+
+    def within(self, name: str) -> Any:
+        """The pydantic ``Field`` that keeps setting ``name`` inside its range."""
+        low, high = getattr(self, name)
+        return Field(ge=low, le=high)
+
+
+BOUNDS = Bounds()
 
 
 @dataclass(frozen=True)

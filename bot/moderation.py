@@ -20,20 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from bot import messages
 from bot.catalog import CATALOG
 from bot.domain import Actor, Member, Scope
-from bot.ledger import (
-    COOLDOWN_SECONDS,
-    DAILY_ALLOWANCE,
-    DAILY_SPEND_CAP,
-    MAX_CONCURRENT,
-    POOL_DAILY_BUDGET,
-    PRICE_MULTIPLIER,
-    STARTING_CREDITS,
-    SYSTEM,
-    Balance,
-    Ledger,
-    Policy,
-    day_start,
-)
+from bot.ledger import BOUNDS, SYSTEM, Balance, Ledger, Policy, day_start
 from bot.store import audit
 from bot.store import journal as j
 from bot.store import limits as lim
@@ -58,34 +45,22 @@ class _Changes(BaseModel):
 class MemberLimits(_Changes):
     """Per-member overrides; omitted fields stay as they are."""
 
-    daily_allowance: Annotated[int, Field(ge=DAILY_ALLOWANCE[0], le=DAILY_ALLOWANCE[1])] | None = (
-        None
-    )
-    daily_spend_cap: Annotated[int, Field(ge=DAILY_SPEND_CAP[0], le=DAILY_SPEND_CAP[1])] | None = (
-        None
-    )
-    max_concurrent: Annotated[int, Field(ge=MAX_CONCURRENT[0], le=MAX_CONCURRENT[1])] | None = None
-    cooldown_seconds: (
-        Annotated[int, Field(ge=COOLDOWN_SECONDS[0], le=COOLDOWN_SECONDS[1])] | None
-    ) = None
+    daily_allowance: Annotated[int, BOUNDS.within("daily_allowance")] | None = None
+    daily_spend_cap: Annotated[int, BOUNDS.within("daily_spend_cap")] | None = None
+    max_concurrent: Annotated[int, BOUNDS.within("max_concurrent")] | None = None
+    cooldown_seconds: Annotated[int, BOUNDS.within("cooldown_seconds")] | None = None
 
 
 class ScopeSettings(MemberLimits):
     """Community-wide settings; omitted fields stay as they are."""
 
-    starting_credits: (
-        Annotated[int, Field(ge=STARTING_CREDITS[0], le=STARTING_CREDITS[1])] | None
-    ) = None
-    price_multiplier: (
-        Annotated[float, Field(ge=PRICE_MULTIPLIER[0], le=PRICE_MULTIPLIER[1])] | None
-    ) = None
+    starting_credits: Annotated[int, BOUNDS.within("starting_credits")] | None = None
+    price_multiplier: Annotated[float, BOUNDS.within("price_multiplier")] | None = None
     disabled_ops: (
         Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]], Field(max_length=64)]
         | None
     ) = None
-    pool_daily_budget: (
-        Annotated[int, Field(ge=POOL_DAILY_BUDGET[0], le=POOL_DAILY_BUDGET[1])] | None
-    ) = None
+    pool_daily_budget: Annotated[int, BOUNDS.within("pool_daily_budget")] | None = None
     moderator_roles: (
         Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=32)]
         | None

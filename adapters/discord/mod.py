@@ -17,17 +17,7 @@ from discord import app_commands
 from adapters.discord.who import actor, scope_of
 from bot import messages
 from bot.domain import Member
-from bot.ledger import (
-    COOLDOWN_SECONDS,
-    DAILY_ALLOWANCE,
-    DAILY_SPEND_CAP,
-    MAX_CONCURRENT,
-    POOL_DAILY_BUDGET,
-    PRICE_MULTIPLIER,
-    STARTING_CREDITS,
-    Balance,
-    Policy,
-)
+from bot.ledger import BOUNDS, Balance, Policy
 from bot.moderation import (
     MAX_GRANT,
     REASON_LENGTH,
@@ -45,13 +35,13 @@ Answer = Callable[[discord.Interaction[Any], str], Awaitable[None]]
 Credits = app_commands.Range[int, 1, MAX_GRANT]
 Reason = app_commands.Range[str, 1, REASON_LENGTH]
 # Discord checks the ranges before Chorus sees the command; the core checks them again.
-Allowance = app_commands.Range[int, DAILY_ALLOWANCE[0], DAILY_ALLOWANCE[1]]
-SpendCap = app_commands.Range[int, DAILY_SPEND_CAP[0], DAILY_SPEND_CAP[1]]
-Concurrent = app_commands.Range[int, MAX_CONCURRENT[0], MAX_CONCURRENT[1]]
-Cooldown = app_commands.Range[int, COOLDOWN_SECONDS[0], COOLDOWN_SECONDS[1]]
-Starting = app_commands.Range[int, STARTING_CREDITS[0], STARTING_CREDITS[1]]
-Multiplier = app_commands.Range[float, PRICE_MULTIPLIER[0], PRICE_MULTIPLIER[1]]
-PoolBudget = app_commands.Range[int, POOL_DAILY_BUDGET[0], POOL_DAILY_BUDGET[1]]
+Allowance = app_commands.Range[int, BOUNDS.daily_allowance[0], BOUNDS.daily_allowance[1]]
+SpendCap = app_commands.Range[int, BOUNDS.daily_spend_cap[0], BOUNDS.daily_spend_cap[1]]
+Concurrent = app_commands.Range[int, BOUNDS.max_concurrent[0], BOUNDS.max_concurrent[1]]
+Cooldown = app_commands.Range[int, BOUNDS.cooldown_seconds[0], BOUNDS.cooldown_seconds[1]]
+Starting = app_commands.Range[int, BOUNDS.starting_credits[0], BOUNDS.starting_credits[1]]
+Multiplier = app_commands.Range[float, BOUNDS.price_multiplier[0], BOUNDS.price_multiplier[1]]
+PoolBudget = app_commands.Range[int, BOUNDS.pool_daily_budget[0], BOUNDS.pool_daily_budget[1]]
 
 
 class ModGroup(app_commands.Group):
