@@ -86,6 +86,9 @@ def _validated(model: type[_Changes], values: Mapping[str, Any]) -> dict[str, An
     except ValidationError as exc:
         problem = exc.errors()[0]
         name = ".".join(str(p) for p in problem["loc"]) or "value"
+        if problem["type"] == "extra_forbidden":
+            settings = list(model.model_fields)
+            raise ModerationRefused(messages.unknown_setting(name, settings)) from None
         raise ModerationRefused(messages.invalid_value(name, problem["msg"])) from None
     changes = parsed.model_dump(exclude_unset=True)
     if not changes:

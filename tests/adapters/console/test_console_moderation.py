@@ -16,10 +16,19 @@ from tests.harness import chorus
 @pytest.mark.parametrize(
     ("line", "complaint"),
     [
-        ("/mod limits bob reason=x", "reason: Extra inputs are not permitted"),
-        ("/mod limits bob member=alice", "member: Extra inputs are not permitted"),
-        ("/mod limits bob max_concurrent=3 actor=you", "actor: Extra inputs are not permitted"),
-        ("/mod settings scope=x", "scope: Extra inputs are not permitted"),
+        (
+            "/mod limits bob reason=x",
+            "reason= is not a setting; the settings are: daily_allowance=",
+        ),
+        (
+            "/mod limits bob member=alice",
+            "member= is not a setting; the settings are: daily_allowance=",
+        ),
+        (
+            "/mod limits bob max_concurrent=3 actor=you",
+            "actor= is not a setting; the settings are: daily_allowance=",
+        ),
+        ("/mod settings scope=x", "scope= is not a setting; the settings are: daily_allowance="),
         ("/mod limits bob max_concurrent=3 max_concurrent=9", "max_concurrent= is given twice"),
         ("/mod settings price_multiplier=2 price_multiplier=3", "given twice"),
     ],

@@ -31,7 +31,7 @@ async def test_clashing_and_repeated_limit_options_are_answered_and_change_nothi
     replies = await fake.wait_for("sendMessage", 4, patience=20)
     texts = [r.params["text"] for r in replies[1:]]
     assert "Only moderators" in texts[0]
-    assert "reason: Extra inputs are not permitted" in texts[1]
+    assert "reason= is not a setting; the settings are: daily_allowance=," in texts[1]
     assert "max_concurrent= is given twice" in texts[2]
     assert await telegram.chorus.app.ledger.policy(bob) == before
 
