@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.ledger import Defaults
+from bot.ledger import BOUNDS, Defaults
+from bot.schedule import EngineConfig
 
 
 class ConfigError(Exception):
@@ -28,6 +29,7 @@ def _lower(value: object) -> object:
 
 
 _POLICY = Defaults()  # the operator's defaults when the environment names none
+_ENGINE = EngineConfig()  # likewise for the engine's caps, declared once in bot.schedule
 
 
 class Settings(BaseSettings):
@@ -61,15 +63,17 @@ class Settings(BaseSettings):
     default_model: str = "sonic-v5"
     # ledger defaults for every scope (declared once, in bot.ledger.Defaults); moderators override
     # them per scope and per member
-    starting_credits: Annotated[int, Field(ge=0, le=1_000_000)] = _POLICY.starting_credits
-    daily_allowance: Annotated[int, Field(ge=0, le=1_000_000)] = _POLICY.daily_allowance
-    daily_spend_cap: Annotated[int, Field(ge=0, le=1_000_000)] | None = _POLICY.daily_spend_cap
-    max_concurrent_jobs: Annotated[int, Field(ge=1, le=100)] = _POLICY.max_concurrent
-    cooldown_seconds: Annotated[int, Field(ge=0, le=86_400)] = _POLICY.cooldown_seconds
+    starting_credits: Annotated[int, BOUNDS.within("starting_credits")] = _POLICY.starting_credits
+    daily_allowance: Annotated[int, BOUNDS.within("daily_allowance")] = _POLICY.daily_allowance
+    daily_spend_cap: Annotated[int, BOUNDS.within("daily_spend_cap")] | None = (
+        _POLICY.daily_spend_cap
+    )
+    max_concurrent_jobs: Annotated[int, BOUNDS.within("max_concurrent")] = _POLICY.max_concurrent
+    cooldown_seconds: Annotated[int, BOUNDS.within("cooldown_seconds")] = _POLICY.cooldown_seconds
     hold_ttl_seconds: Annotated[int, Field(ge=60, le=7 * 86_400)] = _POLICY.hold_ttl_seconds
     # engine and media
-    max_in_flight: Annotated[int, Field(ge=1, le=500)] = 20
-    vendor_rate: Annotated[float, Field(gt=0, le=100)] = 0.5  # submissions per second
+    max_in_flight: Annotated[int, Field(ge=1, le=500)] = _ENGINE.max_in_flight
+    vendor_rate: Annotated[float, Field(gt=0, le=100)] = _ENGINE.rate_per_second  # per second
     media_max_mb: Annotated[int, Field(ge=1, le=200)] = 20
     media_secret: SecretStr | None = None  # default: generated once into <data_dir>/media.key
 

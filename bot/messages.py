@@ -909,6 +909,17 @@ COMMANDS_START_WITH_SLASH = (
 )
 
 
+def unknown_setting(name: str, settings: list[str]) -> str:
+    """A ``/mod limits`` or ``/mod settings`` option that is no setting (``reason=`` included:
+    a reason is plain words, not an option)."""
+    listed = ", ".join(f"{setting}=" for setting in settings)
+    return f"{name}= is not a setting; the settings are: {listed}."
+
+
+def option_given_twice(name: str) -> str:
+    return f"{name}= is given twice; give each setting once."
+
+
 def unknown_option(op: str, name: str, options: list[str]) -> str:
     if not options:
         return f"/{op} has no option {name!r}; its options are: none."

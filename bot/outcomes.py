@@ -102,7 +102,7 @@ class Outcomes:
         self.progress.relearn(job)
         self.metrics.finished.labels(op=job.op, outcome="succeeded").inc()
         text = messages.done(job.id, job.op, len(cards), expected, returned)
-        await self.progress.status(job, text, force=True)
+        await self.progress.status(job, text, force=True, final=True)
         self.delivery_wake.set()
 
     async def _learn(self, conn: aiosqlite.Connection, job: jobs.JobRow) -> None:
@@ -137,7 +137,9 @@ class Outcomes:
         self.metrics.finished.labels(op=job.op, outcome="failed").inc()
         # The notice says why; the status message only says that it failed, so that the reason is
         # read once, not twice.
-        await self.progress.status(current, messages.failed_status(job.id, job.op), force=True)
+        await self.progress.status(
+            current, messages.failed_status(job.id, job.op), force=True, final=True
+        )
         self.delivery_wake.set()
 
     async def expire_unconfirmed(self, job: jobs.JobRow) -> None:
@@ -160,7 +162,7 @@ class Outcomes:
             )
         self.metrics.lost_answers.labels(outcome="released").inc()
         self.metrics.finished.labels(op=job.op, outcome="failed").inc()
-        await self.progress.status(current, text, force=True)
+        await self.progress.status(current, text, force=True, final=True)
         self.delivery_wake.set()
 
     async def tell_moderators(self, job: jobs.JobRow) -> None:

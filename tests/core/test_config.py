@@ -69,3 +69,16 @@ def test_every_setting_is_documented_for_operators() -> None:
     names = [name.upper() for name in Settings.model_fields]
     assert [n for n in names if f"{n}=" not in example] == []
     assert [n for n in names if f"| `{n}` |" not in readme] == []
+
+
+@pytest.mark.parametrize("name", ["STARTING_CREDITS", "DAILY_ALLOWANCE"])
+def test_ledger_defaults_are_bounded_like_a_moderators_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+) -> None:
+    """One range per setting: the operator may not start members where no moderator could."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, "100000")
+    assert getattr(load_settings(), name.lower()) == 100_000
+    monkeypatch.setenv(name, "100001")
+    with pytest.raises(ConfigError, match=name):
+        load_settings()
