@@ -147,9 +147,9 @@ async def _demo(args: argparse.Namespace) -> int:
     async with running_simulator(SIM_DEFAULT_KEY, knobs, state_dir=state) as sim:
         # The demo's own settings: nothing from .env or the environment but the log's level
         # and format, so a production database, secret or token is never touched.
-        logging = {k.lower(): v for k in ("LOG_LEVEL", "LOG_FORMAT") if (v := os.environ.get(k))}
+        logs_env = {k.lower(): v for k in ("LOG_LEVEL", "LOG_FORMAT") if (v := os.environ.get(k))}
         settings = given_settings(
-            **logging,
+            **logs_env,
             aimusic_api_key=SIM_DEFAULT_KEY,
             aimusic_base_url=sim.url,
             data_dir=args.data,
