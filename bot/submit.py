@@ -158,8 +158,7 @@ class Submitter:
                 not_before=running.not_before,
             )
 
-        task = f"recording the vendor's task {outcome.task_id}"
-        if not await self._retried(job, task, self.store.transact, record):
+        if not await self._retried(job, outcome.task_id, self.store.transact, record):
             return
         try:
             shown = self.progress.show(running, now)
@@ -171,12 +170,14 @@ class Submitter:
         """The vendor answered at once and has already charged for it, so a failure to write or
         post the result never refunds the member: it is retried with backoff (the result is
         recorded once, however many tries reach it)."""
-        await self._retried(
-            job, "recording the vendor's answer", self.results.immediate, job, outcome
-        )
+        await self._retried(job, None, self.results.immediate, job, outcome)
 
     async def _retried(
-        self, job: jobs.JobRow, what: str, step: Callable[..., Awaitable[None]], *args: Any
+        self,
+        job: jobs.JobRow,
+        task_id: str | None,
+        step: Callable[..., Awaitable[None]],
+        *args: Any,
     ) -> bool:
         """Run a step that follows the vendor's acceptance, trying again with backoff when it
         fails (each try is harmless to repeat: a finished job is settled once). If it never
@@ -190,8 +191,18 @@ class Submitter:
                 await step(*args)
                 return True
             except Exception:
-                log.exception("%s for job %s failed (try %d)", what, job.id, attempt + 1)
-        log.error("gave up %s for job %s; it keeps its hold until a restart", what, job.id)
+                log.exception(
+                    "recording job %s after the vendor accepted it (task %s) failed (try %d)",
+                    job.id,
+                    task_id,
+                    attempt + 1,
+                )
+        log.error(
+            "gave up recording job %s (task %s) after the vendor accepted it; it keeps its hold"
+            " until a restart",
+            job.id,
+            task_id,
+        )
         return False
 
     def _env_for(self, job: jobs.JobRow) -> Env:
