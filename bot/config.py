@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BeforeValidator, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.ledger import BOUNDS, Defaults
 from bot.schedule import EngineConfig
@@ -82,6 +82,21 @@ class Settings(BaseSettings):
         return self.database_path or self.data_dir / "chorus.db"
 
 
+class _GivenSettings(Settings):
+    """Settings from the values given alone: neither the environment nor ``.env`` is read."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
 def _describe(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
@@ -94,7 +109,17 @@ def _describe(error: ValidationError) -> str:
 
 def load_settings(**overrides: object) -> Settings:
     """Build Settings or raise :class:`ConfigError` with one readable line per bad variable."""
+    return _validated(Settings, overrides)
+
+
+def given_settings(**values: object) -> Settings:
+    """Settings from ``values`` alone (the demo's): a production ``DATABASE_PATH``,
+    ``MEDIA_SECRET`` or token in the environment or ``.env`` never reaches them."""
+    return _validated(_GivenSettings, values)
+
+
+def _validated(kind: type[Settings], values: dict[str, object]) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**values)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(f"invalid configuration: {_describe(exc)}") from None
