@@ -8,7 +8,9 @@ part to the others."""
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,15 +39,32 @@ from bot.submit import Submitter
 from bot.tracking import Tracker
 from bot.web import Backend, Holder, make_web, vendor_reachable
 
+SECRET_LENGTH = 64  # hex characters: the 32 random bytes secret_file makes
+
 
 def secret_file(path: Path) -> str:
-    """A random secret kept in a file of its own (0600), made on first use."""
+    """A random secret kept in a file of its own (0600), made on first use.
+
+    It signs webhook URLs and media links, so it must never be empty or short: it is written
+    whole to a temporary file and renamed into place, and a file a crash or an operator left
+    empty or shorter than a made secret is treated as absent and made afresh (links signed
+    with it stop working, which is what a forgeable key deserves)."""
     if path.exists():
-        return path.read_text().strip()
+        value = path.read_text().strip()
+        if len(value) >= SECRET_LENGTH:
+            return value
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    path.touch(mode=0o600)
-    path.write_text(value)
+    value = secrets.token_hex(SECRET_LENGTH // 2)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write(value)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return value
 
 

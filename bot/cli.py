@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import socket
 import sys
@@ -15,7 +16,7 @@ from typing import Any, cast
 from bot import logs
 from bot.adapter import AdapterFactory
 from bot.app import App
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, given_settings, load_settings
 from bot.schedule import EngineConfig
 from bot.store import Store, StoreError
 
@@ -144,7 +145,11 @@ async def _demo(args: argparse.Namespace) -> int:
     # be extended or split and a job left running by a killed demo still finishes
     state = args.data / "simulator"
     async with running_simulator(SIM_DEFAULT_KEY, knobs, state_dir=state) as sim:
-        settings = load_settings(
+        # The demo's own settings: nothing from .env or the environment but the log's level
+        # and format, so a production database, secret or token is never touched.
+        logs_env = {k.lower(): v for k in ("LOG_LEVEL", "LOG_FORMAT") if (v := os.environ.get(k))}
+        settings = given_settings(
+            **logs_env,
             aimusic_api_key=SIM_DEFAULT_KEY,
             aimusic_base_url=sim.url,
             data_dir=args.data,

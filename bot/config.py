@@ -9,11 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AnyHttpUrl, BeforeValidator, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.i18n import SHIPPED, resolve
-from bot.ledger import Defaults
+from bot.ledger import BOUNDS, Defaults
+from bot.schedule import EngineConfig
 
 
 class ConfigError(Exception):
@@ -36,6 +44,7 @@ def _language(value: str) -> str:
 
 
 _POLICY = Defaults()  # the operator's defaults when the environment names none
+_ENGINE = EngineConfig()  # likewise for the engine's caps, declared once in bot.schedule
 
 
 class Settings(BaseSettings):
@@ -71,21 +80,38 @@ class Settings(BaseSettings):
     default_language: Annotated[str, AfterValidator(_language)] = "en"
     # ledger defaults for every scope (declared once, in bot.ledger.Defaults); moderators override
     # them per scope and per member
-    starting_credits: Annotated[int, Field(ge=0, le=1_000_000)] = _POLICY.starting_credits
-    daily_allowance: Annotated[int, Field(ge=0, le=1_000_000)] = _POLICY.daily_allowance
-    daily_spend_cap: Annotated[int, Field(ge=0, le=1_000_000)] | None = _POLICY.daily_spend_cap
-    max_concurrent_jobs: Annotated[int, Field(ge=1, le=100)] = _POLICY.max_concurrent
-    cooldown_seconds: Annotated[int, Field(ge=0, le=86_400)] = _POLICY.cooldown_seconds
+    starting_credits: Annotated[int, BOUNDS.within("starting_credits")] = _POLICY.starting_credits
+    daily_allowance: Annotated[int, BOUNDS.within("daily_allowance")] = _POLICY.daily_allowance
+    daily_spend_cap: Annotated[int, BOUNDS.within("daily_spend_cap")] | None = (
+        _POLICY.daily_spend_cap
+    )
+    max_concurrent_jobs: Annotated[int, BOUNDS.within("max_concurrent")] = _POLICY.max_concurrent
+    cooldown_seconds: Annotated[int, BOUNDS.within("cooldown_seconds")] = _POLICY.cooldown_seconds
     hold_ttl_seconds: Annotated[int, Field(ge=60, le=7 * 86_400)] = _POLICY.hold_ttl_seconds
     # engine and media
-    max_in_flight: Annotated[int, Field(ge=1, le=500)] = 20
-    vendor_rate: Annotated[float, Field(gt=0, le=100)] = 0.5  # submissions per second
+    max_in_flight: Annotated[int, Field(ge=1, le=500)] = _ENGINE.max_in_flight
+    vendor_rate: Annotated[float, Field(gt=0, le=100)] = _ENGINE.rate_per_second  # per second
     media_max_mb: Annotated[int, Field(ge=1, le=200)] = 20
     media_secret: SecretStr | None = None  # default: generated once into <data_dir>/media.key
 
     @property
     def database_file(self) -> Path:
         return self.database_path or self.data_dir / "chorus.db"
+
+
+class _GivenSettings(Settings):
+    """Settings from the values given alone: neither the environment nor ``.env`` is read."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
 
 def _describe(error: ValidationError) -> str:
@@ -100,7 +126,17 @@ def _describe(error: ValidationError) -> str:
 
 def load_settings(**overrides: object) -> Settings:
     """Build Settings or raise :class:`ConfigError` with one readable line per bad variable."""
+    return _validated(Settings, overrides)
+
+
+def given_settings(**values: object) -> Settings:
+    """Settings from ``values`` alone (the demo's): a production ``DATABASE_PATH``,
+    ``MEDIA_SECRET`` or token in the environment or ``.env`` never reaches them."""
+    return _validated(_GivenSettings, values)
+
+
+def _validated(kind: type[Settings], values: dict[str, object]) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**values)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(f"invalid configuration: {_describe(exc)}") from None

@@ -134,8 +134,9 @@ class Delivery:
 
     async def drain(self) -> float:
         """Deliver everything due; returns how long until the next row is due."""
+        served = self.platforms.names()  # another platform's rows wait for a process serving it
         async with self.store.read() as conn:
-            rows = await outbox.pending(conn, self.clock(), 50)
+            rows = await outbox.pending(conn, self.clock(), 50, served)
         # One job's results go out in the order they were written (the order of its tracks, which
         # is what "the first result" means to a member); different jobs go out side by side.
         by_job: dict[str, list[outbox.OutboxRow]] = {}
@@ -143,7 +144,7 @@ class Delivery:
             by_job.setdefault(row.job_id, []).append(row)
         await asyncio.gather(*(self._deliver_in_order(group) for group in by_job.values()))
         async with self.store.read() as conn:
-            upcoming = await outbox.next_delivery(conn)
+            upcoming = await outbox.next_delivery(conn, served)
         if upcoming is None:
             return self.scaled(60)
         return max(0.0, upcoming - self.clock())

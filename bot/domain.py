@@ -154,7 +154,7 @@ class JobView:
 
 @dataclass(frozen=True)
 class Progress:
-    """Some jobs, and whether any result anywhere is still waiting to be delivered."""
+    """Some jobs, and whether any of their results is still waiting to be delivered."""
 
     jobs: tuple[JobView, ...]
     delivering: bool

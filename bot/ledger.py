@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
+from pydantic import Field
 
 from bot import messages
 from bot.catalog import song_price
@@ -103,6 +104,32 @@ class Defaults:
     cooldown_seconds: int = 0
     price_multiplier: float = 1.0
     hold_ttl_seconds: int = 3600
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The range (lowest, highest) each setting may take, whoever sets it: the operator's
+    environment (bot.config), a moderator's command (bot.moderation) and Discord's option
+    ranges (adapters/discord/mod.py) all read this one declaration."""
+
+    starting_credits: tuple[int, int] = (0, 100_000)
+    daily_allowance: tuple[int, int] = (0, 100_000)
+    daily_spend_cap: tuple[int, int] = (0, 1_000_000)
+    max_concurrent: tuple[int, int] = (1, 100)  # the operator's default (MAX_CONCURRENT_JOBS)
+    # What a moderator may allow a member or the community: fewer than the operator may, as a
+    # moderator's generosity spends the operator's vendor account.
+    moderated_concurrent: tuple[int, int] = (1, 20)
+    cooldown_seconds: tuple[int, int] = (0, 86_400)
+    price_multiplier: tuple[float, float] = (0.1, 10.0)
+    pool_daily_budget: tuple[int, int] = (1, 10_000_000)
+
+    def within(self, name: str) -> Any:
+        """The pydantic ``Field`` that keeps setting ``name`` inside its range."""
+        low, high = getattr(self, name)
+        return Field(ge=low, le=high)
+
+
+BOUNDS = Bounds()
 
 
 @dataclass(frozen=True)
@@ -357,9 +384,9 @@ class Ledger:
         if request_key is not None:
             seen = await j.find_request(conn, member.scope.platform, request_key)
             if seen is not None:
-                if seen[0] != digest or seen[1] is None:
+                if seen.fingerprint != digest or seen.hold_id is None:
                     raise RequestConflict()
-                return await self._replay(conn, member, seen[1])
+                return await self._replay(conn, member, seen.hold_id)
         account = await self.account_in(conn, member)
         policy = await self.policy_in(conn, member.scope, account.id)
         await self._check(conn, member, account, policy, amount, op, now)

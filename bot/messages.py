@@ -1010,6 +1010,19 @@ def unreadable_line(problem: str) -> str:
     return _("Could not read that line: {problem}.").format(problem=problem)
 
 
+def unknown_setting(name: str, settings: list[str]) -> str:
+    """A ``/mod limits`` or ``/mod settings`` option that is no setting (``reason=`` included:
+    a reason is plain words, not an option)."""
+    listed = ", ".join(f"{setting}=" for setting in settings)
+    return _("{name}= is not a setting; the settings are: {listed}.").format(
+        name=name, listed=listed
+    )
+
+
+def option_given_twice(name: str) -> str:
+    return _("{name}= is given twice; give each setting once.").format(name=name)
+
+
 def unknown_option(op: str, name: str, options: list[str]) -> str:
     if not options:
         return _("/{op} has no option {name}; its options are: none.").format(

@@ -10,7 +10,7 @@ all work on a newcomer alike. The ``*_text`` functions word the results for ever
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -20,13 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from bot import i18n, messages
 from bot.catalog import CATALOG
 from bot.domain import Actor, Member, Scope
-from bot.ledger import SYSTEM, Balance, Ledger, Policy, day_start
+from bot.ledger import BOUNDS, SYSTEM, Balance, Ledger, Policy, day_start
 from bot.store import audit, languages, outbox, reports
 from bot.store import journal as j
 from bot.store import limits as lim
 
 MAX_GRANT = 1_000_000
-REASON = Annotated[str, Field(min_length=1, max_length=200)]
+REASON_LENGTH = 200  # characters at most in a moderator's reason
 
 
 class ModerationRefused(Exception):
@@ -45,22 +45,22 @@ class _Changes(BaseModel):
 class MemberLimits(_Changes):
     """Per-member overrides; omitted fields stay as they are."""
 
-    daily_allowance: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    daily_spend_cap: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
-    max_concurrent: Annotated[int, Field(ge=1, le=20)] | None = None
-    cooldown_seconds: Annotated[int, Field(ge=0, le=86_400)] | None = None
+    daily_allowance: Annotated[int, BOUNDS.within("daily_allowance")] | None = None
+    daily_spend_cap: Annotated[int, BOUNDS.within("daily_spend_cap")] | None = None
+    max_concurrent: Annotated[int, BOUNDS.within("moderated_concurrent")] | None = None
+    cooldown_seconds: Annotated[int, BOUNDS.within("cooldown_seconds")] | None = None
 
 
 class ScopeSettings(MemberLimits):
     """Community-wide settings; omitted fields stay as they are."""
 
-    starting_credits: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    price_multiplier: Annotated[float, Field(ge=0.1, le=10)] | None = None
+    starting_credits: Annotated[int, BOUNDS.within("starting_credits")] | None = None
+    price_multiplier: Annotated[float, BOUNDS.within("price_multiplier")] | None = None
     disabled_ops: (
         Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]], Field(max_length=64)]
         | None
     ) = None
-    pool_daily_budget: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    pool_daily_budget: Annotated[int, BOUNDS.within("pool_daily_budget")] | None = None
     moderator_roles: (
         Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=32)]
         | None
@@ -80,12 +80,15 @@ class ScopeSettings(MemberLimits):
         return sorted(name for name in names if name)
 
 
-def _validated(model: type[_Changes], values: dict[str, Any]) -> dict[str, Any]:
+def _validated(model: type[_Changes], values: Mapping[str, Any]) -> dict[str, Any]:
     try:
-        parsed = model(**values)
+        parsed = model.model_validate(dict(values))
     except ValidationError as exc:
         problem = exc.errors()[0]
         name = ".".join(str(p) for p in problem["loc"]) or "value"
+        if problem["type"] == "extra_forbidden":
+            settings = list(model.model_fields)
+            raise ModerationRefused(messages.unknown_setting(name, settings)) from None
         said = messages.validation_problem(problem["type"], problem.get("ctx"), problem["msg"])
         raise ModerationRefused(messages.invalid_value(name, said)) from None
     changes = parsed.model_dump(exclude_unset=True)
@@ -96,8 +99,8 @@ def _validated(model: type[_Changes], values: dict[str, Any]) -> dict[str, Any]:
 
 def _reason(reason: str | None) -> str:
     text = (reason or "").strip() or messages.NO_REASON_GIVEN
-    if len(text) > 200:
-        raise ModerationRefused(messages.reason_too_long(200))
+    if len(text) > REASON_LENGTH:
+        raise ModerationRefused(messages.reason_too_long(REASON_LENGTH))
     return text
 
 
@@ -188,8 +191,10 @@ class Moderation:
 
     # --- limits and bans ---------------------------------------------------------------------
     async def set_limits(
-        self, actor: Actor, member: Member, reason: str | None = None, **values: Any
+        self, actor: Actor, member: Member, values: Mapping[str, Any], reason: str | None = None
     ) -> Policy:
+        """``values`` is one mapping, not keyword arguments: an option a member names ``reason``
+        or ``member`` is then a setting the model refuses, never a clash with a parameter."""
         await self._require(actor, member.scope)
         changes = _validated(MemberLimits, values)
         why = _reason(reason)
@@ -291,8 +296,9 @@ class Moderation:
             return await self.ledger.policy_in(conn, scope, None)
 
     async def update_settings(
-        self, actor: Actor, scope: Scope, reason: str | None = None, **values: Any
+        self, actor: Actor, scope: Scope, values: Mapping[str, Any], reason: str | None = None
     ) -> Policy:
+        """``values`` as in :meth:`set_limits`."""
         await self._require(actor, scope)
         changes = _validated(ScopeSettings, values)
         unknown = sorted(set(changes.get("disabled_ops") or ()) - set(CATALOG))

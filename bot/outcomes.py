@@ -104,7 +104,7 @@ class Outcomes:
         self.progress.relearn(job)
         self.metrics.finished.labels(op=job.op, outcome="succeeded").inc()
         text = messages.done(job.id, job.op, len(cards), expected, returned)
-        await self.progress.status(job, text, force=True)
+        await self.progress.status(job, text, force=True, final=True)
         self.delivery_wake.set()
 
     async def _learn(self, conn: aiosqlite.Connection, job: jobs.JobRow) -> None:
@@ -140,7 +140,9 @@ class Outcomes:
         self.metrics.finished.labels(op=job.op, outcome="failed").inc()
         # The notice says why; the status message only says that it failed, so that the reason is
         # read once, not twice.
-        await self.progress.status(current, messages.failed_status(job.id, job.op), force=True)
+        await self.progress.status(
+            current, messages.failed_status(job.id, job.op), force=True, final=True
+        )
         self.delivery_wake.set()
 
     @in_job_language
@@ -164,7 +166,7 @@ class Outcomes:
             )
         self.metrics.lost_answers.labels(outcome="released").inc()
         self.metrics.finished.labels(op=job.op, outcome="failed").inc()
-        await self.progress.status(current, text, force=True)
+        await self.progress.status(current, text, force=True, final=True)
         self.delivery_wake.set()
 
     @in_job_language

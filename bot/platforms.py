@@ -22,3 +22,6 @@ class Platforms:
 
     def get(self, name: str) -> Platform | None:
         return self._by_name.get(name)
+
+    def names(self) -> list[str]:
+        return list(self._by_name)

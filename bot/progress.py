@@ -55,8 +55,12 @@ class StatusMessages:
         return str(job.params.get("model") or self.default_model)
 
     @in_job_language
-    async def status(self, job: jobs.JobRow, text: str, force: bool = False) -> None:
-        """Show progress in the job's one status message, edited no more often than allowed."""
+    async def status(
+        self, job: jobs.JobRow, text: str, force: bool = False, final: bool = False
+    ) -> None:
+        """Show progress in the job's one status message, edited no more often than allowed.
+        ``final``: the caller's word that this is the job's last status (done or failed), so its
+        memory of the message is dropped; the caller knows, the sentence's wording may not say."""
         last = self.seen.get(job.id)
         now = time.monotonic()
         if last and (
@@ -86,7 +90,7 @@ class StatusMessages:
                 )
         except Exception as exc:  # progress is a courtesy; results go through the outbox
             log.info("status update for job %s failed: %s", job.id, exc)
-        if job.state in jobs.TERMINAL or text.startswith(("✅", "❌")):
+        if final or job.state in jobs.TERMINAL:
             self.seen.pop(job.id, None)
 
     def show(self, job: jobs.JobRow, submitted_at: float | None = None) -> Shown:

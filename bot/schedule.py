@@ -36,6 +36,9 @@ class Timing:
     overtime: float = 1.5  # close polling lasts until the estimate times this
 
 
+_TIMING = Timing()  # the vendor's advice, declared once: EngineConfig's polls default to it
+
+
 @dataclass(frozen=True)
 class EngineConfig:
     """Caps and timings in the vendor's seconds; ``time_scale`` shrinks every wait (tests, demo)."""
@@ -45,10 +48,12 @@ class EngineConfig:
     max_in_flight_per_member: int = 2
     rate_per_second: float = 0.5  # vendor submissions; the documented limit is one per 3 s
     burst: int = 3
-    first_poll: float = 10.0  # with no history of the operation; then near its learned duration
-    poll_min: float = 15.0
-    poll_max: float = 25.0
-    close_poll: float = 5.0  # between polls once a task is near or past its learned duration
+    # with no history of the operation; then near its learned duration
+    first_poll: float = _TIMING.first
+    poll_min: float = _TIMING.poll_min
+    poll_max: float = _TIMING.poll_max
+    # between polls once a task is near or past its learned duration
+    close_poll: float = _TIMING.close
     progress_interval: float = 10.0  # least time between two moves of a progress bar
     webhook_poll: float = 300.0  # the slow fallback when webhooks are on
     poll_rate: float = 25.0  # polls per second at most, whatever the number of jobs in flight

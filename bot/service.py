@@ -358,12 +358,14 @@ class Service:
 
     # --- waiting for jobs ------------------------------------------------------------------------
     async def progress(self, job_ids: Iterable[str]) -> Progress:
-        """How far these jobs got, and whether any result is still waiting to be delivered."""
+        """How far these jobs got, and whether any of their results is still to be delivered
+        (another platform's rows, which this process may not even serve, are not waited for)."""
+        wanted = list(job_ids)
         async with self.store.read() as conn:
-            rows = [await jobs.job(conn, job_id) for job_id in job_ids]
-            counts = await outbox.outbox_counts(conn)
+            rows = [await jobs.job(conn, job_id) for job_id in wanted]
+            waiting = await outbox.pending_of(conn, wanted)
         views = tuple(_job_view(row) for row in rows if row is not None)
-        return Progress(views, delivering=bool(counts.get("pending")))
+        return Progress(views, delivering=bool(waiting))
 
     async def unfinished(self, platform: str) -> list[JobView]:
         """The jobs of ``platform`` that have not finished (a restarted console waits for them)."""

@@ -10,18 +10,22 @@ the vendor here (reused within a day), as the job's sources are resolved.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
+
+import aiosqlite
 
 from bot import messages
 from bot.aimusic import AIMusicClient
 from bot.aimusic import errors as e
 from bot.aimusic.models import UploadRequest
 from bot.aimusic.webhooks import job_hook_url
-from bot.catalog import CATALOG, Env, NotReady, Operation, Source, Submitted
+from bot.catalog import CATALOG, Env, Immediate, NotReady, Operation, Source, Submitted
 from bot.joblanguage import in_job_language
 from bot.media import Media, MediaRefused, reusable_upload
 from bot.metrics import Metrics
@@ -33,6 +37,9 @@ from bot.store import Store, jobs, media, tracks
 from bot.tracking import Tracker
 
 log = logging.getLogger(__name__)
+# Tries of a step after the vendor accepted a task, 1, 2, 4 ... 60 (scaled) seconds apart: some
+# four minutes for a locked or full disk to recover before the job is left to the operator.
+AFTER_ACCEPT_TRIES = 10
 
 
 class Submitter:
@@ -110,35 +117,95 @@ class Submitter:
                         attempts=job.attempts,
                         not_before=self.clock() + outcome.wait,
                     )
-            elif isinstance(outcome, Submitted):
-                hooked = bool(self.env.webhook_url and outcome.hooked)
-                first = await self.tracker.first_poll(job, hooked)
-                now = self.clock()
-                running = replace(
-                    job,
-                    state="running",
-                    upstream=outcome.upstream,
-                    task_id=outcome.task_id,
-                    submitted_at=now,
-                    not_before=now + self.config.scaled(first),
-                )
-                async with self.store.write() as conn:
-                    await jobs.update_job(
-                        conn,
-                        job.id,
-                        state=running.state,
-                        upstream=running.upstream,
-                        task_id=running.task_id,
-                        submitted_at=now,
-                        not_before=running.not_before,
-                    )
-                shown = self.progress.show(running, now)
-                await self.progress.status(running, await self.progress.generating(job.id, shown))
-            else:
-                await self.results.immediate(job, outcome)
+                return
         except Exception:
             log.exception("submitting job %s failed", job.id)
             await self.outcomes.fail(job, "unavailable")
+            return
+        # The vendor took the request and bills for it: from here on nothing fails the job.
+        if isinstance(outcome, Submitted):
+            await self._accepted(job, outcome)
+        else:
+            await self._answered(job, outcome)
+
+    async def _accepted(self, job: jobs.JobRow, outcome: Submitted) -> None:
+        """The vendor accepted the task and will charge for it, so its id is recorded first (the
+        job running, in one transaction) and nothing after that fails or refunds the job: a
+        fault in the bookkeeping around it (the first poll's estimate, the status message) is
+        logged, and the usual polls and webhooks follow the task to its end and charge for it."""
+        hooked = bool(self.env.webhook_url and outcome.hooked)
+        try:
+            first = await self.tracker.first_poll(job, hooked)
+        except Exception:
+            log.exception("estimating job %s's first poll failed; polling at the default", job.id)
+            first = self.config.webhook_poll if hooked else self.config.timing.first
+        now = self.clock()
+        running = replace(
+            job,
+            state="running",
+            upstream=outcome.upstream,
+            task_id=outcome.task_id,
+            submitted_at=now,
+            not_before=now + self.config.scaled(first),
+        )
+
+        async def record(conn: aiosqlite.Connection) -> None:
+            await jobs.update_job(
+                conn,
+                job.id,
+                state=running.state,
+                upstream=running.upstream,
+                task_id=running.task_id,
+                submitted_at=now,
+                not_before=running.not_before,
+            )
+
+        if not await self._retried(job, outcome.task_id, self.store.transact, record):
+            return
+        try:
+            shown = self.progress.show(running, now)
+            await self.progress.status(running, await self.progress.generating(job.id, shown))
+        except Exception:
+            log.exception("showing job %s's progress failed; its polls go on", job.id)
+
+    async def _answered(self, job: jobs.JobRow, outcome: Immediate) -> None:
+        """The vendor answered at once and has already charged for it, so a failure to write or
+        post the result never refunds the member: it is retried with backoff (the result is
+        recorded once, however many tries reach it)."""
+        await self._retried(job, None, self.results.immediate, job, outcome)
+
+    async def _retried(
+        self,
+        job: jobs.JobRow,
+        task_id: str | None,
+        step: Callable[..., Awaitable[None]],
+        *args: Any,
+    ) -> bool:
+        """Run a step that follows the vendor's acceptance, trying again with backoff when it
+        fails (each try is harmless to repeat: a finished job is settled once). If it never
+        succeeds (the store or disk stays broken) the job keeps its hold in 'submitting' and the
+        error is logged with its task for the operator: nothing is refunded while this process
+        runs; a restart's recovery then treats it as any job caught mid-submission."""
+        for attempt in range(AFTER_ACCEPT_TRIES):
+            if attempt:
+                await asyncio.sleep(self.config.scaled(min(60.0, 2.0 ** (attempt - 1))))
+            try:
+                await step(*args)
+                return True
+            except Exception:
+                log.exception(
+                    "recording job %s after the vendor accepted it (task %s) failed (try %d)",
+                    job.id,
+                    task_id,
+                    attempt + 1,
+                )
+        log.error(
+            "gave up recording job %s (task %s) after the vendor accepted it; it keeps its hold"
+            " until a restart",
+            job.id,
+            task_id,
+        )
+        return False
 
     def _env_for(self, job: jobs.JobRow) -> Env:
         """With webhooks on, every create's webhook URL names its job (signed), so that a task

@@ -60,6 +60,34 @@ def _text(words: list[str]) -> str:
     return re.sub(r" *\n *", "\n", " ".join(words)).strip()
 
 
+def _is_audio_path(word: str, takes_audio: bool) -> bool:
+    """Whether a console word is the member's audio. For an operation that takes audio, any
+    word that looks like a path is one; for the others only a file that exists is (and is
+    refused as audio), so ``/song a song about /r/music fans`` keeps its words."""
+    if not (word.lower().endswith(AUDIO_SUFFIXES) or word.startswith(("./", "/", "~"))):
+        return False
+    if takes_audio:
+        return True
+    try:
+        return Path(word).expanduser().is_file()
+    except (OSError, RuntimeError):  # a name too long, or ~someone with no home here
+        return False
+
+
+def options_of(words: list[str]) -> dict[str, str]:
+    """The ``name=value`` words of a ``/mod`` line. A name given twice is refused rather than
+    one of its values silently winning."""
+    options: dict[str, str] = {}
+    for word in words:
+        name, eq, value = word.partition("=")
+        if not eq:
+            continue
+        if name in options:
+            raise CommandError(messages.option_given_twice(name))
+        options[name] = value
+    return options
+
+
 def parse(line: str, *, paths: bool = False, resolve: Resolver | None = None) -> Parsed:
     try:
         tokens = tokens_of(line, escapes=paths)
@@ -75,6 +103,7 @@ def parse(line: str, *, paths: bool = False, resolve: Resolver | None = None) ->
         Needs.TWO_TRACKS,
         Needs.TRACK_OR_AUDIO,
     )
+    takes_audio = op is None or op.needs in (Needs.AUDIO, Needs.UPLOAD, Needs.TRACK_OR_AUDIO)
     for token in tokens[1:]:
         key, eq, value = token.partition("=")
         if op is not None and OPTION.match(token) and key not in fields:
@@ -88,9 +117,7 @@ def parse(line: str, *, paths: bool = False, resolve: Resolver | None = None) ->
             parsed.args[key] = _text([value]) if LINE_BREAK in value else value
         elif takes_tracks and TRACK_ID.match(token.lower()):
             parsed.tracks.append(token.lower())
-        elif paths and (
-            token.lower().endswith(AUDIO_SUFFIXES) or token.startswith(("./", "/", "~"))
-        ):
+        elif paths and _is_audio_path(token, takes_audio):
             path = Path(token).expanduser()
             parsed.audio.append(AudioInput(str(path), path.name))
         else:

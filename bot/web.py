@@ -283,9 +283,9 @@ async def metrics(request: web.Request) -> web.Response:
         for state, n in (await outbox.outbox_counts(conn)).items():
             gauges.outbox.labels(state=state).set(n)
         totals = await j.totals(conn)
-        held = await conn.execute_fetchall("SELECT coalesce(sum(held), 0) FROM accounts")
+        held = await j.held_total(conn)
     gauges.credits.labels(kind="captured").set(totals.get("capture", 0))
-    gauges.credits.labels(kind="held").set(next(iter(held))[0])
+    gauges.credits.labels(kind="held").set(held)
     return web.Response(
         body=generate_latest(gauges.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -13,12 +12,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-import bot.store.outbox
 from adapters import discord as discord_adapter
 from adapters.discord import DiscordAdapter
 from bot.app import App
 from bot.domain import Member, Scope
-from bot.store import jobs
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as dc
 from tests.fakes.discord.payloads import Json
@@ -82,15 +79,7 @@ class Discord:
 
     async def settled(self) -> None:
         """Every job finished and every result delivered."""
-        async with asyncio.timeout(60):
-            while True:
-                async with self.chorus.app.store.read() as conn:
-                    states = await jobs.state_counts(conn)
-                    outbox = await bot.store.outbox.outbox_counts(conn)
-                busy = sum(n for s, n in states.items() if s not in jobs.TERMINAL)
-                if not busy and not outbox.get("pending"):
-                    return
-                await asyncio.sleep(0.02)
+        await self.chorus.settled(60)
 
     async def credits(self, who: Json) -> int:
         member = Member(Scope("discord", self.guild["id"]), who["id"])

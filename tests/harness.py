@@ -19,7 +19,7 @@ from bot.app import App
 from bot.config import load_settings
 from bot.domain import Member
 from bot.schedule import EngineConfig
-from bot.store import jobs, tracks
+from bot.store import jobs, outbox, tracks
 from simulator import Knobs, RunningSimulator, running_simulator
 
 SIM_KNOBS = Knobs(time_scale=0.002, song_seconds=4.0)
@@ -66,6 +66,19 @@ class Chorus:
 
     async def available(self) -> int:
         return (await self.app.ledger.balance(self.member)).available
+
+    async def settled(self, patience: float = 60) -> None:
+        """Every job of every platform finished and every row of the outbox delivered (the
+        console's own wait covers only the jobs it started)."""
+        async with asyncio.timeout(patience):
+            while True:
+                async with self.app.store.read() as conn:
+                    states = await jobs.state_counts(conn)
+                    counts = await outbox.outbox_counts(conn)
+                busy = sum(n for s, n in states.items() if s not in jobs.TERMINAL)
+                if not busy and not counts.get("pending"):
+                    return
+                await asyncio.sleep(0.02)
 
 
 @asynccontextmanager

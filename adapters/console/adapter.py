@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import re
-import sys
 import time
 import uuid
 from collections.abc import Iterable
@@ -42,8 +42,9 @@ from bot.messages import (
 from bot.moderation import audit_text, limits_text, report_text, settings_text
 from bot.panel.access import LINK_MINUTES
 from bot.service import Busy, Refused, Request
-from bot.textcommand import CommandError, Resolver, parse, tokens_of
+from bot.textcommand import CommandError, Resolver, options_of, parse, tokens_of
 
+log = logging.getLogger(__name__)
 SCOPE = Scope("console", "local")
 TARGET = ReplyTarget("console", "terminal", upload_limit=50 * 1024 * 1024)
 
@@ -118,6 +119,12 @@ class ConsoleAdapter:
             except (CommandError, Refused) as exc:
                 self.refused += 1
                 answer = messages.refused(str(exc))
+            except (
+                Exception
+            ) as exc:  # a bug: the member gets a sentence, the operator the traceback
+                log.exception("console command failed: %s", type(exc).__name__)
+                self.refused += 1
+                answer = messages.something_went_wrong()
             if answer:
                 self.say(answer)
 
@@ -249,7 +256,7 @@ class ConsoleAdapter:
         if not words:
             return messages.MOD_USAGE_CONSOLE
         action, rest = words[0], words[1:]
-        options = dict(word.split("=", 1) for word in rest if "=" in word)
+        options = options_of(rest)
         plain = [word for word in rest if "=" not in word]
         member = Member(SCOPE, plain[0]) if plain else None
         reason = " ".join(plain[2:] if action in ("grant", "revoke") else plain[1:]) or None
@@ -265,14 +272,14 @@ class ConsoleAdapter:
             if not options:
                 return said
             values: dict[str, Any] = {k: _value(v) for k, v in options.items()}
-            policy = await service.moderate("update_settings", actor, SCOPE, reason, **values)
+            policy = await service.moderate("update_settings", actor, SCOPE, values, reason)
             return f"{said}\n{settings_text(policy)}"
         if action == "settings":
             values = {k: _value(v) for k, v in options.items()}
             if not values:
                 policy = await service.moderate("settings", actor, SCOPE)
             else:
-                policy = await service.moderate("update_settings", actor, SCOPE, reason, **values)
+                policy = await service.moderate("update_settings", actor, SCOPE, values, reason)
             return settings_text(policy)
         if action == "audit":
             rows = await service.moderate(
@@ -288,7 +295,7 @@ class ConsoleAdapter:
             return moderated(balance.describe_member(member.user_id))
         if action == "limits":
             values = {k: _value(v) for k, v in options.items()}
-            policy = await service.moderate("set_limits", actor, member, reason, **values)
+            policy = await service.moderate("set_limits", actor, member, values, reason)
             return limits_updated(member.user_id, limits_text(policy))
         if action in ("ban", "unban"):
             await service.moderate(action, actor, member, reason)
@@ -378,7 +385,3 @@ def _value(text: str) -> Any:
     except ValueError:
         pass
     return [part for part in text.split(",") if part] if "," in text else text
-
-
-def interactive() -> bool:
-    return sys.stdin.isatty()

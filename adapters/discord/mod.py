@@ -18,20 +18,36 @@ from adapters.discord.who import actor, scope_of
 from bot import messages
 from bot.domain import Member
 from bot.i18n import SHIPPED
-from bot.ledger import Balance, Policy
-from bot.moderation import MemberReport, audit_text, limits_text, report_text, settings_text
+from bot.ledger import BOUNDS, Balance, Policy
+from bot.moderation import (
+    MAX_GRANT,
+    REASON_LENGTH,
+    MemberReport,
+    audit_text,
+    limits_text,
+    report_text,
+    settings_text,
+)
 from bot.panel.access import LINK_MINUTES
 from bot.service import Refused, Service
 
 # Replace the "thinking…" of a deferred interaction with this text, for the member only.
 Answer = Callable[[discord.Interaction[Any], str], Awaitable[None]]
 
-Credits = app_commands.Range[int, 1, 1_000_000]
+Credits = app_commands.Range[int, 1, MAX_GRANT]
+Reason = app_commands.Range[str, 1, REASON_LENGTH]
+# Discord checks the ranges before Chorus sees the command; the core checks them again.
+Allowance = app_commands.Range[int, BOUNDS.daily_allowance[0], BOUNDS.daily_allowance[1]]
+SpendCap = app_commands.Range[int, BOUNDS.daily_spend_cap[0], BOUNDS.daily_spend_cap[1]]
+Concurrent = app_commands.Range[int, BOUNDS.moderated_concurrent[0], BOUNDS.moderated_concurrent[1]]
+Cooldown = app_commands.Range[int, BOUNDS.cooldown_seconds[0], BOUNDS.cooldown_seconds[1]]
+Starting = app_commands.Range[int, BOUNDS.starting_credits[0], BOUNDS.starting_credits[1]]
+Multiplier = app_commands.Range[float, BOUNDS.price_multiplier[0], BOUNDS.price_multiplier[1]]
+PoolBudget = app_commands.Range[int, BOUNDS.pool_daily_budget[0], BOUNDS.pool_daily_budget[1]]
 # Chorus's languages by their own names ("Deutsch"), and "auto": follow each member's Discord.
 LANGUAGE_CHOICES = [
     app_commands.Choice(name=messages.language_name(code), value=code) for code in SHIPPED
 ] + [app_commands.Choice(name="auto", value="auto")]
-Reason = app_commands.Range[str, 1, 200]
 
 
 class ModGroup(app_commands.Group):
@@ -113,10 +129,10 @@ class ModGroup(app_commands.Group):
         self,
         interaction: discord.Interaction[Any],
         member: discord.User,
-        daily_allowance: app_commands.Range[int, 0, 100_000] | None = None,
-        daily_spend_cap: app_commands.Range[int, 0, 1_000_000] | None = None,
-        max_concurrent: app_commands.Range[int, 1, 20] | None = None,
-        cooldown_seconds: app_commands.Range[int, 0, 86_400] | None = None,
+        daily_allowance: Allowance | None = None,
+        daily_spend_cap: SpendCap | None = None,
+        max_concurrent: Concurrent | None = None,
+        cooldown_seconds: Cooldown | None = None,
         reason: Reason | None = None,
     ) -> None:
         values = {
@@ -131,11 +147,11 @@ class ModGroup(app_commands.Group):
             interaction,
             "set_limits",
             member_,
+            {k: v for k, v in values.items() if v is not None},
             reason,
             reply=lambda policy: messages.limits_updated(
                 mention(member_.user_id), limits_text(policy)
             ),
-            **{k: v for k, v in values.items() if v is not None},
         )
 
     @app_commands.command(description=messages.DESCRIBE_MOD_BAN)
@@ -207,12 +223,12 @@ class ModGroup(app_commands.Group):
     async def settings(
         self,
         interaction: discord.Interaction[Any],
-        starting_credits: app_commands.Range[int, 0, 100_000] | None = None,
-        daily_allowance: app_commands.Range[int, 0, 100_000] | None = None,
-        max_concurrent: app_commands.Range[int, 1, 20] | None = None,
-        cooldown_seconds: app_commands.Range[int, 0, 86_400] | None = None,
-        price_multiplier: app_commands.Range[float, 0.1, 10.0] | None = None,
-        pool_daily_budget: app_commands.Range[int, 1, 10_000_000] | None = None,
+        starting_credits: Starting | None = None,
+        daily_allowance: Allowance | None = None,
+        max_concurrent: Concurrent | None = None,
+        cooldown_seconds: Cooldown | None = None,
+        price_multiplier: Multiplier | None = None,
+        pool_daily_budget: PoolBudget | None = None,
         disabled: app_commands.Range[str, 1, 500] | None = None,
         moderator_role: discord.Role | None = None,
         language: app_commands.Choice[str] | None = None,
@@ -240,9 +256,9 @@ class ModGroup(app_commands.Group):
                 interaction,
                 "update_settings",
                 scope,
+                changes,
                 reason,
                 reply=lambda policy: messages.moderated(described(policy)),
-                **changes,
             )
         else:
             await self._run(interaction, "settings", scope, reply=described)
@@ -261,7 +277,7 @@ class ModGroup(app_commands.Group):
             said = [str(await self.service.moderate("set_language", asking, scope, code, reason))]
             if changes:
                 policy = await self.service.moderate(
-                    "update_settings", asking, scope, reason, **changes
+                    "update_settings", asking, scope, changes, reason
                 )
                 said.append(messages.moderated(described(policy)))
             text = "\n".join(said)

@@ -31,23 +31,36 @@ def minutes(seconds: float | None) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
+def inert(text: str, limit: int) -> str:
+    """Member text (a title, style tags, lyrics, a vendor's words about them) as Discord shows it
+    literally: markdown escaped (a masked link stays text) and mentions broken, then cut to
+    ``limit`` characters without splitting an escape, which would escape what follows."""
+    safe = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    if len(safe) <= limit:
+        return safe
+    cut = safe[: limit - 1]
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:
+        cut = cut[:-1]
+    return cut + "…"
+
+
 def embed(card: ResultCard) -> discord.Embed:
-    """Title, style and length; the lyrics folded behind a spoiler so the channel stays tidy."""
-    shown = discord.Embed(title=card.title[:256], colour=EMBED_COLOUR)
-    details = [part for part in (card.tags or "", minutes(card.duration)) if part]
+    """Title, style and length; the lyrics folded behind a spoiler so the channel stays tidy.
+    Every member-controlled string passes :func:`inert`."""
+    shown = discord.Embed(title=inert(card.title, 256), colour=EMBED_COLOUR)
+    details = [part for part in (inert(card.tags or "", 3990), minutes(card.duration)) if part]
     if details:
-        shown.description = " · ".join(details)[:4000]
+        shown.description = " · ".join(details)
     if card.link:
         listen = messages.listen_too_big(f"[{messages.LISTEN}]({card.link})")
         shown.add_field(name=messages.RESULT_AUDIO, value=listen)
     if card.text and not details and len(card.text) > 1024:  # lyrics: line breaks kept
-        shown.description = card.text[:4000]
+        shown.description = inert(card.text, 4000)
     elif card.text:
-        shown.add_field(name=messages.RESULT_TEXT, value=card.text[:1024], inline=False)
+        shown.add_field(name=messages.RESULT_TEXT, value=inert(card.text, 1024), inline=False)
     if card.lyrics:
-        lyrics = card.lyrics.replace("||", "| |")
-        cut = lyrics if len(lyrics) <= LYRICS_SHOWN else lyrics[:LYRICS_SHOWN] + "…"
-        shown.add_field(name=messages.RESULT_LYRICS, value=f"||{cut}||", inline=False)
+        lyrics = inert(card.lyrics, LYRICS_SHOWN)
+        shown.add_field(name=messages.RESULT_LYRICS, value=f"||{lyrics}||", inline=False)
     if card.cover_url:
         shown.set_thumbnail(url=card.cover_url)
     if card.track_id:

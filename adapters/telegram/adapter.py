@@ -54,7 +54,7 @@ from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope, TrackView
 from bot.moderation import audit_text, limits_text, report_text
 from bot.panel.access import LINK_MINUTES
 from bot.service import ButtonGone, NotYours, Refused, Request
-from bot.textcommand import CommandError, parse
+from bot.textcommand import CommandError, options_of, parse
 
 log = logging.getLogger(__name__)
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # what Telegram lets a bot download
@@ -313,6 +313,9 @@ class TelegramAdapter:
             answer = await self._command(update, message, user)
         except (CommandError, Refused) as exc:
             answer = messages.refused(str(exc))
+        except Exception:  # a bug: the member hears of it, on_error logs the traceback
+            await message.reply_text(messages.something_went_wrong(), do_quote=True)
+            raise
         if answer:
             await message.reply_text(cut(answer, TEXT_LIMIT), do_quote=True)
 
@@ -408,7 +411,7 @@ class TelegramAdapter:
             who: str | None = str(replied.from_user.id)
         else:
             who = rest.pop(0) if rest and rest[0].isdigit() and len(rest[0]) > 4 else None
-        options = {k: v for k, _, v in (w.partition("=") for w in rest if "=" in w)}
+        options = options_of(rest)
         plain = [w for w in rest if "=" not in w]
         service = self.service
         if action == "credits":
@@ -432,7 +435,7 @@ class TelegramAdapter:
         if action == "limits":
             values = {k: int(v) if v.isdigit() else v for k, v in options.items()}
             policy = await service.moderate(
-                "set_limits", actor, member, " ".join(plain) or None, **values
+                "set_limits", actor, member, values, " ".join(plain) or None
             )
             return messages.limits_updated(who, limits_text(policy))
         if action in ("ban", "unban"):

@@ -270,7 +270,7 @@ async def member_action(request: web.Request) -> web.Response:
         elif action == "limits":
             values = {name: _whole(form, name, blank_ok=True) for name in LIMIT_FIELDS}
             changes = {k: v for k, v in values.items() if v is not None}
-            await service.moderate("set_limits", session.actor, target, reason, **changes)
+            await service.moderate("set_limits", session.actor, target, changes, reason)
         else:
             await service.moderate(action, session.actor, target, reason)
     except Forbidden:
@@ -404,7 +404,7 @@ async def save_settings(request: web.Request) -> web.Response:
     try:
         policy = await service.moderate("settings", session.actor, session.scope)
         changes = _setting_changes(form, policy)
-        await service.moderate("update_settings", session.actor, session.scope, reason, **changes)
+        await service.moderate("update_settings", session.actor, session.scope, changes, reason)
     except Forbidden:
         raise
     except Refused as exc:

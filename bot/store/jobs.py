@@ -125,14 +125,25 @@ async def jobs_in(
     return [_job(row) for row in await conn.execute_fetchall(query, params)]
 
 
+@dataclass(frozen=True, kw_only=True)
+class InFlightRow:
+    """One member's jobs at the vendor: how many are submitting or running."""
+
+    platform: str
+    scope: str
+    user_id: str
+    jobs: int
+
+
 async def in_flight(conn: aiosqlite.Connection) -> dict[tuple[str, str, str], int]:
     """Jobs submitting or running per (platform, scope, user): what the caps are checked on."""
     rows = await fetch(
         conn,
-        "SELECT platform, scope, user_id, count(*) FROM jobs"
+        f"SELECT {columns(InFlightRow, jobs='count(*)')} FROM jobs"
         " WHERE state IN ('submitting', 'running') GROUP BY platform, scope, user_id",
     )
-    return {(str(platform), str(scope), str(user)): int(n) for platform, scope, user, n in rows}
+    counts = (read(InFlightRow, row) for row in rows)
+    return {(c.platform, c.scope, c.user_id): c.jobs for c in counts}
 
 
 async def in_flight_total(conn: aiosqlite.Connection) -> int:

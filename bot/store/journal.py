@@ -225,15 +225,21 @@ async def recent_entries(conn: aiosqlite.Connection, account_id: int, limit: int
     return [read(EntryRow, row) for row in rows]
 
 
-async def find_request(
-    conn: aiosqlite.Connection, platform: str, key: str
-) -> tuple[str, int | None] | None:
+@dataclass(frozen=True, kw_only=True)
+class RequestRow:
+    """A platform event already seen: what its payload was and the hold it made."""
+
+    fingerprint: str
+    hold_id: int | None
+
+
+async def find_request(conn: aiosqlite.Connection, platform: str, key: str) -> RequestRow | None:
     rows = await conn.execute_fetchall(
-        "SELECT fingerprint, hold_id FROM requests WHERE platform = ? AND request_key = ?",
+        f"SELECT {columns(RequestRow)} FROM requests WHERE platform = ? AND request_key = ?",
         (platform, key),
     )
-    for fingerprint, hold_id in rows:  # at most one: a key is unique per platform
-        return str(fingerprint), hold_id
+    for row in rows:  # at most one: a key is unique per platform
+        return read(RequestRow, row)
     return None
 
 
@@ -285,6 +291,13 @@ async def mismatches(conn: aiosqlite.Connection) -> list[Mismatch]:
         """
     )
     return [read(Mismatch, row) for row in rows]
+
+
+async def held_total(conn: aiosqlite.Connection) -> int:
+    """Credits held right now across all accounts (the metrics' gauge)."""
+    rows = await conn.execute_fetchall("SELECT coalesce(sum(held), 0) FROM accounts")
+    ((held,),) = rows  # an aggregate: always one row of one column
+    return int(held)
 
 
 async def totals(conn: aiosqlite.Connection) -> dict[str, int]:

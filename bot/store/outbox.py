@@ -4,7 +4,7 @@ decided it and delivered (at least once, deduplicated by key) by :mod:`bot.deliv
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -124,20 +124,34 @@ async def enqueue(
     )
 
 
-async def pending(conn: aiosqlite.Connection, now: float, limit: int) -> list[OutboxRow]:
+def _served(platforms: Collection[str]) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (and its parameters) keeping only rows bound for ``platforms``."""
+    marks = ", ".join("?" for _ in platforms) or "NULL"
+    return f"json_extract(target, '$.platform') IN ({marks})", tuple(platforms)
+
+
+async def pending(
+    conn: aiosqlite.Connection, now: float, limit: int, platforms: Collection[str]
+) -> list[OutboxRow]:
+    """Rows due for the platforms this process serves: a row for a platform not configured now
+    waits, untouched, until a process that serves it runs (it would only be skipped)."""
+    served, names = _served(platforms)
     rows = await fetch(
         conn,
         f"SELECT {COLUMNS} FROM outbox"
-        " WHERE state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
-        (now, limit),
+        f" WHERE state = 'pending' AND not_before <= ? AND {served} ORDER BY id LIMIT ?",
+        (now, *names, limit),
     )
     return [
         read(OutboxRow, row, item=OutboxItem.from_json, target=target_from_json) for row in rows
     ]
 
 
-async def next_delivery(conn: aiosqlite.Connection) -> float | None:
-    rows = await fetch(conn, "SELECT min(not_before) FROM outbox WHERE state = 'pending'")
+async def next_delivery(conn: aiosqlite.Connection, platforms: Collection[str]) -> float | None:
+    served, names = _served(platforms)
+    rows = await fetch(
+        conn, f"SELECT min(not_before) FROM outbox WHERE state = 'pending' AND {served}", names
+    )
     value = next(iter(rows), (None,))[0]
     return float(value) if value is not None else None
 
@@ -197,6 +211,17 @@ async def undelivered(
         (member.scope.platform, member.scope.id, member.user_id, limit),
     )
     return [read(UndeliveredRow, row, item=OutboxItem.from_json) for row in rows]
+
+
+async def pending_of(conn: aiosqlite.Connection, job_ids: Sequence[str]) -> int:
+    """How many of these jobs' rows are still to be delivered."""
+    marks = ", ".join("?" for _ in job_ids) or "NULL"
+    rows = await fetch(
+        conn,
+        f"SELECT count(*) FROM outbox WHERE state = 'pending' AND job_id IN ({marks})",
+        tuple(job_ids),
+    )
+    return int(rows[0][0])
 
 
 async def outbox_counts(conn: aiosqlite.Connection) -> dict[str, int]:

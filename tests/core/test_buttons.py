@@ -25,7 +25,9 @@ async def test_a_button_is_for_its_owner_and_the_moderators(tmp_path: Path) -> N
         assert (await h.app.ledger.balance(Member(SCOPE, "carl"))).available == 1000
         bob = Actor("bob", name="bob")
         assert (await service.press("bpm", track, bob, TARGET, "press-bob")).op == "bpm"
-        await service.moderate("update_settings", h.console.actor, SCOPE, moderator_roles=["m"])
+        await service.moderate(
+            "update_settings", h.console.actor, SCOPE, {"moderator_roles": ["m"]}
+        )
         rhea = Actor("rhea", name="rhea", roles=frozenset({"m"}))
         assert (await service.press("bpm", track, rhea, TARGET, "press-rhea")).op == "bpm"
         with pytest.raises(ButtonGone):

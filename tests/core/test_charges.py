@@ -6,7 +6,11 @@ simulator charged the vendor account (its credits before and after).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.store import jobs
 from tests.conftest import tone
@@ -79,3 +83,77 @@ async def test_a_sample_sends_a_link_and_pays_no_upload_fee(tmp_path: Path) -> N
         assert h.sim.sim.calls["POST /api/v1/sonic/upload"] == 0
         assert await h.available() == 1000 - 14
         assert vendor_spent(h, vendor_before) == 14
+
+
+class Faults:
+    """Makes a bookkeeping step fail the first ``times`` times it runs, then work again."""
+
+    def __init__(self, real: Callable[..., Awaitable[Any]], times: int = 1) -> None:
+        self.real, self.left = real, times
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.left:
+            self.left -= 1
+            raise OSError("simulated store failure after the vendor accepted")
+        return await self.real(*args, **kwargs)
+
+
+async def _song_despite(h: Chorus) -> None:
+    """A song whose bookkeeping after the vendor accepted it failed: it is still delivered,
+    and the member pays exactly what the vendor charged (not refunded while billed)."""
+    vendor_before = h.sim.sim.credits
+    job = await h.run("/song a lo-fi beat about rain")
+    assert job is not None and job.state == "succeeded", job and job.error
+    assert len(await h.tracks(job)) == 2
+    assert await captured(h, job) == [("capture", vendor_spent(h, vendor_before))]
+    assert await h.available() == 1000 - vendor_spent(h, vendor_before) == 1000 - 14
+    await h.app.ledger.reconcile()
+
+
+async def test_a_failed_first_poll_estimate_after_acceptance_neither_refunds_nor_loses_the_song(
+    tmp_path: Path,
+) -> None:
+    async with chorus(tmp_path) as h:
+        h.app.tracker.first_poll = Faults(h.app.tracker.first_poll)  # type: ignore[method-assign]
+        await _song_despite(h)
+
+
+async def test_a_failed_status_message_after_acceptance_neither_refunds_nor_loses_the_song(
+    tmp_path: Path,
+) -> None:
+    async with chorus(tmp_path) as h:
+        progress = h.app.submitter.progress
+        progress.generating = Faults(progress.generating)  # type: ignore[method-assign]
+        await _song_despite(h)
+
+
+async def test_a_failed_write_of_the_running_state_is_retried_not_refunded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = jobs.update_job
+    failed: list[str] = []
+
+    async def flaky(conn: Any, job_id: str, **fields: Any) -> None:
+        if fields.get("state") == "running" and not failed:
+            failed.append(job_id)
+            raise OSError("simulated disk error while recording the vendor's task")
+        await real(conn, job_id, **fields)
+
+    monkeypatch.setattr(jobs, "update_job", flaky)
+    async with chorus(tmp_path) as h:
+        await _song_despite(h)
+        assert failed  # the fault did hit the write
+
+
+async def test_an_answer_at_once_that_fails_to_record_is_retried_and_charged_as_billed(
+    tmp_path: Path,
+) -> None:
+    async with chorus(tmp_path) as h:
+        results = h.app.submitter.results
+        results.immediate = Faults(results.immediate, times=2)  # type: ignore[method-assign]
+        vendor_before = h.sim.sim.credits
+        job = await h.run("/tags lo-fi, rain")
+        assert job is not None and job.state == "succeeded", job and job.error
+        assert vendor_spent(h, vendor_before) == 1
+        assert await captured(h, job) == [("capture", 1)]
+        assert await h.available() == 1000 - 1

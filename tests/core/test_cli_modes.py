@@ -70,3 +70,27 @@ def test_chorus_run_names_only_what_is_missing(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "AIMUSIC_API_KEY" not in result.stderr
     assert "a platform to serve" in result.stderr and "make demo" in result.stderr
+
+
+def test_the_demo_ignores_a_production_database_and_secrets_in_env_and_dotenv(
+    tmp_path: Path,
+) -> None:
+    """A production DATABASE_PATH (or MEDIA_SECRET, STARTING_CREDITS) in the environment or in
+    the working folder's .env never reaches the demo: it keeps its own database under --data."""
+    production = tmp_path / "prod.db"
+    (tmp_path / ".env").write_text(f"DATABASE_PATH={production}\nSTARTING_CREDITS=7\n")
+    result = chorus_cli(
+        "demo",
+        "--data",
+        str(tmp_path / "demo"),
+        "--time-scale",
+        "0.005",
+        cwd=tmp_path,
+        stdin="/balance\n",
+        env={"DATABASE_PATH": str(production), "MEDIA_SECRET": "prod-secret"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "You have 200 credits" in result.stdout  # the demo's balance, not .env's 7
+    assert not production.exists()
+    assert (tmp_path / "demo" / "chorus.db").is_file()
+    assert len((tmp_path / "demo" / "media.key").read_text()) == 64  # its own, not the env's

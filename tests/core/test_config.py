@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import secret_file
 from bot.config import ConfigError, load_settings
 
 
@@ -69,3 +70,31 @@ def test_every_setting_is_documented_for_operators() -> None:
     names = [name.upper() for name in Settings.model_fields]
     assert [n for n in names if f"{n}=" not in example] == []
     assert [n for n in names if f"| `{n}` |" not in readme] == []
+
+
+@pytest.mark.parametrize("name", ["STARTING_CREDITS", "DAILY_ALLOWANCE"])
+def test_ledger_defaults_are_bounded_like_a_moderators_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+) -> None:
+    """One range per setting: the operator may not start members where no moderator could."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, "100000")
+    assert getattr(load_settings(), name.lower()) == 100_000
+    monkeypatch.setenv(name, "100001")
+    with pytest.raises(ConfigError, match=name):
+        load_settings()
+
+
+def test_an_empty_or_short_key_file_is_made_afresh_never_used_as_the_secret(
+    tmp_path: Path,
+) -> None:
+    """A crash while the key was first written could leave the file empty: signing webhooks
+    and media links with '' (or a few characters) would let anyone forge them."""
+    for left in ("", "\n", "abc123"):
+        key = tmp_path / "media.key"
+        key.write_text(left)
+        secret = secret_file(key)
+        assert len(secret) == 64 and secret != left.strip()
+        assert key.read_text() == secret and key.stat().st_mode & 0o777 == 0o600
+        assert secret_file(key) == secret  # kept from then on
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["media.key"]  # no temporary left

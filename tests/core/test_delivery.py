@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from dataclasses import replace
@@ -12,8 +13,9 @@ import pytest
 
 import bot.store.outbox
 from adapters.console.adapter import SCOPE, TARGET
+from bot import messages
 from bot.delivery import MAX_ATTEMPTS
-from bot.domain import Action, Actor, Attachment, AudioInput, ReplyTarget, ResultCard
+from bot.domain import Action, Actor, Attachment, AudioInput, ReplyTarget, ResultCard, Scope
 from bot.platform import PlatformError
 from bot.service import Request
 from bot.store import Store
@@ -227,3 +229,79 @@ def test_a_queued_result_is_stored_in_the_shape_older_versions_read() -> None:
     }  # fmt: skip
     assert json.loads(bot.store.outbox.OutboxItem.notice("hi").to_json()) == {"text": "hi"}
     assert bot.store.outbox.OutboxItem.from_json(item.to_json()) == item
+
+
+class Recording:
+    """A platform that takes every notice (here: Telegram, back after its token returned)."""
+
+    name = "telegram"
+
+    def __init__(self) -> None:
+        self.notices: dict[str, str] = {}  # by key: a repeated key is one message
+
+    async def post_status(self, target: ReplyTarget, text: str) -> str:
+        return "status"
+
+    async def edit_status(self, target: ReplyTarget, ref: str, text: str) -> None:
+        return None
+
+    async def notify(self, target: ReplyTarget, text: str, key: str) -> str:
+        self.notices[key] = text
+        return key
+
+    async def deliver(self, target: ReplyTarget, card: ResultCard, key: str) -> str:
+        return key
+
+
+async def test_rows_for_a_platform_not_served_wait_without_starving_the_others(
+    tmp_path: Path,
+) -> None:
+    """`chorus run` after a token was removed: that platform's pending rows must neither make
+    the delivery loop spin nor fill its batch (50 rows) ahead of the platforms it serves; they
+    are delivered once a process serving that platform runs."""
+    async with chorus(tmp_path) as h:
+        job = await h.run("/song a tune")
+        assert job is not None
+        away = ReplyTarget("telegram", "42")
+        async with h.app.store.write() as conn:
+            for n in range(60):
+                note = bot.store.outbox.OutboxItem.notice(f"for telegram {n}")
+                await bot.store.outbox.enqueue(conn, job.id, note, away, 0.0)
+            note = bot.store.outbox.OutboxItem.notice("for the console")
+            await bot.store.outbox.enqueue(conn, job.id, note, TARGET, 0.0)
+        pause = await h.app.delivery.drain()
+        assert any("for the console" in line for line in h.lines)  # not starved
+        assert pause > 0  # nothing this process can deliver is due: the loop sleeps
+        async with h.app.store.read() as conn:
+            assert (await bot.store.outbox.outbox_counts(conn))["pending"] == 60
+        telegram = Recording()
+        h.app.platforms["telegram"] = telegram
+        await h.app.delivery.drain()
+        await h.app.delivery.drain()
+        assert sorted(telegram.notices.values()) == sorted(f"for telegram {n}" for n in range(60))
+
+
+async def test_a_console_script_does_not_wait_for_another_platforms_deliveries(
+    tmp_path: Path,
+) -> None:
+    """A Telegram job's results wait for a process serving Telegram; the console's own
+    finished and delivered jobs are settled all the same, and its script ends."""
+    async with chorus(tmp_path) as h:
+        elsewhere = await h.app.service.run(
+            Request(
+                op="song",
+                actor=Actor("tg-member"),
+                scope=Scope("telegram", "chat-1"),
+                target=ReplyTarget("telegram", "chat-1"),
+                request_key="tg-1",
+                args={"prompt": "a song for telegram"},
+            )
+        )
+        async with asyncio.timeout(30):
+            while not (await h.app.service.progress([elsewhere.job_id])).jobs[0].finished:
+                await asyncio.sleep(0.01)
+        assert not (await h.app.service.progress([elsewhere.job_id])).settled  # still pending
+        job = await h.run("/song a tune")
+        assert job is not None and job.state == "succeeded"
+        assert (await h.app.service.progress([job.id])).settled
+        assert not any(messages.gave_up_waiting() in line for line in h.lines)

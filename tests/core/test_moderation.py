@@ -48,13 +48,16 @@ async def test_grant_and_revoke_move_credits_and_are_audited(
         (lambda m: m.grant(MOD, ALICE, 0), "whole number from 1"),
         (lambda m: m.grant(MOD, ALICE, 10**9), "whole number from 1"),
         (lambda m: m.revoke(MOD, ALICE, 51), "only 50 credits of their own available"),
-        (lambda m: m.update_settings(MOD, GUILD, disabled_ops="stemz"), "no /stemz command"),
-        (lambda m: m.update_settings(MOD, GUILD, disabled_ops=["song", "x-y"]), "disabled_ops"),
-        (lambda m: m.set_limits(MOD, ALICE, max_concurrent=500), "max_concurrent"),
-        (lambda m: m.set_limits(MOD, ALICE, cooldown_seconds=-1), "cooldown_seconds"),
-        (lambda m: m.set_limits(MOD, ALICE, favourite_colour=3), "favourite_colour"),
-        (lambda m: m.set_limits(MOD, ALICE), "Nothing to change"),
-        (lambda m: m.update_settings(MOD, GUILD, price_multiplier=1000), "price_multiplier"),
+        (lambda m: m.update_settings(MOD, GUILD, {"disabled_ops": "stemz"}), "no /stemz command"),
+        (
+            lambda m: m.update_settings(MOD, GUILD, {"disabled_ops": ["song", "x-y"]}),
+            "disabled_ops",
+        ),
+        (lambda m: m.set_limits(MOD, ALICE, {"max_concurrent": 500}), "max_concurrent"),
+        (lambda m: m.set_limits(MOD, ALICE, {"cooldown_seconds": -1}), "cooldown_seconds"),
+        (lambda m: m.set_limits(MOD, ALICE, {"favourite_colour": 3}), "favourite_colour"),
+        (lambda m: m.set_limits(MOD, ALICE, {}), "Nothing to change"),
+        (lambda m: m.update_settings(MOD, GUILD, {"price_multiplier": 1000}), "price_multiplier"),
         (lambda m: m.grant(MOD, ALICE, 5, "x" * 201), "too long"),
         (lambda m: m.ban(Actor("alice", is_admin=True), ALICE), "yourself"),
         (lambda m: m.unban(MOD, ALICE), "not banned"),
@@ -77,14 +80,14 @@ async def test_bad_moderator_input_is_refused_and_changes_nothing(
     [
         lambda m: m.grant(MEMBER, ALICE, 100),
         lambda m: m.revoke(MEMBER, ALICE, 1),
-        lambda m: m.set_limits(MEMBER, ALICE, max_concurrent=9),
+        lambda m: m.set_limits(MEMBER, ALICE, {"max_concurrent": 9}),
         lambda m: m.clear_limits(MEMBER, ALICE),
         lambda m: m.ban(MEMBER, BOB),
         lambda m: m.unban(MEMBER, ALICE),
         lambda m: m.show(MEMBER, ALICE),
         lambda m: m.audit_log(MEMBER, GUILD),
         lambda m: m.settings(MEMBER, GUILD),
-        lambda m: m.update_settings(MEMBER, GUILD, moderator_roles=["everyone"]),
+        lambda m: m.update_settings(MEMBER, GUILD, {"moderator_roles": ["everyone"]}),
     ],
 )
 async def test_members_cannot_moderate_whatever_the_ui_shows(
@@ -101,7 +104,9 @@ async def test_a_configured_role_makes_a_moderator(moderation: Moderation) -> No
     helper = Actor("helper", roles=frozenset({"role-dj"}))
     with pytest.raises(NotModerator):
         await moderation.grant(helper, ALICE, 5)
-    await moderation.update_settings(MOD, GUILD, moderator_roles=["role-dj"], reason="DJs help out")
+    await moderation.update_settings(
+        MOD, GUILD, {"moderator_roles": ["role-dj"]}, reason="DJs help out"
+    )
     assert (await moderation.grant(helper, ALICE, 5)).available == 55
 
 
@@ -110,7 +115,7 @@ async def test_show_reports_balance_limits_and_today(
 ) -> None:
     hold = await ledger.hold(ALICE, 14, job_id="song-1")
     await ledger.capture(hold.hold_id)
-    await moderation.set_limits(MOD, ALICE, daily_spend_cap=100, reason="keep it fair")
+    await moderation.set_limits(MOD, ALICE, {"daily_spend_cap": 100}, reason="keep it fair")
     report = await moderation.show(MOD, ALICE)
     assert report.balance.available == 36
     assert report.policy.daily_spend_cap == 100

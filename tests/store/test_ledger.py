@@ -99,7 +99,7 @@ async def test_limits_refuse_with_specific_reasons(ledger: Ledger, clock: Clock)
     moderation = Moderation(ledger)
     await ledger.balance(ALICE)
     await moderation.set_limits(
-        MOD, ALICE, max_concurrent=1, cooldown_seconds=60, daily_spend_cap=20
+        MOD, ALICE, {"max_concurrent": 1, "cooldown_seconds": 60, "daily_spend_cap": 20}
     )
     first = await ledger.hold(ALICE, 10)
     with pytest.raises(CoolingDown, match="you can run another command in 60 s"):
@@ -119,7 +119,9 @@ async def test_limits_refuse_with_specific_reasons(ledger: Ledger, clock: Clock)
 
 async def test_disabled_operations_and_the_scope_pool(ledger: Ledger) -> None:
     moderation = Moderation(ledger)
-    await moderation.update_settings(MOD, GUILD, disabled_ops=["stemsfull"], pool_daily_budget=40)
+    await moderation.update_settings(
+        MOD, GUILD, {"disabled_ops": ["stemsfull"], "pool_daily_budget": 40}
+    )
     with pytest.raises(OperationDisabled, match="/stemsfull"):
         await ledger.hold(ALICE, 14, op="stemsfull")
     await ledger.hold(ALICE, 30, op="create")
@@ -208,5 +210,5 @@ async def test_a_release_returns_the_allowance_the_same_day_and_lets_it_lapse_af
 
 
 async def test_scope_prices_scale_the_song_count(ledger: Ledger) -> None:
-    await Moderation(ledger).update_settings(MOD, GUILD, price_multiplier=0.5)
+    await Moderation(ledger).update_settings(MOD, GUILD, {"price_multiplier": 0.5})
     assert (await ledger.balance(ALICE)).songs == 7  # 50 // round(14 * 0.5)

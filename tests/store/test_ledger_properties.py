@@ -199,7 +199,7 @@ class LedgerMachine(RuleBasedStateMachine):
     )
     def set_limit(self, user: str, limit: str, value: int) -> None:
         try:
-            self.run(self.moderation.set_limits(MOD, Member(GUILD, user), **{limit: value}))
+            self.run(self.moderation.set_limits(MOD, Member(GUILD, user), {limit: value}))
         except ModerationRefused:
             return
         self.touch(user)

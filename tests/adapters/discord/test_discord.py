@@ -443,3 +443,31 @@ async def test_a_video_and_an_m4a_are_attached(discord_bot: Discord) -> None:
     [*_, downloaded] = await discord_bot.wait_for_results(4)
     [m4a] = downloaded["attachments"]
     assert m4a["filename"].endswith(".m4a")
+
+
+HOSTILE_LINK = "[free nitro](https://evil.example/x)"
+
+
+async def test_hostile_title_tags_and_lyrics_arrive_escaped(discord_bot: Discord) -> None:
+    """Member text is shown as typed: a masked link, bold, a spoiler or a mention in a title,
+    tags or lyrics reaches the embed escaped, so Discord renders it literally."""
+    fake = discord_bot.fake
+    asked = await discord_bot.slash(ALICE, "compose")
+    state = await fake.responded(asked)
+    assert state.modal is not None
+    hostile = {
+        "title": f"{HOSTILE_LINK} **loud**",
+        "tags": f"pop, {HOSTILE_LINK}, @everyone",
+        "lyrics": f"[Verse]\n{HOSTILE_LINK}\n|| not hidden ||\n*stars*",
+    }
+    submitted = await fake.submit(ALICE, state.modal, hostile, guild=discord_bot.guild)
+    assert "/compose is on its way" in await discord_bot.reply(submitted)
+    [result, _] = await discord_bot.wait_for_results(2)
+    shown = result["embeds"][0]
+    escaped_link = r"\[free nitro](https://evil.example/x)"  # no link without its opening bracket
+    assert shown["title"] == escaped_link + r" \*\*loud\*\*"
+    assert escaped_link in shown["description"]
+    assert "@\u200beveryone" in shown["description"] and "@everyone" not in shown["description"]
+    lyrics = shown["fields"][-1]["value"]
+    assert lyrics.startswith("||") and lyrics.endswith("||")
+    assert escaped_link in lyrics and r"\|\| not hidden \|\|" in lyrics and r"\*stars\*" in lyrics

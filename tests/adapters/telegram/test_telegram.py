@@ -246,7 +246,7 @@ async def test_a_member_who_blocked_the_bot_does_not_stall_delivery(telegram: Te
     fake.fail_next["sendAudio"] = (403, "Forbidden: bot was blocked by the user", {})
     telegram.say(ALICE, f"/song{BOT} for someone who left")
     await fake.wait_for("sendAudio", 2)  # the refused one is dropped, the other is posted
-    await telegram.chorus.console.wait_for_jobs(30)
+    await telegram.chorus.settled(30)
     async with telegram.chorus.app.store.read() as conn:
         pending = await conn.execute_fetchall("SELECT count(*) FROM outbox WHERE state = 'pending'")
     assert next(iter(pending))[0] == 0

@@ -50,7 +50,7 @@ async def test_use_these_lyrics_starts_compose_with_them(telegram: Telegram) -> 
     telegram.say(ALICE, f"/skip{BOT}", reply_to=telegram.last_from_bot())
     sent = await fake.wait_for("sendAudio", 2)
     assert all(call.params["title"] == "Tide" for call in sent)
-    await telegram.chorus.console.wait_for_jobs(30)
+    await telegram.chorus.settled(30)
     async with telegram.chorus.app.store.read() as conn:
         [song] = [j for j in await jobs.jobs_in(conn, "succeeded", limit=10) if j.op == "compose"]
         assert all(t.lyrics == chosen.lyrics for t in await tracks.job_tracks(conn, song.id))
@@ -94,7 +94,7 @@ async def test_compose_replying_to_lyrics_uses_them(telegram: Telegram) -> None:
     await fake.wait_for("sendMessage", asked + 3)
     telegram.say(ALICE, f"/skip{BOT}", reply_to=telegram.last_from_bot())
     await fake.wait_for("sendAudio", 2)
-    await telegram.chorus.console.wait_for_jobs(30)
+    await telegram.chorus.settled(30)
     lyrics_id = keyboard_of(first.params)[0].split(":")[1]
     async with telegram.chorus.app.store.read() as conn:
         chosen = await tracks.track(conn, lyrics_id)

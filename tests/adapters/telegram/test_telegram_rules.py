@@ -130,7 +130,7 @@ async def test_results_go_to_the_topic_the_command_came_from(telegram: Telegram)
     fake.forum(int(forum["id"]), 42)
     fake.push(message=tg.message(forum, ALICE, f"/song{BOT} a tune for the topic", thread=42))
     await fake.wait_for("sendAudio", 2)
-    await telegram.chorus.console.wait_for_jobs(30)
+    await telegram.chorus.settled(30)
     posts = [
         c
         for c in fake.calls
@@ -166,7 +166,7 @@ async def test_a_busy_group_stays_within_the_flood_limits(telegram: Telegram) ->
     for n in range(5):
         telegram.say(ALICE if n % 2 else BOB, f"/song{BOT} tune number {n}")
     await fake.wait_for("sendAudio", 10, patience=90)
-    await telegram.chorus.console.wait_for_jobs(90)
+    await telegram.chorus.settled(90)
     posts = sorted(
         c.at for c in fake.calls if c.method in COUNTED and c.params["chat_id"] == GROUP["id"]
     )
@@ -205,7 +205,7 @@ async def test_status_edits_follow_stages_not_every_poll(telegram: Telegram) -> 
     fake = telegram.fake
     telegram.say(ALICE, f"/song{BOT} a slow tune")
     await fake.wait_for("sendAudio", 2)
-    await telegram.chorus.console.wait_for_jobs(30)
+    await telegram.chorus.settled(30)
     edits = [c.params["text"] for c in fake.calls_to("editMessageText")]
     stages = {e.split(":")[1].split()[0] for e in edits}
     assert len(edits) <= len(stages) + 1 and edits[-1].startswith("✅")
