@@ -45,6 +45,7 @@ TEMPLATE_OPTIONS = {
 }
 KEYWORDS: dict[str, Any] = {
     "_": None,
+    "gettext": None,  # what a template's {% trans %} block calls
     "ngettext": (1, 2),
     "N_": None,
     "pgettext": ((1, "c"), 2),

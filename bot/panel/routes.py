@@ -33,6 +33,16 @@ from bot.service import Forbidden, Refused, Service
 
 COOKIE = "chorus_panel"
 JOB_STATES = ("queued", "submitting", "unconfirmed", "running", "succeeded", "failed")
+# Each state as the jobs page names it (the stored state stays the key, in the filter's URL).
+STATE_NAMES = {
+    # TRANSLATORS: a job's state on the panel's jobs page.
+    "queued": i18n.N_("queued"),
+    "submitting": i18n.N_("submitting"),
+    "unconfirmed": i18n.N_("unconfirmed"),
+    "running": i18n.N_("running"),
+    "succeeded": i18n.N_("succeeded"),
+    "failed": i18n.N_("failed"),
+}
 MEMBER_ACTIONS = ("grant", "revoke", "limits", "ban", "unban")
 LIMIT_FIELDS = ("daily_allowance", "daily_spend_cap", "max_concurrent", "cooldown_seconds")
 SETTING_FIELDS = (
@@ -92,13 +102,20 @@ def _id_span(text: object) -> Markup:
     return Markup('<span class="id">{}</span>').format(text)
 
 
-def _code(text: object) -> Markup:
-    return Markup("<code>{}</code>").format(text)
-
-
 def _figure(element_id: str, text: object) -> Markup:
     """A headline figure inside its translated sentence, marked for styling (and for tests)."""
     return Markup('<span class="figure" id="{}">{}</span>').format(element_id, text)
+
+
+def _reason(reason: str) -> str:
+    """A stored reason as shown: Chorus's own (kept in English as a key) translated, a
+    moderator's as written."""
+    keys = {*messages.STORED_REASONS, messages.NO_REASON_GIVEN}
+    return i18n._(reason) if reason in keys else reason
+
+
+def _state(state: str) -> str:
+    return i18n._(STATE_NAMES[state]) if state in STATE_NAMES else state
 
 
 def _html_lang() -> str:
@@ -125,9 +142,11 @@ TEMPLATES.filters["when"] = _when
 TEMPLATES.filters["iso"] = _iso
 TEMPLATES.filters["num"] = i18n.number
 TEMPLATES.filters["action"] = _action
+TEMPLATES.filters["state"] = _state
+TEMPLATES.filters["reason"] = _reason
 TEMPLATES.globals["percent"] = _percent
 TEMPLATES.globals["html_lang"] = _html_lang
-TEMPLATES.globals.update(strong=_strong, id_span=_id_span, code=_code, figure=_figure)
+TEMPLATES.globals.update(strong=_strong, id_span=_id_span, figure=_figure)
 
 
 def service_of(request: web.Request) -> Service:
