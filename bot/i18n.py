@@ -261,6 +261,12 @@ def percent(share: float) -> str:
     return f"{100 * share:.0f}%" if _plain() else format_percent(share, locale=_locale())
 
 
+def calendar_day(when: date) -> str:
+    """A whole date: ``2026-03-01`` in English, ``01.03.2026`` in German, ``2026/03/01`` in
+    Japanese."""
+    return when.isoformat() if _plain() else format_date(when, "medium", locale=_locale())
+
+
 def day(when: date) -> str:
     """A day without its year, as a chart's axis labels it: ``03-01`` in English, ``1.3.`` in
     German, ``3/1`` in Japanese."""

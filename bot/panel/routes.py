@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 
@@ -85,6 +85,10 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _day(iso_day: str) -> str:
+    return i18n.calendar_day(date.fromisoformat(iso_day))
+
+
 def _percent(part: int, whole: int) -> str:
     return i18n.percent(part / whole) if whole else "–"
 
@@ -141,6 +145,7 @@ CSS = resources.files("bot.panel").joinpath("static/panel.css").read_text(encodi
 TEMPLATES.filters["when"] = _when
 TEMPLATES.filters["iso"] = _iso
 TEMPLATES.filters["num"] = i18n.number
+TEMPLATES.filters["day"] = _day
 TEMPLATES.filters["action"] = _action
 TEMPLATES.filters["state"] = _state
 TEMPLATES.filters["reason"] = _reason

@@ -4,6 +4,7 @@ pseudo-locale no visible text on any page bypasses the catalogs."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -37,6 +38,10 @@ async def test_a_moderator_whose_language_is_german_sees_the_panel_in_german(
         assert '<html lang="de">' in text
         for heading in ("Overview", "Members", "Audit log", "Log out"):
             assert said("de", heading) in text
+        with i18n.speaking("de"):  # the chart's days in German order ("01.12.2026: 0 Credits")
+            yesterday = i18n.calendar_day(datetime.now(UTC).date() - timedelta(days=1))
+            bar = i18n.ngettext("{day}: {n} credit", "{day}: {n} credits", 0)
+        assert bar.format(day=yesterday, n=0) in text
         async with client.get(f"{h.app.base_url}/panel/members/bob", headers=french) as answer:
             text = await answer.text()
         for shown in ("Grant credits", "Take back", "Ban this member", "Held by jobs"):
