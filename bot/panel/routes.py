@@ -81,6 +81,11 @@ def _when(ts: float) -> str:
     return f"{i18n.moment(datetime.fromtimestamp(ts, UTC))} UTC"
 
 
+def _utc(ts: float) -> str:
+    """A time as the CSV export writes it, the same in every language (for spreadsheets)."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -410,7 +415,7 @@ async def audit_csv(request: web.Request) -> web.Response:
     writer = csv.writer(out)
     writer.writerow(["id", "time_utc", "moderator", "action", "member", "details", "reason"])
     for row in rows:
-        cells = (row.id, _when(row.created_at), row.actor, row.action, row.target or "")
+        cells = (row.id, _utc(row.created_at), row.actor, row.action, row.target or "")
         writer.writerow([_cell(c) for c in (*cells, _details(row.details), row.reason)])
     return web.Response(
         text=out.getvalue(),

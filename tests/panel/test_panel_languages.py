@@ -4,6 +4,7 @@ pseudo-locale no visible text on any page bypasses the catalogs."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -59,6 +60,10 @@ async def test_a_moderator_whose_language_is_german_sees_the_panel_in_german(
             assert answer.status == 400
             assert refusal in await answer.text()
         assert refusal != messages.whole_number_needed("amount")  # English outside
+        # the CSV export is for spreadsheets: its times stay the same in every language
+        async with client.get(f"{h.app.base_url}/panel/audit.csv") as answer:
+            rows = (await answer.text()).splitlines()
+        assert re.match(r"\d+,\d{4}-\d\d-\d\d \d\d:\d\d UTC,", rows[1]), rows[1]
 
 
 async def test_the_browser_language_applies_without_a_stored_choice(tmp_path: Path) -> None:
