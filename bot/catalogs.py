@@ -1,7 +1,8 @@
 """Keeping the message catalogs in step with the code: ``make i18n`` and ``make lint`` run this.
 
 ``python -m bot.catalogs update`` extracts every marked sentence (``_()``, ``ngettext()``,
-``N_()`` in bot/ and adapters/) into ``bot/locale/chorus.pot`` and merges it into each shipped
+``N_()`` in bot/ and adapters/, ``{% trans %}``, ``_()`` and ``ngettext()`` in the panel's
+Jinja2 templates) into ``bot/locale/chorus.pot`` and merges it into each shipped
 language's ``.po`` (new sentences arrive empty, changed ones fuzzy, removed ones dropped).
 ``check`` fails when the template is out of date with the code, a catalog is out of date with
 the template, or a translation breaks its sentence (a placeholder renamed, lost or added, a
@@ -30,8 +31,21 @@ from bot.i18n import DOMAIN, LOCALE_DIR, SHIPPED, SOURCE, TEMPLATE
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "adapters")
+# The panel's templates, read by Jinja2's own extractor with the options the panel renders them
+# with (trimmed {% trans %} blocks: a paragraph's line breaks are not part of its msgid).
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext.babel_extract")]
+TEMPLATE_OPTIONS = {
+    "**/templates/**.html": {
+        "extensions": "jinja2.ext.i18n",
+        "trimmed": "true",
+        "newstyle_gettext": "true",
+        "trim_blocks": "true",
+        "lstrip_blocks": "true",
+    }
+}
 KEYWORDS: dict[str, Any] = {
     "_": None,
+    "gettext": None,  # what a template's {% trans %} block calls
     "ngettext": (1, 2),
     "N_": None,
     "pgettext": ((1, "c"), 2),
@@ -46,7 +60,8 @@ def extract() -> Catalog:
     for source in SOURCES:
         found = extract_from_dir(
             ROOT / source,
-            method_map=[("**.py", "python")],
+            method_map=METHODS,
+            options_map=TEMPLATE_OPTIONS,
             keywords=KEYWORDS,
             comment_tags=COMMENT_TAGS,
             strip_comment_tags=True,

@@ -20,18 +20,18 @@ import gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from string import Formatter
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 DOMAIN = "chorus"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -254,3 +254,22 @@ def moment(when: datetime) -> str:
     if _plain():
         return when.strftime("%Y-%m-%d %H:%M")
     return f"{format_date(when, 'medium', locale=_locale())} {format_time(when, 'HH:mm')}"
+
+
+def percent(share: float) -> str:
+    """A share (0.25) as a whole percentage: ``25%`` in English, ``25 %`` in French or German."""
+    return f"{100 * share:.0f}%" if _plain() else format_percent(share, locale=_locale())
+
+
+def calendar_day(when: date) -> str:
+    """A whole date: ``2026-03-01`` in English, ``01.03.2026`` in German, ``2026/03/01`` in
+    Japanese."""
+    return when.isoformat() if _plain() else format_date(when, "medium", locale=_locale())
+
+
+def day(when: date) -> str:
+    """A day without its year, as a chart's axis labels it: ``03-01`` in English, ``1.3.`` in
+    German, ``3/1`` in Japanese."""
+    if _plain():
+        return when.strftime("%m-%d")
+    return format_skeleton("Md", when, locale=_locale())

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+
+from bot import i18n
 
 WIDTH = 640
 HEIGHT = 240
@@ -52,8 +55,8 @@ def nice_top(largest: int) -> int:
 
 
 def columns(values: Sequence[tuple[str, int]], every: int = 5) -> Chart:
-    """One column per (label, value), left to right; every ``every``-th label (and the last)
-    written under the axis."""
+    """One column per (day, value), the day as ``YYYY-MM-DD``, left to right; every ``every``-th
+    day (and the last) written under the axis the way the current language writes a day."""
     top = nice_top(max((v for _, v in values), default=0))
     plot_h = HEIGHT - TOP - BOTTOM
     base = HEIGHT - BOTTOM
@@ -61,7 +64,8 @@ def columns(values: Sequence[tuple[str, int]], every: int = 5) -> Chart:
     bars = []
     for n, (label, value) in enumerate(values):
         h = plot_h * value / top
-        tick = label[5:] if n % every == 0 or n == len(values) - 1 else None
+        shown = n % every == 0 or n == len(values) - 1
+        tick = i18n.day(date.fromisoformat(label)) if shown else None
         bars.append(Bar(LEFT + n * slot + slot * 0.15, base - h, slot * 0.7, h, label, value, tick))
     scale = tuple((base - plot_h * k / 5, top * k // 5) for k in range(6))
     return Chart(WIDTH, HEIGHT, tuple(bars), scale, base)

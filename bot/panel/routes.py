@@ -12,16 +12,17 @@ import csv
 import io
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup
 from multidict import MultiDictProxy
 from yarl import URL
 
-from bot import messages
+from bot import i18n, messages
 from bot.catalog import CATALOG
 from bot.domain import Member
 from bot.ledger import Policy
@@ -32,6 +33,16 @@ from bot.service import Forbidden, Refused, Service
 
 COOKIE = "chorus_panel"
 JOB_STATES = ("queued", "submitting", "unconfirmed", "running", "succeeded", "failed")
+# Each state as the jobs page names it (the stored state stays the key, in the filter's URL).
+STATE_NAMES = {
+    # TRANSLATORS: a job's state on the panel's jobs page.
+    "queued": i18n.N_("queued"),
+    "submitting": i18n.N_("submitting"),
+    "unconfirmed": i18n.N_("unconfirmed"),
+    "running": i18n.N_("running"),
+    "succeeded": i18n.N_("succeeded"),
+    "failed": i18n.N_("failed"),
+}
 MEMBER_ACTIONS = ("grant", "revoke", "limits", "ban", "unban")
 LIMIT_FIELDS = ("daily_allowance", "daily_spend_cap", "max_concurrent", "cooldown_seconds")
 SETTING_FIELDS = (
@@ -67,6 +78,11 @@ CURRENT: ContextVar[Session | None] = ContextVar("panel_session", default=None)
 
 
 def _when(ts: float) -> str:
+    return f"{i18n.moment(datetime.fromtimestamp(ts, UTC))} UTC"
+
+
+def _utc(ts: float) -> str:
+    """A time as the CSV export writes it, the same in every language (for spreadsheets)."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -74,21 +90,73 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _day(iso_day: str) -> str:
+    return i18n.calendar_day(date.fromisoformat(iso_day))
+
+
 def _percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f}%" if whole else "–"
+    return i18n.percent(part / whole) if whole else "–"
 
 
+def _action(action: str) -> str:
+    """An audit row's action as a word of the language (as /mod audit shows it)."""
+    return i18n._(messages.AUDIT_ACTIONS[action]) if action in messages.AUDIT_ACTIONS else action
+
+
+def _strong(text: object) -> Markup:
+    return Markup("<strong>{}</strong>").format(text)
+
+
+def _id_span(text: object) -> Markup:
+    return Markup('<span class="id">{}</span>').format(text)
+
+
+def _figure(element_id: str, text: object) -> Markup:
+    """A headline figure inside its translated sentence, marked for styling (and for tests)."""
+    return Markup('<span class="figure" id="{}">{}</span>').format(element_id, text)
+
+
+def _reason(reason: str) -> str:
+    """A stored reason as shown: Chorus's own (kept in English as a key) translated, a
+    moderator's as written."""
+    keys = {*messages.STORED_REASONS, messages.NO_REASON_GIVEN}
+    return i18n._(reason) if reason in keys else reason
+
+
+def _state(state: str) -> str:
+    return i18n._(STATE_NAMES[state]) if state in STATE_NAMES else state
+
+
+def _html_lang() -> str:
+    """The page's ``<html lang>``: the language spoken, as a BCP 47 tag (``pt-BR``)."""
+    return i18n.current().replace("_", "-")
+
+
+# Every visible text is marked ({% trans %}, _(), ngettext()) and translated as the page is
+# rendered, in the language the guard chose for the request (see bot/catalogs.py: extracted).
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("bot.panel", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
+)
+TEMPLATES.policies["ext.i18n.trimmed"] = True
+TEMPLATES.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n._, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
 )
 CSS = resources.files("bot.panel").joinpath("static/panel.css").read_text(encoding="utf-8")
 TEMPLATES.filters["when"] = _when
 TEMPLATES.filters["iso"] = _iso
+TEMPLATES.filters["num"] = i18n.number
+TEMPLATES.filters["day"] = _day
+TEMPLATES.filters["action"] = _action
+TEMPLATES.filters["state"] = _state
+TEMPLATES.filters["reason"] = _reason
 TEMPLATES.globals["percent"] = _percent
+TEMPLATES.globals["html_lang"] = _html_lang
+TEMPLATES.globals.update(strong=_strong, id_span=_id_span, figure=_figure)
 
 
 def service_of(request: web.Request) -> Service:
@@ -127,12 +195,31 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     # A connection's requests may run in one task: no session is left over from the last one.
     previous = CURRENT.set(None)
     try:
-        response = await _guarded(request, handler)
+        with i18n.speaking(i18n.first_spoken(browser_language(request))):
+            response = await _guarded(request, handler)
     finally:
         CURRENT.reset(previous)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def browser_language(request: web.Request) -> str | None:
+    """The first language of the browser's ``Accept-Language`` (by preference) Chorus speaks."""
+    offered = []
+    for n, part in enumerate(request.headers.get("Accept-Language", "").split(",")):
+        code, _sep, params = part.strip().partition(";")
+        try:
+            weight = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            continue
+        if code and weight > 0:
+            offered.append((-weight, n, code.strip()))
+    for _weight, _n, code in sorted(offered):
+        language = i18n.resolve(code)
+        if language is not None and language != i18n.PSEUDO:
+            return language
+    return None
 
 
 def _same_origin(request: web.Request) -> bool:
@@ -160,6 +247,11 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     if session is None:
         return render(request, "signed_out.html", status=401)
     CURRENT.set(session)
+    # The moderator's /language, else the community's, else the browser's: for the whole request,
+    # so the page and every sentence it shows from bot.messages speak it.
+    i18n.use(
+        await service_of(request).language(session.actor, session.scope, browser_language(request))
+    )
     if request.method == "POST":
         form = await request.post()
         sent = form.get("csrf")
@@ -323,7 +415,7 @@ async def audit_csv(request: web.Request) -> web.Response:
     writer = csv.writer(out)
     writer.writerow(["id", "time_utc", "moderator", "action", "member", "details", "reason"])
     for row in rows:
-        cells = (row.id, _when(row.created_at), row.actor, row.action, row.target or "")
+        cells = (row.id, _utc(row.created_at), row.actor, row.action, row.target or "")
         writer.writerow([_cell(c) for c in (*cells, _details(row.details), row.reason)])
     return web.Response(
         text=out.getvalue(),
