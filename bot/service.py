@@ -329,6 +329,22 @@ class Service:
             raise NotYours(track_id)
         return track
 
+    async def lyrics_to_use(
+        self,
+        track_id: str,
+        actor: Actor,
+        *,
+        admin: Callable[[], Awaitable[bool]] | None = None,
+    ) -> TrackView:
+        """The lyrics result "use these lyrics" names, checked like any button: one of
+        /lyrics' sets whose words are still there, on every platform."""
+        return await self.button(
+            track_id,
+            actor,
+            usable=lambda track: track.is_lyrics and bool(track.lyrics),
+            admin=admin,
+        )
+
     async def press(
         self,
         op: str,
@@ -523,6 +539,10 @@ class Service:
         count: int = await self.moderate("repost", actor, scope, job_id, reason)
         self.delivery_wake.set()
         return count
+
+
+def _lyrics_result(track: TrackView) -> bool:
+    return track.is_lyrics and bool(track.lyrics)
 
 
 def _track_view(row: tracks.TrackRow) -> TrackView:

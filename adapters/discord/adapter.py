@@ -37,7 +37,7 @@ from bot import i18n, messages
 from bot.adapter import Core
 from bot.catalog import CATALOG, Model, Operation
 from bot.config import ConfigError
-from bot.domain import Attachment, AudioInput, TrackView
+from bot.domain import Attachment, AudioInput
 from bot.media import AUDIO_SUFFIXES
 from bot.platform import PlatformError
 from bot.service import ButtonGone, NotYours, Refused, Request
@@ -425,7 +425,7 @@ class DiscordAdapter:
         """ "Use these lyrics": the operation's form, as the button's first (and only) answer,
         with the lyrics result's words filled in for the member to edit; submitting runs it."""
         try:
-            track = await self.service.button(track_id, who.actor(interaction), usable=has_lyrics)
+            track = await self.service.lyrics_to_use(track_id, who.actor(interaction))
         except ButtonGone:
             await interaction.response.send_message(messages.button_lyrics_gone(), ephemeral=True)
             return
@@ -522,8 +522,3 @@ def track_in(message: discord.Message, bot: discord.ClientUser | None) -> str | 
         if footer.startswith("ID: "):
             return footer[4:]
     return None
-
-
-def has_lyrics(track: TrackView) -> bool:
-    """What "use these lyrics" can use: a track whose words are still there."""
-    return bool(track.lyrics)

@@ -50,7 +50,7 @@ from adapters.telegram.updates import PerChatUpdates
 from bot import i18n, messages
 from bot.adapter import Core
 from bot.catalog import CATALOG, Needs, composer
-from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope, TrackView
+from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
 from bot.moderation import audit_text, limits_text, report_text
 from bot.panel.access import LINK_MINUTES
 from bot.service import ButtonGone, NotYours, Refused, Request
@@ -485,10 +485,9 @@ class TelegramAdapter:
             return ConversationHandler.END
         message, user = query.message, query.from_user
         try:
-            chosen = await self.service.button(
+            chosen = await self.service.lyrics_to_use(
                 (query.data or "").partition(":")[2],
                 Actor(str(user.id), name=user.full_name),
-                usable=is_lyrics_result,
                 admin=lambda: self.is_admin(message.chat.id, message.chat.type, user.id),
             )
         except ButtonGone:
@@ -626,8 +625,3 @@ class TelegramAdapter:
         log.error(
             "telegram handler failed: %s", type(context.error).__name__, exc_info=context.error
         )
-
-
-def is_lyrics_result(track: TrackView) -> bool:
-    """What "use these lyrics" can use: one of /lyrics' sets, its words still there."""
-    return track.is_lyrics and bool(track.lyrics)

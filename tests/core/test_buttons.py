@@ -40,3 +40,22 @@ async def test_a_button_is_for_its_owner_and_the_moderators(tmp_path: Path) -> N
 async def chat_admin() -> bool:
     """A platform's own admin check (Telegram's getChatMember), asked only for a non-owner."""
     return True
+
+
+async def test_use_these_lyrics_takes_a_lyrics_result_only_on_every_platform(
+    tmp_path: Path,
+) -> None:
+    """The one rule every platform's "use these lyrics" goes through: one of /lyrics' sets; a
+    song's own words (a song track also has lyrics) are not a lyrics result to compose from."""
+    async with chorus(tmp_path) as h:
+        written = await h.run("/as bob /lyrics a song about the sea")
+        song = await h.run("/as bob /song a sea shanty")
+        assert written is not None and song is not None
+        bob = Actor("bob", name="bob")
+        sets = await h.tracks(written)
+        chosen = await h.app.service.lyrics_to_use(sets[0].id, bob)
+        assert chosen.is_lyrics and chosen.lyrics == sets[0].lyrics
+        sung = (await h.tracks(song))[0]
+        assert sung.lyrics  # a song has words too, but is no lyrics result
+        with pytest.raises(ButtonGone):
+            await h.app.service.lyrics_to_use(sung.id, bob)
