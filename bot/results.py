@@ -100,7 +100,9 @@ class Results:
             return None
         async with self.store.read() as conn:
             given = [await tracks.track(conn, t) for t in job.inputs.get("tracks", [])]
-        source = next((Source(t.clip_id, title=t.title, lyrics=t.lyrics) for t in given if t), None)
+        source = next(
+            (Source(clip_id=t.clip_id, title=t.title, lyrics=t.lyrics) for t in given if t), None
+        )
         return op.collect(task.data, op.params(**job.params), source)
 
     @in_job_language

@@ -263,13 +263,11 @@ class Submitter:
             made_by = CATALOG.get(maker.op) if maker else None
             sources.append(
                 Source(
-                    track.clip_id,
-                    track.origin == "upload",
-                    track.duration,
-                    None,
-                    track.title,
-                    track.lyrics,
-                    made_by.product if made_by else "sonic",
+                    clip_id=track.clip_id,
+                    duration=track.duration,
+                    title=track.title,
+                    lyrics=track.lyrics,
+                    product=made_by.product if made_by else "sonic",
                 )
             )
         for row in medias:
@@ -279,7 +277,9 @@ class Submitter:
             if url is None and (op.by_link or row.vendor_clip_id is None):
                 raise MediaRefused(messages.AUDIO_NEEDS_PUBLIC_URL)
             if op.by_link:
-                sources.append(Source(None, True, row.duration, url, row.filename, None))
+                sources.append(
+                    Source(uploaded=True, duration=row.duration, media_url=url, title=row.filename)
+                )
                 continue
             clip_id = reusable_upload(row, self.clock())
             if clip_id is None:
@@ -289,5 +289,13 @@ class Submitter:
                 async with self.store.write() as conn:
                     await media.set_vendor_clip(conn, row.id, clip_id, self.clock())
                     await jobs.mark_uploaded(conn, job.id)  # the member pays the fee it held
-            sources.append(Source(clip_id, True, row.duration, url, row.filename, None))
+            sources.append(
+                Source(
+                    clip_id=clip_id,
+                    uploaded=True,
+                    duration=row.duration,
+                    media_url=url,
+                    title=row.filename,
+                )
+            )
         return sources

@@ -36,9 +36,10 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Source:
-    """A resolved input: the vendor clip behind a track or an upload, or a signed media URL."""
+    """A resolved input: the vendor clip behind a track or an upload, or a signed media URL.
+    Built by keyword: seven fields of which four are optional strings read badly by position."""
 
     clip_id: str | None = None
     uploaded: bool = False

@@ -26,7 +26,7 @@ async def test_a_wav_being_prepared_returns_at_once_saying_when_to_ask_again(
     async with chorus(tmp_path, knobs=dataclasses.replace(SIM_KNOBS, prepare_asks=2)) as h:
         _, clip_id = await a_track(h)
         wav, params = CATALOG["wav"], CATALOG["wav"].params()
-        source = [Source(clip_id, title="Rain")]
+        source = [Source(clip_id=clip_id, title="Rain")]
         env = Env(default_model="sonic-v4")
         first = await wav.call(h.app.client, params, source, env)
         assert first == NotReady(2.0)  # one ask, no sleep: the engine asks again in 2 s
