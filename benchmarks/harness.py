@@ -12,7 +12,8 @@ from pathlib import Path
 import aiosqlite
 
 from bot.app import App
-from bot.config import load_settings
+from bot.config import Settings, load_settings
+from bot.ledger import BOUNDS
 from bot.schedule import EngineConfig
 from bot.store.database import BUSY_TIMEOUT_MS
 
@@ -67,18 +68,24 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-@asynccontextmanager
-async def app_on(
-    sim_url: str, data: Path, engine: EngineConfig, public: bool
-) -> AsyncIterator[App]:
-    settings = load_settings(
+def bench_settings(sim_url: str, data: Path) -> Settings:
+    """Room for every benchmark's load: the most credits and jobs at once the settings allow a
+    member (a test loads these, so a tightened bound cannot break `make bench` unseen)."""
+    return load_settings(
         aimusic_api_key="bench-key",
         aimusic_base_url=sim_url,
         data_dir=data,
         web_port=0,
-        starting_credits=1_000_000,
-        max_concurrent_jobs=100,
+        starting_credits=BOUNDS.starting_credits[1],
+        max_concurrent_jobs=BOUNDS.max_concurrent[1],
     )
+
+
+@asynccontextmanager
+async def app_on(
+    sim_url: str, data: Path, engine: EngineConfig, public: bool
+) -> AsyncIterator[App]:
+    settings = bench_settings(sim_url, data)
     app = await App.create(settings, engine_config=engine, local_public=public)
     await app.start()
     try:

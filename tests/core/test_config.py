@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.harness import bench_settings
 from bot.app import secret_file
 from bot.config import ConfigError, load_settings
 
@@ -98,3 +99,10 @@ def test_an_empty_or_short_key_file_is_made_afresh_never_used_as_the_secret(
         assert key.read_text() == secret and key.stat().st_mode & 0o777 == 0o600
         assert secret_file(key) == secret  # kept from then on
     assert sorted(p.name for p in tmp_path.iterdir()) == ["media.key"]  # no temporary left
+
+
+def test_the_benchmarks_settings_are_valid(tmp_path: Path) -> None:
+    """`make bench` is not run by CI: its settings are loaded here, so a tightened bound or a
+    renamed setting fails the suite instead of the next benchmark run."""
+    settings = bench_settings("http://127.0.0.1:9", tmp_path)
+    assert settings.starting_credits >= 100_000 and settings.max_concurrent_jobs >= 100
