@@ -15,7 +15,7 @@ from bot.app import App
 from bot.config import Settings, load_settings
 from bot.ledger import BOUNDS
 from bot.schedule import EngineConfig
-from bot.store.database import BUSY_TIMEOUT_MS
+from bot.store.sqlite import BUSY_TIMEOUT_MS
 
 
 async def insert_floor(path: Path, count: int) -> list[float]:

@@ -118,7 +118,7 @@ class App:
         """
         data = settings.data_dir
         i18n.set_default(settings.default_language)
-        store = await Store.open(settings.database_file)
+        store = await Store.open(settings.database)
         ledger = Ledger(store, defaults_from(settings))
         metrics = Metrics()
         key = settings.aimusic_api_key.get_secret_value() if settings.aimusic_api_key else ""

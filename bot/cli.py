@@ -19,6 +19,7 @@ from bot.app import App
 from bot.config import ConfigError, given_settings, load_settings
 from bot.schedule import EngineConfig
 from bot.store import Store, StoreError
+from bot.store.database import describe
 
 SIM_DEFAULT_PORT = 8765
 SIM_DEFAULT_KEY = "sim-key"
@@ -208,10 +209,10 @@ async def _run(args: argparse.Namespace) -> int:
         await app.stop()
 
 
-async def _migrate(path: Path) -> str:
-    async with await Store.open(path) as store:
+async def _migrate(target: str) -> str:
+    async with await Store.open(target) as store:
         version = await store.schema_version()
-    return f"{path}: schema version {version} ({store.applied} migration(s) applied)"
+    return f"{store.location}: schema version {version} ({store.applied} migration(s) applied)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,12 +248,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             logs.configure_from(settings)
             key = "set" if settings.aimusic_api_key else "NOT SET"
             print(f"AIMUSIC_API_KEY: {key}\nAIMUSIC_BASE_URL: {settings.aimusic_base_url}")
-            print(f"database: {settings.database_file}")
+            print(f"database: {describe(settings.database)}")
             print(f"logging: {settings.log_level}, {settings.log_format}")
         elif args.command == "migrate":
             settings = load_settings()
             logs.configure_from(settings)
-            print(asyncio.run(_migrate(settings.database_file)))
+            print(asyncio.run(_migrate(settings.database)))
     except (ConfigError, StoreError) as exc:
         print(f"chorus: {exc}", file=sys.stderr)
         return 2

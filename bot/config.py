@@ -66,7 +66,10 @@ class Settings(BaseSettings):
     discord_api_url: AnyHttpUrl | None = None
     discord_gateway_url: str | None = None
     data_dir: Path = Path("data")
-    database_path: Path | None = None  # default: <data_dir>/chorus.db
+    # the store: a SQLite path or sqlite:/// URL, or postgresql://user:password@host/db for many
+    # instances sharing one database (a secret: it may hold the password)
+    database_url: SecretStr | None = None
+    database_path: Path | None = None  # the SQLite file when DATABASE_URL is unset
     public_base_url: AnyHttpUrl | None = None
     webhook_secret: SecretStr | None = None
     web_host: str = "127.0.0.1"
@@ -95,8 +98,12 @@ class Settings(BaseSettings):
     media_secret: SecretStr | None = None  # default: generated once into <data_dir>/media.key
 
     @property
-    def database_file(self) -> Path:
-        return self.database_path or self.data_dir / "chorus.db"
+    def database(self) -> str:
+        """What :meth:`bot.store.Store.open` opens: ``DATABASE_URL``, else the SQLite file
+        (``DATABASE_PATH``, by default ``<data_dir>/chorus.db``)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return str(self.database_path or self.data_dir / "chorus.db")
 
 
 class _GivenSettings(Settings):
@@ -118,7 +125,7 @@ def _describe(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
         name = "_".join(str(part) for part in problem["loc"]).upper() or "SETTINGS"
-        secret = any(word in name for word in ("KEY", "TOKEN", "SECRET"))
+        secret = any(word in name for word in ("KEY", "TOKEN", "SECRET", "DATABASE_URL"))
         shown = "" if secret or "input" not in problem else f" (got {problem['input']!r})"
         lines.append(f"{name}: {problem['msg']}{shown}")
     return "; ".join(lines)

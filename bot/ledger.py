@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
 from pydantic import Field
 
 from bot import messages
@@ -33,6 +32,7 @@ from bot.pricing import Credits
 from bot.store import Store
 from bot.store import journal as j
 from bot.store import limits as lim
+from bot.store.connection import Conn
 
 SYSTEM = "system"
 
@@ -218,9 +218,7 @@ class Ledger:
         self.clock = clock
 
     # --- reading -----------------------------------------------------------------------------
-    async def policy_in(
-        self, conn: aiosqlite.Connection, scope: Scope, account_id: int | None
-    ) -> Policy:
+    async def policy_in(self, conn: Conn, scope: Scope, account_id: int | None) -> Policy:
         stored = await lim.scope_settings(conn, scope)
         member = (
             await lim.member_limits(conn, account_id)
@@ -272,7 +270,7 @@ class Ledger:
         )
 
     # --- accounts ----------------------------------------------------------------------------
-    async def account_in(self, conn: aiosqlite.Connection, member: Member) -> j.AccountRow:
+    async def account_in(self, conn: Conn, member: Member) -> j.AccountRow:
         """The member's account, created with the scope's starting credits on first use."""
         account = await j.find_account(conn, member)
         if account is not None:
@@ -296,7 +294,7 @@ class Ledger:
 
     async def _allowance_left(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         account: j.AccountRow,
         policy: Policy,
         now: float | None = None,
@@ -315,7 +313,7 @@ class Ledger:
 
     async def grant_in(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         account: j.AccountRow,
         amount: int,
         *,
@@ -335,7 +333,7 @@ class Ledger:
 
     async def adjust_in(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         account: j.AccountRow,
         delta: int,
         *,
@@ -361,7 +359,7 @@ class Ledger:
 
     async def hold_in(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         member: Member,
         amount: int,
         *,
@@ -415,7 +413,7 @@ class Ledger:
 
     async def _check(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         member: Member,
         account: j.AccountRow,
         policy: Policy,
@@ -445,7 +443,7 @@ class Ledger:
             if used + amount > policy.pool_daily_budget:
                 raise PoolExhausted(policy.pool_daily_budget)
 
-    async def _replay(self, conn: aiosqlite.Connection, member: Member, hold_id: int) -> Hold:
+    async def _replay(self, conn: Conn, member: Member, hold_id: int) -> Hold:
         row = await j.find_hold(conn, hold_id)
         assert row is not None, "a saved request points at a missing hold"
         account = await j.account_by_id(conn, row.account_id)
@@ -465,7 +463,7 @@ class Ledger:
 
     async def capture_in(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         hold_id: int,
         amount: int | None = None,
         *,
@@ -496,7 +494,7 @@ class Ledger:
         )
         return Resolution(hold.id, "capture", spent)
 
-    async def held_in(self, conn: aiosqlite.Connection, hold_id: int) -> int:
+    async def held_in(self, conn: Conn, hold_id: int) -> int:
         """The amount a hold reserved, whether or not it is resolved yet."""
         hold = await j.find_hold(conn, hold_id)
         if hold is None:
@@ -510,7 +508,7 @@ class Ledger:
         )
 
     async def release_in(
-        self, conn: aiosqlite.Connection, hold_id: int, *, reason: str, actor: str = SYSTEM
+        self, conn: Conn, hold_id: int, *, reason: str, actor: str = SYSTEM
     ) -> Resolution:
         hold = await self._open_hold(conn, hold_id, "release")
         if isinstance(hold, Resolution):
@@ -529,9 +527,7 @@ class Ledger:
         )
         return Resolution(hold.id, "release", hold.amount)
 
-    async def _open_hold(
-        self, conn: aiosqlite.Connection, hold_id: int, kind: str
-    ) -> j.HoldRow | Resolution:
+    async def _open_hold(self, conn: Conn, hold_id: int, kind: str) -> j.HoldRow | Resolution:
         hold = await j.find_hold(conn, hold_id)
         if hold is None:
             raise KeyError(f"no hold {hold_id}")

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from bot import i18n, messages
@@ -24,6 +23,7 @@ from bot.ledger import BOUNDS, SYSTEM, Balance, Ledger, Policy, day_start
 from bot.store import audit, languages, outbox, reports
 from bot.store import journal as j
 from bot.store import limits as lim
+from bot.store.connection import Conn
 
 MAX_GRANT = 1_000_000
 REASON_LENGTH = 200  # characters at most in a moderator's reason
@@ -131,7 +131,7 @@ class Moderation:
 
     async def _audit(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         scope: Scope,
         actor: Actor,
         action: str,

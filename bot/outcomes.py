@@ -16,8 +16,6 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-import aiosqlite
-
 from bot import messages
 from bot.joblanguage import in_job_language
 from bot.ledger import HoldAlreadyResolved, Ledger, day_of
@@ -27,6 +25,7 @@ from bot.progress import StatusMessages
 from bot.schedule import EngineConfig, learned
 from bot.store import Store, events, jobs, notices, outbox, tracks
 from bot.store import durations as d
+from bot.store.connection import Conn
 
 log = logging.getLogger(__name__)
 # The vendor webhook being applied, if any. The transaction that finishes or fails its job also
@@ -35,7 +34,7 @@ log = logging.getLogger(__name__)
 applying_event: ContextVar[str | None] = ContextVar("applying_event", default=None)
 
 
-async def _record_applying_event(conn: aiosqlite.Connection, now: float) -> None:
+async def _record_applying_event(conn: Conn, now: float) -> None:
     event_id = applying_event.get()
     if event_id is not None:
         await events.record_event(conn, event_id, now)
@@ -61,7 +60,7 @@ class Outcomes:
         job: jobs.JobRow,
         made: list[tracks.TrackRow],
         cards: list[outbox.OutboxItem],
-        also: Callable[[aiosqlite.Connection], Any] | None = None,
+        also: Callable[[Conn], Any] | None = None,
         expected: int | None = None,
     ) -> None:
         """Record the results, capture what they cost and queue the deliveries: one transaction.
@@ -107,7 +106,7 @@ class Outcomes:
         await self.progress.status(job, text, force=True, final=True)
         self.delivery_wake.set()
 
-    async def _learn(self, conn: aiosqlite.Connection, job: jobs.JobRow) -> None:
+    async def _learn(self, conn: Conn, job: jobs.JobRow) -> None:
         """Remember how long a vendor task took, for the next polls and progress bars."""
         if job.submitted_at is None or job.task_id is None:
             return  # answered at once: nothing was polled

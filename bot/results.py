@@ -16,8 +16,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from bot import messages
 from bot.aimusic.models import Clip, ProducerTask
 from bot.catalog import CATALOG, Immediate, Operation, Source
@@ -26,6 +24,7 @@ from bot.filenames import safe_name, within
 from bot.joblanguage import in_job_language
 from bot.outcomes import Outcomes
 from bot.store import Store, jobs, outbox, tracks, voices
+from bot.store.connection import Conn
 
 
 def new_track(
@@ -164,7 +163,7 @@ class Results:
             text=messages.sing_with(name),
         )
 
-        async def remember(conn: aiosqlite.Connection) -> None:
+        async def remember(conn: Conn) -> None:
             await voices.add_voice(conn, persona_id, job.member, name, self.clock())
 
         await self.outcomes.succeed(job, [], [outbox.OutboxItem.result(card)], also=remember)

@@ -18,14 +18,13 @@ from collections import defaultdict
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import aiosqlite
-
 from bot.ledger import Ledger
 from bot.media import Media
 from bot.outcomes import Outcomes
 from bot.progress import StatusMessages
 from bot.schedule import EngineConfig
 from bot.store import Store, jobs
+from bot.store.connection import Conn
 from bot.submit import Submitter
 from bot.tracking import Tracker
 
@@ -163,7 +162,7 @@ class Scheduler:
         can_submit = self.bucket.available() >= 1
 
         async def due_work(
-            conn: aiosqlite.Connection,
+            conn: Conn,
         ) -> tuple[
             list[jobs.JobRow],
             list[jobs.JobRow],

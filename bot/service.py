@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import aiosqlite
 from pydantic import ValidationError
 
 from bot import i18n, messages
@@ -42,6 +41,7 @@ from bot.progress import StatusMessages
 from bot.reports import Reports
 from bot.store import Store, jobs, languages, media, outbox, tracks, voices
 from bot.store import journal as j
+from bot.store.connection import Conn
 
 
 class Refused(Exception):
@@ -172,7 +172,7 @@ class Service:
         if private_upload:
             inputs["uploaded"] = True  # done above, at command time: the fee is owed
 
-        async def place(conn: aiosqlite.Connection) -> tuple[Hold, jobs.JobRow, int]:
+        async def place(conn: Conn) -> tuple[Hold, jobs.JobRow, int]:
             """The price, the hold and the job in one transaction function: the store runs it
             whole on its thread, batched with the other commands arriving at the same time."""
             account = await j.find_account(conn, member)

@@ -18,8 +18,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-import aiosqlite
-
 from bot import messages
 from bot.aimusic import AIMusicClient
 from bot.aimusic import errors as e
@@ -34,6 +32,7 @@ from bot.progress import StatusMessages
 from bot.results import Results
 from bot.schedule import EngineConfig
 from bot.store import Store, jobs, media, tracks
+from bot.store.connection import Conn
 from bot.tracking import Tracker
 
 log = logging.getLogger(__name__)
@@ -149,7 +148,7 @@ class Submitter:
             not_before=now + self.config.scaled(first),
         )
 
-        async def record(conn: aiosqlite.Connection) -> None:
+        async def record(conn: Conn) -> None:
             await jobs.update_job(
                 conn,
                 job.id,

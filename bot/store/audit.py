@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.domain import Scope
+from bot.store.connection import Conn
 from bot.store.rows import columns, read
 
 
@@ -24,7 +23,7 @@ class AuditRow:
 
 
 async def record(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     scope: Scope,
     *,
     actor: str,
@@ -51,7 +50,7 @@ async def record(
 
 
 async def page(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     scope: Scope,
     *,
     target: str | None,
@@ -74,7 +73,7 @@ async def page(
     return [read(AuditRow, row, details=json.loads) for row in rows]
 
 
-async def count(conn: aiosqlite.Connection, scope: Scope) -> int:
+async def count(conn: Conn, scope: Scope) -> int:
     rows = await conn.execute_fetchall(
         "SELECT count(*) FROM audit_log WHERE platform = ? AND scope = ?",
         (scope.platform, scope.id),

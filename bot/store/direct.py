@@ -63,7 +63,7 @@ class Result:
 
 
 class Direct:
-    """The subset of ``aiosqlite.Connection`` the query modules use, on the raw connection."""
+    """The subset of ``Conn`` the query modules use, on the raw connection."""
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self._raw = raw

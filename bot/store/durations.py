@@ -3,16 +3,13 @@ the progress bar's memory)."""
 
 from __future__ import annotations
 
-import aiosqlite
-
+from bot.store.connection import Conn
 from bot.store.database import fetch
 
 KEPT = 50  # newest durations kept per (op, model); older ones no longer describe the vendor
 
 
-async def record(
-    conn: aiosqlite.Connection, op: str, model: str, seconds: float, now: float
-) -> None:
+async def record(conn: Conn, op: str, model: str, seconds: float, now: float) -> None:
     """Add one duration and forget those beyond the newest ``KEPT`` of its (op, model)."""
     await conn.execute(
         "INSERT INTO durations (op, model, seconds, finished_at) VALUES (?, ?, ?, ?)",
@@ -25,7 +22,7 @@ async def record(
     )
 
 
-async def recent(conn: aiosqlite.Connection, op: str, model: str, limit: int = 20) -> list[float]:
+async def recent(conn: Conn, op: str, model: str, limit: int = 20) -> list[float]:
     """The newest ``limit`` durations of (op, model), newest first."""
     rows = await fetch(
         conn,

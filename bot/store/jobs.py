@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.domain import Member, ReplyTarget, Scope
+from bot.store.connection import Conn
 from bot.store.database import fetch
 from bot.store.rows import columns, insert, read
 
@@ -61,7 +60,7 @@ def _job(row: Sequence[Any]) -> JobRow:
 
 
 async def insert_job(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     job_id: str,
     member: Member,
@@ -97,23 +96,23 @@ async def insert_job(
     await conn.execute(insert("jobs", values), values)
 
 
-async def job(conn: aiosqlite.Connection, job_id: str) -> JobRow | None:
+async def job(conn: Conn, job_id: str) -> JobRow | None:
     rows = await fetch(conn, f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,))
     return _job(rows[0]) if rows else None
 
 
-async def job_by_hold(conn: aiosqlite.Connection, hold_id: int) -> JobRow | None:
+async def job_by_hold(conn: Conn, hold_id: int) -> JobRow | None:
     rows = await fetch(conn, f"SELECT {COLUMNS} FROM jobs WHERE hold_id = ?", (hold_id,))
     return _job(rows[0]) if rows else None
 
 
-async def job_by_task(conn: aiosqlite.Connection, task_id: str) -> JobRow | None:
+async def job_by_task(conn: Conn, task_id: str) -> JobRow | None:
     rows = await fetch(conn, f"SELECT {COLUMNS} FROM jobs WHERE task_id = ?", (task_id,))
     return _job(rows[0]) if rows else None
 
 
 async def jobs_in(
-    conn: aiosqlite.Connection, state: str, *, due_by: float | None = None, limit: int = 1000
+    conn: Conn, state: str, *, due_by: float | None = None, limit: int = 1000
 ) -> list[JobRow]:
     query = f"SELECT {COLUMNS} FROM jobs WHERE state = ?"
     params: list[Any] = [state]
@@ -135,7 +134,7 @@ class InFlightRow:
     jobs: int
 
 
-async def in_flight(conn: aiosqlite.Connection) -> dict[tuple[str, str, str], int]:
+async def in_flight(conn: Conn) -> dict[tuple[str, str, str], int]:
     """Jobs submitting or running per (platform, scope, user): what the caps are checked on."""
     rows = await fetch(
         conn,
@@ -146,12 +145,12 @@ async def in_flight(conn: aiosqlite.Connection) -> dict[tuple[str, str, str], in
     return {(c.platform, c.scope, c.user_id): c.jobs for c in counts}
 
 
-async def in_flight_total(conn: aiosqlite.Connection) -> int:
+async def in_flight_total(conn: Conn) -> int:
     rows = await fetch(conn, "SELECT count(*) FROM jobs WHERE state IN ('submitting', 'running')")
     return int(rows[0][0]) if rows else 0
 
 
-async def next_due(conn: aiosqlite.Connection) -> float | None:
+async def next_due(conn: Conn) -> float | None:
     rows = await fetch(
         conn, "SELECT min(not_before) FROM jobs WHERE state IN ('queued', 'running')"
     )
@@ -159,7 +158,7 @@ async def next_due(conn: aiosqlite.Connection) -> float | None:
     return float(value) if value is not None else None
 
 
-async def update_job(conn: aiosqlite.Connection, job_id: str, **fields: Any) -> None:
+async def update_job(conn: Conn, job_id: str, **fields: Any) -> None:
     allowed = {"state", "upstream", "task_id", "status_ref", "attempts", "not_before", "error",
                "preview_url", "submitted_at", "finished_at"}  # fmt: skip
     assert set(fields) <= allowed, f"unknown job fields {set(fields) - allowed}"
@@ -167,22 +166,22 @@ async def update_job(conn: aiosqlite.Connection, job_id: str, **fields: Any) -> 
     await conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
 
 
-async def mark_uploaded(conn: aiosqlite.Connection, job_id: str) -> None:
+async def mark_uploaded(conn: Conn, job_id: str) -> None:
     """Record that the vendor uploaded this job's audio, so the member pays the upload fee."""
-    await conn.execute(
-        "UPDATE jobs SET inputs = json_set(inputs, '$.uploaded', json('true')) WHERE id = ?",
-        (job_id,),
-    )
+    rows = await fetch(conn, "SELECT inputs FROM jobs WHERE id = ?", (job_id,))
+    for (inputs,) in rows:
+        changed = {**json.loads(inputs), "uploaded": True}
+        await conn.execute("UPDATE jobs SET inputs = ? WHERE id = ?", (json.dumps(changed), job_id))
 
 
-async def reschedule(conn: aiosqlite.Connection, job_id: str, when: float) -> None:
+async def reschedule(conn: Conn, job_id: str, when: float) -> None:
     """Set a running job's next poll; a job finished meanwhile is left alone."""
     await conn.execute(
         "UPDATE jobs SET not_before = ? WHERE id = ? AND state = 'running'", (when, job_id)
     )
 
 
-async def queue_position(conn: aiosqlite.Connection, job: JobRow) -> int:
+async def queue_position(conn: Conn, job: JobRow) -> int:
     rows = await fetch(
         conn,
         "SELECT count(*) FROM jobs WHERE state = 'queued' AND created_at <= ?",
@@ -191,6 +190,6 @@ async def queue_position(conn: aiosqlite.Connection, job: JobRow) -> int:
     return int(rows[0][0]) if rows else 1
 
 
-async def state_counts(conn: aiosqlite.Connection) -> dict[str, int]:
+async def state_counts(conn: Conn) -> dict[str, int]:
     rows = await fetch(conn, "SELECT state, count(*) FROM jobs GROUP BY state")
     return {str(state): int(n) for state, n in rows}

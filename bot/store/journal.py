@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.domain import Member, Scope
+from bot.store.connection import Conn
 from bot.store.rows import columns, read
 
 
@@ -71,7 +70,7 @@ class Mismatch:
 _ACCOUNT = f"SELECT {columns(AccountRow)} FROM accounts"
 
 
-async def find_account(conn: aiosqlite.Connection, member: Member) -> AccountRow | None:
+async def find_account(conn: Conn, member: Member) -> AccountRow | None:
     rows = await conn.execute_fetchall(
         f"{_ACCOUNT} WHERE platform = ? AND scope = ? AND user_id = ?",
         (member.scope.platform, member.scope.id, member.user_id),
@@ -80,24 +79,25 @@ async def find_account(conn: aiosqlite.Connection, member: Member) -> AccountRow
     return read(AccountRow, row) if row else None
 
 
-async def account_by_id(conn: aiosqlite.Connection, account_id: int) -> AccountRow:
+async def account_by_id(conn: Conn, account_id: int) -> AccountRow:
     rows = await conn.execute_fetchall(f"{_ACCOUNT} WHERE id = ?", (account_id,))
     row = next(iter(rows), None)
     assert row is not None, f"account {account_id} vanished inside a transaction"
     return read(AccountRow, row)
 
 
-async def create_account(conn: aiosqlite.Connection, member: Member, now: float) -> AccountRow:
-    cursor = await conn.execute(
-        "INSERT INTO accounts (platform, scope, user_id, created_at) VALUES (?, ?, ?, ?)",
+async def create_account(conn: Conn, member: Member, now: float) -> AccountRow:
+    rows = await conn.execute_fetchall(
+        "INSERT INTO accounts (platform, scope, user_id, created_at) VALUES (?, ?, ?, ?)"
+        " RETURNING id",
         (member.scope.platform, member.scope.id, member.user_id, now),
     )
-    assert cursor.lastrowid is not None
-    return await account_by_id(conn, cursor.lastrowid)
+    ((account_id,),) = rows
+    return await account_by_id(conn, int(account_id))
 
 
 async def append(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     account_id: int,
     kind: str,
     amount: int,
@@ -117,9 +117,9 @@ async def append(
     ``allowance`` is the part of a hold's or a capture's amount that is the day's allowance; the
     cached balances count the member's own credits only.
     """
-    cursor = await conn.execute(
+    rows = await conn.execute_fetchall(
         "INSERT INTO journal (account_id, kind, amount, hold_id, job_id, actor, reason, created_at,"
-        " expires_at, allowance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " expires_at, allowance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (account_id, kind, amount, hold_id, job_id, actor, reason, now, expires_at, allowance),
     )
     opened = {"hold": 1, "capture": -1, "release": -1}.get(kind, 0)
@@ -129,8 +129,8 @@ async def append(
             " open_holds = open_holds + ? WHERE id = ?",
             (balance_delta, held_delta, opened, account_id),
         )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    ((entry_id,),) = rows
+    return int(entry_id)
 
 
 _HOLD = (
@@ -139,13 +139,13 @@ _HOLD = (
 )
 
 
-async def find_hold(conn: aiosqlite.Connection, hold_id: int) -> HoldRow | None:
+async def find_hold(conn: Conn, hold_id: int) -> HoldRow | None:
     rows = await conn.execute_fetchall(f"{_HOLD} AND h.id = ?", (hold_id,))
     row = next(iter(rows), None)
     return read(HoldRow, row) if row else None
 
 
-async def expired_holds(conn: aiosqlite.Connection, now: float, limit: int) -> list[HoldRow]:
+async def expired_holds(conn: Conn, now: float, limit: int) -> list[HoldRow]:
     rows = await conn.execute_fetchall(
         f"{_HOLD} AND r.id IS NULL AND h.expires_at <= ? ORDER BY h.expires_at LIMIT ?",
         (now, limit),
@@ -153,7 +153,7 @@ async def expired_holds(conn: aiosqlite.Connection, now: float, limit: int) -> l
     return [read(HoldRow, row) for row in rows]
 
 
-async def last_hold_at(conn: aiosqlite.Connection, account_id: int) -> float | None:
+async def last_hold_at(conn: Conn, account_id: int) -> float | None:
     rows = await conn.execute_fetchall(
         "SELECT max(created_at) FROM journal WHERE kind = 'hold' AND account_id = ?", (account_id,)
     )
@@ -168,7 +168,7 @@ _SPENT = (
 )
 
 
-async def spent_since(conn: aiosqlite.Connection, account_id: int, since: float) -> int:
+async def spent_since(conn: Conn, account_id: int, since: float) -> int:
     """Credits captured or still held from holds placed since ``since`` (released ones are free)."""
     rows = await conn.execute_fetchall(
         f"{_SPENT} WHERE h.kind = 'hold' AND h.account_id = ? AND h.created_at >= ?",
@@ -178,7 +178,7 @@ async def spent_since(conn: aiosqlite.Connection, account_id: int, since: float)
     return int(row[0]) if row else 0
 
 
-async def allowance_used_since(conn: aiosqlite.Connection, account_id: int, since: float) -> int:
+async def allowance_used_since(conn: Conn, account_id: int, since: float) -> int:
     """Allowance captured from, or still held by, holds placed since ``since``.
 
     A released hold's share is not counted: it is back in its own day's allowance (and lapsed
@@ -195,7 +195,7 @@ async def allowance_used_since(conn: aiosqlite.Connection, account_id: int, sinc
     return int(row[0]) if row else 0
 
 
-async def allowance_held(conn: aiosqlite.Connection, account_id: int) -> int:
+async def allowance_held(conn: Conn, account_id: int) -> int:
     """Allowance in the account's open holds, whatever day they were placed."""
     rows = await conn.execute_fetchall(
         "SELECT coalesce(sum(h.allowance), 0) FROM journal h"
@@ -207,7 +207,7 @@ async def allowance_held(conn: aiosqlite.Connection, account_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-async def scope_spent_since(conn: aiosqlite.Connection, scope: Scope, since: float) -> int:
+async def scope_spent_since(conn: Conn, scope: Scope, since: float) -> int:
     rows = await conn.execute_fetchall(
         f"{_SPENT} JOIN accounts a ON a.id = h.account_id WHERE h.kind = 'hold'"
         " AND a.platform = ? AND a.scope = ? AND h.created_at >= ?",
@@ -217,7 +217,7 @@ async def scope_spent_since(conn: aiosqlite.Connection, scope: Scope, since: flo
     return int(row[0]) if row else 0
 
 
-async def recent_entries(conn: aiosqlite.Connection, account_id: int, limit: int) -> list[EntryRow]:
+async def recent_entries(conn: Conn, account_id: int, limit: int) -> list[EntryRow]:
     rows = await conn.execute_fetchall(
         f"SELECT {columns(EntryRow)} FROM journal WHERE account_id = ? ORDER BY id DESC LIMIT ?",
         (account_id, limit),
@@ -233,7 +233,7 @@ class RequestRow:
     hold_id: int | None
 
 
-async def find_request(conn: aiosqlite.Connection, platform: str, key: str) -> RequestRow | None:
+async def find_request(conn: Conn, platform: str, key: str) -> RequestRow | None:
     rows = await conn.execute_fetchall(
         f"SELECT {columns(RequestRow)} FROM requests WHERE platform = ? AND request_key = ?",
         (platform, key),
@@ -244,7 +244,7 @@ async def find_request(conn: aiosqlite.Connection, platform: str, key: str) -> R
 
 
 async def save_request(
-    conn: aiosqlite.Connection, platform: str, key: str, fingerprint: str, hold_id: int, now: float
+    conn: Conn, platform: str, key: str, fingerprint: str, hold_id: int, now: float
 ) -> None:
     await conn.execute(
         "INSERT INTO requests (platform, request_key, fingerprint, hold_id, created_at)"
@@ -265,7 +265,7 @@ _MISMATCH = columns(
 )
 
 
-async def mismatches(conn: aiosqlite.Connection) -> list[Mismatch]:
+async def mismatches(conn: Conn) -> list[Mismatch]:
     """Accounts whose cached balance, held credits or open holds disagree with the journal.
 
     The cache counts own credits: a capture's or a hold's ``allowance`` share is not in it.
@@ -293,14 +293,14 @@ async def mismatches(conn: aiosqlite.Connection) -> list[Mismatch]:
     return [read(Mismatch, row) for row in rows]
 
 
-async def held_total(conn: aiosqlite.Connection) -> int:
+async def held_total(conn: Conn) -> int:
     """Credits held right now across all accounts (the metrics' gauge)."""
     rows = await conn.execute_fetchall("SELECT coalesce(sum(held), 0) FROM accounts")
     ((held,),) = rows  # an aggregate: always one row of one column
     return int(held)
 
 
-async def totals(conn: aiosqlite.Connection) -> dict[str, int]:
+async def totals(conn: Conn) -> dict[str, int]:
     """Sum of entries by kind, across all accounts (for reports and crash checks)."""
     rows = await conn.execute_fetchall("SELECT kind, sum(amount) FROM journal GROUP BY kind")
     return {str(kind): int(total) for kind, total in rows}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.domain import Scope
+from bot.store.connection import Conn
 from bot.store.database import fetch
 
 
-async def member_language(conn: aiosqlite.Connection, platform: str, user_id: str) -> str | None:
+async def member_language(conn: Conn, platform: str, user_id: str) -> str | None:
     rows = await fetch(
         conn,
         "SELECT language FROM member_languages WHERE platform = ? AND user_id = ?",
@@ -18,7 +17,7 @@ async def member_language(conn: aiosqlite.Connection, platform: str, user_id: st
 
 
 async def set_member_language(
-    conn: aiosqlite.Connection, platform: str, user_id: str, language: str | None, now: float
+    conn: Conn, platform: str, user_id: str, language: str | None, now: float
 ) -> None:
     """Remember ``language`` for the member; None forgets their choice."""
     if language is None:
@@ -34,7 +33,7 @@ async def set_member_language(
     )
 
 
-async def scope_language(conn: aiosqlite.Connection, scope: Scope) -> str | None:
+async def scope_language(conn: Conn, scope: Scope) -> str | None:
     rows = await fetch(
         conn,
         "SELECT language FROM scope_languages WHERE platform = ? AND scope = ?",
@@ -43,9 +42,7 @@ async def scope_language(conn: aiosqlite.Connection, scope: Scope) -> str | None
     return str(rows[0][0]) if rows else None
 
 
-async def set_scope_language(
-    conn: aiosqlite.Connection, scope: Scope, language: str | None, now: float
-) -> None:
+async def set_scope_language(conn: Conn, scope: Scope, language: str | None, now: float) -> None:
     if language is None:
         await conn.execute(
             "DELETE FROM scope_languages WHERE platform = ? AND scope = ?",

@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
-
 from bot.domain import Scope
+from bot.store.connection import Conn
 
 SCOPE_FIELDS = (
     "starting_credits", "daily_allowance", "daily_spend_cap", "max_concurrent",
@@ -35,7 +34,7 @@ class MemberRow:
     ban_reason: str | None
 
 
-async def scope_settings(conn: aiosqlite.Connection, scope: Scope) -> ScopeRow:
+async def scope_settings(conn: Conn, scope: Scope) -> ScopeRow:
     rows = await conn.execute_fetchall(
         f"SELECT {', '.join(SCOPE_FIELDS)} FROM scope_settings WHERE platform = ? AND scope = ?",
         (scope.platform, scope.id),
@@ -50,9 +49,7 @@ async def scope_settings(conn: aiosqlite.Connection, scope: Scope) -> ScopeRow:
     return ScopeRow(values=values)
 
 
-async def update_scope_settings(
-    conn: aiosqlite.Connection, scope: Scope, changes: dict[str, Any]
-) -> None:
+async def update_scope_settings(conn: Conn, scope: Scope, changes: dict[str, Any]) -> None:
     """Set (or, with None, clear) the named scope settings."""
     unknown = set(changes) - set(SCOPE_FIELDS)
     assert not unknown, f"unknown scope settings {unknown}"
@@ -68,7 +65,7 @@ async def update_scope_settings(
         )
 
 
-async def member_limits(conn: aiosqlite.Connection, account_id: int) -> MemberRow:
+async def member_limits(conn: Conn, account_id: int) -> MemberRow:
     rows = await conn.execute_fetchall(
         f"SELECT {', '.join(MEMBER_FIELDS)}, banned, ban_reason FROM member_limits"
         " WHERE account_id = ?",
@@ -84,9 +81,7 @@ async def member_limits(conn: aiosqlite.Connection, account_id: int) -> MemberRo
     )
 
 
-async def update_member_limits(
-    conn: aiosqlite.Connection, account_id: int, changes: dict[str, Any]
-) -> None:
+async def update_member_limits(conn: Conn, account_id: int, changes: dict[str, Any]) -> None:
     """Set or clear (None) overrides, ``banned`` and ``ban_reason`` for one member."""
     unknown = set(changes) - {*MEMBER_FIELDS, "banned", "ban_reason"}
     assert not unknown, f"unknown member limits {unknown}"

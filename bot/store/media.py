@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import aiosqlite
-
+from bot.store.connection import Conn
 from bot.store.database import fetch
 from bot.store.rows import columns, insert, read
 
@@ -29,34 +28,33 @@ class MediaRow:
 COLUMNS = columns(MediaRow)
 
 
-async def upsert_media(conn: aiosqlite.Connection, media: MediaRow) -> None:
+async def upsert_media(conn: Conn, media: MediaRow) -> None:
     """Content-addressed: the same bytes again refresh the expiry and keep the vendor clip."""
     values = asdict(media)
     await conn.execute(
-        insert("media", values)
-        + " ON CONFLICT (id) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+        insert("media", values) + " ON CONFLICT (id) DO UPDATE SET expires_at = CASE"
+        " WHEN excluded.expires_at > media.expires_at THEN excluded.expires_at"
+        " ELSE media.expires_at END",
         values,
     )
 
 
-async def media(conn: aiosqlite.Connection, media_id: str) -> MediaRow | None:
+async def media(conn: Conn, media_id: str) -> MediaRow | None:
     rows = await fetch(conn, f"SELECT {COLUMNS} FROM media WHERE id = ?", (media_id,))
     return read(MediaRow, rows[0]) if rows else None
 
 
-async def set_vendor_clip(
-    conn: aiosqlite.Connection, media_id: str, clip_id: str, now: float
-) -> None:
+async def set_vendor_clip(conn: Conn, media_id: str, clip_id: str, now: float) -> None:
     await conn.execute(
         "UPDATE media SET vendor_clip_id = ?, vendor_clip_at = ? WHERE id = ?",
         (clip_id, now, media_id),
     )
 
 
-async def expired_media(conn: aiosqlite.Connection, now: float) -> list[str]:
+async def expired_media(conn: Conn, now: float) -> list[str]:
     rows = await fetch(conn, "SELECT id FROM media WHERE expires_at <= ?", (now,))
     return [str(row[0]) for row in rows]
 
 
-async def forget_media(conn: aiosqlite.Connection, media_id: str) -> None:
+async def forget_media(conn: Conn, media_id: str) -> None:
     await conn.execute("DELETE FROM media WHERE id = ?", (media_id,))

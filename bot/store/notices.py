@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.domain import Scope
+from bot.store.connection import Conn
 
 
-async def once(conn: aiosqlite.Connection, scope: Scope, topic: str, day: str) -> bool:
+async def once(conn: Conn, scope: Scope, topic: str, day: str) -> bool:
     """True the first time a topic comes up in a scope on a day (for one-off notices)."""
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO notices (platform, scope, topic, day) VALUES (?, ?, ?, ?)",
+        "INSERT INTO notices (platform, scope, topic, day) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (scope.platform, scope.id, topic, day),
     )
     return cursor.rowcount == 1

@@ -8,9 +8,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-import aiosqlite
-
 from bot.domain import Action, Attachment, Member, ReplyTarget, ResultCard
+from bot.store.connection import Conn
 from bot.store.database import fetch
 from bot.store.jobs import target_from_json, target_json
 from bot.store.rows import columns, read
@@ -105,16 +104,17 @@ COLUMNS = columns(OutboxRow, item="payload")
 
 
 async def enqueue(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     job_id: str,
     item: OutboxItem,
     target: ReplyTarget,
     now: float,
 ) -> None:
     await conn.execute(
-        "INSERT INTO outbox (job_id, kind, payload, target, not_before, created_at)"
-        " VALUES (:job_id, :kind, :payload, :target, :now, :now)",
+        "INSERT INTO outbox (job_id, kind, payload, target, platform, not_before, created_at)"
+        " VALUES (:job_id, :kind, :payload, :target, :platform, :now, :now)",
         {
+            "platform": target.platform,
             "job_id": job_id,
             "kind": item.kind,
             "payload": item.to_json(),
@@ -127,11 +127,11 @@ async def enqueue(
 def _served(platforms: Collection[str]) -> tuple[str, tuple[str, ...]]:
     """The SQL condition (and its parameters) keeping only rows bound for ``platforms``."""
     marks = ", ".join("?" for _ in platforms) or "NULL"
-    return f"json_extract(target, '$.platform') IN ({marks})", tuple(platforms)
+    return f"platform IN ({marks})", tuple(platforms)
 
 
 async def pending(
-    conn: aiosqlite.Connection, now: float, limit: int, platforms: Collection[str]
+    conn: Conn, now: float, limit: int, platforms: Collection[str]
 ) -> list[OutboxRow]:
     """Rows due for the platforms this process serves: a row for a platform not configured now
     waits, untouched, until a process that serves it runs (it would only be skipped)."""
@@ -147,7 +147,7 @@ async def pending(
     ]
 
 
-async def next_delivery(conn: aiosqlite.Connection, platforms: Collection[str]) -> float | None:
+async def next_delivery(conn: Conn, platforms: Collection[str]) -> float | None:
     served, names = _served(platforms)
     rows = await fetch(
         conn, f"SELECT min(not_before) FROM outbox WHERE state = 'pending' AND {served}", names
@@ -156,20 +156,20 @@ async def next_delivery(conn: aiosqlite.Connection, platforms: Collection[str]) 
     return float(value) if value is not None else None
 
 
-async def mark_delivered(conn: aiosqlite.Connection, outbox_id: int, ref: str, now: float) -> None:
+async def mark_delivered(conn: Conn, outbox_id: int, ref: str, now: float) -> None:
     await conn.execute(
         "UPDATE outbox SET state = 'delivered', delivered_ref = ?, delivered_at = ? WHERE id = ?",
         (ref, now, outbox_id),
     )
 
 
-async def retry_later(conn: aiosqlite.Connection, outbox_id: int, when: float) -> None:
+async def retry_later(conn: Conn, outbox_id: int, when: float) -> None:
     await conn.execute(
         "UPDATE outbox SET attempts = attempts + 1, not_before = ? WHERE id = ?", (when, outbox_id)
     )
 
 
-async def mark_tried(conn: aiosqlite.Connection, outbox_id: int, now: float) -> None:
+async def mark_tried(conn: Conn, outbox_id: int, now: float) -> None:
     """Remember when a row was first attempted (later attempts keep the first time)."""
     await conn.execute(
         "UPDATE outbox SET tried_at = coalesce(tried_at, ?) WHERE id = ?", (now, outbox_id)
@@ -177,7 +177,7 @@ async def mark_tried(conn: aiosqlite.Connection, outbox_id: int, now: float) -> 
 
 
 async def mark_undelivered(
-    conn: aiosqlite.Connection, outbox_id: int, item: OutboxItem, error: str, now: float
+    conn: Conn, outbox_id: int, item: OutboxItem, error: str, now: float
 ) -> None:
     """No route would take this row: keep it (with the files it had) for /mysongs."""
     await conn.execute(
@@ -187,7 +187,7 @@ async def mark_undelivered(
     )
 
 
-async def undelivered_results(conn: aiosqlite.Connection, job_id: str) -> int:
+async def undelivered_results(conn: Conn, job_id: str) -> int:
     rows = await fetch(
         conn,
         "SELECT count(*) FROM outbox"
@@ -197,9 +197,7 @@ async def undelivered_results(conn: aiosqlite.Connection, job_id: str) -> int:
     return int(rows[0][0])
 
 
-async def undelivered(
-    conn: aiosqlite.Connection, member: Member, limit: int = 10
-) -> list[UndeliveredRow]:
+async def undelivered(conn: Conn, member: Member, limit: int = 10) -> list[UndeliveredRow]:
     """The member's results that could not be posted, newest first."""
     rows = await fetch(
         conn,
@@ -213,7 +211,7 @@ async def undelivered(
     return [read(UndeliveredRow, row, item=OutboxItem.from_json) for row in rows]
 
 
-async def pending_of(conn: aiosqlite.Connection, job_ids: Sequence[str]) -> int:
+async def pending_of(conn: Conn, job_ids: Sequence[str]) -> int:
     """How many of these jobs' rows are still to be delivered."""
     marks = ", ".join("?" for _ in job_ids) or "NULL"
     rows = await fetch(
@@ -224,12 +222,12 @@ async def pending_of(conn: aiosqlite.Connection, job_ids: Sequence[str]) -> int:
     return int(rows[0][0])
 
 
-async def outbox_counts(conn: aiosqlite.Connection) -> dict[str, int]:
+async def outbox_counts(conn: Conn) -> dict[str, int]:
     rows = await fetch(conn, "SELECT state, count(*) FROM outbox GROUP BY state")
     return {str(state): int(n) for state, n in rows}
 
 
-async def repost_undelivered(conn: aiosqlite.Connection, job_id: str, now: float) -> int:
+async def repost_undelivered(conn: Conn, job_id: str, now: float) -> int:
     """Put a job's undelivered results back in the queue, as fresh rows would be (a moderator
     asked once the reason they failed, e.g. a missing permission, was fixed); how many."""
     cursor = await conn.execute(

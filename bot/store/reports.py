@@ -11,10 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.domain import Scope
 from bot.store.audit import AuditRow
+from bot.store.connection import Conn
 from bot.store.database import fetch
 from bot.store.rows import columns, read
 
@@ -48,7 +47,7 @@ class JobLine:
     undelivered: int  # results no platform route would take
 
 
-async def spent_per_day(conn: aiosqlite.Connection, scope: Scope, since: float) -> dict[str, int]:
+async def spent_per_day(conn: Conn, scope: Scope, since: float) -> dict[str, int]:
     """Credits captured per UTC day (``YYYY-MM-DD``) since ``since``; days with none are absent."""
     rows = await fetch(
         conn,
@@ -61,9 +60,7 @@ async def spent_per_day(conn: aiosqlite.Connection, scope: Scope, since: float) 
     return {str(day): int(total) for day, total in rows}
 
 
-async def jobs_per_operation(
-    conn: aiosqlite.Connection, scope: Scope, since: float
-) -> list[OperationCount]:
+async def jobs_per_operation(conn: Conn, scope: Scope, since: float) -> list[OperationCount]:
     """Jobs created since ``since`` per operation, most used first."""
     rows = await fetch(
         conn,
@@ -81,9 +78,7 @@ async def jobs_per_operation(
     ]
 
 
-async def members(
-    conn: aiosqlite.Connection, scope: Scope, search: str, limit: int
-) -> list[MemberRow]:
+async def members(conn: Conn, scope: Scope, search: str, limit: int) -> list[MemberRow]:
     """The scope's members whose id contains ``search`` (all when empty), by id."""
     pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = await fetch(
@@ -113,9 +108,7 @@ JOB_COLUMNS = columns(
 )
 
 
-async def jobs(
-    conn: aiosqlite.Connection, scope: Scope, *, state: str | None, limit: int
-) -> list[JobLine]:
+async def jobs(conn: Conn, scope: Scope, *, state: str | None, limit: int) -> list[JobLine]:
     """The scope's newest jobs (in ``state`` if given), with what each cost."""
     query = (
         f"SELECT {JOB_COLUMNS} FROM jobs j JOIN journal h ON h.id = j.hold_id"
@@ -130,7 +123,7 @@ async def jobs(
     return [read(JobLine, row) for row in await fetch(conn, query, params)]
 
 
-async def job(conn: aiosqlite.Connection, scope: Scope, job_id: str) -> JobLine | None:
+async def job(conn: Conn, scope: Scope, job_id: str) -> JobLine | None:
     rows = await fetch(
         conn,
         f"SELECT {JOB_COLUMNS} FROM jobs j JOIN journal h ON h.id = j.hold_id"
@@ -141,7 +134,7 @@ async def job(conn: aiosqlite.Connection, scope: Scope, job_id: str) -> JobLine 
 
 
 async def audit(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     scope: Scope,
     *,
     member: str | None,
@@ -162,7 +155,7 @@ async def audit(
     return [read(AuditRow, row, details=json.loads) for row in rows]
 
 
-async def audit_kinds(conn: aiosqlite.Connection, scope: Scope) -> list[str]:
+async def audit_kinds(conn: Conn, scope: Scope) -> list[str]:
     rows = await fetch(
         conn,
         "SELECT DISTINCT action FROM audit_log WHERE platform = ? AND scope = ? ORDER BY action",

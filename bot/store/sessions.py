@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.domain import Actor, Scope
+from bot.store.connection import Conn
 from bot.store.database import fetch
 
 
@@ -49,7 +48,7 @@ def _values(grantee: Grantee) -> tuple[str, str, str, str, int, str]:
 
 
 async def add_link(
-    conn: aiosqlite.Connection, token_hash: str, grantee: Grantee, now: float, expires_at: float
+    conn: Conn, token_hash: str, grantee: Grantee, now: float, expires_at: float
 ) -> None:
     await conn.execute(
         "INSERT INTO panel_links (token_hash, platform, scope, user_id, name, is_admin, roles,"
@@ -58,7 +57,7 @@ async def add_link(
     )
 
 
-async def use_link(conn: aiosqlite.Connection, token_hash: str, now: float) -> Grantee | None:
+async def use_link(conn: Conn, token_hash: str, now: float) -> Grantee | None:
     """The link's grantee if it is unused and unexpired, marking it used; otherwise ``None``."""
     cursor = await conn.execute(
         "UPDATE panel_links SET used_at = ?"
@@ -77,7 +76,7 @@ async def use_link(conn: aiosqlite.Connection, token_hash: str, now: float) -> G
 
 
 async def add_session(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     token_hash: str,
     grantee: Grantee,
     csrf: str,
@@ -94,7 +93,7 @@ async def add_session(
     await conn.execute("DELETE FROM panel_links WHERE expires_at <= ?", (now,))
 
 
-async def session(conn: aiosqlite.Connection, token_hash: str, now: float) -> SessionRow | None:
+async def session(conn: Conn, token_hash: str, now: float) -> SessionRow | None:
     rows = await fetch(
         conn,
         "SELECT platform, scope, user_id, name, is_admin, roles, csrf, expires_at"
@@ -107,5 +106,5 @@ async def session(conn: aiosqlite.Connection, token_hash: str, now: float) -> Se
     return SessionRow(_grantee(*who), str(csrf), float(expires_at))
 
 
-async def end_session(conn: aiosqlite.Connection, token_hash: str) -> None:
+async def end_session(conn: Conn, token_hash: str) -> None:
     await conn.execute("DELETE FROM panel_sessions WHERE token_hash = ?", (token_hash,))

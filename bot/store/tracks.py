@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import aiosqlite
-
 from bot.domain import Member
+from bot.store.connection import Conn
 from bot.store.database import fetch
 from bot.store.rows import columns, insert, read
 
@@ -32,17 +31,17 @@ class TrackRow:
 COLUMNS = columns(TrackRow)
 
 
-async def insert_track(conn: aiosqlite.Connection, track: TrackRow) -> None:
+async def insert_track(conn: Conn, track: TrackRow) -> None:
     values = asdict(track)
     await conn.execute(insert("tracks", values), values)
 
 
-async def track(conn: aiosqlite.Connection, track_id: str) -> TrackRow | None:
+async def track(conn: Conn, track_id: str) -> TrackRow | None:
     rows = await fetch(conn, f"SELECT {COLUMNS} FROM tracks WHERE id = ?", (track_id,))
     return read(TrackRow, rows[0]) if rows else None
 
 
-async def job_tracks(conn: aiosqlite.Connection, job_id: str) -> list[TrackRow]:
+async def job_tracks(conn: Conn, job_id: str) -> list[TrackRow]:
     rows = await fetch(
         conn,
         f"SELECT {COLUMNS} FROM tracks WHERE job_id = ? ORDER BY rowid",
@@ -51,9 +50,7 @@ async def job_tracks(conn: aiosqlite.Connection, job_id: str) -> list[TrackRow]:
     return [read(TrackRow, row) for row in rows]
 
 
-async def user_tracks(
-    conn: aiosqlite.Connection, member: Member, *, limit: int, offset: int = 0
-) -> list[TrackRow]:
+async def user_tracks(conn: Conn, member: Member, *, limit: int, offset: int = 0) -> list[TrackRow]:
     rows = await fetch(
         conn,
         f"SELECT {COLUMNS} FROM tracks WHERE platform = ? AND scope = ? AND user_id = ?"

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.domain import Member
+from bot.store.connection import Conn
 from bot.store.database import fetch
 
 
-async def add_voice(
-    conn: aiosqlite.Connection, persona_id: str, member: Member, name: str, now: float
-) -> None:
+async def add_voice(conn: Conn, persona_id: str, member: Member, name: str, now: float) -> None:
     await conn.execute(
         "INSERT OR IGNORE INTO voices (persona_id, platform, scope, user_id, name, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -18,7 +15,7 @@ async def add_voice(
     )
 
 
-async def find_voice(conn: aiosqlite.Connection, member: Member, name_or_id: str) -> str | None:
+async def find_voice(conn: Conn, member: Member, name_or_id: str) -> str | None:
     rows = await fetch(
         conn,
         "SELECT persona_id FROM voices WHERE platform = ? AND scope = ? AND user_id = ?"
@@ -28,7 +25,7 @@ async def find_voice(conn: aiosqlite.Connection, member: Member, name_or_id: str
     return str(rows[0][0]) if rows else None
 
 
-async def voices(conn: aiosqlite.Connection, member: Member, limit: int = 25) -> list[str]:
+async def voices(conn: Conn, member: Member, limit: int = 25) -> list[str]:
     """The member's voice names, newest first (for autocomplete)."""
     rows = await fetch(
         conn,

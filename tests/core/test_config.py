@@ -17,7 +17,7 @@ def test_defaults_work_with_nothing_set(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.chdir(tmp_path)
     settings = load_settings()
     assert str(settings.aimusic_base_url) == "https://api.aimusicapi.ai/"
-    assert settings.database_file == Path("data/chorus.db")
+    assert settings.database == str(Path("data/chorus.db"))
 
 
 def test_a_malformed_setting_names_the_variable(

@@ -19,7 +19,8 @@ from bot.domain import Action, Actor, Attachment, AudioInput, ReplyTarget, Resul
 from bot.platform import PlatformError
 from bot.service import Request
 from bot.store import Store
-from bot.store.database import _statements, latest_version, migrations
+from bot.store.database import latest_version, migrations
+from bot.store.sqlite import _statements
 from tests.conftest import FileHost, tone
 from tests.harness import chorus
 
@@ -192,9 +193,14 @@ async def test_a_result_queued_by_an_older_chorus_still_delivers(
         }
         async with h.app.store.write() as conn:
             await conn.execute(
-                "INSERT INTO outbox (job_id, kind, payload, target, not_before, created_at)"
-                " VALUES (?, 'result', ?, ?, 0, 0)",
-                (job.id, json.dumps(payload, sort_keys=True), json.dumps(TARGET.__dict__)),
+                "INSERT INTO outbox (job_id, kind, payload, target, platform, not_before,"
+                " created_at) VALUES (?, 'result', ?, ?, ?, 0, 0)",
+                (
+                    job.id,
+                    json.dumps(payload, sort_keys=True),
+                    json.dumps(TARGET.__dict__),
+                    TARGET.platform,
+                ),
             )
         h.app.delivery.wake.set()
         await h.console.wait_for_jobs(30)
