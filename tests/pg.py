@@ -4,9 +4,11 @@
 the first test that asks starts an embedded PostgreSQL 16 from the ``pgserver`` wheel in a
 temporary directory, listening on a unix socket only, and stops and deletes it when the test
 process exits. It runs with ``fsync`` off: its data is thrown away, and durability is what makes
-CREATE DATABASE slow. Measured on the development container (PostgreSQL 16.2): starting the
-server takes about 1 s once per process; ``fresh_database()`` about 17 ms with fsync off
-(about 60 ms with it on) and ``drop_database()`` about 7 ms.
+CREATE DATABASE slow. Measured on the development container (2 cores shared with other jobs,
+PostgreSQL 16.2, medians of 20): the server starts in about 1 s, once per process;
+``fresh_database()`` (connection included) takes 25-70 ms depending on the machine's load, of
+which CREATE DATABASE 15-55 ms (about 60 ms with fsync on, on a quiet machine), and
+``drop_database()`` about 10 ms.
 
 Each test gets a database of its own (CREATE DATABASE from ``template0``), so tests never see
 each other's rows and need no cleanup between them beyond the DROP.
