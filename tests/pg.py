@@ -112,3 +112,17 @@ async def pg_url() -> AsyncIterator[str]:
         yield url
     finally:
         await drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Where a test's store lives, once per backend: a SQLite file, then a fresh database on
+    the test PostgreSQL (never skipped: it starts an embedded one when none is given)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "chorus.db")
+        return
+    url = await fresh_database()
+    try:
+        yield url
+    finally:
+        await drop_database(url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain import Scope
@@ -51,22 +52,26 @@ async def spent_per_day(conn: Conn, scope: Scope, since: float) -> dict[str, int
     """Credits captured per UTC day (``YYYY-MM-DD``) since ``since``; days with none are absent."""
     rows = await fetch(
         conn,
-        "SELECT date(r.created_at, 'unixepoch'), sum(r.amount) FROM journal r"
-        " JOIN accounts a ON a.id = r.account_id"
-        " WHERE r.kind = 'capture' AND a.platform = ? AND a.scope = ? AND r.created_at >= ?"
-        " GROUP BY 1",
+        "SELECT r.created_at, r.amount FROM journal r JOIN accounts a ON a.id = r.account_id"
+        " WHERE r.kind = 'capture' AND a.platform = ? AND a.scope = ? AND r.created_at >= ?",
         (scope.platform, scope.id, since),
     )
-    return {str(day): int(total) for day, total in rows}
+    # Grouped here: the two dialects name a timestamp's UTC day differently.
+    days: dict[str, int] = {}
+    for created_at, amount in rows:
+        day = datetime.fromtimestamp(created_at, UTC).date().isoformat()
+        days[day] = days.get(day, 0) + int(amount)
+    return days
 
 
 async def jobs_per_operation(conn: Conn, scope: Scope, since: float) -> list[OperationCount]:
     """Jobs created since ``since`` per operation, most used first."""
     rows = await fetch(
         conn,
-        "SELECT j.op, count(*), sum(j.state = 'failed'),"
-        " sum(EXISTS (SELECT 1 FROM journal r WHERE r.hold_id = j.hold_id"
-        "   AND (r.kind = 'release' OR (r.kind = 'capture' AND r.amount < h.amount))))"
+        "SELECT j.op, count(*), sum(CASE WHEN j.state = 'failed' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN EXISTS (SELECT 1 FROM journal r WHERE r.hold_id = j.hold_id"
+        "   AND (r.kind = 'release' OR (r.kind = 'capture' AND r.amount < h.amount)))"
+        " THEN 1 ELSE 0 END)"
         " FROM jobs j JOIN journal h ON h.id = j.hold_id"
         " WHERE j.platform = ? AND j.scope = ? AND j.created_at >= ?"
         " GROUP BY j.op ORDER BY count(*) DESC, j.op",

@@ -21,7 +21,6 @@ import pytest
 
 from bot.store import Store
 from bot.store.database import migrations
-from tests.pg import pg_url  # noqa: F401 - the fixture
 
 # The store keeps this table itself, on both backends; the migration files do not create it.
 STORE_OWN = {"schema_version"}
@@ -55,7 +54,7 @@ async def migrate(url: str) -> None:
 
 
 @pytest.fixture
-async def pg(pg_url: str) -> AsyncIterator[asyncpg.Connection]:  # noqa: F811 - the fixture
+async def pg(pg_url: str) -> AsyncIterator[asyncpg.Connection]:
     """A connection to a fresh database with every PostgreSQL migration applied."""
     await migrate(pg_url)
     conn = await asyncpg.connect(pg_url)

@@ -8,39 +8,51 @@ import sys
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 import pytest
 
 from bot.ledger import Ledger
 from bot.store import Store, StoreError
-from bot.store.database import latest_version, migrations
+from bot.store.database import is_postgres, latest_version, migrations
 from tests.ledger_fixtures import ALICE
 
+# What each backend raises when the schema refuses a write.
+INTEGRITY = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 
-async def test_a_new_store_is_migrated_to_the_latest_schema(tmp_path: Path) -> None:
-    async with await Store.open(tmp_path / "new.db") as store:
+
+async def raw_execute(database: str, sql: str) -> None:
+    """Run ``sql`` on the database behind the store's back, as another program would."""
+    if is_postgres(database):
+        raw = await asyncpg.connect(database)
+        try:
+            await raw.execute(sql)
+        finally:
+            await raw.close()
+        return
+    async with aiosqlite.connect(database) as conn:
+        await conn.execute(sql)
+        await conn.commit()
+
+
+async def test_a_new_store_is_migrated_to_the_latest_schema(database: str) -> None:
+    async with await Store.open(database) as store:
         assert await store.schema_version() == latest_version()
-    async with await Store.open(tmp_path / "new.db", migrate=False) as again:  # nothing pending
+    async with await Store.open(database, migrate=False) as again:  # nothing pending
         assert await again.schema_version() == latest_version()
 
 
-async def test_a_store_from_a_newer_chorus_refuses_to_open(tmp_path: Path) -> None:
-    path = tmp_path / "future.db"
-    async with await Store.open(path):
+async def test_a_store_from_a_newer_chorus_refuses_to_open(database: str) -> None:
+    async with await Store.open(database):
         pass
-    async with aiosqlite.connect(path) as raw:
-        await raw.execute("UPDATE schema_version SET version = 999")
-        await raw.commit()
+    await raw_execute(database, "UPDATE schema_version SET version = 999")
     with pytest.raises(StoreError, match=r"newer Chorus \(schema 999"):
-        await Store.open(path)
+        await Store.open(database)
 
 
-async def test_a_store_behind_refuses_without_migrate(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    async with aiosqlite.connect(path) as raw:
-        await raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        await raw.commit()
+async def test_a_store_behind_refuses_without_migrate(database: str) -> None:
+    await raw_execute(database, "CREATE TABLE schema_version (version INTEGER NOT NULL)")
     with pytest.raises(StoreError, match="chorus migrate"):
-        await Store.open(path, migrate=False)
+        await Store.open(database, migrate=False)
 
 
 async def test_the_journal_cannot_be_edited_or_a_hold_resolved_twice(
@@ -48,12 +60,15 @@ async def test_the_journal_cannot_be_edited_or_a_hold_resolved_twice(
 ) -> None:
     hold = await ledger.hold(ALICE, 10, job_id="j1")
     await ledger.capture(hold.hold_id)
-    async with store.write() as conn:
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    # Each in a transaction of its own: PostgreSQL aborts a transaction at its first error.
+    with pytest.raises(INTEGRITY, match="append-only"):
+        async with store.write() as conn:
             await conn.execute("UPDATE journal SET amount = 0")
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(INTEGRITY, match="append-only"):
+        async with store.write() as conn:
             await conn.execute("DELETE FROM journal")
-        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+    with pytest.raises(INTEGRITY, match=r"(?i)unique|journal_one_resolution"):
+        async with store.write() as conn:
             await conn.execute(
                 "INSERT INTO journal (account_id, kind, amount, hold_id, actor, reason, created_at)"
                 " VALUES (1, 'release', 10, ?, 'x', 'sneaky', 0)",
