@@ -86,7 +86,7 @@ REFUSALS = frozenset(
 )
 SQL = re.compile(
     r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|PRAGMA|BEGIN|SAVEPOINT|ROLLBACK|RELEASE|"
-    r"WHERE|AND|ORDER BY|JOIN|LIMIT)\b"
+    r"WHERE|AND|IN|ORDER BY|JOIN|LIMIT)\b"
 )
 # (file, literal): member-facing text that is not a sentence to translate.
 ALLOWED = {

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import aiosqlite
 import asyncpg
@@ -13,7 +14,7 @@ import pytest
 
 from bot.ledger import Ledger
 from bot.store import Store, StoreError
-from bot.store.database import is_postgres, latest_version, migrations
+from bot.store.database import describe, is_postgres, latest_version, migrations
 from tests.ledger_fixtures import ALICE
 
 # What each backend raises when the schema refuses a write.
@@ -77,8 +78,8 @@ async def test_the_journal_cannot_be_edited_or_a_hold_resolved_twice(
     await ledger.reconcile()
 
 
-def test_chorus_migrate_applies_and_reports(tmp_path: Path) -> None:
-    env = {"DATA_DIR": str(tmp_path), "PATH": ""}
+def test_chorus_migrate_applies_and_reports(tmp_path: Path, database: str) -> None:
+    env = {"DATA_DIR": str(tmp_path), "PATH": "", "DATABASE_URL": database}
     command = [sys.executable, "-m", "bot.cli", "migrate"]
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=True)
     assert (
@@ -87,3 +88,16 @@ def test_chorus_migrate_applies_and_reports(tmp_path: Path) -> None:
     )
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=True)
     assert "(0 migration(s) applied)" in again.stdout
+    assert f"{describe(database)}: schema version" in again.stdout
+
+
+async def test_a_postgresql_password_never_reaches_the_operator(pg_url: str) -> None:
+    """``chorus migrate`` prints where the store is; a URL's password stays out of it, and out
+    of the refusal when the server cannot be reached."""
+    parts = urlsplit(pg_url)
+    with_password = urlunsplit(parts._replace(netloc=f"chorus:s3cret-pw@{parts.netloc}"))
+    assert "s3cret-pw" not in describe(with_password)
+    unreachable = "postgresql://chorus:s3cret-pw@127.0.0.1:9/chorus"
+    with pytest.raises(StoreError) as refused:
+        await Store.open(unreachable)
+    assert "s3cret-pw" not in str(refused.value) and "127.0.0.1:9" in str(refused.value)
