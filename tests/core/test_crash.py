@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import sys
 from collections import Counter, defaultdict
@@ -27,7 +28,9 @@ SONGS = 200
 DRAIN_BATCH = 50  # rows one delivery pass posts at once (bot.delivery.Delivery.drain)
 
 
-async def start_worker(data: Path, sim_url: str, posts: Path) -> asyncio.subprocess.Process:
+async def start_worker(
+    data: Path, sim_url: str, posts: Path, database: str
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -37,18 +40,19 @@ async def start_worker(data: Path, sim_url: str, posts: Path) -> asyncio.subproc
         str(SONGS),
         str(posts),
         cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
 
 
-async def test_200_songs_survive_five_sigkills(tmp_path: Path) -> None:
+async def test_200_songs_survive_five_sigkills(tmp_path: Path, database: str) -> None:
     data, posts = tmp_path / "data", tmp_path / "posts.jsonl"
     rng = random.Random(2026)
     knobs = Knobs(time_scale=0.005, song_seconds=2.0, slow_rate=1.0, slow_seconds=0.05)
     async with running_simulator("crash-key", knobs) as sim:
         for _ in range(5):
-            worker = await start_worker(data, sim.url, posts)
+            worker = await start_worker(data, sim.url, posts, database)
             assert worker.stdout is not None
             for _ in range(rng.randrange(20, 600)):  # a random moment, measured in progress
                 if not await worker.stdout.readline():
@@ -57,7 +61,7 @@ async def test_200_songs_survive_five_sigkills(tmp_path: Path) -> None:
                 worker.kill()
             await worker.wait()
             mark_restart(posts)
-        final = await start_worker(data, sim.url, posts)
+        final = await start_worker(data, sim.url, posts, database)
         output, errors = await asyncio.wait_for(final.communicate(), timeout=300)
         assert final.returncode == 0, errors.decode()[-3000:]
         assert b"all done" in output
@@ -65,7 +69,7 @@ async def test_200_songs_survive_five_sigkills(tmp_path: Path) -> None:
         vendor_spent = knobs.credits - sim.sim.credits
         prompts = {t.task_id: t.clips[0].description for t in tasks}
 
-    async with await Store.open(data / "chorus.db") as store:
+    async with await Store.open(database) as store:
         ledger = Ledger(store)
         await ledger.reconcile()
         async with store.read() as conn:
