@@ -28,7 +28,7 @@ import asyncio
 import functools
 import random
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -104,6 +104,12 @@ class PgConn:
         query, args = translate(sql, parameters)
         rows: list[asyncpg.Record] = await self._raw.fetch(query, *args)
         return rows
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> None:
+        """Run one statement (``?`` parameters) once per row, pipelined: a bulk copy's inserts
+        (:mod:`bot.store.copy`), without a round trip per row."""
+        query, _ = _translated(sql)
+        await self._raw.executemany(query, rows)
 
 
 def _numeric(text: str) -> int | float:
