@@ -215,14 +215,13 @@ async def _copy(lite: aiosqlite.Connection, conn: PgConn, path: Path, target: st
         keys = [str(column[1]) for column in sorted(info, key=lambda c: c[5]) if column[5]]
         order = ", ".join(f'"{key}"' for key in keys) or "rowid"
         coerce = [_coercer(c, table) for c in columns]
-        insert = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
         copied = 0
         async with lite.execute(f'SELECT {names} FROM "{table}" ORDER BY {order}') as cursor:
             while batch := [
                 [f(v) for f, v in zip(coerce, row, strict=True)]
                 for row in await cursor.fetchmany(BATCH)
             ]:
-                await conn.executemany(insert, batch)
+                await conn.copy_in(table, [c.name for c in columns], batch)
                 copied += len(batch)
         rows[table] = copied
         for column in columns:

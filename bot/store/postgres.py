@@ -105,11 +105,12 @@ class PgConn:
         rows: list[asyncpg.Record] = await self._raw.fetch(query, *args)
         return rows
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> None:
-        """Run one statement (``?`` parameters) once per row, pipelined: a bulk copy's inserts
-        (:mod:`bot.store.copy`), without a round trip per row."""
-        query, _ = _translated(sql)
-        await self._raw.executemany(query, rows)
+    async def copy_in(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Append ``rows`` to ``table`` with COPY, the fastest way in: a bulk copy's rows
+        (:mod:`bot.store.copy`), each value already of its column's exact type."""
+        await self._raw.copy_records_to_table(table, columns=list(columns), records=rows)
 
 
 def _numeric(text: str) -> int | float:
