@@ -19,7 +19,7 @@ from bot.app import App
 from bot.config import ConfigError, given_settings, load_settings
 from bot.schedule import EngineConfig
 from bot.store import Store, StoreError
-from bot.store.copy import copy_sqlite
+from bot.store.copy import Copied, copy_sqlite
 from bot.store.database import describe
 
 SIM_DEFAULT_PORT = 8765
@@ -216,6 +216,16 @@ async def _migrate(target: str) -> str:
     return f"{store.location}: schema version {version} ({store.applied} migration(s) applied)"
 
 
+def _copied(copied: Copied) -> str:
+    tables = ", ".join(f"{table} {count}" for table, count in copied.rows.items() if count)
+    return (
+        f"Copied {copied.source} into {copied.target}: {len(copied.rows)} tables,"
+        f" {sum(copied.rows.values())} rows ({tables or 'all empty'}).\n"
+        f"{copied.accounts} accounts hold {copied.credits} credits ({copied.held} of them in open"
+        " holds); every balance equals the source's and the ledger reconciles."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chorus", description="AI music for Discord and Telegram")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -262,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = load_settings()
             logs.configure_from(settings)
             if args.source:
-                print(asyncio.run(copy_sqlite(args.source, str(settings.database))).summary())
+                print(_copied(asyncio.run(copy_sqlite(args.source, str(settings.database)))))
             else:
                 print(asyncio.run(_migrate(settings.database)))
     except (ConfigError, StoreError) as exc:

@@ -54,7 +54,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Copied:
-    """What a copy moved, for the operator (no password: the target is described)."""
+    """What a copy moved (``chorus migrate --from`` prints it; the target is described, without
+    its password)."""
 
     source: str
     target: str
@@ -62,15 +63,6 @@ class Copied:
     accounts: int
     credits: int  # the accounts' balances: own credits, held ones included
     held: int
-
-    def summary(self) -> str:
-        tables = ", ".join(f"{table} {count}" for table, count in self.rows.items() if count)
-        return (
-            f"Copied {self.source} into {self.target}: {len(self.rows)} tables,"
-            f" {sum(self.rows.values())} rows ({tables or 'all empty'}).\n"
-            f"{self.accounts} accounts hold {self.credits} credits ({self.held} of them in open"
-            " holds); every balance equals the source's and the ledger reconciles."
-        )
 
 
 async def copy_sqlite(source: str | Path, target: str) -> Copied:
