@@ -171,6 +171,13 @@ async def test_chorus_migrate_from_in_a_process_never_prints_the_password(
     assert again.returncode == 2
     assert "already holds data" in again.stderr
     assert secret not in again.stdout + again.stderr
+    nowhere = with_password(f"postgresql://chorus@/chorus?host={tmp_path / 'no-server'}", secret)
+    unreachable = chorus_cli(
+        "migrate", "--from", f"sqlite:///{path}", cwd=ROOT, env={**env, "DATABASE_URL": nowhere}
+    )
+    assert unreachable.returncode == 2
+    assert "cannot reach PostgreSQL" in unreachable.stderr
+    assert secret not in unreachable.stdout + unreachable.stderr
     into_sqlite = chorus_cli(
         "migrate", "--from", f"sqlite:///{path}", cwd=ROOT, env={"DATA_DIR": str(tmp_path)}
     )
