@@ -6,7 +6,16 @@ import asyncio
 import importlib
 import sys
 
-ALL = ["ledger", "latency", "vendor_calls", "inflight", "discord_defer", "webhook_flood"]
+ALL = [
+    "ledger",
+    "latency",
+    "vendor_calls",
+    "inflight",
+    "discord_defer",
+    "webhook_flood",
+    "postgres",
+    "community",
+]
 
 
 def run(names: list[str]) -> None:

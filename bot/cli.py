@@ -19,6 +19,7 @@ from bot.app import App
 from bot.config import ConfigError, given_settings, load_settings
 from bot.schedule import EngineConfig
 from bot.store import Store, StoreError
+from bot.store.copy import Copied, copy_sqlite
 from bot.store.database import describe
 
 SIM_DEFAULT_PORT = 8765
@@ -215,6 +216,16 @@ async def _migrate(target: str) -> str:
     return f"{store.location}: schema version {version} ({store.applied} migration(s) applied)"
 
 
+def _copied(copied: Copied) -> str:
+    tables = ", ".join(f"{table} {count}" for table, count in copied.rows.items() if count)
+    return (
+        f"Copied {copied.source} into {copied.target}: {len(copied.rows)} tables,"
+        f" {sum(copied.rows.values())} rows ({tables or 'all empty'}).\n"
+        f"{copied.accounts} accounts hold {copied.credits} credits ({copied.held} of them in open"
+        " holds); every balance equals the source's and the ledger reconciles."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chorus", description="AI music for Discord and Telegram")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -233,7 +244,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--language", help="the language spoken when no one chose one (DEFAULT_LANGUAGE)"
         )
     sub.add_parser("doctor", help="check the configuration")
-    sub.add_parser("migrate", help="apply pending database migrations")
+    migrate = sub.add_parser("migrate", help="apply pending database migrations")
+    migrate.add_argument(
+        "--from",
+        dest="source",
+        metavar="SQLITE",
+        help="copy this SQLite database (sqlite:///path/chorus.db, at this Chorus's schema) into"
+        " the empty PostgreSQL database DATABASE_URL names; stop Chorus first",
+    )
     args = parser.parse_args(argv)
     logs.configure("WARNING")  # until the settings are read; `chorus sim` keeps it
     try:
@@ -253,7 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "migrate":
             settings = load_settings()
             logs.configure_from(settings)
-            print(asyncio.run(_migrate(settings.database)))
+            if args.source:
+                print(_copied(asyncio.run(copy_sqlite(args.source, str(settings.database)))))
+            else:
+                print(asyncio.run(_migrate(settings.database)))
     except (ConfigError, StoreError) as exc:
         print(f"chorus: {exc}", file=sys.stderr)
         return 2

@@ -1,6 +1,9 @@
 """A separate process that hammers a ledger file, for the cross-process and crash tests.
 
+``DB`` is a SQLite path or a PostgreSQL URL (the store's ``DATABASE_URL``).
+
 ``race DB N``: wait for "go" on stdin, place N holds at once, print how many succeeded.
+``keyed DB N``: the same, every hold with one platform event id; print the hold ids returned.
 ``storm DB``: place and resolve holds forever, printing the number committed after each one.
 """
 
@@ -17,8 +20,8 @@ from bot.store import Store
 SCOPE = Scope("discord", "guild-1")
 
 
-async def race(path: str, count: int) -> None:
-    store = await Store.open(path)
+async def race(target: str, count: int) -> None:
+    store = await Store.open(target)
     ledger = Ledger(store, Defaults(starting_credits=0, max_concurrent=1000))
     print("ready", flush=True)
     await asyncio.to_thread(sys.stdin.readline)
@@ -35,8 +38,20 @@ async def race(path: str, count: int) -> None:
     await store.close()
 
 
-async def storm(path: str) -> None:
-    store = await Store.open(path)
+async def keyed(target: str, count: int) -> None:
+    store = await Store.open(target)
+    ledger = Ledger(store, Defaults(starting_credits=0, max_concurrent=1000))
+    print("ready", flush=True)
+    await asyncio.to_thread(sys.stdin.readline)
+    holds = await asyncio.gather(
+        *(ledger.hold(Member(SCOPE, "alice"), 14, request_key="event-1") for _ in range(count))
+    )
+    print(" ".join(str(hold.hold_id) for hold in holds), flush=True)
+    await store.close()
+
+
+async def storm(target: str) -> None:
+    store = await Store.open(target)
     ledger = Ledger(store, Defaults(starting_credits=1000, max_concurrent=1000))
     rng = random.Random(1)
     committed = 0
@@ -58,5 +73,7 @@ async def storm(path: str) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "race":
         asyncio.run(race(sys.argv[2], int(sys.argv[3])))
+    elif sys.argv[1] == "keyed":
+        asyncio.run(keyed(sys.argv[2], int(sys.argv[3])))
     else:
         asyncio.run(storm(sys.argv[2]))

@@ -28,7 +28,7 @@ import asyncio
 import functools
 import random
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -104,6 +104,13 @@ class PgConn:
         query, args = translate(sql, parameters)
         rows: list[asyncpg.Record] = await self._raw.fetch(query, *args)
         return rows
+
+    async def copy_in(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Append ``rows`` to ``table`` with COPY, the fastest way in: a bulk copy's rows
+        (:mod:`bot.store.copy`), each value already of its column's exact type."""
+        await self._raw.copy_records_to_table(table, columns=list(columns), records=rows)
 
 
 def _numeric(text: str) -> int | float:

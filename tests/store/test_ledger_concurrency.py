@@ -1,4 +1,5 @@
-"""Many holds at once, from one process and from two, and a process killed mid-storm."""
+"""Many holds at once, from one process and from four, and a process killed mid-storm: on a
+SQLite file and on PostgreSQL (the ``database`` fixture gives each test both)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ def worker(*args: str) -> subprocess.Popen[str]:
     )
 
 
-async def fund_alice(path: Path, credits: int) -> None:
-    async with await Store.open(path) as store:
+async def fund_alice(database: str, credits: int) -> None:
+    async with await Store.open(database) as store:
         ledger = Ledger(store, Defaults(starting_credits=0))
         await Moderation(ledger).grant(MOD, ALICE, credits, "enough for three songs")
 
@@ -53,50 +54,75 @@ async def test_200_concurrent_holds_against_three_songs_succeed_three_times(
     await ledger.reconcile()
 
 
-async def test_two_processes_racing_on_one_file_succeed_three_times(tmp_path: Path) -> None:
-    path = tmp_path / "shared.db"
-    await fund_alice(path, 42)
-    racers = [worker("race", str(path), "100") for _ in range(2)]
+def started(racers: list[subprocess.Popen[str]]) -> None:
+    """Wait until every racer is connected and ready, then let them all go at once."""
     for racer in racers:
         assert racer.stdout is not None and racer.stdout.readline().strip() == "ready"
     for racer in racers:
         assert racer.stdin is not None
         racer.stdin.write("go\n")
         racer.stdin.flush()
+
+
+async def test_200_holds_from_four_processes_against_three_songs_succeed_three_times(
+    database: str,
+) -> None:
+    await fund_alice(database, 42)
+    racers = [worker("race", database, "50") for _ in range(4)]
+    started(racers)
     wins = [int(racer.communicate(timeout=120)[0].strip()) for racer in racers]
+    assert all(racer.returncode == 0 for racer in racers)
     assert sum(wins) == 3
-    async with await Store.open(path) as store:
+    async with await Store.open(database) as store:
         ledger = Ledger(store)
         await ledger.reconcile()
         assert (await ledger.balance(ALICE)).available == 0
 
 
-async def test_a_process_killed_mid_storm_loses_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "storm.db"
+async def test_one_event_id_raced_from_two_processes_makes_one_hold(database: str) -> None:
+    await fund_alice(database, 42)
+    racers = [worker("keyed", database, "20") for _ in range(2)]
+    started(racers)
+    answers = [racer.communicate(timeout=120)[0].split() for racer in racers]
+    assert all(racer.returncode == 0 for racer in racers)
+    assert len({hold for answer in answers for hold in answer}) == 1
+    assert sum(len(answer) for answer in answers) == 40  # every caller got the one hold back
+    async with await Store.open(database) as store:
+        ledger = Ledger(store)
+        await ledger.reconcile()
+        assert (await ledger.balance(ALICE)).available == 42 - 14
+        async with store.read() as conn:
+            rows = await conn.execute_fetchall("SELECT count(*) FROM journal WHERE kind = 'hold'")
+            assert [tuple(row) for row in rows] == [(1,)]
+
+
+async def test_a_process_killed_mid_storm_loses_nothing(database: str) -> None:
     reported = 0
     for kill_after in (150, 400):
-        storm = worker("storm", str(path))
+        storm = worker("storm", database)
         assert storm.stdout is not None
         committed = 0
         while committed < kill_after:
             committed = int(storm.stdout.readline())
         os.kill(storm.pid, signal.SIGKILL)
         storm.wait(timeout=30)
-        async with await Store.open(path) as store:
+        async with await Store.open(database) as store:
             clock = Clock(now=4_000_000_000.0)  # far past every hold's expiry
             ledger = Ledger(store, clock=clock)
             await ledger.reconcile()
             async with store.read() as conn:
-                counted = await conn.execute("SELECT count(*) FROM journal WHERE kind = 'hold'")
-                (holds,) = await counted.fetchone()  # type: ignore[misc]
+                ((holds,),) = await conn.execute_fetchall(
+                    "SELECT count(*) FROM journal WHERE kind = 'hold'"
+                )
             reported += committed
             assert holds >= reported  # every hold the worker saw committed survived the kill
             await ledger.sweep_expired()  # holds left open by the kill go back to their owners
             await ledger.reconcile()
             async with store.read() as conn:
                 totals = await j.totals(conn)
-                cached = await conn.execute("SELECT sum(balance), sum(held) FROM accounts")
-                balance, held = await cached.fetchone()  # type: ignore[misc]
+                ((balance, held),) = await conn.execute_fetchall(
+                    "SELECT sum(balance), sum(held) FROM accounts"
+                )
             assert held == 0
             assert balance == totals["grant"] - totals.get("capture", 0) + totals.get("adjust", 0)
             member_balance = await ledger.balance(Member(GUILD, "user-0"))

@@ -1,7 +1,8 @@
 """A hypothesis state machine drives random grants, holds, captures, releases, expiries, days,
 limit changes and bans, and checks after every step what an operator relies on: the books
 balance, and every member's own credits and daily allowance are what the rules say (the
-allowance is spent first, resets each UTC day and never eats granted credits)."""
+allowance is spent first, resets each UTC day and never eats granted credits). The machine runs
+on a SQLite file and on a fresh PostgreSQL database per example."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
@@ -28,6 +30,7 @@ from bot.ledger import (
 from bot.moderation import Moderation, ModerationRefused
 from bot.store import Store, audit
 from tests.ledger_fixtures import DAY, GUILD, MOD, Clock
+from tests.pg import drop_database, fresh_database
 
 T = TypeVar("T")
 USERS = st.sampled_from(["ann", "ben", "cy"])
@@ -43,7 +46,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.loop = asyncio.new_event_loop()
         self.folder = tempfile.mkdtemp()
         self.clock = Clock()
-        self.store = self.run(Store.open(Path(self.folder) / "ledger.db"))
+        self.store = self.run(Store.open(self.target()))
         defaults = Defaults(
             starting_credits=STARTING,
             daily_allowance=ALLOWANCE,
@@ -63,13 +66,21 @@ class LedgerMachine(RuleBasedStateMachine):
         self.resolved: dict[int, str] = {}
         self.audited = 0
 
+    def target(self) -> str:
+        """Where this example's ledger lives: a SQLite file of its own."""
+        return str(Path(self.folder) / "ledger.db")
+
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
 
     def teardown(self) -> None:
         self.run(self.store.close())
+        self.forget()
         self.loop.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def forget(self) -> None:
+        """Remove what :meth:`target` made outside the folder (nothing, for SQLite)."""
 
     def touch(self, user: str) -> None:
         self.balance.setdefault(user, STARTING)
@@ -161,10 +172,13 @@ class LedgerMachine(RuleBasedStateMachine):
     def _expiry(self, hold: int) -> float:
         async def expires() -> float:
             async with self.store.read() as conn:
-                cursor = await conn.execute("SELECT expires_at FROM journal WHERE id = ?", (hold,))
-                row = await cursor.fetchone()
-            assert row is not None
-            return float(row[0])
+                rows = list(
+                    await conn.execute_fetchall(
+                        "SELECT expires_at FROM journal WHERE id = ?", (hold,)
+                    )
+                )
+            assert len(rows) == 1
+            return float(rows[0][0])
 
         return self.run(expires())
 
@@ -236,11 +250,12 @@ class LedgerMachine(RuleBasedStateMachine):
     def every_hold_resolved_at_most_once(self) -> None:
         async def twice() -> list[Any]:
             async with self.store.read() as conn:
-                cursor = await conn.execute(
-                    "SELECT hold_id FROM journal WHERE hold_id IS NOT NULL"
-                    " GROUP BY hold_id HAVING count(*) > 1"
+                return list(
+                    await conn.execute_fetchall(
+                        "SELECT hold_id FROM journal WHERE hold_id IS NOT NULL"
+                        " GROUP BY hold_id HAVING count(*) > 1"
+                    )
                 )
-                return list(await cursor.fetchall())
 
         assert self.run(twice()) == []
 
@@ -253,10 +268,26 @@ class LedgerMachine(RuleBasedStateMachine):
         assert self.run(count()) == self.audited
 
 
-TestLedgerMachine = LedgerMachine.TestCase
-TestLedgerMachine.settings = settings(
+class PgLedgerMachine(LedgerMachine):
+    """The same machine on PostgreSQL: a fresh database per example, dropped after it."""
+
+    def target(self) -> str:
+        self.url = self.run(fresh_database("prop"))
+        return self.url
+
+    def forget(self) -> None:
+        self.run(drop_database(self.url))
+
+
+SETTINGS = settings(
     max_examples=40,
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+TestLedgerMachine = LedgerMachine.TestCase
+TestLedgerMachine.settings = SETTINGS
+TestPgLedgerMachine = PgLedgerMachine.TestCase
+TestPgLedgerMachine.settings = SETTINGS
+# Each example opens and migrates a database of its own: about 35 s in all on a quiet machine.
+TestPgLedgerMachine.pytestmark = [pytest.mark.timeout(600)]
