@@ -69,8 +69,11 @@ class Lease:
         return True
 
     async def acquire(self) -> None:
-        """Wait until this instance leads the role."""
-        while not await self.claim():
+        """Wait until this instance leads the role: try every third of a lease (a lease given
+        up is taken within that; one that ran out, within a lease and a third of its renewal)."""
+        while True:
+            if await self.claim():
+                return
             await asyncio.sleep(self.interval)
 
     async def release(self) -> None:

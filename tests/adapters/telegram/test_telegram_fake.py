@@ -334,7 +334,7 @@ async def test_a_command_menu_description_over_256_characters_is_refused(
 
 
 async def test_get_updates_while_a_webhook_is_set_is_a_conflict(fake: FakeTelegram) -> None:
-    """"This method will not work if an outgoing webhook is set up": 409 until deleteWebhook."""
+    """ "This method will not work if an outgoing webhook is set up": 409 until deleteWebhook."""
     assert (await api(fake, "setWebhook", url="https://bot.example/hooks/telegram"))[0] == 200
     assert await api(fake, "getUpdates", timeout="0") == refused(
         409,
@@ -360,7 +360,7 @@ async def test_a_second_get_updates_ends_the_first_with_a_conflict(fake: FakeTel
     fake.push(message=tg.message(DM, ANNA, "hello"))
     status, body = await asyncio.wait_for(second, 5)
     assert status == 200 and [u["message"]["text"] for u in body["result"]] == ["hello"]
-    assert [c.params.get("timeout") for c in fake.conflicts] == [30]
+    assert [(c.params.get("timeout"), c.heard) for c in fake.conflicts] == [(30, True)]
 
 
 async def test_calls_through_a_labelled_root_carry_the_label(fake: FakeTelegram) -> None:

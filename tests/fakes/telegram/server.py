@@ -97,6 +97,7 @@ class Call:
     files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
     at: float = 0.0  # when it arrived, on the fake's clock
     via: str = ""  # the label of the root the client was given (url_for), "" for url
+    heard: bool = True  # the client was still connected when the answer was sent
 
 
 class FakeTelegram:
@@ -137,7 +138,9 @@ class FakeTelegram:
         self._message_ids = itertools.count(50_000)
         self._new_update = asyncio.Event()
         self._polling: asyncio.Event | None = None  # set to end the pending getUpdates
-        self.conflicts: list[Call] = []  # getUpdates answered with 409
+        # getUpdates answered with 409 (a request whose client had given up on it, as
+        # python-telegram-bot does with its pending poll when it stops, included: heard=False)
+        self.conflicts: list[Call] = []
         self._new_call = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -319,6 +322,7 @@ class FakeTelegram:
         if handler is None:
             return self.error(404, "Not Found")
         result: web.Response = await handler(call)
+        call.heard = request.transport is not None and not request.transport.is_closing()
         if result.status == 200 and isinstance(chat_id, int):
             self.flood.count(call.method, chat_id)
         return result
