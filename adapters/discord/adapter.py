@@ -59,13 +59,6 @@ logging.getLogger("discord.client").addFilter(
     lambda record: "voice will NOT be supported" not in record.getMessage()
 )
 MODELS: tuple[str, ...] = Model.__args__  # type: ignore[attr-defined]
-# What the gateway's close codes about sharding tell the operator (discord-api-docs,
-# topics/opcodes-and-status-codes.mdx "Gateway Close Event Codes"; events/gateway.mdx "Sharding").
-SHARDING_REFUSED = {
-    4010: "SHARD_COUNT, SHARD_IDS: Discord refused the shard this process identified as",
-    4011: "SHARD_COUNT: Discord requires more shards (at most 2,500 servers each); raise "
-    "SHARD_COUNT and give every shard to one process",
-}
 
 
 def account_commands() -> tuple[tuple[str, str], ...]:
@@ -212,8 +205,18 @@ class DiscordAdapter:
             try:
                 failed.result()  # the connection failed: raise why
             except discord.ConnectionClosed as closed:
-                if closed.code in SHARDING_REFUSED:
-                    raise ConfigError(SHARDING_REFUSED[closed.code]) from None
+                # the gateway's close codes about sharding (discord-api-docs, topics/opcodes-
+                # and-status-codes.mdx "Gateway Close Event Codes"; events/gateway.mdx "Sharding")
+                if closed.code == 4010:
+                    raise ConfigError(
+                        "SHARD_COUNT, SHARD_IDS: Discord refused the shard this process "
+                        "identified as"
+                    ) from None
+                if closed.code == 4011:
+                    raise ConfigError(
+                        "SHARD_COUNT: Discord requires more shards (at most 2,500 servers each); "
+                        "raise SHARD_COUNT and give every shard to one process"
+                    ) from None
                 raise
             raise PlatformError("the Discord gateway closed before the bot was ready")
 
