@@ -11,6 +11,7 @@ the fake tells which instance made each call.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -185,3 +186,34 @@ async def test_with_webhooks_every_instance_serves_and_none_deletes_the_webhook(
         assert fake.calls_to("deleteWebhook") == [] and fake.webhook is not None
         assert fake.calls_to("getUpdates") == []
     quiet(caplog)
+
+
+async def test_a_leader_that_lost_its_lease_stops_polling_until_it_leads_again(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """Its lease taken over while it stalled (here: the row handed to another instance), the
+    leader finds out at its next renewal and stops polling, so that two never poll at once;
+    once the role is free again it takes it back and answers."""
+    async with serving_telegram() as fake, instances(fake, tmp_path, pg_url, "only") as running:
+        only = running["only"].adapter
+        lease, updater = only._lease, only.application.updater
+        assert lease is not None and lease.leading and updater is not None and updater.running
+        store = running["only"].chorus.app.store
+        async with store.write() as conn:
+            await conn.execute(
+                "UPDATE leaders SET holder = 'elsewhere', expires_at = ?", (time.time() + 3600,)
+            )
+        await asyncio.wait_for(lease.lost.wait(), LEASE)
+        # python-telegram-bot stops polling with a last getUpdates (timeout 0) confirming
+        # the updates it took
+        await fake.wait_until(lambda: fake.calls_to("getUpdates")[-1].params["timeout"] == 0)
+        assert not updater.running
+        polled = len(fake.calls_to("getUpdates"))
+
+        async with store.write() as conn:
+            await conn.execute("DELETE FROM leaders")
+        await fake.wait_for("getUpdates", polled + 1, patience=LEASE * 2)
+        assert lease.leading and updater.running
+        asked = tg.message(DM, DANA, "/credits")
+        fake.push(message=asked)
+        assert await answers_to(fake, asked) == ["only"]
