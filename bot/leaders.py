@@ -84,11 +84,12 @@ class Lease:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewer
             self._renewer = None
-        if not self.leading or self.sole:
-            self.leading = False
-            return
         self.leading = False
+        if self.sole:
+            return
 
+        # whether or not this instance knows it leads: a claim cut short by a stop may have
+        # been committed all the same
         async def give_up(conn: Conn) -> None:
             await rows.release(conn, self.role, self.holder)
 
