@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.config import Settings
+from bot.leaders import Lease
 from bot.platform import Platform
 from bot.service import Service
 from bot.web import Handler
@@ -30,6 +31,9 @@ class Core:
     public_base_url: str | None
     # Route ``POST /hooks/<name>`` to a handler (Telegram's webhook mode).
     add_hook: Callable[[str, Handler], None]
+    # This instance's lease on a role only one instance sharing the store may play at a time
+    # (Telegram's long polling): the leader is chosen through the database.
+    lease: Callable[[str], Lease]
 
 
 class Adapter(Protocol):

@@ -11,6 +11,7 @@ import asyncio
 import gc
 import os
 import secrets
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ from bot.aimusic import AIMusicClient
 from bot.catalog import Env
 from bot.config import Settings
 from bot.delivery import Delivery
+from bot.leaders import Leaders
 from bot.ledger import Defaults, Ledger
 from bot.media import Media, MediaConfig
 from bot.metrics import Metrics
@@ -98,6 +100,7 @@ class App:
     base_url: str
     webhook_secret: str | None
     web: Backend
+    leaders: Leaders
     platforms: Platforms = field(default_factory=Platforms)
     # started after the scheduler and delivery, stopped before them
     adapters: list[Adapter] = field(default_factory=list)
@@ -247,6 +250,7 @@ class App:
                 webhook_secret,
                 lambda: app.vendor_status(),
             ),
+            Leaders(store, instance_name()),
             platforms,
         )
         holder.backend = app.web
@@ -260,6 +264,7 @@ class App:
             service=self.service,
             public_base_url=self.media.config.public_base_url,
             add_hook=self.web.hooks.__setitem__,
+            lease=self.leaders.lease,
         )
 
     def adapter(self, build: AdapterFactory) -> Adapter | None:
@@ -296,6 +301,12 @@ class App:
             status = await vendor_reachable(self.client)
             self._vendor = (time.monotonic(), status)
         return status
+
+
+def instance_name() -> str:
+    """What names this instance in the store's leases: its host and process, and a random part
+    (two instances in one process, or a restart that reuses a process id, differ)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def settle_heap() -> None:

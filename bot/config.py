@@ -16,8 +16,10 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
+    field_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.i18n import SHIPPED, resolve
 from bot.ledger import BOUNDS, Defaults
@@ -43,6 +45,18 @@ def _language(value: str) -> str:
     return language
 
 
+def _shard_list(value: object) -> object:
+    """``SHARD_IDS`` as the operator writes it: shard numbers separated by commas (``0,2``)."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    parts = [part.strip() for part in value.split(",")]
+    if not all(part.isdigit() for part in parts):
+        raise ValueError("shard numbers separated by commas, e.g. 0,1")
+    return tuple(int(part) for part in parts)
+
+
 _POLICY = Defaults()  # the operator's defaults when the environment names none
 _ENGINE = EngineConfig()  # likewise for the engine's caps, declared once in bot.schedule
 
@@ -62,6 +76,10 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_dev_guild: int | None = None  # sync commands to this guild only (instant, for testing)
     discord_sync_commands: bool = True  # publish the slash commands at start-up
+    # Discord shards: how many the bot's guilds are split into, and which of them this process
+    # connects (unset: all of SHARD_COUNT, or no sharding at all when SHARD_COUNT is unset too)
+    shard_count: Annotated[int, Field(ge=1, le=65_536)] | None = None
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode, BeforeValidator(_shard_list)] = None
     # where Discord is: a REST proxy (e.g. nirn-proxy) or a stand-in; the defaults are Discord's
     discord_api_url: AnyHttpUrl | None = None
     discord_gateway_url: str | None = None
@@ -96,6 +114,35 @@ class Settings(BaseSettings):
     vendor_rate: Annotated[float, Field(gt=0, le=100)] = _ENGINE.rate_per_second  # per second
     media_max_mb: Annotated[int, Field(ge=1, le=200)] = 20
     media_secret: SecretStr | None = None  # default: generated once into <data_dir>/media.key
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_exist(cls, ids: tuple[int, ...] | None, info: ValidationInfo) -> object:
+        """Every shard named is one of SHARD_COUNT's (numbered from 0), named once."""
+        if ids is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("needs SHARD_COUNT, the number of shards the bot is split into")
+        if not ids:
+            raise ValueError("names no shard")
+        outside = [i for i in ids if i >= count]
+        if outside:
+            raise ValueError(
+                f"shard {outside[0]} does not exist: with SHARD_COUNT={count} shards are "
+                f"numbered 0 to {count - 1}"
+            )
+        if len(set(ids)) != len(ids):
+            raise ValueError("names a shard twice")
+        return ids
+
+    @property
+    def shards(self) -> tuple[int, ...] | None:
+        """The Discord shards this process connects: ``SHARD_IDS``, else every one of
+        ``SHARD_COUNT``; ``None`` when the bot is not sharded."""
+        if self.shard_count is None:
+            return None
+        return self.shard_ids or tuple(range(self.shard_count))
 
     @property
     def database(self) -> str:

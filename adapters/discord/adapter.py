@@ -1,6 +1,16 @@
 """The Discord adapter: slash commands, context menus, forms and buttons built from the catalog
 and translated into the service (the channel side is :mod:`adapters.discord.platform`).
 
+A bot in many guilds is split into shards (``SHARD_COUNT``) that several processes share
+(``SHARD_IDS``): Discord sends each guild's interactions to the one shard that guild belongs to,
+so every process answers the guilds of its own shards, and posts anywhere (posting is REST, and
+needs no shard). The slash commands are one list per application, so exactly one process
+publishes them: the one that connects shard 0. Every sharded deployment has exactly one such
+process, since Discord sends every event without a guild (direct messages among them) to shard
+0 alone, and deciding it from the settings needs neither the database nor talk between the
+processes; a second process misconfigured onto shard 0 would only publish the same list twice
+(the publish replaces the whole list), never lose it.
+
 Every interaction is acknowledged before anything else happens (a defer, or a form where one is
 needed), because Discord forgets an interaction that is not answered within three seconds. The
 acknowledgement is ephemeral: refusals and confirmations go to the member alone, while the
@@ -89,6 +99,11 @@ class ChorusClient(discord.Client):
         super().dispatch(event, *args, **kwargs)
 
 
+class ShardedChorusClient(ChorusClient, discord.AutoShardedClient):
+    """The same client connecting several shards (``shard_ids`` of ``shard_count``), one
+    gateway connection each."""
+
+
 def create(core: Core, *, ready_timeout: float = 2.0) -> DiscordAdapter | None:
     """The Discord bot, when ``DISCORD_TOKEN`` is set."""
     settings = core.settings
@@ -102,6 +117,8 @@ def create(core: Core, *, ready_timeout: float = 2.0) -> DiscordAdapter | None:
         ready_timeout=ready_timeout,
         api_url=str(settings.discord_api_url) if settings.discord_api_url else None,
         gateway_url=settings.discord_gateway_url,
+        shard_count=settings.shard_count,
+        shards=settings.shards,
     )
 
 
@@ -118,17 +135,30 @@ class DiscordAdapter:
         ready_timeout: float = 2.0,
         api_url: str | None = None,
         gateway_url: str | None = None,
+        shard_count: int | None = None,
+        shards: tuple[int, ...] | None = None,
     ) -> None:
         self.service = core.service
         self.default_model = core.settings.default_model
         self.token = token
         self.dev_guild = dev_guild
-        self.sync_commands = sync_commands
+        # one process publishes the commands: the unsharded one, or the one with shard 0
+        self.sync_commands = sync_commands and (shards is None or 0 in shards)
         self.forms = forms.Forms(self.run, self.report)
         aim(api_url, gateway_url)
-        self.client = ChorusClient(
-            self.setup, self.on_stale_form, self.on_button, guild_ready_timeout=ready_timeout
-        )
+        if shard_count is None:
+            self.client = ChorusClient(
+                self.setup, self.on_stale_form, self.on_button, guild_ready_timeout=ready_timeout
+            )
+        else:
+            self.client = ShardedChorusClient(
+                self.setup,
+                self.on_stale_form,
+                self.on_button,
+                guild_ready_timeout=ready_timeout,
+                shard_count=shard_count,
+                shard_ids=list(shards or range(shard_count)),
+            )
         self.tree = self.client.tree
         self.tree.on_error = self.on_command_error  # type: ignore[method-assign]
         self.tree.interaction_check = self.speak_to  # type: ignore[method-assign]
@@ -171,7 +201,23 @@ class DiscordAdapter:
         await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
         if self._task.done():
             ready.cancel()
-            self._task.result()  # the connection failed: raise why
+            failed, self._task = self._task, None  # said here, not again by stop()
+            try:
+                failed.result()  # the connection failed: raise why
+            except discord.ConnectionClosed as closed:
+                # the gateway's close codes about sharding (discord-api-docs, topics/opcodes-
+                # and-status-codes.mdx "Gateway Close Event Codes"; events/gateway.mdx "Sharding")
+                if closed.code == 4010:
+                    raise ConfigError(
+                        "SHARD_COUNT, SHARD_IDS: Discord refused the shard this process "
+                        "identified as"
+                    ) from None
+                if closed.code == 4011:
+                    raise ConfigError(
+                        "SHARD_COUNT: Discord requires more shards (at most 2,500 servers each); "
+                        "raise SHARD_COUNT and give every shard to one process"
+                    ) from None
+                raise
             raise PlatformError("the Discord gateway closed before the bot was ready")
 
     async def stop(self) -> None:

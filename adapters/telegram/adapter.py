@@ -11,10 +11,22 @@ reply (``ForceReply``), a command that needs audio says how to reply to it with
 ``/command@bot``, and the start-up log says which mode the bot is in. Handlers take new messages
 only: editing a command must not run (and charge for) it again; the request key is the message
 itself (``chat:message``), the same however often Telegram delivers it.
+
+Several instances may serve one bot. With ``TELEGRAM_WEBHOOK`` each of them accepts
+``POST /hooks/telegram`` behind a load balancer, and each registers the same URL (the balancer's
+``PUBLIC_BASE_URL``) and the same secret (derived from the token) at start: registering it again
+changes nothing, so instances starting in any order agree, and none deletes the webhook when it
+stops, since the others still serve it. Long polling is for one instance only (Telegram ends a
+second poller's request with 409 Conflict), so it is a role leased through the database
+(:attr:`bot.adapter.Core.lease`): the leader polls and the others wait, still posting results
+and statuses through the Bot API, until its lease is given up or runs out and one of them takes
+polling over. With one instance on SQLite it polls at once, as it always did.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import html
@@ -51,6 +63,7 @@ from bot import i18n, messages
 from bot.adapter import Core
 from bot.catalog import CATALOG, Needs, composer
 from bot.domain import Actor, AudioInput, Member, ReplyTarget, Scope
+from bot.leaders import Lease
 from bot.moderation import audit_text, limits_text, report_text
 from bot.panel.access import LINK_MINUTES
 from bot.service import ButtonGone, NotYours, Refused, Request
@@ -90,6 +103,7 @@ NEW = filters.UpdateType.MESSAGE  # not edits: an edited command is not a new re
 # these lyrics" on a lyrics result, ``<its name>:<lyrics id>``, opens the conversation.
 COMPOSER = composer().name
 LYRICS_BUTTON = re.compile("^" + re.escape(COMPOSER) + r":[0-9a-f]{6}$")
+POLLING = "telegram-polling"  # the role of the one instance that long-polls
 
 
 def create(
@@ -149,6 +163,8 @@ class TelegramAdapter:
             .build()
         )
         self.compose_timeout = compose_timeout
+        self._lease: Lease | None = None  # polling: leading the poll, or waiting to
+        self._follower: asyncio.Task[None] | None = None
         # Telegram allows A-Z, a-z, 0-9, _ and - in the webhook secret: a hex digest fits.
         self.webhook_secret = hashlib.sha256(
             f"chorus-telegram-webhook:{token}".encode()
@@ -217,9 +233,41 @@ class TelegramAdapter:
             self.core.add_hook(self.name, self.on_webhook)
             await self.bot.set_webhook(f"{public}/hooks/telegram", secret_token=self.webhook_secret)
         else:
-            assert self.application.updater is not None
-            await self.application.updater.start_polling(timeout=self.poll_timeout, poll_interval=0)
+            self._lease = self.core.lease(POLLING)
+            leading = await self._lease.claim()
+            if leading:
+                await self._start_polling()
+            else:
+                log.info("telegram: another instance polls for updates; this one stands by")
+            self._follower = asyncio.create_task(
+                self._keep_polling(self._lease, leading), name="telegram-polling"
+            )
         await self.application.start()
+
+    async def _start_polling(self) -> None:
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(timeout=self.poll_timeout, poll_interval=0)
+
+    async def _keep_polling(self, lease: Lease, leading: bool) -> None:
+        """Poll while this instance leads; when it stops leading (its lease was taken over),
+        stop polling and wait to lead again."""
+        updater = self.application.updater
+        assert updater is not None
+        while True:
+            if not leading:
+                await lease.acquire()
+                log.info("telegram: this instance now polls for updates")
+                try:
+                    await self._start_polling()
+                except Exception:  # not polling: let another instance lead
+                    log.exception("telegram: could not start polling; giving the role up")
+                    await lease.release()
+                    await asyncio.sleep(lease.interval)
+                    continue
+            await lease.lost.wait()
+            if updater.running:
+                await updater.stop()
+            leading = False
 
     def _log_privacy(self) -> None:
         """Say at start which group messages this bot can see (set in @BotFather)."""
@@ -244,11 +292,21 @@ class TelegramAdapter:
         return web.Response(text="ok")
 
     async def stop(self) -> None:
+        """Stop polling (confirming the updates taken), finish what was taken, then give the
+        polling role up for another instance. A webhook stays registered: other instances may
+        still be serving it."""
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
+            self._follower = None
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        if self._lease is not None:
+            await self._lease.release()
 
     # --- languages ---------------------------------------------------------------------------
     async def speak_to(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

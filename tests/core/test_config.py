@@ -106,3 +106,34 @@ def test_the_benchmarks_settings_are_valid(tmp_path: Path) -> None:
     renamed setting fails the suite instead of the next benchmark run."""
     settings = bench_settings("http://127.0.0.1:9", tmp_path)
     assert settings.starting_credits >= 100_000 and settings.max_concurrent_jobs >= 100
+
+
+def test_shards_are_every_one_of_shard_count_unless_shard_ids_names_some(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().shards is None  # not sharded: one connection, as always
+    assert load_settings(shard_count=3).shards == (0, 1, 2)
+    monkeypatch.setenv("SHARD_COUNT", "4")
+    monkeypatch.setenv("SHARD_IDS", "1, 3")
+    assert load_settings().shards == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"SHARD_IDS": "0"}, "SHARD_IDS: Value error, needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0,2"}, "shard 2 does not exist: with SHARD_COUNT=2"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0;1"}, "shard numbers separated by commas"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1,1"}, "names a shard twice"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT: Input should be greater than or equal to 1"),
+    ],
+)
+def test_shard_settings_that_cannot_be_are_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str], said: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=said):
+        load_settings()

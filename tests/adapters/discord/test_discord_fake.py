@@ -432,3 +432,83 @@ async def test_too_many_invalid_requests_ban_the_bot_for_a_while(wire: Wire) -> 
     assert await wire.post(wire.channel, {"content": "x"}) == (429, "error code: 1015")
     wire.fake.clock.advance(600)  # the ban lifts once the invalid requests age out
     assert (await wire.post(wire.channel, {"content": "x"}))[0] == 200
+
+
+# --- gateway sharding: events/gateway.mdx "Sharding"; topics/opcodes-and-status-codes.mdx -------
+
+
+async def identify(wire: Wire, shard: object = None) -> aiohttp.ClientWebSocketResponse:
+    """A gateway session (plain JSON, no compression) that sent IDENTIFY, with ``shard`` when
+    given; the caller reads what the gateway answers and closes it."""
+    ws = await wire.http.ws_connect(wire.fake.gateway_url)
+    hello = await ws.receive_json()
+    assert hello["op"] == 10
+    data: Json = {"token": wire.fake.token, "intents": 1, "properties": {}}
+    if shard is not None:
+        data["shard"] = shard
+    await ws.send_json({"op": 2, "d": data})
+    return ws
+
+
+async def events_until_quiet(ws: aiohttp.ClientWebSocketResponse) -> list[Json]:
+    """Dispatches received until none arrives for a moment (the fake sends them at once)."""
+    found = []
+    while True:
+        try:
+            message = await ws.receive(timeout=0.3)
+        except TimeoutError:
+            return found
+        if message.type != aiohttp.WSMsgType.TEXT:
+            return found
+        found.append(json.loads(message.data))
+
+
+@pytest.mark.parametrize("shard", [[2, 2], [-1, 2], [0, 0], [1], "0,2", [0.0, 1.0], [True, 2]])
+async def test_an_invalid_shard_is_closed_with_4010(wire: Wire, shard: object) -> None:
+    """The shard is [shard_id, num_shards], the id zero-based and below the number."""
+    ws = await identify(wire, shard)
+    closed = await ws.receive()
+    assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4010
+    assert closed.extra == "Invalid shard."
+    await ws.close()
+
+
+async def test_too_many_guilds_on_one_session_is_closed_with_4011(wire: Wire) -> None:
+    """Past the guilds a shard may hold (2,500), an unsharded session is refused; split into
+    enough shards, each session is accepted."""
+    wire.fake.max_guilds_per_shard = 1
+    wire.fake.guilds.clear()
+    wire.fake.add_guild("first", shard=(0, 2))
+    wire.fake.add_guild("second", shard=(1, 2))
+    ws = await identify(wire)
+    closed = await ws.receive()
+    assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4011
+    assert closed.extra == "Sharding required."
+    await ws.close()
+    for shard_id in (0, 1):
+        ws = await identify(wire, [shard_id, 2])
+        events = await events_until_quiet(ws)
+        assert [e["t"] for e in events] == ["READY", "GUILD_CREATE"]
+        assert events[0]["d"]["shard"] == [shard_id, 2]
+        await ws.close()
+
+
+async def test_guild_events_reach_only_the_shard_of_the_guild(wire: Wire) -> None:
+    """``shard_id = (guild_id >> 22) % num_shards``: READY, GUILD_CREATE and an interaction
+    of a guild reach that shard's session only; an event without a guild (a DM) shard 0's."""
+    on_one = wire.fake.add_guild("on shard 1", shard=(1, 2))
+    on_zero = wire.fake.add_guild("on shard 0", shard=(0, 2))
+    zero, one = await identify(wire, [0, 2]), await identify(wire, [1, 2])
+    for ws, mine in ((zero, on_zero), (one, on_one)):
+        events = await events_until_quiet(ws)
+        ready = events[0]["d"]
+        created = [e["d"]["id"] for e in events if e["t"] == "GUILD_CREATE"]
+        assert mine["id"] in created and mine["id"] in [g["id"] for g in ready["guilds"]]
+        assert all(dc.shard_of(g, 2) == ready["shard"][0] for g in created)
+    await wire.fake.command(ALICE, "credits", guild=on_one)
+    await wire.fake.command(ALICE, "credits", guild=None)  # a DM
+    got_zero, got_one = await events_until_quiet(zero), await events_until_quiet(one)
+    assert [e["d"].get("guild_id") for e in got_one] == [on_one["id"]]
+    assert [e["d"].get("guild_id") for e in got_zero] == [None]
+    await zero.close()
+    await one.close()

@@ -6,6 +6,7 @@ against the Bot API documentation cited in the fake (tests/fakes/telegram/*.py).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import AsyncIterator
@@ -327,3 +328,45 @@ async def test_a_command_menu_description_over_256_characters_is_refused(
     assert await api(fake, "setMyCommands", commands=long, language_code="de") == refused(
         400, "Bad Request: BOT_COMMAND_INVALID"
     )
+
+
+# --- who receives updates: Bot API "getUpdates", "setWebhook" ----------------------------------
+
+
+async def test_get_updates_while_a_webhook_is_set_is_a_conflict(fake: FakeTelegram) -> None:
+    """ "This method will not work if an outgoing webhook is set up": 409 until deleteWebhook."""
+    assert (await api(fake, "setWebhook", url="https://bot.example/hooks/telegram"))[0] == 200
+    assert await api(fake, "getUpdates", timeout="0") == refused(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+        "delete the webhook first",
+    )
+    assert (await api(fake, "deleteWebhook"))[0] == 200
+    assert (await api(fake, "getUpdates", timeout="0"))[0] == 200
+
+
+async def test_a_second_get_updates_ends_the_first_with_a_conflict(fake: FakeTelegram) -> None:
+    """Two pollers of one bot: the newer request terminates the pending one with 409, and
+    the updates go to the newer one."""
+    first = asyncio.create_task(api(fake, "getUpdates", timeout="30"))
+    await fake.wait_for("getUpdates")
+    second = asyncio.create_task(api(fake, "getUpdates", timeout="30"))
+    await fake.wait_for("getUpdates", 2)
+    assert await asyncio.wait_for(first, 5) == refused(
+        409,
+        "Conflict: terminated by other getUpdates request; make sure that only one bot "
+        "instance is running",
+    )
+    fake.push(message=tg.message(DM, ANNA, "hello"))
+    status, body = await asyncio.wait_for(second, 5)
+    assert status == 200 and [u["message"]["text"] for u in body["result"]] == ["hello"]
+    assert [(c.params.get("timeout"), c.heard) for c in fake.conflicts] == [(30, True)]
+
+
+async def test_calls_through_a_labelled_root_carry_the_label(fake: FakeTelegram) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{fake.url_for('east')}/bot{fake.token}/getMe") as response,
+    ):
+        assert response.status == 200
+    assert [(c.method, c.via) for c in fake.calls] == [("getMe", "east")]

@@ -45,6 +45,19 @@ def snowflake() -> str:
     return str((millis << 22) | (next(_counter) & 0x3FFFFF))
 
 
+def shard_of(guild_id: str | int, shard_count: int) -> int:
+    """The shard that receives a guild's events: events/gateway.mdx "Sharding Formula"."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+def snowflake_on_shard(shard_id: int, shard_count: int) -> str:
+    """A fresh snowflake whose guild would be on ``shard_id`` of ``shard_count`` (its timestamp
+    moved forward by less than ``shard_count`` milliseconds)."""
+    made = int(snowflake())
+    millis = (made >> 22) + (shard_id - (made >> 22)) % shard_count
+    return str((millis << 22) | (made & 0x3FFFFF))
+
+
 def iso_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00", time.gmtime())
 
@@ -130,8 +143,10 @@ def dm_channel(recipient: Json) -> Json:
     return {"id": snowflake(), "type": 1, "recipients": [recipient], "last_message_id": None}
 
 
-def guild(name: str, owner_id: str, bot: Json, *, premium_tier: int = 0) -> Json:
-    guild_id = snowflake()
+def guild(
+    name: str, owner_id: str, bot: Json, *, premium_tier: int = 0, guild_id: str | None = None
+) -> Json:
+    guild_id = guild_id or snowflake()
     return {
         "id": guild_id,
         "name": name,

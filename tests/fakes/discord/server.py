@@ -14,7 +14,11 @@ or Send Messages, Send Messages in Threads, Attach Files or Embed Links (50013),
 token used after 15 minutes (50027), a DM to a member who closed them (50007), CDN links used
 after their signature expired (404), per-route rate-limit buckets announced in ``X-RateLimit-*``
 headers and enforced, the global 50 requests a second, and the ban after too many invalid
-requests. Time-based rules run on :attr:`clock`, which tests move forward instead of waiting.
+requests. The gateway is as strict about sharding: an IDENTIFY whose ``shard`` is not
+``[shard_id, num_shards]`` with ``0 <= shard_id < num_shards`` is closed with 4010, a session
+that would hold more than :attr:`~FakeDiscord.max_guilds_per_shard` guilds with 4011, and each
+guild's events reach only the sessions of its shard (DMs only shard 0's).
+Time-based rules run on :attr:`clock`, which tests move forward instead of waiting.
 Every REST request is kept in :attr:`requests`, the surface tests assert on; :meth:`fail_next`
 injects rate limits the way Discord sends them (``Via`` header, ``retry_after`` body) or other
 errors.
@@ -53,6 +57,13 @@ DM_UPLOAD_LIMIT = 10 * 1024 * 1024  # the bot's own uploads in a DM, whatever th
 TOKEN_LIFETIME = 15 * 60  # interactions/receiving-and-responding.mdx: tokens last 15 minutes
 CDN_LIFETIME = 24 * 3600  # reference.mdx "Signed Attachment CDN URLs": ``ex`` is when it expires
 INVALID_WINDOW, INVALID_LIMIT = 600.0, 10_000  # topics/rate-limits.mdx "Invalid Request Limit"
+# events/gateway.mdx "Sharding": "Each shard can only support a maximum of 2500 guilds, and apps
+# that are in 2500+ guilds *must* enable sharding"; topics/opcodes-and-status-codes.mdx "Gateway
+# Close Event Codes": 4010 Invalid shard ("You sent us an invalid shard when identifying"), 4011
+# Sharding required ("The session would have handled too many guilds").
+MAX_GUILDS_PER_SHARD = 2500
+INVALID_SHARD = (4010, b"Invalid shard.")
+SHARDING_REQUIRED = (4011, b"Sharding required.")
 EPHEMERAL, LOADING = 64, 128
 CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_DEFER_UPDATE, CALLBACK_UPDATE = 4, 5, 6, 7
 CALLBACK_AUTOCOMPLETE, CALLBACK_MODAL = 8, 9
@@ -159,6 +170,8 @@ class GatewaySession:
         self.ws = ws
         self.seq = 0
         self.identify: Json | None = None
+        self.shard = (0, 1)  # [shard_id, num_shards] from IDENTIFY; unsharded is shard 0 of 1
+        self.received: list[tuple[str, Json]] = []  # every event dispatched to this session
         self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
         self._zstd = (
             zstandard.ZstdCompressor().compressobj()
@@ -178,7 +191,15 @@ class GatewaySession:
 
     async def dispatch(self, event: str, data: Json) -> None:
         self.seq += 1
+        self.received.append((event, data))
         await self.send({"op": 0, "t": event, "s": self.seq, "d": data})
+
+    def receives(self, guild_id: str | None) -> bool:
+        """Whether this session gets an event of ``guild_id``: events/gateway.mdx "Sharding",
+        ``shard_id = (guild_id >> 22) % num_shards``; events without a guild (DMs among them)
+        go to shard 0 only."""
+        shard_id, count = self.shard
+        return shard_id == (0 if guild_id is None else p.shard_of(guild_id, count))
 
 
 class FakeDiscord:
@@ -207,7 +228,9 @@ class FakeDiscord:
         self.dms_closed: set[str] = set()  # members who do not accept DMs from the bot
         self._secret = p.snowflake().encode()  # signs CDN URLs
         self.heartbeat_interval_ms = 41_250
+        self.max_guilds_per_shard = MAX_GUILDS_PER_SHARD  # tests lower it to provoke 4011
         self.sessions: list[GatewaySession] = []
+        self._shard_of_session: dict[str, tuple[int, int]] = {}  # READY's session_id -> shard
         self._cdn: dict[str, tuple[bytes, str]] = {}
         self.cdn_fetches: list[str] = []  # attachment URLs downloaded, in order
         self.rate_limited = 0  # 429s sent
@@ -283,8 +306,19 @@ class FakeDiscord:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
     # --- the world -------------------------------------------------------------------------------
-    def add_guild(self, name: str = "Music Club", *, premium_tier: int = 0) -> Json:
-        guild = p.guild(name, self.owner["id"], self.bot_user, premium_tier=premium_tier)
+    def add_guild(
+        self,
+        name: str = "Music Club",
+        *,
+        premium_tier: int = 0,
+        shard: tuple[int, int] | None = None,
+    ) -> Json:
+        """A guild the bot is in; ``shard`` (``(shard_id, num_shards)``) picks an id whose
+        events that shard receives."""
+        made = p.snowflake_on_shard(*shard) if shard else None
+        guild = p.guild(
+            name, self.owner["id"], self.bot_user, premium_tier=premium_tier, guild_id=made
+        )
         for channel in guild["channels"]:
             channel["guild_id"] = guild["id"]
             self.channels[channel["id"]] = channel
@@ -512,9 +546,20 @@ class FakeDiscord:
 
     # --- gateway ---------------------------------------------------------------------------------
     async def dispatch(self, event: str, data: Json) -> None:
+        """Send an event to every identified session of the shard it belongs to."""
+        guild_id = data.get("guild_id")
+        if guild_id is None and event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+            guild_id = data.get("id")
         for session in list(self.sessions):
-            if session.identify is not None:
+            if session.identify is not None and session.receives(guild_id):
                 await session.dispatch(event, data)
+
+    def guilds_on(self, shard: tuple[int, int]) -> list[Json]:
+        """The guilds a session identified as ``shard`` holds."""
+        return [g for g in self.guilds if p.shard_of(g["id"], shard[1]) == shard[0]]
+
+    def sessions_on(self, shard: tuple[int, int]) -> list[GatewaySession]:
+        return [s for s in self.sessions if s.identify is not None and s.shard == shard]
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
@@ -534,9 +579,20 @@ class FakeDiscord:
                     if data["token"] != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
+                    shard = data.get("shard", [0, 1])
+                    if not valid_shard(shard):
+                        code, reason = INVALID_SHARD
+                        await ws.close(code=code, message=reason)
+                        break
+                    session.shard = (shard[0], shard[1])
+                    if len(self.guilds_on(session.shard)) > self.max_guilds_per_shard:
+                        code, reason = SHARDING_REQUIRED
+                        await ws.close(code=code, message=reason)
+                        break
                     session.identify = data
                     await self._identified(session)
-                elif op == 6:  # resume
+                elif op == 6:  # resume: the session's shard is the one it identified as
+                    session.shard = self._shard_of_session.get(data["session_id"], (0, 1))
                     session.identify = data
                     await session.dispatch("RESUMED", {})
         finally:
@@ -544,15 +600,21 @@ class FakeDiscord:
         return ws
 
     async def _identified(self, session: GatewaySession) -> None:
+        session_id = f"session-{p.snowflake()}"
+        self._shard_of_session[session_id] = session.shard
+        held = self.guilds_on(session.shard)
+        assert session.identify is not None
+        sharded = {"shard": list(session.shard)} if "shard" in session.identify else {}
         await session.dispatch(
             "READY",
             {
                 "v": 10,
                 "user": self.bot_user,
-                "session_id": f"session-{p.snowflake()}",
+                "session_id": session_id,
                 "resume_gateway_url": self.gateway_url,
                 "session_type": "normal",
-                "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
+                **sharded,  # events/gateway-events.mdx "Ready": present when identified so
+                "guilds": [{"id": g["id"], "unavailable": True} for g in held],
                 "application": {"id": self.app_id, "flags": 0},
                 "private_channels": [],
                 "relationships": [],
@@ -560,7 +622,7 @@ class FakeDiscord:
                 "geo_ordered_rtc_regions": [],
             },
         )
-        for guild in self.guilds:
+        for guild in held:
             await session.dispatch("GUILD_CREATE", guild)
         self._ready.set()
 
@@ -976,6 +1038,17 @@ class _Setter:
     @staticmethod
     def setattr(target: Any, name: str, value: Any) -> None:
         setattr(target, name, value)
+
+
+def valid_shard(shard: object) -> bool:
+    """IDENTIFY's ``shard`` (events/gateway-events.mdx "Identify Structure", events/gateway.mdx
+    "Sharding"): two integers, the zero-based shard id and the number of shards, the id below
+    the number."""
+    if not isinstance(shard, list) or len(shard) != 2:
+        return False
+    shard_id, count = shard
+    numbers = all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+    return numbers and count >= 1 and 0 <= shard_id < count
 
 
 def check_message(body: Json, files: list[tuple[str, str, bytes]]) -> None:

@@ -5,7 +5,13 @@ the ``{"ok", "result" | "error_code", "description"}`` envelope with the same HT
 every call for tests to inspect, and refuses what Telegram refuses: editing a message to the
 same text, unknown file ids, downloads over 20 MB, uploads over 50 MB, a wrong token, HTML that
 does not parse and text over the length limits (:mod:`tests.fakes.telegram.markup`), posts over
-the flood limits (:mod:`tests.fakes.telegram.flood`), posts to a missing or closed forum topic.
+the flood limits (:mod:`tests.fakes.telegram.flood`), posts to a missing or closed forum topic,
+``getUpdates`` while a webhook is set, and two ``getUpdates`` at once (the newer one ends the
+older with 409 Conflict, as when two instances of a bot poll).
+
+Several clients of the same bot (instances on different machines) can be told apart: each may
+use its own root, :meth:`FakeTelegram.url_for` a label, and every call records the label it came
+through in :attr:`Call.via`.
 
 It delivers group messages the way privacy mode does (on by default, as for every new bot), keeps
 track of callback queries the bot has not answered, and posts audio that is not MP3 or M4A as a
@@ -15,7 +21,6 @@ document, as Telegram does.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import itertools
 import json
@@ -62,6 +67,18 @@ CAPTION_LIMIT = 1024
 # thumbnail's width and height should not exceed 320."
 THUMBNAIL_BYTES = 200 * 1024
 THUMBNAIL_SIDE = 320
+# Bot API "getUpdates": "This method will not work if an outgoing webhook is set up"; "setWebhook":
+# "you will not be able to receive updates using getUpdates for as long as an outgoing webhook is
+# set up". A newer getUpdates ends a pending one: Telegram answers the older request with 409
+# (https://core.telegram.org/bots/api#getupdates; the descriptions are Telegram's own).
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+    "delete the webhook first"
+)
+TERMINATED = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
+    "is running"
+)
 # Service messages reach a bot in privacy mode (bots FAQ, "What messages will my bot get?").
 SERVICE_FIELDS = {
     "new_chat_members",
@@ -79,6 +96,8 @@ class Call:
     params: dict[str, Any]
     files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
     at: float = 0.0  # when it arrived, on the fake's clock
+    via: str = ""  # the label of the root the client was given (url_for), "" for url
+    heard: bool = True  # the client was still connected when the answer was sent
 
 
 class FakeTelegram:
@@ -118,6 +137,10 @@ class FakeTelegram:
         self._file_ids = itertools.count(1)
         self._message_ids = itertools.count(50_000)
         self._new_update = asyncio.Event()
+        self._polling: asyncio.Event | None = None  # set to end the pending getUpdates
+        # getUpdates answered with 409 (a request whose client had given up on it, as
+        # python-telegram-bot does with its pending poll when it stops, included: heard=False)
+        self.conflicts: list[Call] = []
         self._new_call = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -127,6 +150,8 @@ class FakeTelegram:
         app = web.Application(client_max_size=UPLOAD_LIMIT + 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
+        app.router.add_post("/via/{via}/bot{token}/{method}", self._api)
+        app.router.add_get("/via/{via}/file/bot{token}/{path:.+}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -138,6 +163,10 @@ class FakeTelegram:
             await self._runner.cleanup()
 
     # --- test-side API ------------------------------------------------------------------------
+    def url_for(self, label: str) -> str:
+        """A root for one client of the bot (say, one instance): its calls carry ``label``."""
+        return f"{self.url}/via/{label}"
+
     def push(self, **update: Any) -> dict[str, Any]:
         """Queue an update for getUpdates, unless privacy mode would keep it from the bot."""
         body = {"update_id": next(self._update_ids), **update}
@@ -278,6 +307,7 @@ class FakeTelegram:
             return self.error(401, "Unauthorized")
         call = await self._parse(request)
         call.at = self.clock.now()
+        call.via = request.match_info.get("via", "")
         self.calls.append(call)
         self._new_call.set()
         if call.method in self.fail_next:
@@ -292,6 +322,7 @@ class FakeTelegram:
         if handler is None:
             return self.error(404, "Not Found")
         result: web.Response = await handler(call)
+        call.heard = request.transport is not None and not request.transport.is_closing()
         if result.status == 200 and isinstance(chat_id, int):
             self.flood.count(call.method, chat_id)
         return result
@@ -415,14 +446,27 @@ class FakeTelegram:
         return {c["command"]: c["description"] for c in chosen}
 
     async def m_getUpdates(self, call: Call) -> web.Response:
+        if self.webhook is not None:
+            self.conflicts.append(call)
+            return self.error(409, WEBHOOK_ACTIVE)
+        if self._polling is not None:
+            self._polling.set()  # the pending request, if any, is answered with 409
+        mine = self._polling = asyncio.Event()
         offset = call.params.get("offset") or 0
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         timeout = float(call.params.get("timeout") or 0)
         if not self._updates and timeout > 0:
             self._new_update.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_update.wait(), timeout)
+            waits = {asyncio.ensure_future(e.wait()) for e in (self._new_update, mine)}
+            _, pending = await asyncio.wait(waits, timeout=timeout, return_when="FIRST_COMPLETED")
+            for waiting in pending:
+                waiting.cancel()
+        if self._polling is mine:
+            self._polling = None
+        if mine.is_set():
+            self.conflicts.append(call)
+            return self.error(409, TERMINATED)
         batch = self._updates[: int(call.params.get("limit") or 100)]
         for update in batch:
             if "callback_query" in update:
