@@ -168,6 +168,9 @@ class Scheduler:
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        # Stopping, not dying: the other instances (or this one restarted) need not wait for
+        # the leases to run out before taking its jobs over.
+        await self.store.transact(lambda conn: jobs.release_leases(conn, self.instance))
 
     async def recover(self) -> None:
         """At start: take over the jobs their owners left. On SQLite that is every job left

@@ -251,6 +251,16 @@ async def renew_leases(conn: Conn, owner: str, until: float) -> int:
     return cursor.rowcount
 
 
+async def release_leases(conn: Conn, owner: str) -> None:
+    """``owner`` is stopping: its jobs are anyone's at once, not after the lease runs out (a
+    job it leaves 'submitting' is then failed and refunded by whoever takes it over)."""
+    await conn.execute(
+        "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?"
+        " AND state IN ('submitting', 'running')",
+        (owner,),
+    )
+
+
 async def update_leased(conn: Conn, job_id: str, owner: str, **fields: Any) -> bool:
     """Update a job only while it is still 'submitting' under ``owner``'s lease: an instance
     that stalled past its lease must not write over a job another instance has taken over
