@@ -162,15 +162,17 @@ class Scheduler:
         self._loop_task = asyncio.create_task(self._run(), name="chorus-engine")
 
     async def stop(self) -> None:
-        if self._loop_task:
-            self._loop_task.cancel()
-            await asyncio.gather(self._loop_task, return_exceptions=True)
+        running, self._loop_task = self._loop_task, None
+        if running:
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        # Stopping, not dying: the other instances (or this one restarted) need not wait for
-        # the leases to run out before taking its jobs over.
-        await self.store.transact(lambda conn: jobs.release_leases(conn, self.instance))
+        if running:  # once: a second stop() finds the store closed
+            # Stopping, not dying: the other instances (or this one restarted) need not wait
+            # for the leases to run out before taking its jobs over.
+            await self.store.transact(lambda conn: jobs.release_leases(conn, self.instance))
 
     async def recover(self) -> None:
         """At start: take over the jobs their owners left. On SQLite that is every job left
@@ -378,6 +380,8 @@ class Scheduler:
                 )
                 if not won:
                     return
+                if job.lease_owner not in (None, self.instance):
+                    self.taken_over += 1
             await self.tracker.poll(job)
         finally:
             # No wake-up here: the loop already sleeps until the next poll is due, and waking it

@@ -105,19 +105,20 @@ async def books(database: str) -> dict[str, tuple[str, int]]:
     return resolution
 
 
-def die(app: App) -> None:
+def die(app: App) -> asyncio.Task[None]:
     """Stop an instance's engine the way a crash does: no lease released, no job finished."""
     scheduler = app.scheduler
-    assert scheduler._loop_task is not None
-    scheduler._loop_task.cancel()
+    loop, scheduler._loop_task = scheduler._loop_task, None  # its stop() then releases nothing
+    assert loop is not None
+    loop.cancel()
     for task in scheduler.tasks:
         task.cancel()
+    return loop
 
 
-async def dead(app: App) -> None:
+async def dead(app: App, loop: asyncio.Task[None]) -> None:
     """Wait for what :func:`die` cancelled, and stop the instance's deliveries too."""
-    scheduler = app.scheduler
-    await asyncio.gather(scheduler._loop_task, *scheduler.tasks, return_exceptions=True)
+    await asyncio.gather(loop, *app.scheduler.tasks, return_exceptions=True)
     await app.delivery.stop()
 
 
@@ -154,8 +155,7 @@ async def test_a_dead_instances_jobs_are_taken_over_once_its_leases_expire(
                 if (job := await bot.store.jobs.job(conn, job_id))
             }
         assert owners == {a.instance}
-        die(a)
-        await dead(a)
+        await dead(a, die(a))
         jobs = await finished(b, job_ids)
         assert b.scheduler.taken_over == 10
         async with asyncio.timeout(PATIENCE):
