@@ -172,7 +172,8 @@ class Scheduler:
         if running:  # once: a second stop() finds the store closed
             # Stopping, not dying: the other instances (or this one restarted) need not wait
             # for the leases to run out before taking its jobs over.
-            await self.store.transact(lambda conn: jobs.release_leases(conn, self.instance))
+            async with self.store.write() as conn:
+                await jobs.release_leases(conn, self.instance)
 
     async def recover(self) -> None:
         """At start: take over the jobs their owners left. On SQLite that is every job left
@@ -196,11 +197,9 @@ class Scheduler:
             stuck = await jobs.expired(conn, "submitting", horizon)
             orphans = await jobs.expired(conn, "running", horizon, limit=1_000_000)
         for job in stuck:
-
-            async def claim(conn: Conn, job_id: str = job.id) -> bool:
-                return await jobs.claim_expired(conn, job_id, self.instance, horizon, until)
-
-            if await self.store.transact(claim):
+            async with self.store.write() as conn:
+                won = await jobs.claim_expired(conn, job.id, self.instance, horizon, until)
+            if won:
                 self.taken_over += 1
                 await self.outcomes.fail(job, "restart")
         async with self.store.write() as conn:
@@ -215,7 +214,8 @@ class Scheduler:
     async def renew(self) -> None:
         """This instance is alive and still working on its jobs: extend its leases."""
         until = self.clock() + self.config.lease_seconds
-        await self.store.transact(lambda conn: jobs.renew_leases(conn, self.instance, until))
+        async with self.store.write() as conn:
+            await jobs.renew_leases(conn, self.instance, until)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
@@ -375,9 +375,8 @@ class Scheduler:
                 # Not (or no longer) this instance's: claim it first, so that of two instances
                 # taking over a dead one's job only one polls it.
                 until = now + self.config.lease_seconds
-                won = await self.store.transact(
-                    lambda conn: jobs.claim_running(conn, job.id, self.instance, now, until)
-                )
+                async with self.store.write() as conn:
+                    won = await jobs.claim_running(conn, job.id, self.instance, now, until)
                 if not won:
                     return
                 if job.lease_owner not in (None, self.instance):

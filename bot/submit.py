@@ -72,21 +72,19 @@ class Submitter:
         try:
             until = self.clock() + self.config.lease_seconds
 
-            async def claim(conn: Conn) -> jobs.JobRow | None:
-                # Read and claimed in one transaction: only a job still queued is submitted,
-                # once, by whichever instance's conditional UPDATE wins.
+            # Read and claimed in one transaction: only a job still queued is submitted, once,
+            # by whichever instance's conditional UPDATE wins. A write block, not a transaction
+            # function: on PostgreSQL the claims would otherwise keep failing the serializable
+            # transactions that read the queue (a command's queue position) and be failed by them.
+            async with self.store.write() as conn:
                 current = await jobs.job(conn, job.id)
                 if current is None or current.state != "queued":
-                    return None
-                won = await jobs.claim_queued(
+                    return
+                if not await jobs.claim_queued(
                     conn, job.id, self.instance, until, skip_locked=self.store.shared
-                )
-                return current if won else None
-
-            claimed = await self.store.transact(claim)
-            if claimed is None:
-                return
-            job = claimed  # as fresh as it gets: its status message may have been posted since
+                ):
+                    return
+            job = current  # as fresh as it gets: its status message may have been posted since
             op = CATALOG[job.op]
             try:
                 sources = await self._sources(job, op)
