@@ -6,7 +6,15 @@ import asyncio
 import importlib
 import sys
 
-ALL = ["ledger", "latency", "vendor_calls", "inflight", "discord_defer", "webhook_flood"]
+ALL = [
+    "ledger",
+    "latency",
+    "vendor_calls",
+    "inflight",
+    "discord_defer",
+    "webhook_flood",
+    "instances",
+]
 
 
 def run(names: list[str]) -> None:

@@ -126,7 +126,8 @@ class Scheduler:
     loop takes over such jobs: one caught 'submitting' is failed and refunded as a restart does
     (the vendor has no idempotency key: nobody can know whether it took the request), a running
     one is claimed and polled at once. On SQLite the one instance owns every job: at start it
-    takes all of them over, whatever their leases say, exactly as a restart did before leases.
+    takes all of them over, whatever their leases say, exactly as a restart did before leases,
+    and it neither renews leases nor claims a job before polling it (nobody else could).
     """
 
     def __init__(
@@ -232,7 +233,8 @@ class Scheduler:
             self.wake.clear()
             try:
                 now = self.clock()
-                if now - renewed >= cfg.lease_seconds / 3:
+                # Leases matter only where other instances could take a job over.
+                if self.store.shared and now - renewed >= cfg.lease_seconds / 3:
                     await self.renew()
                     renewed = now
                 if self.store.shared and now - taken >= cfg.lease_seconds / 2:
@@ -250,8 +252,9 @@ class Scheduler:
             except Exception:  # the loop must survive anything one tick hits
                 log.exception("engine tick failed")
                 pause = 1.0
-            # Leases are renewed, and dead instances' jobs looked for, however long the pause.
-            pause = min(pause, cfg.lease_seconds / (2 if self.store.shared else 3))
+            if self.store.shared:
+                # Leases are renewed, and dead instances' jobs looked for, however long the pause.
+                pause = min(pause, cfg.lease_seconds / 3)
             # A burst of commands sets the event many times; one pass serves them all.
             await asyncio.sleep(cfg.min_tick)
             # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a stop()'s
@@ -371,7 +374,9 @@ class Scheduler:
     async def _poll(self, job: jobs.JobRow) -> None:
         try:
             now = self.clock()
-            if job.lease_owner != self.instance or (job.lease_until or 0.0) < now:
+            if self.store.shared and (
+                job.lease_owner != self.instance or (job.lease_until or 0.0) < now
+            ):
                 # Not (or no longer) this instance's: claim it first, so that of two instances
                 # taking over a dead one's job only one polls it.
                 until = now + self.config.lease_seconds

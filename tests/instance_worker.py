@@ -5,7 +5,10 @@ Several run at once on one PostgreSQL database, each posting through a
 :class:`RecordingPlatform` that names it on every line of the one shared file. Run again after a
 SIGKILL it replays the same request keys, so no song is queued twice.
 
-    python -m tests.instance_worker DATABASE_URL DATA_DIR SIM_URL FIRST COUNT TOTAL POSTS NAME
+    python -m tests.instance_worker DATABASE_URL DATA SIM_URL FIRST COUNT TOTAL POSTS NAME [engine]
+
+With ``engine`` last it serves no platform (it posts nothing, the others deliver): the
+benchmark's way to measure the engines sharing work apart from the deliveries.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ async def everything_ended(app: App, total: int, patience: float) -> None:
 
 async def main(
     database: str, data: Path, sim_url: str, first: int, count: int, total: int, posts: Path,
-    name: str,
+    name: str, deliver: bool = True,
 ) -> int:  # fmt: skip
     settings = load_settings(
         aimusic_api_key="multi-key",
@@ -63,7 +66,8 @@ async def main(
         database_url=database,
     )
     app = await App.create(settings, engine_config=ENGINE, local_public=True)
-    app.platforms["console"] = RecordingPlatform(posts, echo=False, instance=name)
+    if deliver:
+        app.platforms["console"] = RecordingPlatform(posts, echo=False, instance=name)
     await app.start()
     try:
         for n in range(first, first + count):
@@ -87,4 +91,5 @@ async def main(
 if __name__ == "__main__":
     database, data, sim_url, first, count, total, posts, name = sys.argv[1:9]
     numbers = int(first), int(count), int(total)
-    sys.exit(asyncio.run(main(database, Path(data), sim_url, *numbers, Path(posts), name)))
+    deliver = sys.argv[9:] != ["engine"]
+    sys.exit(asyncio.run(main(database, Path(data), sim_url, *numbers, Path(posts), name, deliver)))
