@@ -163,14 +163,14 @@ async def in_flight_total(conn: Conn) -> int:
 
 
 # A running job this instance may poll: its own, nobody's, or one whose owner's lease ran out.
-_MINE = "(lease_owner IS NULL OR lease_owner = :owner OR lease_until < :now)"
+_MINE = "AND (lease_owner IS NULL OR lease_owner = :owner OR lease_until < :now)"
 
 
 async def due_running(conn: Conn, owner: str, now: float, limit: int = 200) -> list[JobRow]:
     """Running jobs due for a poll that ``owner`` may poll (see :data:`_MINE`)."""
     rows = await conn.execute_fetchall(
         f"SELECT {COLUMNS} FROM jobs WHERE state = 'running' AND not_before <= :now"
-        f" AND {_MINE} ORDER BY created_at LIMIT :limit",
+        f" {_MINE} ORDER BY created_at LIMIT :limit",
         {"owner": owner, "now": now, "limit": limit},
     )
     return [_job(row) for row in rows]
@@ -180,7 +180,7 @@ async def next_due(conn: Conn, owner: str, now: float) -> float | None:
     """When the next queued job may be submitted or the next poll of ``owner``'s is due."""
     rows = await conn.execute_fetchall(
         "SELECT min(not_before) FROM jobs WHERE state = 'queued'"
-        f" OR (state = 'running' AND {_MINE})",
+        f" OR (state = 'running' {_MINE})",
         {"owner": owner, "now": now},
     )
     value = next(iter(rows), (None,))[0]
@@ -213,7 +213,7 @@ async def claim_running(conn: Conn, job_id: str, owner: str, now: float, until: 
     instance holds it, or it is not running any more."""
     cursor = await conn.execute(
         f"UPDATE jobs SET lease_owner = :owner, lease_until = :until WHERE id = :id"
-        f" AND state = 'running' AND {_MINE}",
+        f" AND state = 'running' {_MINE}",
         {"id": job_id, "owner": owner, "now": now, "until": until},
     )
     return cursor.rowcount == 1
