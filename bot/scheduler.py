@@ -170,9 +170,10 @@ class Scheduler:
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        if running:  # once: a second stop() finds the store closed
+        if running and self.store.shared:  # once: a second stop() finds the store closed
             # Stopping, not dying: the other instances (or this one restarted) need not wait
-            # for the leases to run out before taking its jobs over.
+            # for the leases to run out before taking its jobs over. (On SQLite a restart takes
+            # every job over whatever its lease says.)
             async with self.store.write() as conn:
                 await jobs.release_leases(conn, self.instance)
 

@@ -179,8 +179,7 @@ async def due_running(conn: Conn, owner: str, now: float, limit: int = 200) -> l
 async def next_due(conn: Conn, owner: str, now: float) -> float | None:
     """When the next queued job may be submitted or the next poll of ``owner``'s is due."""
     rows = await conn.execute_fetchall(
-        "SELECT min(not_before) FROM jobs WHERE state = 'queued'"
-        f" OR (state = 'running' {_MINE})",
+        f"SELECT min(not_before) FROM jobs WHERE state = 'queued' OR (state = 'running' {_MINE})",
         {"owner": owner, "now": now},
     )
     value = next(iter(rows), (None,))[0]
