@@ -15,6 +15,7 @@ ALL = [
     "webhook_flood",
     "postgres",
     "community",
+    "instances",
 ]
 
 

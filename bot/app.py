@@ -35,11 +35,12 @@ from bot.platforms import Platforms
 from bot.progress import StatusMessages
 from bot.results import Results
 from bot.schedule import EngineConfig
-from bot.scheduler import Scheduler, TokenBucket
+from bot.scheduler import Bucket, Scheduler, SharedBucket, TokenBucket
 from bot.service import Service
 from bot.store import Store
 from bot.submit import Submitter
 from bot.tracking import Tracker
+from bot.wake import JOBS, OUTBOX, Wake
 from bot.web import Backend, Holder, make_web, vendor_reachable
 
 SECRET_LENGTH = 64  # hex characters: the 32 random bytes secret_file makes
@@ -69,6 +70,12 @@ def secret_file(path: Path) -> str:
         Path(temporary).unlink(missing_ok=True)
         raise
     return value
+
+
+def instance_id() -> str:
+    """This process's name as a lease owner among the instances sharing a database: host and
+    pid say where to look, the random part tells a restarted process from its predecessor."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 def defaults_from(settings: Settings) -> Defaults:
@@ -104,6 +111,8 @@ class App:
     platforms: Platforms = field(default_factory=Platforms)
     # started after the scheduler and delivery, stopped before them
     adapters: list[Adapter] = field(default_factory=list)
+    instance: str = "chorus"  # this process among the instances sharing the database
+    wakes: tuple[Wake, ...] = ()  # the wake-ups other instances can send (bot.wake)
     _vendor: tuple[float, str] = (0.0, "unknown")
 
     @classmethod
@@ -178,14 +187,21 @@ class App:
         env = replace(env, poll_scale=config.time_scale)
         platforms = Platforms()
         files = data / "results"
-        wake, delivery_wake = asyncio.Event(), asyncio.Event()
+        instance = instance_id()
+        wake, delivery_wake = Wake(store, JOBS, instance), Wake(store, OUTBOX, instance)
         statuses = StatusMessages(store, platforms, config, env.default_model)
         outcomes = Outcomes(store, ledger, statuses, metrics, config, delivery_wake)
         results = Results(store, outcomes, files)
         tracker = Tracker(
             store, client, results, outcomes, statuses, metrics, config, bool(env.webhook_url)
         )
-        bucket = TokenBucket(config.rate_per_second / config.time_scale, config.burst)
+        rate = config.rate_per_second / config.time_scale
+        # Several instances share the vendor's rate (one row); one instance keeps it in memory.
+        bucket: Bucket = (
+            SharedBucket(store, rate, config.burst)
+            if store.shared
+            else TokenBucket(rate, config.burst)
+        )
         submitter = Submitter(
             store,
             client,
@@ -198,6 +214,7 @@ class App:
             env,
             config,
             bucket.drain,
+            instance,
         )
         scheduler = Scheduler(
             store,
@@ -211,6 +228,7 @@ class App:
             config,
             wake,
             delivery_wake,
+            instance,
         )
         delivery = Delivery(store, platforms, metrics, delivery_wake, files, config.time_scale)
         service = Service(
@@ -249,9 +267,12 @@ class App:
                 media,
                 webhook_secret,
                 lambda: app.vendor_status(),
+                engine_wake=wake,
             ),
             Leaders(store, instance_name()),
             platforms,
+            instance=instance,
+            wakes=(wake, delivery_wake),
         )
         holder.backend = app.web
         return app
@@ -278,6 +299,8 @@ class App:
         return built
 
     async def start(self) -> None:
+        for wake in self.wakes:
+            await wake.start()
         await self.scheduler.start()
         await self.delivery.start()
         for adapter in self.adapters:
@@ -290,6 +313,8 @@ class App:
             await adapter.stop()
         await self.scheduler.stop()
         await self.delivery.stop()
+        for wake in self.wakes:
+            await wake.stop()
         await self.runner.cleanup()
         await self.client.aclose()
         await self.store.close()

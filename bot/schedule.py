@@ -65,6 +65,10 @@ class EngineConfig:
     submit_attempts: int = 5
     status_interval: float = 2.0  # least time between two edits of one status message
     min_tick: float = 0.02  # wall seconds between two scheduler passes, however many wake-ups
+    # Wall seconds (never scaled: it measures whether an instance is alive) an instance's claim
+    # on a job it submits or polls lasts unless renewed; renewed every third of it, so another
+    # instance takes the job over between one and a little over one lease after its owner died.
+    lease_seconds: float = 30.0
     time_scale: float = 1.0
 
     @property

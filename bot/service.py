@@ -172,7 +172,7 @@ class Service:
         if private_upload:
             inputs["uploaded"] = True  # done above, at command time: the fee is owed
 
-        async def place(conn: Conn) -> tuple[Hold, jobs.JobRow, int]:
+        async def place(conn: Conn) -> tuple[Hold, jobs.JobRow, int | None]:
             """The price, the hold and the job in one transaction function: the store runs it
             whole on its thread, batched with the other commands arriving at the same time."""
             account = await j.find_account(conn, member)
@@ -209,6 +209,8 @@ class Service:
             )
             job = await jobs.job(conn, job_id)
             assert job is not None
+            if self.store.shared:
+                return hold, job, None  # counted below
             return hold, job, await jobs.queue_position(conn, job)
 
         try:
@@ -219,6 +221,12 @@ class Service:
             raise Refused(str(exc)) from None
         if hold.replayed:
             return Accepted(job.id, op.name, hold.amount, 0, hold.available_after, replayed=True)
+        if position is None:
+            # Shared by several instances (PostgreSQL), the queue is counted after the commit,
+            # in a snapshot: inside the serializable transaction, a read of the whole queue
+            # conflicts with every claim and poll the instances write, and under load the
+            # command was retried until it gave up.
+            position = await self.store.snapshot(lambda conn: jobs.queue_position(conn, job))
         self.wake.set()
         with speaking(request.target.language):  # the job's status is posted, for everyone there
             text = messages.queued(job_id, op.name, position)

@@ -54,13 +54,15 @@ class Submitter:
         metrics: Metrics,
         env: Env,
         config: EngineConfig,
-        drain: Callable[[], None],
+        drain: Callable[[], Awaitable[None]],
+        instance: str = "chorus",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store, self.client, self.media, self.tracker = store, client, media, tracker
         self.results, self.outcomes, self.progress = results, outcomes, progress
         self.metrics, self.env, self.config, self.clock = metrics, env, config, clock
-        self.drain = drain  # after a 429: the scheduler's rate bucket stops submitting
+        self.drain = drain  # after a 429: the rate bucket (every instance's) stops submitting
+        self.instance = instance  # the lease owner this process's claims name
         # Jobs whose call answered NotReady (a file being prepared), with how many times in a
         # row: the next call is told (Env.asked). Kept in memory: a restart only asks afresh.
         self.asked: dict[str, int] = {}
@@ -68,12 +70,20 @@ class Submitter:
     @in_job_language
     async def submit(self, job: jobs.JobRow) -> None:
         try:
+            until = self.clock() + self.config.lease_seconds
+
+            # Read and claimed in one transaction: only a job still queued is submitted, once,
+            # by whichever instance's conditional UPDATE wins. A write block, not a transaction
+            # function: on PostgreSQL the claims would otherwise keep failing the serializable
+            # transactions that read the queue (a command's queue position) and be failed by them.
             async with self.store.write() as conn:
-                # Read inside the transaction: only a job still queued is submitted, once.
                 current = await jobs.job(conn, job.id)
                 if current is None or current.state != "queued":
                     return
-                await jobs.update_job(conn, job.id, state="submitting", attempts=job.attempts + 1)
+                if not await jobs.claim_queued(
+                    conn, job.id, self.instance, until, skip_locked=self.store.shared
+                ):
+                    return
             job = current  # as fresh as it gets: its status message may have been posted since
             op = CATALOG[job.op]
             try:
@@ -81,7 +91,7 @@ class Submitter:
                 env = replace(self._env_for(job), asked=self.asked.pop(job.id, 0))
                 outcome = await op.call(self.client, op.params(**job.params), sources, env)
             except e.RateLimited as exc:
-                self.drain()
+                await self.drain()
                 await self._requeue(job, exc.retry_after, "rate_limited")
                 return
             except e.AnswerLost as exc:
@@ -109,9 +119,10 @@ class Submitter:
             if isinstance(outcome, NotReady):  # asked again later, not counted as an attempt
                 self.asked[job.id] = env.asked + 1
                 async with self.store.write() as conn:
-                    await jobs.update_job(
+                    await jobs.update_leased(
                         conn,
                         job.id,
+                        self.instance,
                         state="queued",
                         attempts=job.attempts,
                         not_before=self.clock() + outcome.wait,
@@ -148,10 +159,14 @@ class Submitter:
             not_before=now + self.config.scaled(first),
         )
 
+        taken_over = False
+
         async def record(conn: Conn) -> None:
-            await jobs.update_job(
+            nonlocal taken_over
+            taken_over = not await jobs.update_leased(
                 conn,
                 job.id,
+                self.instance,
                 state=running.state,
                 upstream=running.upstream,
                 task_id=running.task_id,
@@ -160,6 +175,15 @@ class Submitter:
             )
 
         if not await self._retried(job, outcome.task_id, self.store.transact, record):
+            return
+        if taken_over:
+            # This instance stalled past its lease and another took the job over, failing and
+            # refunding it: the vendor's charge for this task is the operator's loss.
+            log.error(
+                "job %s was taken over while its create was under way; task %s is not tracked",
+                job.id,
+                outcome.task_id,
+            )
             return
         try:
             shown = self.progress.show(running, now)
@@ -229,9 +253,10 @@ class Submitter:
         window = self.config.unconfirmed_window
         now = self.clock()
         async with self.store.write() as conn:
-            await jobs.update_job(
+            await jobs.update_leased(
                 conn,
                 job.id,
+                self.instance,
                 state="unconfirmed",
                 submitted_at=now,
                 not_before=now + self.config.scaled(window),
@@ -244,7 +269,9 @@ class Submitter:
             await self.outcomes.fail(job, why)
             return
         async with self.store.write() as conn:
-            await jobs.update_job(conn, job.id, state="queued", not_before=self.clock() + wait)
+            await jobs.update_leased(
+                conn, job.id, self.instance, state="queued", not_before=self.clock() + wait
+            )
         text = messages.retrying(job.id, job.op, wait / self.config.time_scale)
         await self.progress.status(job, text)
 

@@ -164,6 +164,13 @@ class Tracker:
         # is polled less often, which spares the vendor and this process alike.
         interval = max(interval, self.in_flight / cfg.poll_rate * random.uniform(0.9, 1.1))
         when = self.clock() + cfg.scaled(interval)
+        if self.store.shared:
+            # A write block, not a transaction function: with several instances polling and
+            # receiving webhooks, this one-row UPDATE kept failing the serializable transactions
+            # that read the jobs table (and being failed by them) until one gave up.
+            async with self.store.write() as conn:
+                await jobs.reschedule(conn, job.id, when)
+            return
         await self.store.transact(lambda conn: jobs.reschedule(conn, job.id, when))
 
     async def adopt(self, job_id: str, task_id: str, upstream: str) -> jobs.JobRow | None:

@@ -41,6 +41,8 @@ class Backend:
     vendor_status: Callable[[], Awaitable[str]]
     # POST /hooks/{name} handlers that adapters register (Telegram's webhook mode)
     hooks: dict[str, Handler] = field(default_factory=dict)
+    # the schedulers' wake-up (every instance's, see bot.wake): a task that ended frees a slot
+    engine_wake: asyncio.Event | None = None
 
 
 class Holder:
@@ -179,6 +181,8 @@ async def webhook(request: web.Request) -> web.Response:
             await apply(app, job, event.event, event.payload)
         finally:
             applying_event.reset(token)
+        if app.engine_wake is not None and event.event in ("song.completed", "song.failed"):
+            app.engine_wake.set()
     # Progress and ignored events move no money: recorded here. A finish or a failure already
     # recorded it in its own transaction, so this is then a no-op.
     async with app.store.write() as conn:

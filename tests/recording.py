@@ -5,6 +5,10 @@ Unlike the console platform it has no de-duplication at all: each call to ``deli
 with a single ``os.write``, so a post survives a SIGKILL the instant the call is made and posts
 from successive processes land in one file in the order they happened. A test reads the file
 back with :func:`read_posts` and sees every repeat, whatever the core or an adapter would hide.
+
+Several processes may append to one file at once (instances sharing a database): each line then
+names the process that posted it (``instance``), and being one ``write`` under ``O_APPEND`` it
+lands whole, never interleaved with another process's line.
 """
 
 from __future__ import annotations
@@ -26,18 +30,22 @@ class Post:
     job_id: str | None
     track_id: str | None
     text: str | None
+    instance: str | None = None  # the process that posted it, when several share the file
 
 
 class RecordingPlatform:
     name = "console"  # it stands in for the console adapter's platform
 
-    def __init__(self, log: Path, echo: bool = True) -> None:
+    def __init__(self, log: Path, echo: bool = True, instance: str | None = None) -> None:
         self.log = log
         self.echo = echo  # print status lines too, as the console does (tests pace kills on them)
+        self.instance = instance
         self._fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._refs = 0
 
     def _append(self, record: dict[str, Any]) -> None:
+        if self.instance is not None:
+            record = {**record, "instance": self.instance}
         os.write(self._fd, (json.dumps(record) + "\n").encode())
 
     def _say(self, text: str) -> None:
@@ -87,6 +95,7 @@ def read_posts(log: Path) -> list[Post]:
                 record.get("job_id"),
                 record.get("track_id"),
                 record.get("text"),
+                record.get("instance"),
             )
         )
     return posts

@@ -84,6 +84,9 @@ class Store(ABC):
     """
 
     dialect: str = ""
+    # Whether several instances may share this store (PostgreSQL): jobs are then claimed under
+    # leases that only expire, wake-ups travel by NOTIFY and the vendor's rate is a shared row.
+    shared = False
     applied = 0  # migrations applied when this store was opened
     commits = 0  # write transactions committed (a SQLite group counts once)
 
@@ -133,6 +136,15 @@ class Store(ABC):
     @abstractmethod
     async def snapshot(self, work: Work[T]) -> T:
         """Run the read-only ``work(conn)`` on a consistent snapshot."""
+
+    @abstractmethod
+    async def notify(self, channel: str, sender: str) -> None:
+        """Tell the other instances sharing this store that something happened on ``channel``
+        (called after the commit it is about)."""
+
+    @abstractmethod
+    async def listen(self, channel: str, sender: str, heard: Callable[[], None]) -> None:
+        """Call ``heard()`` whenever another instance than ``sender`` notifies ``channel``."""
 
 
 async def fetch(conn: Conn, sql: str, params: Sequence[Any] = ()) -> list[Any]:

@@ -1,4 +1,12 @@
-"""Queries over jobs: a member's request from queued to succeeded or failed."""
+"""Queries over jobs: a member's request from queued to succeeded or failed.
+
+Several instances may share the jobs (PostgreSQL): a job being submitted or running is *leased*
+to one instance (``lease_owner`` until ``lease_until``, wall-clock seconds). An instance claims a
+queued job with one conditional UPDATE that only one instance can win (:func:`claim_queued`), a
+running job before it polls it (:func:`claim_running`), renews its leases while it lives
+(:func:`renew_leases`), and a lease that has run out is its owner's death certificate: another
+instance takes the job over (:func:`expired`).
+"""
 
 from __future__ import annotations
 
@@ -46,6 +54,8 @@ class JobRow:
     created_at: float
     submitted_at: float | None
     finished_at: float | None
+    lease_owner: str | None = None  # the instance submitting or polling it
+    lease_until: float | None = None  # when that instance's claim runs out unless renewed
 
     @property
     def member(self) -> Member:
@@ -92,6 +102,8 @@ async def insert_job(
         "created_at": now,
         "submitted_at": None,
         "finished_at": None,
+        "lease_owner": None,
+        "lease_until": None,
     }
     await conn.execute(insert("jobs", values), values)
 
@@ -150,18 +162,124 @@ async def in_flight_total(conn: Conn) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-async def next_due(conn: Conn) -> float | None:
-    rows = await fetch(
-        conn, "SELECT min(not_before) FROM jobs WHERE state IN ('queued', 'running')"
+# A running job this instance may poll: its own, nobody's, or one whose owner's lease ran out.
+_MINE = "AND (lease_owner IS NULL OR lease_owner = :owner OR lease_until < :now)"
+
+
+async def due_running(conn: Conn, owner: str, now: float, limit: int = 200) -> list[JobRow]:
+    """Running jobs due for a poll that ``owner`` may poll (see :data:`_MINE`)."""
+    rows = await conn.execute_fetchall(
+        f"SELECT {COLUMNS} FROM jobs WHERE state = 'running' AND not_before <= :now"
+        f" {_MINE} ORDER BY created_at LIMIT :limit",
+        {"owner": owner, "now": now, "limit": limit},
+    )
+    return [_job(row) for row in rows]
+
+
+async def next_due(conn: Conn, owner: str, now: float) -> float | None:
+    """When the next queued job may be submitted or the next poll of ``owner``'s is due."""
+    rows = await conn.execute_fetchall(
+        f"SELECT min(not_before) FROM jobs WHERE state = 'queued' OR (state = 'running' {_MINE})",
+        {"owner": owner, "now": now},
     )
     value = next(iter(rows), (None,))[0]
     return float(value) if value is not None else None
 
 
+async def claim_queued(
+    conn: Conn, job_id: str, owner: str, until: float, *, skip_locked: bool
+) -> bool:
+    """Move a queued job to 'submitting', leased to ``owner``; False if another instance (or an
+    earlier pass) got there first. One conditional UPDATE: of two instances racing, one wins.
+    On PostgreSQL (``skip_locked``) the row is picked ``FOR UPDATE SKIP LOCKED``, so the loser
+    does not queue behind the winner's row lock only to find the job gone."""
+    pick = (
+        "(SELECT id FROM jobs WHERE id = :id AND state = 'queued' FOR UPDATE SKIP LOCKED)"
+        if skip_locked
+        else ":id"
+    )
+    cursor = await conn.execute(
+        "UPDATE jobs SET state = 'submitting', attempts = attempts + 1, lease_owner = :owner,"
+        f" lease_until = :until WHERE id = {pick} AND state = 'queued'",
+        {"id": job_id, "owner": owner, "until": until},
+    )
+    return cursor.rowcount == 1
+
+
+async def claim_running(conn: Conn, job_id: str, owner: str, now: float, until: float) -> bool:
+    """Lease a running job to ``owner`` before polling it: it is already ``owner``'s, or nobody's,
+    or its owner's lease ran out (a dead instance's job, taken over). False if another live
+    instance holds it, or it is not running any more."""
+    cursor = await conn.execute(
+        f"UPDATE jobs SET lease_owner = :owner, lease_until = :until WHERE id = :id"
+        f" AND state = 'running' {_MINE}",
+        {"id": job_id, "owner": owner, "now": now, "until": until},
+    )
+    return cursor.rowcount == 1
+
+
+async def claim_expired(conn: Conn, job_id: str, owner: str, now: float, until: float) -> bool:
+    """Take over a job caught 'submitting' by an instance whose lease ran out (or that never
+    had one); False if its owner renewed it meanwhile or it moved on."""
+    cursor = await conn.execute(
+        "UPDATE jobs SET lease_owner = :owner, lease_until = :until WHERE id = :id"
+        " AND state = 'submitting' AND (lease_until IS NULL OR lease_until < :now"
+        " OR lease_owner = :owner)",
+        {"id": job_id, "owner": owner, "now": now, "until": until},
+    )
+    return cursor.rowcount == 1
+
+
+async def expired(conn: Conn, state: str, now: float, limit: int = 1000) -> list[JobRow]:
+    """Jobs in ``state`` whose owner's lease ran out before ``now`` (or that never had one)."""
+    rows = await conn.execute_fetchall(
+        f"SELECT {COLUMNS} FROM jobs WHERE state = :state"
+        " AND (lease_until IS NULL OR lease_until < :now) ORDER BY created_at LIMIT :limit",
+        {"state": state, "now": now, "limit": limit},
+    )
+    return [_job(row) for row in rows]
+
+
+async def renew_leases(conn: Conn, owner: str, until: float) -> int:
+    """Extend every lease ``owner`` holds to ``until``: it is alive and still working on them."""
+    cursor = await conn.execute(
+        "UPDATE jobs SET lease_until = :until WHERE lease_owner = :owner"
+        " AND state IN ('submitting', 'running')",
+        {"owner": owner, "until": until},
+    )
+    return cursor.rowcount
+
+
+async def release_leases(conn: Conn, owner: str) -> None:
+    """``owner`` is stopping: its jobs are anyone's at once, not after the lease runs out (a
+    job it leaves 'submitting' is then failed and refunded by whoever takes it over)."""
+    await conn.execute(
+        "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?"
+        " AND state IN ('submitting', 'running')",
+        (owner,),
+    )
+
+
+async def update_leased(conn: Conn, job_id: str, owner: str, **fields: Any) -> bool:
+    """Update a job only while it is still 'submitting' under ``owner``'s lease: an instance
+    that stalled past its lease must not write over a job another instance has taken over
+    (failed and refunded) meanwhile. False if it was taken over."""
+    assert set(fields) <= _UPDATABLE, f"unknown job fields {set(fields) - _UPDATABLE}"
+    assignments = ", ".join(f"{name} = :{name}" for name in fields)
+    cursor = await conn.execute(
+        f"UPDATE jobs SET {assignments} WHERE id = :job_id AND state = 'submitting'"
+        " AND lease_owner = :lease_owner_now",
+        {**fields, "job_id": job_id, "lease_owner_now": owner},
+    )
+    return cursor.rowcount == 1
+
+
+_UPDATABLE = {"state", "upstream", "task_id", "status_ref", "attempts", "not_before", "error",
+              "preview_url", "submitted_at", "finished_at"}  # fmt: skip
+
+
 async def update_job(conn: Conn, job_id: str, **fields: Any) -> None:
-    allowed = {"state", "upstream", "task_id", "status_ref", "attempts", "not_before", "error",
-               "preview_url", "submitted_at", "finished_at"}  # fmt: skip
-    assert set(fields) <= allowed, f"unknown job fields {set(fields) - allowed}"
+    assert set(fields) <= _UPDATABLE, f"unknown job fields {set(fields) - _UPDATABLE}"
     assignments = ", ".join(f"{name} = ?" for name in fields)
     await conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
 

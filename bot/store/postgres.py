@@ -17,6 +17,9 @@ How the ledger keeps the promises it keeps on SQLite, under PostgreSQL's concurr
 - Reads (:meth:`read`, :meth:`snapshot`) are ``REPEATABLE READ READ ONLY`` snapshots that take
   no lock and see only committed data.
 
+Instances wake each other with ``NOTIFY`` (:meth:`PgStore.notify`, sent after the commit it
+announces) heard on one dedicated connection per instance (:meth:`PgStore.listen`).
+
 Migrations run under a lock of their own, so instances starting together apply them once.
 The query modules are written once for both backends (``?`` and ``:name`` parameters);
 :func:`translate` turns them into PostgreSQL's ``$n``.
@@ -128,11 +131,13 @@ class PgStore(Store):
     """A pool of connections to one PostgreSQL database, shared by every instance."""
 
     dialect = "postgresql"
+    shared = True
 
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         self._pool = pool
         self._url = url
         self.retries = 0  # transaction functions run again after a serialization failure
+        self._listener: asyncpg.Connection | None = None  # LISTENs, outside the pool
 
     @classmethod
     async def connect(cls, url: str, *, migrate: bool = True, size: int = 10) -> PgStore:
@@ -164,7 +169,30 @@ class PgStore(Store):
         return self._url
 
     async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
         await self._pool.close()
+
+    async def notify(self, channel: str, sender: str) -> None:
+        """``NOTIFY channel`` with the sender's instance id as payload (so that it can ignore its
+        own), in a transaction of its own: called once the change it announces is committed."""
+        async with self._pool.acquire() as raw:
+            await raw.execute("SELECT pg_notify($1, $2)", channel, sender)
+
+    async def listen(self, channel: str, sender: str, heard: Callable[[], None]) -> None:
+        """``LISTEN channel`` on this instance's listening connection (opened on first use: a
+        pooled connection could not keep listening between two uses)."""
+        if self._listener is None:
+            self._listener = await asyncpg.connect(self._url)
+
+        def callback(
+            conn: asyncpg.Connection | PoolConnectionProxy, pid: int, name: str, payload: object
+        ) -> None:
+            if payload != sender:
+                heard()
+
+        await self._listener.add_listener(channel, callback)
 
     async def schema_version(self) -> int:
         async with self._pool.acquire() as raw:

@@ -82,6 +82,12 @@ class SqliteStore(Store):
     async def close(self) -> None:
         await self._conn.close()
 
+    async def notify(self, channel: str, sender: str) -> None:
+        """One instance owns a SQLite store: its wake-ups stay in the process."""
+
+    async def listen(self, channel: str, sender: str, heard: Callable[[], None]) -> None:
+        """One instance owns a SQLite store: there is nobody else to hear."""
+
     async def schema_version(self) -> int:
         async with self.read() as conn:
             return await _version(conn)

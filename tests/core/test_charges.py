@@ -130,16 +130,16 @@ async def test_a_failed_status_message_after_acceptance_neither_refunds_nor_lose
 async def test_a_failed_write_of_the_running_state_is_retried_not_refunded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = jobs.update_job
+    real = jobs.update_leased  # the running state is written under the submitter's lease
     failed: list[str] = []
 
-    async def flaky(conn: Any, job_id: str, **fields: Any) -> None:
+    async def flaky(conn: Any, job_id: str, owner: str, **fields: Any) -> bool:
         if fields.get("state") == "running" and not failed:
             failed.append(job_id)
             raise OSError("simulated disk error while recording the vendor's task")
-        await real(conn, job_id, **fields)
+        return await real(conn, job_id, owner, **fields)
 
-    monkeypatch.setattr(jobs, "update_job", flaky)
+    monkeypatch.setattr(jobs, "update_leased", flaky)
     async with chorus(tmp_path) as h:
         await _song_despite(h)
         assert failed  # the fault did hit the write

@@ -1,11 +1,16 @@
-"""The engine under stress: faults from the vendor, restarts, webhooks versus polling, health."""
+"""The engine under stress: faults from the vendor, restarts, webhooks versus polling, health.
+
+Each test runs on both backends (the ``database`` fixture: a SQLite file, then a fresh
+PostgreSQL database)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import math
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -15,8 +20,21 @@ import bot.store.outbox
 from adapters.console.adapter import SCOPE, TARGET
 from bot.domain import Actor
 from bot.service import Request
-from bot.store import tracks
 from tests.harness import ENGINE, SIM_KNOBS, Chorus, chorus
+from tests.pg import drop_database, fresh_database
+
+
+@contextlib.asynccontextmanager
+async def another(database: str, tmp_path: Path, name: str) -> AsyncIterator[str]:
+    """A second, empty store on the same backend as ``database``."""
+    if not database.startswith("postgresql://"):
+        yield str(tmp_path / f"{name}.db")
+        return
+    url = await fresh_database()
+    try:
+        yield url
+    finally:
+        await drop_database(url)
 
 
 async def settle(
@@ -54,7 +72,9 @@ def plausible(observed: int, trials: int, rate: float) -> bool:
     return abs(observed - mean) <= 4.5 * math.sqrt(mean * (1 - rate)) + 1
 
 
-async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(tmp_path: Path) -> None:
+async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(
+    tmp_path: Path, database: str
+) -> None:
     knobs = dataclasses.replace(
         SIM_KNOBS,
         song_seconds=2.0,
@@ -66,7 +86,7 @@ async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(tmp_path: 
         slow_seconds=0.05,
         seed=11,
     )
-    async with chorus(tmp_path, knobs=knobs) as h:
+    async with chorus(tmp_path, knobs=knobs, database_url=database) as h:
         jobs = await settle(h, await submit_many(h, 200))
         assert len(jobs) == 200 and all(job.state in bot.store.jobs.TERMINAL for job in jobs)
         async with h.app.store.read() as conn:
@@ -78,7 +98,10 @@ async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(tmp_path: 
             notices = await conn.execute_fetchall(
                 "SELECT job_id, count(*) FROM outbox WHERE kind = 'notice' GROUP BY job_id"
             )
-            made = {job.id: len(await tracks.job_tracks(conn, job.id)) for job in jobs}
+            counted = await conn.execute_fetchall(
+                "SELECT job_id, count(*) FROM tracks GROUP BY job_id"
+            )
+        made = Counter({str(job_id): int(n) for job_id, n in counted})
         await h.app.ledger.reconcile()
         sim = h.sim.sim
         creates, tasks = sim.calls["POST /api/v1/sonic/create"], list(sim.tasks.values())
@@ -125,10 +148,14 @@ async def test_200_jobs_under_vendor_faults_end_delivered_or_refunded(tmp_path: 
     assert vendor_spent == sum(amount for kind, amount in resolution.values() if kind == "capture")
 
 
-async def test_a_restart_resumes_running_jobs_and_delivers_once(tmp_path: Path) -> None:
+async def test_a_restart_resumes_running_jobs_and_delivers_once(
+    tmp_path: Path, database: str
+) -> None:
     slow = dataclasses.replace(SIM_KNOBS, time_scale=0.02)  # a song takes ~2.4 s
     engine = dataclasses.replace(ENGINE, time_scale=0.02)
-    async with chorus(tmp_path, knobs=slow, engine=engine, public=False) as h:
+    async with chorus(
+        tmp_path, knobs=slow, engine=engine, public=False, database_url=database
+    ) as h:
         await h.console.execute("/song survive a restart")
         job_id = h.console.started[-1]
         while (job := await h.app.service.job(job_id)) is not None and job.state != "running":
@@ -153,22 +180,28 @@ async def test_a_restart_resumes_running_jobs_and_delivers_once(tmp_path: Path) 
             h.app = restarted
 
 
-async def test_webhooks_finish_jobs_with_fewer_vendor_calls_than_polling(tmp_path: Path) -> None:
+async def test_webhooks_finish_jobs_with_fewer_vendor_calls_than_polling(
+    tmp_path: Path, database: str
+) -> None:
     patient = dataclasses.replace(ENGINE, webhook_poll=5000)  # the fallback poll never comes
 
-    async def calls_per_job(public: bool) -> float:
-        async with chorus(tmp_path / str(public), public=public, engine=patient) as h:
+    async def calls_per_job(public: bool, store: str) -> float:
+        async with chorus(
+            tmp_path / str(public), public=public, engine=patient, database_url=store
+        ) as h:
             before = h.app.client.calls
             await settle(h, await submit_many(h, 10))
             return (h.app.client.calls - before) / 10
 
-    with_hooks, polling = await calls_per_job(True), await calls_per_job(False)
+    with_hooks = await calls_per_job(True, database)
+    async with another(database, tmp_path, "polling") as store:
+        polling = await calls_per_job(False, store)
     assert with_hooks < polling
     assert with_hooks == 1.0  # the create call alone: every song was finished by its webhook
 
 
-async def test_health_and_metrics(tmp_path: Path) -> None:
-    async with chorus(tmp_path) as h:
+async def test_health_and_metrics(tmp_path: Path, database: str) -> None:
+    async with chorus(tmp_path, database_url=database) as h:
         await settle(h, await submit_many(h, 3))
         async with httpx.AsyncClient(base_url=h.app.base_url) as http:
             health = await http.get("/healthz")
@@ -188,13 +221,18 @@ async def test_health_and_metrics(tmp_path: Path) -> None:
         assert unhealthy.status_code == 503 and unhealthy.json()["vendor"] == "error: auth"
 
 
-async def test_an_overdue_song_is_delivered_if_done_and_refunded_if_not(tmp_path: Path) -> None:
+async def test_an_overdue_song_is_delivered_if_done_and_refunded_if_not(
+    tmp_path: Path, database: str
+) -> None:
     late = dataclasses.replace(ENGINE, job_timeout=100, first_poll=400)  # polled only when overdue
-    async with chorus(tmp_path / "done", engine=late, public=False) as h:
+    async with chorus(tmp_path / "done", engine=late, public=False, database_url=database) as h:
         done = await h.run("/song finished while we were away")
         assert done is not None and done.state == "succeeded"
     stuck = dataclasses.replace(SIM_KNOBS, time_scale=1.0)  # the vendor takes two minutes
-    async with chorus(tmp_path / "stuck", engine=late, knobs=stuck, public=False) as h:
+    async with (
+        another(database, tmp_path, "stuck") as store,
+        chorus(tmp_path / "stuck", engine=late, knobs=stuck, public=False, database_url=store) as h,
+    ):
         given_up = await h.run("/song never finishes")
         assert given_up is not None and given_up.state == "failed" and given_up.error == "timeout"
         assert await h.available() == 1000
