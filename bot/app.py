@@ -269,7 +269,7 @@ class App:
                 lambda: app.vendor_status(),
                 engine_wake=wake,
             ),
-            Leaders(store, instance_name()),
+            Leaders(store, instance),
             platforms,
             instance=instance,
             wakes=(wake, delivery_wake),
@@ -326,12 +326,6 @@ class App:
             status = await vendor_reachable(self.client)
             self._vendor = (time.monotonic(), status)
         return status
-
-
-def instance_name() -> str:
-    """What names this instance in the store's leases: its host and process, and a random part
-    (two instances in one process, or a restart that reuses a process id, differ)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def settle_heap() -> None:

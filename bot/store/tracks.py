@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from bot.domain import Member
 from bot.store.connection import Conn
 from bot.store.database import fetch
-from bot.store.rows import columns, insert, read
+from bot.store.rows import columns, read
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,7 +33,13 @@ COLUMNS = columns(TrackRow)
 
 async def insert_track(conn: Conn, track: TrackRow) -> None:
     values = asdict(track)
-    await conn.execute(insert("tracks", values), values)
+    # After the job's tracks already written: the order a member reads them in.
+    await conn.execute(
+        f"INSERT INTO tracks ({', '.join(values)}, position)"
+        f" VALUES ({', '.join(f':{n}' for n in values)},"
+        " (SELECT count(*) FROM tracks WHERE job_id = :job_id))",
+        values,
+    )
 
 
 async def track(conn: Conn, track_id: str) -> TrackRow | None:
@@ -44,7 +50,7 @@ async def track(conn: Conn, track_id: str) -> TrackRow | None:
 async def job_tracks(conn: Conn, job_id: str) -> list[TrackRow]:
     rows = await fetch(
         conn,
-        f"SELECT {COLUMNS} FROM tracks WHERE job_id = ? ORDER BY rowid",
+        f"SELECT {COLUMNS} FROM tracks WHERE job_id = ? ORDER BY position",
         (job_id,),
     )
     return [read(TrackRow, row) for row in rows]
@@ -54,7 +60,7 @@ async def user_tracks(conn: Conn, member: Member, *, limit: int, offset: int = 0
     rows = await fetch(
         conn,
         f"SELECT {COLUMNS} FROM tracks WHERE platform = ? AND scope = ? AND user_id = ?"
-        " AND clip_id IS NOT NULL ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+        " AND clip_id IS NOT NULL ORDER BY created_at DESC, position DESC LIMIT ? OFFSET ?",
         (member.scope.platform, member.scope.id, member.user_id, limit, offset),
     )
     return [read(TrackRow, row) for row in rows]
