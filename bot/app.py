@@ -8,9 +8,11 @@ part to the others."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import secrets
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -46,27 +48,71 @@ SECRET_LENGTH = 64  # hex characters: the 32 random bytes secret_file makes
 def secret_file(path: Path) -> str:
     """A random secret kept in a file of its own (0600), made on first use.
 
-    It signs webhook URLs and media links, so it must never be empty or short: it is written
-    whole to a temporary file and renamed into place, and a file a crash or an operator left
-    empty or shorter than a made secret is treated as absent and made afresh (links signed
-    with it stop working, which is what a forgeable key deserves)."""
-    if path.exists():
-        value = path.read_text().strip()
-        if len(value) >= SECRET_LENGTH:
-            return value
+    It signs webhook URLs and media links, so it must never be empty or short, and every
+    instance sharing the data folder must sign with the same one, even when they start together
+    on a fresh volume: a new secret is written whole to a temporary file and hard-linked into
+    place, which fails when a file is there already; the instance that loses reads the winner's.
+    A file a crash or an operator left empty or shorter than a made secret is treated as absent
+    (links signed with it stop working, which is what a forgeable key deserves): it is moved
+    aside, and if what was moved turns out to be another instance's fresh secret, put back.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(SECRET_LENGTH // 2)
+    while True:
+        try:
+            value = path.read_text().strip()
+        except FileNotFoundError:
+            value = None
+        if value is not None and len(value) >= SECRET_LENGTH:
+            return value
+        if value is not None:
+            _set_aside(path)
+            continue
+        made = _placed(path, secrets.token_hex(SECRET_LENGTH // 2))
+        if made is not None:
+            return made
+
+
+def _placed(path: Path, value: str) -> str | None:
+    """``value`` written to ``path`` if no file is there (None: another instance was first)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
     try:
         with os.fdopen(handle, "w") as out:
             out.write(value)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return None
+        except OSError:  # a filesystem without hard links: the last instance's file stays
+            os.replace(temporary, path)
+            return value
+        return value
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise
-    return value
+
+
+def _set_aside(path: Path) -> None:
+    """Move a short secret file out of the way, atomically; put it back if it was in fact a
+    whole secret another instance placed between our reading and our moving it."""
+    aside = path.with_name(f".{path.name}.short-{secrets.token_hex(4)}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:  # another instance moved it first
+        return
+    try:
+        if len(aside.read_text().strip()) >= SECRET_LENGTH:
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, path)
+    finally:
+        aside.unlink(missing_ok=True)
+
+
+def instance_name() -> str:
+    """This process's name among the instances sharing a database (what its outbox claims are
+    recorded under): the host and process id for the operator reading the rows, and a random
+    part, since a restarted container may get the same host name and pid again."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 def defaults_from(settings: Settings) -> Defaults:
@@ -99,6 +145,7 @@ class App:
     webhook_secret: str | None
     web: Backend
     platforms: Platforms = field(default_factory=Platforms)
+    instance: str = ""  # this process among the instances sharing the store (instance_name)
     # started after the scheduler and delivery, stopped before them
     adapters: list[Adapter] = field(default_factory=list)
     _vendor: tuple[float, str] = (0.0, "unknown")
@@ -117,6 +164,7 @@ class App:
         works when the music service is the local simulator.
         """
         data = settings.data_dir
+        instance = instance_name()
         i18n.set_default(settings.default_language)
         store = await Store.open(settings.database)
         ledger = Ledger(store, defaults_from(settings))
@@ -209,7 +257,9 @@ class App:
             wake,
             delivery_wake,
         )
-        delivery = Delivery(store, platforms, metrics, delivery_wake, files, config.time_scale)
+        delivery = Delivery(
+            store, platforms, metrics, delivery_wake, files, instance, config.time_scale
+        )
         service = Service(
             store,
             ledger,
@@ -248,6 +298,7 @@ class App:
                 lambda: app.vendor_status(),
             ),
             platforms,
+            instance,
         )
         holder.backend = app.web
         return app

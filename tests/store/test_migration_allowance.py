@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.domain import Member, Scope
 from bot.ledger import Defaults, Ledger
 from bot.store import Store
-from bot.store.database import latest_version, migrations
+from bot.store.database import migrations
 from tests.ledger_fixtures import Clock
 
 YOU = Member(Scope("console", "local"), "you")
@@ -43,7 +43,8 @@ async def test_old_credits_stay_the_members_own_and_an_old_hold_still_resolves(
     path = tmp_path / "old.db"
     a_version_4_store(path)
     async with await Store.open(path) as store:
-        assert store.applied == latest_version() - 4  # 0005 and whatever came after it
+        # 0005 and whatever came after it (numbers may skip: a branch can land 0011 before 0010)
+        assert store.applied == len([v for v, _, _ in migrations() if v > 4])
         ledger = Ledger(store, Defaults(daily_allowance=20), Clock())
         await ledger.reconcile()
         before = await ledger.balance(YOU)
