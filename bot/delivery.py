@@ -116,6 +116,7 @@ class Delivery:
         self.files, self.time_scale, self.clock = files, time_scale, clock
         self.instance = instance  # who claims rows: this process, among all sharing the store
         self.claim_seconds = CLAIM_SECONDS  # wall seconds, whatever time_scale says
+        self.batch = BATCH  # rows claimed per pass
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0), follow_redirects=True)
         self._task: asyncio.Task[None] | None = None
 
@@ -157,7 +158,7 @@ class Delivery:
                 self.instance,
                 now,
                 now + self.claim_seconds,
-                BATCH,
+                self.batch,
                 served,
             )
         )

@@ -12,49 +12,20 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.domain import ReplyTarget, ResultCard
 from bot.ledger import Ledger
-from bot.store import Store, jobs, outbox, updates
-from tests.ledger_fixtures import ALICE, Clock
+from bot.store import Store, outbox, updates
+from tests.ledger_fixtures import Clock
+from tests.outbox_rows import queued
 from tests.pg import drop_database, fresh_database
 
-TARGET = ReplyTarget("console", "channel")
 SERVED = ("console",)
-
-
-async def queued(ledger: Ledger, jobs_: int, rows_per_job: int, now: float) -> list[int]:
-    """Rows due at ``now``: ``rows_per_job`` results for each of ``jobs_`` finished jobs (paid
-    for by one settled hold)."""
-    hold = await ledger.hold(ALICE, 1, reason="test")
-    await ledger.capture(hold.hold_id, 1)
-    async with ledger.store.write() as conn:
-        for n in range(jobs_):
-            await jobs.insert_job(
-                conn,
-                job_id=f"job{n}",
-                member=ALICE,
-                op="song",
-                params={},
-                inputs={},
-                target=TARGET,
-                hold_id=hold.hold_id,
-                now=now,
-            )
-            await jobs.update_job(conn, f"job{n}", state="succeeded")
-            for k in range(rows_per_job):
-                card = ResultCard(job_id=f"job{n}", title=f"take {k}")
-                await outbox.enqueue(conn, f"job{n}", outbox.OutboxItem.result(card), TARGET, now)
-        rows = await conn.execute_fetchall("SELECT id FROM outbox ORDER BY id")
-    return [int(r[0]) for r in rows]
 
 
 async def claim(
     store: Store, instance: str, now: float, seconds: float = 10, limit: int = 50
 ) -> list[int]:
     rows = await store.transact(
-        lambda conn: outbox.claim(
-            conn, store.dialect, instance, now, now + seconds, limit, SERVED
-        )
+        lambda conn: outbox.claim(conn, store.dialect, instance, now, now + seconds, limit, SERVED)
     )
     return [row.id for row in rows]
 
@@ -80,9 +51,7 @@ async def test_a_claimed_row_is_one_instances_until_the_claim_runs_out(
     assert await claim(store, "b", now + 35) == []  # not due yet; ids[2] is c's
     assert await claim(store, "b", now + 41) == ids[::2]  # due, and c's claim ran out
     async with store.read() as conn:
-        owners = await conn.execute_fetchall(
-            "SELECT id, state, claimed_by FROM outbox ORDER BY id"
-        )
+        owners = await conn.execute_fetchall("SELECT id, state, claimed_by FROM outbox ORDER BY id")
     assert [tuple(row) for row in owners] == [
         (ids[0], "pending", "b"),
         (ids[1], "delivered", "c"),  # who posted it stays on the row
