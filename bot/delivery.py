@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import logging
 import random
@@ -186,11 +187,14 @@ class Delivery:
             return
         while True:
             await asyncio.sleep(self.claim_seconds / 3)
-            until = self.clock() + self.claim_seconds
+            renew = functools.partial(
+                outbox.extend_claims,
+                instance=self.instance,
+                ids=ids,
+                until=self.clock() + self.claim_seconds,
+            )
             try:
-                await self.store.transact(
-                    lambda conn: outbox.extend_claims(conn, self.instance, ids, until)
-                )
+                await self.store.transact(renew)
             except Exception:  # the store is down: the posts fail too, and are retried
                 log.exception("renewing the outbox claims failed")
 
