@@ -125,12 +125,24 @@ class Delivery:
         return seconds * self.time_scale
 
     async def start(self) -> None:
+        if self.store.dialect == "sqlite":
+            # A SQLite file serves one instance: a claim found now is a run's that was killed,
+            # and its rows go out at once, as they did before there were claims.
+            await self.store.transact(functools.partial(outbox.release_claims, instance=None))
         self._task = asyncio.create_task(self._run(), name="chorus-delivery")
 
     async def stop(self) -> None:
+        """Stop delivering and hand back the rows this instance held but did not post: another
+        instance (or this one, restarted) posts them at once, not when the claims run out."""
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        try:
+            await self.store.transact(
+                functools.partial(outbox.release_claims, instance=self.instance)
+            )
+        except Exception:  # stopping because the store failed: the claims simply run out
+            log.exception("handing back the outbox claims failed")
         await self.http.aclose()
 
     async def _run(self) -> None:

@@ -180,6 +180,16 @@ async def extend_claims(conn: Conn, instance: str, ids: Sequence[int], until: fl
     )
 
 
+async def release_claims(conn: Conn, instance: str | None) -> None:
+    """Give up ``instance``'s claims on rows not yet posted (all claims: ``None``), so they go
+    out at once instead of when the claims would have run out."""
+    mine = " AND claimed_by = ?" if instance is not None else ""
+    await conn.execute(
+        f"UPDATE outbox SET claimed_until = NULL WHERE state = 'pending'{mine}",
+        (instance,) if instance is not None else (),
+    )
+
+
 async def next_delivery(
     conn: Conn, platforms: Collection[str], instance: str, now: float
 ) -> float | None:
