@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.fakes.plugin import serving_telegram
@@ -50,6 +51,13 @@ async def test_an_update_telegram_delivers_twice_is_answered_once(
             assert await fake.post_update(update_id=41, message=credits) == 200
             assert await fake.post_update(update_id=41, message=credits) == 200  # the retry
             texts = await answers_after(fake)
+            async with httpx.AsyncClient() as http:
+                empty = await http.post(
+                    hook(harness),
+                    json={},
+                    headers={"X-Telegram-Bot-Api-Secret-Token": adapter.webhook_secret},
+                )
+            assert empty.status_code == 400  # not an update, and no id to remember
         finally:
             await adapter.stop()
     assert texts.count(CREDITS) == 1
