@@ -124,10 +124,12 @@ async def enqueue(
     )
 
 
-def _served(platforms: Collection[str]) -> tuple[str, tuple[str, ...]]:
-    """The SQL condition (and its parameters) keeping only rows bound for ``platforms``."""
+def _served(platforms: Collection[str], table: str = "") -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (``AND ...``, and its parameters) keeping only rows bound for
+    ``platforms``; ``table``: the outbox's alias in the query."""
     marks = ", ".join("?" for _ in platforms) or "NULL"
-    return f"platform IN ({marks})", tuple(platforms)
+    column = f"{table}.platform" if table else "platform"
+    return f"AND {column} IN ({marks})", tuple(platforms)
 
 
 async def claim(
@@ -150,13 +152,13 @@ async def claim(
     the rows are picked ``FOR UPDATE SKIP LOCKED``: instances claiming at the same moment take
     different rows instead of waiting for each other.
     """
-    served, names = _served(platforms)
+    served, names = _served(platforms, "o")
     locking = " FOR UPDATE OF o SKIP LOCKED" if dialect == "postgresql" else ""
     rows = await fetch(
         conn,
         "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ("
         " SELECT o.id FROM outbox o"
-        f" WHERE o.state = 'pending' AND o.not_before <= ? AND o.{served}"
+        f" WHERE o.state = 'pending' AND o.not_before <= ? {served}"
         " AND (o.claimed_until IS NULL OR o.claimed_until < ? OR o.claimed_by = ?)"
         " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.job_id = o.job_id AND e.id < o.id"
         " AND e.state = 'pending' AND e.claimed_until >= ? AND e.claimed_by <> ?)"
@@ -201,7 +203,7 @@ async def next_delivery(
         conn,
         "SELECT min(CASE WHEN claimed_until >= ? AND claimed_by <> ?"
         " AND claimed_until > not_before THEN claimed_until ELSE not_before END)"
-        f" FROM outbox WHERE state = 'pending' AND {served}",
+        f" FROM outbox WHERE state = 'pending' {served}",
         (now, instance, *names),
     )
     value = next(iter(rows), (None,))[0]
