@@ -134,15 +134,16 @@ class Delivery:
     async def stop(self) -> None:
         """Stop delivering and hand back the rows this instance held but did not post: another
         instance (or this one, restarted) posts them at once, not when the claims run out."""
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        try:
-            await self.store.transact(
-                functools.partial(outbox.release_claims, instance=self.instance)
-            )
-        except Exception:  # stopping because the store failed: the claims simply run out
-            log.exception("handing back the outbox claims failed")
+        task, self._task = self._task, None
+        if task is not None:  # running until now (a second stop finds the store closed)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            try:
+                await self.store.transact(
+                    functools.partial(outbox.release_claims, instance=self.instance)
+                )
+            except Exception:  # stopping because the store failed: the claims simply run out
+                log.exception("handing back the outbox claims failed")
         await self.http.aclose()
 
     async def _run(self) -> None:
