@@ -132,18 +132,21 @@ class Delivery:
         self._task = asyncio.create_task(self._run(), name="chorus-delivery")
 
     async def stop(self) -> None:
-        """Stop delivering and hand back the rows this instance held but did not post: another
-        instance (or this one, restarted) posts them at once, not when the claims run out."""
+        """Stop delivering and, on PostgreSQL, hand back the rows this instance held but did not
+        post: another instance (or this one, restarted) posts them at once, not when the claims
+        run out. (A SQLite file has one instance, which hands every claim back as it starts; its
+        group commit is not to be written to right after a writer was cancelled mid-block.)"""
         task, self._task = self._task, None
         if task is not None:  # running until now (a second stop finds the store closed)
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        if task is not None and self.store.dialect == "postgresql":
             try:
                 await self.store.transact(
                     functools.partial(outbox.release_claims, instance=self.instance)
                 )
-            except Exception:  # stopping because the store failed: the claims simply run out
-                log.exception("handing back the outbox claims failed")
+            except Exception as exc:  # stopping because the store failed: the claims run out
+                log.warning("outbox claims not handed back (%s); they run out", exc)
         await self.http.aclose()
 
     async def _run(self) -> None:
