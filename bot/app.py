@@ -8,12 +8,14 @@ part to the others."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import secrets
 import socket
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -46,30 +48,88 @@ from bot.web import Backend, Holder, make_web, vendor_reachable
 SECRET_LENGTH = 64  # hex characters: the 32 random bytes secret_file makes
 
 
+STALE_LOCK_SECONDS = 30.0  # a repair lock this old was left by an instance that died in it
+
+
 def secret_file(path: Path) -> str:
     """A random secret kept in a file of its own (0600), made on first use.
 
-    It signs webhook URLs and media links, so it must never be empty or short: it is written
-    whole to a temporary file and renamed into place, and a file a crash or an operator left
-    empty or shorter than a made secret is treated as absent and made afresh (links signed
-    with it stop working, which is what a forgeable key deserves)."""
-    if path.exists():
-        value = path.read_text().strip()
-        if len(value) >= SECRET_LENGTH:
-            return value
+    It signs webhook URLs and media links, so it must never be empty or short, and every
+    instance sharing the data folder must sign with the same one, even when they start together
+    on a fresh volume: a new secret is written whole to a temporary file and hard-linked into
+    place, which fails when a file is there already; the instance that loses reads the winner's.
+    A file a crash or an operator left empty or shorter than a made secret is treated as absent
+    (links signed with it stop working, which is what a forgeable key deserves) and replaced by
+    one instance at a time, under a lock file, so that instances repairing it together also end
+    with one secret.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(SECRET_LENGTH // 2)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
+    while True:
+        value = _secret_in(path)
+        if value is not None and len(value) >= SECRET_LENGTH:
+            return value
+        if value is None:
+            made = _placed(path, secrets.token_hex(SECRET_LENGTH // 2))
+            if made is not None:
+                return made
+            continue
+        with _repairing(path):
+            value = _secret_in(path)
+            if value is not None and len(value) < SECRET_LENGTH:
+                fresh = secrets.token_hex(SECRET_LENGTH // 2)
+                _written(path, fresh, os.replace)
+                return fresh
+
+
+def _secret_in(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return None
+
+
+def _written(path: Path, value: str, put: Callable[[str, Path], None]) -> None:
+    """``value`` written whole to a temporary file (0600), then put in place by ``put``."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w") as out:
             out.write(value)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
+        put(temporary, path)
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise
+
+
+def _placed(path: Path, value: str) -> str | None:
+    """``value`` written to ``path`` if no file is there (None: another instance was first)."""
+    try:
+        _written(path, value, os.link)
+    except FileExistsError:
+        return None
+    except OSError:  # a filesystem without hard links: the last instance's file stays
+        _written(path, value, os.replace)
     return value
+
+
+@contextlib.contextmanager
+def _repairing(path: Path) -> Iterator[None]:
+    """Held by one instance at a time: a lock file made with ``O_EXCL`` next to ``path``."""
+    lock = path.with_name(f".{path.name}.lock")
+    while True:
+        try:
+            os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            break
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
+                    lock.unlink()
+                    continue
+            time.sleep(0.01)  # another instance is writing a whole secret: milliseconds
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def instance_id() -> str:
@@ -129,6 +189,7 @@ class App:
         works when the music service is the local simulator.
         """
         data = settings.data_dir
+        instance = instance_id()
         i18n.set_default(settings.default_language)
         store = await Store.open(settings.database)
         ledger = Ledger(store, defaults_from(settings))
@@ -230,7 +291,9 @@ class App:
             delivery_wake,
             instance,
         )
-        delivery = Delivery(store, platforms, metrics, delivery_wake, files, config.time_scale)
+        delivery = Delivery(
+            store, platforms, metrics, delivery_wake, files, instance, config.time_scale
+        )
         service = Service(
             store,
             ledger,

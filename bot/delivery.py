@@ -13,12 +13,20 @@ has already tried its own fallbacks (another route to the member) before saying 
 row that runs out of routes becomes *undelivered*: never recorded as delivered, listed in
 /mysongs with its files, counted in ``chorus_undelivered_total``, and the member is told where
 that is still possible.
+
+Several instances may deliver from one database. Each claims the rows it is about to post
+(:func:`bot.store.outbox.claim`) and renews the claim while it works on them, so no other
+instance posts them meanwhile; the claim of an instance that died runs out after
+``CLAIM_SECONDS`` and another takes the rows over. Its post carries the same key, and a row
+tried before is looked for first, exactly as after a restart: a kill between the post and the
+mark is no worse on many instances than on one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import logging
 import random
@@ -42,6 +50,10 @@ from bot.store import Store, jobs, outbox
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_FILE = 200 * 1024 * 1024
+# How long a claim on outbox rows lasts unless renewed (every third of it while the instance
+# works on them): how long a dead instance's rows wait before another instance takes them over.
+CLAIM_SECONDS = 60.0
+BATCH = 50
 
 
 class FetchFailed(Exception):
@@ -96,12 +108,16 @@ class Delivery:
         metrics: Metrics,
         wake: asyncio.Event,
         files: Path,
+        instance: str,
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store, self.platforms, self.metrics = store, platforms, metrics
         self.wake = wake  # set when the outbox has something new
         self.files, self.time_scale, self.clock = files, time_scale, clock
+        self.instance = instance  # who claims rows: this process, among all sharing the store
+        self.claim_seconds = CLAIM_SECONDS  # wall seconds, whatever time_scale says
+        self.batch = BATCH  # rows claimed per pass
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0), follow_redirects=True)
         self._task: asyncio.Task[None] | None = None
 
@@ -109,12 +125,28 @@ class Delivery:
         return seconds * self.time_scale
 
     async def start(self) -> None:
+        if self.store.dialect == "sqlite":
+            # A SQLite file serves one instance: a claim found now is a run's that was killed,
+            # and its rows go out at once, as they did before there were claims.
+            await self.store.transact(functools.partial(outbox.release_claims, instance=None))
         self._task = asyncio.create_task(self._run(), name="chorus-delivery")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        """Stop delivering and, on PostgreSQL, hand back the rows this instance held but did not
+        post: another instance (or this one, restarted) posts them at once, not when the claims
+        run out. (A SQLite file has one instance, which hands every claim back as it starts; its
+        group commit is not to be written to right after a writer was cancelled mid-block.)"""
+        task, self._task = self._task, None
+        if task is not None:  # running until now (a second stop finds the store closed)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if task is not None and self.store.dialect == "postgresql":
+            try:
+                await self.store.transact(
+                    functools.partial(outbox.release_claims, instance=self.instance)
+                )
+            except Exception as exc:  # stopping because the store failed: the claims run out
+                log.warning("outbox claims not handed back (%s); they run out", exc)
         await self.http.aclose()
 
     async def _run(self) -> None:
@@ -135,19 +167,52 @@ class Delivery:
     async def drain(self) -> float:
         """Deliver everything due; returns how long until the next row is due."""
         served = self.platforms.names()  # another platform's rows wait for a process serving it
-        async with self.store.read() as conn:
-            rows = await outbox.pending(conn, self.clock(), 50, served)
+        now = self.clock()
+        rows = await self.store.transact(
+            lambda conn: outbox.claim(
+                conn,
+                self.store.dialect,
+                self.instance,
+                now,
+                now + self.claim_seconds,
+                self.batch,
+                served,
+            )
+        )
         # One job's results go out in the order they were written (the order of its tracks, which
         # is what "the first result" means to a member); different jobs go out side by side.
         by_job: dict[str, list[outbox.OutboxRow]] = {}
         for row in rows:
             by_job.setdefault(row.job_id, []).append(row)
-        await asyncio.gather(*(self._deliver_in_order(group) for group in by_job.values()))
+        keeper = asyncio.create_task(self._keep_claims([row.id for row in rows]))
+        try:
+            await asyncio.gather(*(self._deliver_in_order(group) for group in by_job.values()))
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
         async with self.store.read() as conn:
-            upcoming = await outbox.next_delivery(conn, served)
+            upcoming = await outbox.next_delivery(conn, served, self.instance, self.clock())
         if upcoming is None:
             return self.scaled(60)
         return max(0.0, upcoming - self.clock())
+
+    async def _keep_claims(self, ids: list[int]) -> None:
+        """Renew the claim on the rows of this pass until it ends (a download or a platform's
+        rate limit may hold a row longer than one claim lasts)."""
+        if not ids:
+            return
+        while True:
+            await asyncio.sleep(self.claim_seconds / 3)
+            renew = functools.partial(
+                outbox.extend_claims,
+                instance=self.instance,
+                ids=ids,
+                until=self.clock() + self.claim_seconds,
+            )
+            try:
+                await self.store.transact(renew)
+            except Exception:  # the store is down: the posts fail too, and are retried
+                log.exception("renewing the outbox claims failed")
 
     async def _deliver_in_order(self, rows: list[outbox.OutboxRow]) -> None:
         for row in rows:

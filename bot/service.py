@@ -39,7 +39,7 @@ from bot.moderation import Moderation, ModerationRefused, NotModerator
 from bot.panel.access import PanelAccess
 from bot.progress import StatusMessages
 from bot.reports import Reports
-from bot.store import Store, jobs, languages, media, outbox, tracks, voices
+from bot.store import Store, jobs, languages, media, outbox, tracks, updates, voices
 from bot.store import journal as j
 from bot.store.connection import Conn
 
@@ -440,6 +440,15 @@ class Service:
     async def job(self, job_id: str) -> jobs.JobRow | None:
         async with self.store.read() as conn:
             return await jobs.job(conn, job_id)
+
+    async def first_sight(self, source: str, update_id: int) -> bool:
+        """Whether a platform update (``update_id`` from the bot ``source``) is new to every
+        instance: it is recorded in the store, so a redelivery handed to any instance, this
+        one or another, answers False and is dropped."""
+        now = self.clock()
+        return await self.store.transact(
+            lambda conn: updates.first_sight(conn, source, update_id, now)
+        )
 
     async def help(
         self,

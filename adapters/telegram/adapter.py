@@ -288,6 +288,13 @@ class TelegramAdapter:
             update = Update.de_json(await request.json(), self.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400, text="not an update")
+        if update is None:  # an empty body
+            return web.Response(status=400, text="not an update")
+        # Telegram redelivers an update it got no answer for in time, and behind a load
+        # balancer the retry may reach another instance: the store remembers each update id
+        # taken in, so that one is handled once (and answered 200, so Telegram stops trying).
+        if not await self.service.first_sight(f"telegram-{self.bot.id}", update.update_id):
+            return web.Response(text="duplicate")
         await self.application.update_queue.put(update)
         return web.Response(text="ok")
 

@@ -124,33 +124,87 @@ async def enqueue(
     )
 
 
-def _served(platforms: Collection[str]) -> tuple[str, tuple[str, ...]]:
-    """The SQL condition (and its parameters) keeping only rows bound for ``platforms``."""
+def _served(platforms: Collection[str], table: str = "") -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (``AND ...``, and its parameters) keeping only rows bound for
+    ``platforms``; ``table``: the outbox's alias in the query."""
     marks = ", ".join("?" for _ in platforms) or "NULL"
-    return f"platform IN ({marks})", tuple(platforms)
+    column = f"{table}.platform" if table else "platform"
+    return f"AND {column} IN ({marks})", tuple(platforms)
 
 
-async def pending(
-    conn: Conn, now: float, limit: int, platforms: Collection[str]
+async def claim(
+    conn: Conn,
+    dialect: str,
+    instance: str,
+    now: float,
+    until: float,
+    limit: int,
+    platforms: Collection[str],
 ) -> list[OutboxRow]:
-    """Rows due for the platforms this process serves: a row for a platform not configured now
-    waits, untouched, until a process that serves it runs (it would only be skipped)."""
+    """Claim for ``instance``, until ``until``, the rows due for the platforms it serves, and
+    return them (oldest first): each row is claimed by one instance at a time, so several
+    instances on one database never post the same row side by side.
+
+    A row is free when it was never claimed, its claim has expired (the instance that held it
+    died or stalled) or it is this instance's own. A row waits while an earlier row of its job
+    is claimed by another instance, so one job's results still go out in order. A row for a
+    platform not served here waits, untouched, for an instance that serves it. On PostgreSQL
+    the rows are picked ``FOR UPDATE SKIP LOCKED``: instances claiming at the same moment take
+    different rows instead of waiting for each other.
+    """
+    served, names = _served(platforms, "o")
+    locking = " FOR UPDATE OF o SKIP LOCKED" if dialect == "postgresql" else ""
+    rows = await fetch(
+        conn,
+        "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ("
+        " SELECT o.id FROM outbox o"
+        f" WHERE o.state = 'pending' AND o.not_before <= ? {served}"
+        " AND (o.claimed_until IS NULL OR o.claimed_until < ? OR o.claimed_by = ?)"
+        " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.job_id = o.job_id AND e.id < o.id"
+        " AND e.state = 'pending' AND e.claimed_until >= ? AND e.claimed_by <> ?)"
+        f" ORDER BY o.id LIMIT ?{locking})"
+        f" RETURNING {COLUMNS}",
+        (instance, until, now, *names, now, instance, now, instance, limit),
+    )
+    claimed = [
+        read(OutboxRow, row, item=OutboxItem.from_json, target=target_from_json) for row in rows
+    ]
+    return sorted(claimed, key=lambda row: row.id)
+
+
+async def extend_claims(conn: Conn, instance: str, ids: Sequence[int], until: float) -> None:
+    """Keep ``instance``'s claim on rows it is still posting (a slow download, a long wait
+    for a platform's rate limit): a live instance never loses its rows to another."""
+    marks = ", ".join("?" for _ in ids) or "NULL"
+    await conn.execute(
+        f"UPDATE outbox SET claimed_until = ? WHERE claimed_by = ? AND id IN ({marks})",
+        (until, instance, *ids),
+    )
+
+
+async def release_claims(conn: Conn, instance: str | None) -> None:
+    """Give up ``instance``'s claims on rows not yet posted (all claims: ``None``), so they go
+    out at once instead of when the claims would have run out."""
+    mine = " AND claimed_by = ?" if instance is not None else ""
+    await conn.execute(
+        f"UPDATE outbox SET claimed_until = NULL WHERE state = 'pending'{mine}",
+        (instance,) if instance is not None else (),
+    )
+
+
+async def next_delivery(
+    conn: Conn, platforms: Collection[str], instance: str, now: float
+) -> float | None:
+    """When the next row for these platforms is due here: its ``not_before``, or, for a row
+    another instance holds, when that claim runs out (it is that instance's to post until
+    then; if it died, this one takes the row over)."""
     served, names = _served(platforms)
     rows = await fetch(
         conn,
-        f"SELECT {COLUMNS} FROM outbox"
-        f" WHERE state = 'pending' AND not_before <= ? AND {served} ORDER BY id LIMIT ?",
-        (now, *names, limit),
-    )
-    return [
-        read(OutboxRow, row, item=OutboxItem.from_json, target=target_from_json) for row in rows
-    ]
-
-
-async def next_delivery(conn: Conn, platforms: Collection[str]) -> float | None:
-    served, names = _served(platforms)
-    rows = await fetch(
-        conn, f"SELECT min(not_before) FROM outbox WHERE state = 'pending' AND {served}", names
+        "SELECT min(CASE WHEN claimed_until >= ? AND claimed_by <> ?"
+        " AND claimed_until > not_before THEN claimed_until ELSE not_before END)"
+        f" FROM outbox WHERE state = 'pending' {served}",
+        (now, instance, *names),
     )
     value = next(iter(rows), (None,))[0]
     return float(value) if value is not None else None
@@ -158,14 +212,18 @@ async def next_delivery(conn: Conn, platforms: Collection[str]) -> float | None:
 
 async def mark_delivered(conn: Conn, outbox_id: int, ref: str, now: float) -> None:
     await conn.execute(
-        "UPDATE outbox SET state = 'delivered', delivered_ref = ?, delivered_at = ? WHERE id = ?",
+        "UPDATE outbox SET state = 'delivered', delivered_ref = ?, delivered_at = ?,"
+        " claimed_until = NULL WHERE id = ?",
         (ref, now, outbox_id),
     )
 
 
 async def retry_later(conn: Conn, outbox_id: int, when: float) -> None:
+    """Try the row again from ``when``, on whichever instance claims it then."""
     await conn.execute(
-        "UPDATE outbox SET attempts = attempts + 1, not_before = ? WHERE id = ?", (when, outbox_id)
+        "UPDATE outbox SET attempts = attempts + 1, not_before = ?, claimed_by = NULL,"
+        " claimed_until = NULL WHERE id = ?",
+        (when, outbox_id),
     )
 
 
@@ -182,7 +240,7 @@ async def mark_undelivered(
     """No route would take this row: keep it (with the files it had) for /mysongs."""
     await conn.execute(
         "UPDATE outbox SET state = 'undelivered', payload = ?, error = ?, attempts = attempts + 1,"
-        " delivered_at = ? WHERE id = ?",
+        " delivered_at = ?, claimed_until = NULL WHERE id = ?",
         (item.to_json(), error, now, outbox_id),
     )
 
@@ -232,7 +290,8 @@ async def repost_undelivered(conn: Conn, job_id: str, now: float) -> int:
     asked once the reason they failed, e.g. a missing permission, was fixed); how many."""
     cursor = await conn.execute(
         "UPDATE outbox SET state = 'pending', attempts = 0, not_before = ?, error = NULL,"
-        " delivered_at = NULL WHERE job_id = ? AND kind = 'result' AND state = 'undelivered'",
+        " delivered_at = NULL, claimed_by = NULL, claimed_until = NULL"
+        " WHERE job_id = ? AND kind = 'result' AND state = 'undelivered'",
         (now, job_id),
     )
     return cursor.rowcount

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,29 @@ def test_an_empty_or_short_key_file_is_made_afresh_never_used_as_the_secret(
         assert key.read_text() == secret and key.stat().st_mode & 0o777 == 0o600
         assert secret_file(key) == secret  # kept from then on
     assert sorted(p.name for p in tmp_path.iterdir()) == ["media.key"]  # no temporary left
+
+
+def test_instances_starting_together_on_one_data_folder_end_with_one_key(tmp_path: Path) -> None:
+    """Replicas sharing DATA_DIR start at once on a fresh volume (or on a key file left short):
+    every one of them must sign with the one secret the file ends up holding, or a media link
+    signed by one would be refused by the others."""
+    racers = 8
+    for round_ in range(40):
+        folder = tmp_path / str(round_)
+        folder.mkdir()
+        key = folder / "media.key"
+        if round_ % 2:
+            key.write_text("short")
+        start = threading.Barrier(racers)
+
+        def made(key: Path = key, start: threading.Barrier = start) -> str:
+            start.wait()
+            return secret_file(key)
+
+        with ThreadPoolExecutor(racers) as pool:
+            secrets = set(pool.map(lambda _: made(), range(racers)))
+        assert secrets == {key.read_text()}, f"round {round_}: {len(secrets)} keys"
+        assert [p.name for p in folder.iterdir()] == ["media.key"]  # nothing left aside
 
 
 def test_the_benchmarks_settings_are_valid(tmp_path: Path) -> None:

@@ -406,12 +406,22 @@ class FakeTelegram:
         self.webhook = (url, str(call.params.get("secret_token") or ""))
         return self.ok(True)
 
-    async def post_update(self, secret: str | None = None, **update: Any) -> int:
+    async def post_update(
+        self,
+        secret: str | None = None,
+        *,
+        update_id: int | None = None,
+        to: str | None = None,
+        **update: Any,
+    ) -> int:
         """Deliver an update the webhook way; returns the bot's HTTP status, or 0 when privacy
-        mode keeps it from the bot (Telegram then sends nothing)."""
+        mode keeps it from the bot (Telegram then sends nothing). ``update_id`` sends an update
+        again (Telegram's retry of one it got no answer for); ``to`` is the webhook address to
+        post to instead of the registered one (another instance, as a load balancer chooses)."""
         assert self.webhook is not None, "the bot has not set a webhook"
         url, registered = self.webhook
-        body = {"update_id": next(self._update_ids), **update}
+        url = to or url
+        body = {"update_id": next(self._update_ids) if update_id is None else update_id, **update}
         message = update.get("message") or update.get("edited_message")
         if message is not None and not self.reaches_bot(message):
             self.withheld.append(body)
