@@ -29,7 +29,11 @@ ENGINE = EngineConfig(
     max_in_flight_per_scope=60,
     max_in_flight_per_member=60,
     status_interval=0,
+    # On PostgreSQL a restarted process is a new instance: it takes over the killed one's jobs
+    # and outbox rows once their leases run out (30 s and 60 s in production; short here).
+    lease_seconds=2.0,
 )
+CLAIM_SECONDS = 2.0
 
 
 async def settled(app: App, job_ids: list[str], patience: float) -> None:
@@ -56,6 +60,7 @@ async def main(data: Path, sim_url: str, count: int, posts: Path) -> int:
         max_concurrent_jobs=100,
     )
     app = await App.create(settings, engine_config=ENGINE, local_public=True)
+    app.delivery.claim_seconds = CLAIM_SECONDS
     app.platforms["console"] = RecordingPlatform(posts)
     await app.start()
     try:
