@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
+import logging
 import random
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
@@ -42,6 +44,7 @@ from bot.store.connection import Conn
 from bot.store.database import Store, StoreError, describe, latest_version, migrations
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 WRITE_LOCK = 0x43686F72  # the store-wide writer lock ("Chor")
 MIGRATE_LOCK = WRITE_LOCK + 1
@@ -138,6 +141,11 @@ class PgStore(Store):
         self._url = url
         self.retries = 0  # transaction functions run again after a serialization failure
         self._listener: asyncpg.Connection | None = None  # LISTENs, outside the pool
+        # channel -> (the listener asyncpg calls, the wake-up it calls) for each listen()
+        self._heard: dict[str, list[tuple[Callable[..., None], Callable[[], None]]]] = {}
+        self._relisten: asyncio.Task[None] | None = None
+        self._closing = False
+        self.relistens = 0  # times the listening connection was lost and opened again
 
     @classmethod
     async def connect(cls, url: str, *, migrate: bool = True, size: int = 10) -> PgStore:
@@ -169,6 +177,10 @@ class PgStore(Store):
         return self._url
 
     async def close(self) -> None:
+        self._closing = True
+        if self._relisten is not None:
+            self._relisten.cancel()
+            await asyncio.gather(self._relisten, return_exceptions=True)
         if self._listener is not None:
             await self._listener.close()
             self._listener = None
@@ -183,8 +195,6 @@ class PgStore(Store):
     async def listen(self, channel: str, sender: str, heard: Callable[[], None]) -> None:
         """``LISTEN channel`` on this instance's listening connection (opened on first use: a
         pooled connection could not keep listening between two uses)."""
-        if self._listener is None:
-            self._listener = await asyncpg.connect(self._url)
 
         def callback(
             conn: asyncpg.Connection | PoolConnectionProxy, pid: int, name: str, payload: object
@@ -192,7 +202,45 @@ class PgStore(Store):
             if payload != sender:
                 heard()
 
-        await self._listener.add_listener(channel, callback)
+        self._heard.setdefault(channel, []).append((callback, heard))
+        if self._listener is None:
+            await self._open_listener()
+        else:
+            await self._listener.add_listener(channel, callback)
+
+    async def _open_listener(self) -> None:
+        """Open the listening connection and LISTEN on every channel asked for so far."""
+        listener = await asyncpg.connect(self._url)
+        for channel, callbacks in self._heard.items():
+            for callback, _ in callbacks:
+                await listener.add_listener(channel, callback)
+        listener.add_termination_listener(self._lost)
+        self._listener = listener
+
+    def _lost(self, conn: object) -> None:
+        """The listening connection died (a server restart, a failover, a proxy's timeout): open
+        it again in the background, or this instance would sleep through the others' work."""
+        if self._closing or self._relisten is not None:
+            return
+        self._listener = None
+        self._relisten = asyncio.get_running_loop().create_task(self._listen_again())
+
+    async def _listen_again(self) -> None:
+        try:
+            for attempt in itertools.count():
+                try:
+                    await self._open_listener()
+                    break
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                    log.warning("listening for other instances failed; trying again")
+                    await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
+            self.relistens += 1
+            # Notices sent while nobody listened are gone: wake every loop once to look.
+            for callbacks in self._heard.values():
+                for _, heard in callbacks:
+                    heard()
+        finally:
+            self._relisten = None
 
     async def schema_version(self) -> int:
         async with self._pool.acquire() as raw:
