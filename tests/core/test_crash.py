@@ -14,13 +14,17 @@ import contextlib
 import os
 import random
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import bot.store.jobs
 from bot.ledger import Ledger
 from bot.store import Store
 from simulator import Knobs, running_simulator
+from tests.books import (
+    assert_each_track_was_posted_by_one_row,
+    assert_the_vendor_bill_is_accounted_for,
+)
 from tests.recording import mark_restart, read_posts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +71,6 @@ async def test_200_songs_survive_five_sigkills(tmp_path: Path, database: str) ->
         assert b"all done" in output
         tasks = list(sim.sim.tasks.values())
         vendor_spent = knobs.credits - sim.sim.credits
-        prompts = {t.task_id: t.clips[0].description for t in tasks}
 
     async with await Store.open(database) as store:
         ledger = Ledger(store)
@@ -111,12 +114,7 @@ async def test_200_songs_survive_five_sigkills(tmp_path: Path, database: str) ->
     reposts_per_kill = Counter(min(p.run for p in received if p.key == key) for key in reposts)
     assert all(n <= DRAIN_BATCH for n in reposts_per_kill.values()), reposts_per_kill
     # Each track is one result row, each failure one notice row: nothing was queued twice.
-    track_rows: dict[str, set[str]] = defaultdict(set)
-    for post in received:
-        if post.kind == "result":
-            track_rows[str(post.track_id)].add(post.key)
-    assert set(track_rows) == {str(t[0]) for t in tracks}
-    assert all(len(keys) == 1 for keys in track_rows.values())
+    assert_each_track_was_posted_by_one_row(received, tracks)
     assert len(tracks) == 2 * len(succeeded)
     notices = Counter(job_id for kind, job_id in outbox.values() if kind == "notice")
     assert notices == Counter({job.id: 1 for job in failed})
@@ -124,17 +122,4 @@ async def test_200_songs_survive_five_sigkills(tmp_path: Path, database: str) ->
                if post.kind == "notice")  # fmt: skip
 
     # --- the vendor's bill: each charge is a member's capture or a counted loss.
-    by_task = {job.task_id: job for job in jobs if job.task_id}
-    by_prompt = {job.params["prompt"]: job for job in jobs}
-    charged = [t for t in tasks if t.charged]
-    assert Counter(prompts[t.task_id] for t in charged).most_common(1)[0][1] == 1  # none twice
-    captured = [t for t in charged if t.task_id in by_task]
-    lost = [t for t in charged if t.task_id not in by_task]
-    assert all(by_task[t.task_id].state == "succeeded" for t in captured)
-    assert {by_task[t.task_id].id for t in captured} == {job.id for job in succeeded}
-    assert all(t.charged == resolution[by_task[t.task_id].id][1] for t in captured)
-    # A loss: the vendor charged for a job the bot then refunded after a restart.
-    assert all(by_prompt[prompts[t.task_id]].error == "restart" for t in lost)
-    captures = sum(amount for kind, amount in resolution.values() if kind == "capture")
-    loss = sum(t.charged for t in lost)
-    assert vendor_spent == captures + loss  # exactly: nothing charged that is not accounted for
+    assert_the_vendor_bill_is_accounted_for(jobs, tasks, resolution, vendor_spent)
