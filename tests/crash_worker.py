@@ -36,6 +36,18 @@ ENGINE = EngineConfig(
 CLAIM_SECONDS = 2.0
 
 
+def song_request(n: int, run: str) -> Request:
+    """Song number ``n`` of seven members, keyed so that a replay of it queues nothing new."""
+    return Request(
+        op="song",
+        actor=Actor(f"member-{n % 7}"),
+        scope=SCOPE,
+        target=TARGET,
+        request_key=f"{run}-{n}",
+        args={"prompt": f"song number {n}"},
+    )
+
+
 async def settled(app: App, job_ids: list[str], patience: float) -> None:
     """Until every job is finished and nothing is left to post."""
     async with asyncio.timeout(patience):
@@ -66,15 +78,7 @@ async def main(data: Path, sim_url: str, count: int, posts: Path) -> int:
     try:
         job_ids = []
         for n in range(count):
-            request = Request(
-                op="song",
-                actor=Actor(f"member-{n % 7}"),
-                scope=SCOPE,
-                target=TARGET,
-                request_key=f"crash-{n}",
-                args={"prompt": f"song number {n}"},
-            )
-            job_ids.append((await app.service.run(request)).job_id)
+            job_ids.append((await app.service.run(song_request(n, "crash"))).job_id)
             print(f"queued {n}", flush=True)
         await settled(app, job_ids, 600)
         print("all done", flush=True)

@@ -17,13 +17,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-from adapters.console.adapter import SCOPE, TARGET
 from bot.app import App
 from bot.config import load_settings
-from bot.domain import Actor
 from bot.schedule import EngineConfig
-from bot.service import Request
 from bot.store import jobs, outbox
+from tests.crash_worker import song_request
 from tests.recording import RecordingPlatform
 
 ENGINE = EngineConfig(
@@ -72,15 +70,7 @@ async def main(
     await app.start()
     try:
         for n in range(first, first + count):
-            request = Request(
-                op="song",
-                actor=Actor(f"member-{n % 7}"),
-                scope=SCOPE,
-                target=TARGET,
-                request_key=f"multi-{n}",
-                args={"prompt": f"song number {n}"},
-            )
-            await app.service.run(request)
+            await app.service.run(song_request(n, "multi"))
             print(f"queued {n}", flush=True)
         await everything_ended(app, total, 600)
         print("all done", flush=True)
