@@ -7,8 +7,30 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import bot.store.jobs
+from bot.store import Store
 from bot.store.jobs import JobRow
 from tests.recording import Post
+
+
+async def finished_jobs_and_resolutions(
+    store: Store,
+) -> tuple[list[JobRow], list[Any], dict[str, tuple[str, int]], list[Any], list[Any]]:
+    """What a crash test checks, read in one snapshot: the finished jobs, every resolution of a
+    job's hold (job id, kind, amount; a hold resolved twice would show twice) and the same by
+    job id, the outbox rows (id, kind, state, job id) and the tracks (id, job id)."""
+    async with store.read() as conn:
+        jobs = await bot.store.jobs.jobs_in(
+            conn, "succeeded", limit=1000
+        ) + await bot.store.jobs.jobs_in(conn, "failed", limit=1000)
+        resolved = await conn.execute_fetchall(
+            "SELECT j.id, r.kind, r.amount FROM jobs j JOIN journal r ON r.hold_id = j.hold_id"
+            " WHERE r.kind != 'hold'"
+        )
+        rows = await conn.execute_fetchall("SELECT id, kind, state, job_id FROM outbox")
+        tracks = await conn.execute_fetchall("SELECT id, job_id FROM tracks")
+    resolution = {str(job_id): (str(kind), int(amount)) for job_id, kind, amount in resolved}
+    return jobs, list(resolved), resolution, list(rows), list(tracks)
 
 
 def assert_the_vendor_bill_is_accounted_for(

@@ -29,6 +29,7 @@ from simulator import Knobs, running_simulator
 from tests.books import (
     assert_each_track_was_posted_by_one_row,
     assert_the_vendor_bill_is_accounted_for,
+    finished_jobs_and_resolutions,
 )
 from tests.recording import read_posts
 
@@ -120,19 +121,10 @@ async def test_three_instances_300_songs_one_killed_twice(tmp_path: Path, pg_url
         vendor_spent = knobs.credits - sim.sim.credits
 
         await Ledger(store).reconcile()
+        jobs, resolved, resolution, rows, tracks = await finished_jobs_and_resolutions(store)
         async with store.read() as conn:
-            jobs = await bot.store.jobs.jobs_in(
-                conn, "succeeded", limit=1000
-            ) + await bot.store.jobs.jobs_in(conn, "failed", limit=1000)
             states = await bot.store.jobs.state_counts(conn)
-            resolved = await conn.execute_fetchall(
-                "SELECT j.id, r.kind, r.amount FROM jobs j JOIN journal r ON r.hold_id = j.hold_id"
-                " WHERE r.kind != 'hold'"
-            )
-            rows = await conn.execute_fetchall("SELECT id, kind, state, job_id FROM outbox")
-            tracks = await conn.execute_fetchall("SELECT id, job_id FROM tracks")
 
-    resolution = {str(job_id): (str(kind), int(amount)) for job_id, kind, amount in resolved}
     succeeded = [job for job in jobs if job.state == "succeeded"]
     failed = [job for job in jobs if job.state == "failed"]
     # --- every job ended, one per request, replays too
